@@ -1,0 +1,457 @@
+/*
+ * stagegraph: parse multi-stage Dockerfiles exactly as BuildKit does.
+ *
+ * This is the whole public contract of the library. Everything else is
+ * internal and may change at any time.
+ *
+ * Conventions
+ * - Functions that can fail return int: 0 on success, a negative
+ *   STAGEGRAPH_E* code on failure. When a stagegraph_error is passed it is
+ *   filled with the code, a 1-based position and a message (BuildKit's text
+ *   wherever BuildKit has one).
+ * - "Owned" results are released by the caller with the matching
+ *   stagegraph_*_free / stagegraph_buf_dispose function; "borrowed" results
+ *   live as long as the object they came from and must not be freed.
+ * - A document is immutable once parsed: any number of threads may read one
+ *   document at the same time.
+ * - The library has no global state, never aborts or exits, and reports a
+ *   failed allocation as STAGEGRAPH_ENOMEM.
+ *
+ * This header is ISO C11 and valid C++, and includes only <stddef.h> and
+ * <stdint.h>.
+ */
+#ifndef STAGEGRAPH_H
+#define STAGEGRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(STAGEGRAPH_BUILDING_DLL)
+#define STAGEGRAPH_EXTERN __declspec(dllexport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define STAGEGRAPH_EXTERN __attribute__((visibility("default")))
+#else
+#define STAGEGRAPH_EXTERN
+#endif
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------ */
+
+#define STAGEGRAPH_VERSION_MAJOR 0
+#define STAGEGRAPH_VERSION_MINOR 1
+#define STAGEGRAPH_VERSION_PATCH 0
+#define STAGEGRAPH_VERSION_STRING "0.1.0"
+/** 0xMMmmpp, comparable with stagegraph_version(). */
+#define STAGEGRAPH_VERSION_NUMBER                                              \
+  ((STAGEGRAPH_VERSION_MAJOR << 16) | (STAGEGRAPH_VERSION_MINOR << 8) |        \
+   STAGEGRAPH_VERSION_PATCH)
+
+/** The version of the linked library, laid out as STAGEGRAPH_VERSION_NUMBER. */
+STAGEGRAPH_EXTERN unsigned stagegraph_version(void);
+/** The version of the linked library as a string. Borrowed (static). */
+STAGEGRAPH_EXTERN const char *stagegraph_version_string(void);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------ */
+
+typedef enum stagegraph_code {
+  STAGEGRAPH_OK = 0,
+  /** Generic failure. */
+  STAGEGRAPH_ERROR = -1,
+  /** An allocation failed. */
+  STAGEGRAPH_ENOMEM = -2,
+  /** A bad argument (NULL where an object is required, bad option). */
+  STAGEGRAPH_EINVAL = -3,
+  /** A file could not be read. */
+  STAGEGRAPH_EIO = -4,
+  /** BuildKit's parser rejects the file (the "parse:" verdict). */
+  STAGEGRAPH_ESYNTAX = -5,
+  /** BuildKit's instruction layer rejects the file ("instructions:"). */
+  STAGEGRAPH_EINSTRUCTION = -6,
+  /** A configured limit (input size, line length, counts) was exceeded. */
+  STAGEGRAPH_ELIMIT = -7,
+  /** A named thing (target stage) does not exist. */
+  STAGEGRAPH_ENOTFOUND = -8,
+  /** The stage graph has a cycle. */
+  STAGEGRAPH_ECYCLE = -9,
+  /** Variable expansion failed. */
+  STAGEGRAPH_EEXPAND = -10,
+  /** An image reference is invalid. */
+  STAGEGRAPH_EREFERENCE = -11,
+  /** A stage reference is invalid when the build runs (forward --from,
+   * bad stage index). */
+  STAGEGRAPH_ESTAGE = -12
+} stagegraph_code;
+
+/** The symbolic name of a code ("ENOMEM"); "EUNKNOWN" for others. Static. */
+STAGEGRAPH_EXTERN const char *stagegraph_code_name(int code);
+
+#define STAGEGRAPH_MESSAGE_MAX 512
+
+/**
+ * Filled by a failing call. Set `size` to sizeof(stagegraph_error) (use
+ * STAGEGRAPH_ERROR_INIT or stagegraph_error_init()): fields past `size` are
+ * never written, so the struct can grow at its end.
+ */
+typedef struct stagegraph_error {
+  size_t size;
+  int code;
+  /** 1-based position; 0 when the error has no position. */
+  uint32_t line;
+  uint32_t column;
+  uint32_t end_line;
+  uint32_t end_column;
+  /** 0-based byte offset of (line, column) in the input. */
+  size_t offset;
+  /** NUL-terminated; truncated at a UTF-8 boundary when longer. */
+  char message[STAGEGRAPH_MESSAGE_MAX];
+} stagegraph_error;
+
+#define STAGEGRAPH_ERROR_INIT                                                  \
+  { sizeof(stagegraph_error), 0, 0, 0, 0, 0, 0, { 0 } }
+
+/** Zero an error struct and set its size (for FFIs without macros). */
+STAGEGRAPH_EXTERN void stagegraph_error_init(stagegraph_error *err);
+
+/* ------------------------------------------------------------------------
+ * Memory
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Allocator hooks. Any member left NULL falls back to the C library.
+ * `ctx` is passed to every call. A document copies the struct.
+ */
+typedef struct stagegraph_allocator {
+  void *(*malloc)(size_t size, void *ctx);
+  void *(*realloc)(void *ptr, size_t size, void *ctx);
+  void (*free)(void *ptr, void *ctx);
+  void *ctx;
+} stagegraph_allocator;
+
+/**
+ * Owned output text. `ptr` is NUL-terminated (the NUL is not counted in
+ * `size`) and may hold NUL bytes before it. Release with
+ * stagegraph_buf_dispose(), which frees with the allocator that made it.
+ * Initialise with STAGEGRAPH_BUF_INIT or zeroes.
+ */
+typedef struct stagegraph_buf {
+  char *ptr;
+  size_t size;
+  /* private: */
+  size_t capacity;
+  stagegraph_allocator allocator;
+} stagegraph_buf;
+
+#define STAGEGRAPH_BUF_INIT                                                    \
+  { NULL, 0, 0, { NULL, NULL, NULL, NULL } }
+
+/** Free the text of a buffer and reset it to empty. NULL is allowed. */
+STAGEGRAPH_EXTERN void stagegraph_buf_dispose(stagegraph_buf *buf);
+
+/* ------------------------------------------------------------------------
+ * Options
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Parse options. Initialise with STAGEGRAPH_OPTIONS_INIT or
+ * stagegraph_options_init(); members appended later keep their zero
+ * default. A zero limit means the default limit.
+ */
+typedef struct stagegraph_options {
+  size_t size;
+  /** NULL: the C library's allocator. Copied. */
+  const stagegraph_allocator *allocator;
+  /** Target platform "os/arch[/variant]"; NULL means "linux/amd64". */
+  const char *platform;
+  /** Build platform; NULL means "linux/amd64". */
+  const char *build_platform;
+  /** Build arguments as "KEY=VALUE" strings ("KEY" alone sets ""). */
+  const char *const *build_args;
+  size_t build_arg_count;
+  /** Limits (0 = default). */
+  size_t max_input_bytes;      /* default 64 MiB */
+  size_t max_line_bytes;       /* default 65535, BuildKit's */
+  size_t max_instructions;     /* default 1,000,000 */
+  size_t max_stages;           /* default 1,000,000 */
+  size_t max_heredocs;         /* default 1,000,000 */
+  size_t max_expansion_bytes;  /* default 1 MiB per expanded word */
+} stagegraph_options;
+
+#define STAGEGRAPH_OPTIONS_INIT                                                \
+  { sizeof(stagegraph_options), NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 }
+
+STAGEGRAPH_EXTERN void stagegraph_options_init(stagegraph_options *opts);
+
+/* ------------------------------------------------------------------------
+ * Documents and instructions (the AST)
+ * ------------------------------------------------------------------------ */
+
+typedef struct stagegraph_doc stagegraph_doc;
+typedef struct stagegraph_instruction stagegraph_instruction;
+typedef struct stagegraph_heredoc stagegraph_heredoc;
+typedef struct stagegraph_diagnostic stagegraph_diagnostic;
+
+/**
+ * Parse `len` bytes (not NUL-terminated) into a new document.
+ *
+ * On success *out owns a document to release with stagegraph_doc_free().
+ * When BuildKit's parser rejects the input (STAGEGRAPH_ESYNTAX) or a limit
+ * is hit, *out is NULL and `err` holds BuildKit's message and position.
+ * Problems BuildKit reports after parsing (unknown instructions, bad flags)
+ * do not fail the parse: they become error diagnostics on the document.
+ * `opts` and `err` may be NULL.
+ */
+STAGEGRAPH_EXTERN int stagegraph_parse(stagegraph_doc **out, const char *data,
+                                       size_t len,
+                                       const stagegraph_options *opts,
+                                       stagegraph_error *err);
+
+/** Read and parse a file. A read failure is STAGEGRAPH_EIO. */
+STAGEGRAPH_EXTERN int stagegraph_parse_file(stagegraph_doc **out,
+                                            const char *path,
+                                            const stagegraph_options *opts,
+                                            stagegraph_error *err);
+
+/** Release a document and everything borrowed from it. NULL is allowed. */
+STAGEGRAPH_EXTERN void stagegraph_doc_free(stagegraph_doc *doc);
+
+/** The escape character in force: '\\' or '`'. */
+STAGEGRAPH_EXTERN char stagegraph_doc_escape(const stagegraph_doc *doc);
+
+/**
+ * Parser directives (`# syntax=`, `# escape=`, `# check=`) in file order.
+ * Keys are lowercase. Strings are borrowed from the document.
+ */
+STAGEGRAPH_EXTERN size_t stagegraph_doc_directive_count(const stagegraph_doc *doc);
+STAGEGRAPH_EXTERN const char *stagegraph_doc_directive_key(const stagegraph_doc *doc,
+                                                           size_t index);
+STAGEGRAPH_EXTERN const char *stagegraph_doc_directive_value(const stagegraph_doc *doc,
+                                                             size_t index);
+STAGEGRAPH_EXTERN uint32_t stagegraph_doc_directive_line(const stagegraph_doc *doc,
+                                                         size_t index);
+
+/** Instructions (logical lines) in file order. Borrowed; NULL when out of range. */
+STAGEGRAPH_EXTERN size_t stagegraph_doc_instruction_count(const stagegraph_doc *doc);
+STAGEGRAPH_EXTERN const stagegraph_instruction *
+stagegraph_doc_instruction(const stagegraph_doc *doc, size_t index);
+
+/** Instruction kinds. STAGEGRAPH_KIND_UNKNOWN for any other keyword. */
+typedef enum stagegraph_kind {
+  STAGEGRAPH_KIND_UNKNOWN = 0,
+  STAGEGRAPH_KIND_ADD,
+  STAGEGRAPH_KIND_ARG,
+  STAGEGRAPH_KIND_CMD,
+  STAGEGRAPH_KIND_COPY,
+  STAGEGRAPH_KIND_ENTRYPOINT,
+  STAGEGRAPH_KIND_ENV,
+  STAGEGRAPH_KIND_EXPOSE,
+  STAGEGRAPH_KIND_FROM,
+  STAGEGRAPH_KIND_HEALTHCHECK,
+  STAGEGRAPH_KIND_LABEL,
+  STAGEGRAPH_KIND_MAINTAINER,
+  STAGEGRAPH_KIND_ONBUILD,
+  STAGEGRAPH_KIND_RUN,
+  STAGEGRAPH_KIND_SHELL,
+  STAGEGRAPH_KIND_STOPSIGNAL,
+  STAGEGRAPH_KIND_USER,
+  STAGEGRAPH_KIND_VOLUME,
+  STAGEGRAPH_KIND_WORKDIR
+} stagegraph_kind;
+
+/** Upper-case keyword of a kind ("COPY"); "" for UNKNOWN. Static. */
+STAGEGRAPH_EXTERN const char *stagegraph_kind_name(stagegraph_kind kind);
+
+STAGEGRAPH_EXTERN stagegraph_kind
+stagegraph_instruction_kind(const stagegraph_instruction *ins);
+/** The keyword as written ("copy", "Copy"). Borrowed. */
+STAGEGRAPH_EXTERN const char *
+stagegraph_instruction_keyword(const stagegraph_instruction *ins);
+/** Position of the instruction in its document (0-based). */
+STAGEGRAPH_EXTERN size_t stagegraph_instruction_index(const stagegraph_instruction *ins);
+
+/** Builder flags as words after quote and escape processing ("--from=x"). */
+STAGEGRAPH_EXTERN size_t
+stagegraph_instruction_flag_count(const stagegraph_instruction *ins);
+STAGEGRAPH_EXTERN const char *
+stagegraph_instruction_flag(const stagegraph_instruction *ins, size_t index);
+
+/**
+ * Arguments as BuildKit's line parsers produce them (ENV and LABEL give
+ * key, value, delimiter triples; JSON form gives decoded elements, which may
+ * contain NUL bytes, hence `len`, which may be NULL). Borrowed.
+ */
+STAGEGRAPH_EXTERN size_t
+stagegraph_instruction_arg_count(const stagegraph_instruction *ins);
+STAGEGRAPH_EXTERN const char *
+stagegraph_instruction_arg(const stagegraph_instruction *ins, size_t index,
+                           size_t *len);
+/** 1 when the arguments were written in JSON (exec) form. */
+STAGEGRAPH_EXTERN int stagegraph_instruction_is_json(const stagegraph_instruction *ins);
+/** ONBUILD's trigger instruction, NULL for others. Borrowed. */
+STAGEGRAPH_EXTERN const stagegraph_instruction *
+stagegraph_instruction_trigger(const stagegraph_instruction *ins);
+
+/** Lines (1-based, heredoc bodies included) and byte offsets [start, end). */
+STAGEGRAPH_EXTERN uint32_t
+stagegraph_instruction_start_line(const stagegraph_instruction *ins);
+STAGEGRAPH_EXTERN uint32_t
+stagegraph_instruction_end_line(const stagegraph_instruction *ins);
+STAGEGRAPH_EXTERN size_t
+stagegraph_instruction_start_offset(const stagegraph_instruction *ins);
+STAGEGRAPH_EXTERN size_t
+stagegraph_instruction_end_offset(const stagegraph_instruction *ins);
+/** The joined logical line (continuations removed, no heredoc bodies). */
+STAGEGRAPH_EXTERN const char *
+stagegraph_instruction_original(const stagegraph_instruction *ins, size_t *len);
+
+/** The comment lines collected before the instruction (BuildKit's
+ * PrevComment: each line minus its first byte, trimmed). Borrowed. */
+STAGEGRAPH_EXTERN size_t
+stagegraph_instruction_comment_count(const stagegraph_instruction *ins);
+STAGEGRAPH_EXTERN const char *
+stagegraph_instruction_comment(const stagegraph_instruction *ins, size_t index);
+
+/** Heredocs of RUN, COPY, ADD (and such ONBUILD triggers). Borrowed. */
+STAGEGRAPH_EXTERN size_t
+stagegraph_instruction_heredoc_count(const stagegraph_instruction *ins);
+STAGEGRAPH_EXTERN const stagegraph_heredoc *
+stagegraph_instruction_heredoc(const stagegraph_instruction *ins, size_t index);
+STAGEGRAPH_EXTERN const char *stagegraph_heredoc_name(const stagegraph_heredoc *h);
+/** The body verbatim, line terminators included; not chomped. */
+STAGEGRAPH_EXTERN const char *stagegraph_heredoc_content(const stagegraph_heredoc *h,
+                                                         size_t *len);
+/** 1 unless part of the delimiter was quoted. */
+STAGEGRAPH_EXTERN int stagegraph_heredoc_expand(const stagegraph_heredoc *h);
+/** 1 for `<<-`. */
+STAGEGRAPH_EXTERN int stagegraph_heredoc_chomp(const stagegraph_heredoc *h);
+STAGEGRAPH_EXTERN int stagegraph_heredoc_fd(const stagegraph_heredoc *h);
+
+/* ------------------------------------------------------------------------
+ * Diagnostics
+ * ------------------------------------------------------------------------ */
+
+typedef enum stagegraph_severity {
+  STAGEGRAPH_SEVERITY_INFO = 0,
+  STAGEGRAPH_SEVERITY_WARNING = 1,
+  STAGEGRAPH_SEVERITY_ERROR = 2
+} stagegraph_severity;
+
+/**
+ * Diagnostics found while building the document: parser warnings (empty
+ * continuation lines) and instruction-level errors, in file order.
+ */
+STAGEGRAPH_EXTERN size_t stagegraph_doc_diagnostic_count(const stagegraph_doc *doc);
+STAGEGRAPH_EXTERN const stagegraph_diagnostic *
+stagegraph_doc_diagnostic(const stagegraph_doc *doc, size_t index);
+STAGEGRAPH_EXTERN stagegraph_severity
+stagegraph_diagnostic_severity(const stagegraph_diagnostic *d);
+/** A STAGEGRAPH_E* code for errors, 0 for warnings. */
+STAGEGRAPH_EXTERN int stagegraph_diagnostic_code(const stagegraph_diagnostic *d);
+/** Rule name ("NoEmptyContinuation") or NULL. Borrowed. */
+STAGEGRAPH_EXTERN const char *stagegraph_diagnostic_rule(const stagegraph_diagnostic *d);
+STAGEGRAPH_EXTERN const char *stagegraph_diagnostic_message(const stagegraph_diagnostic *d);
+STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_line(const stagegraph_diagnostic *d);
+STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_column(const stagegraph_diagnostic *d);
+STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_end_line(const stagegraph_diagnostic *d);
+STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_end_column(const stagegraph_diagnostic *d);
+
+/**
+ * BuildKit's verdict on the document: 0 when BuildKit would accept it,
+ * else the first error diagnostic's code with its message and position in
+ * `err` (for instruction errors the message is BuildKit's full text,
+ * "dockerfile parse error on line N: ..."). Every analysis refuses a
+ * document whose verdict is an error.
+ */
+STAGEGRAPH_EXTERN int stagegraph_doc_verdict(const stagegraph_doc *doc,
+                                             stagegraph_error *err);
+
+/* ------------------------------------------------------------------------
+ * Dump
+ * ------------------------------------------------------------------------ */
+
+typedef enum stagegraph_dump_format {
+  /** BuildKit's Node.Dump() text plus one "\n", byte for byte. */
+  STAGEGRAPH_DUMP_BUILDKIT = 0,
+  /** JSON, schema "stagegraph.ast/1" (see README). */
+  STAGEGRAPH_DUMP_JSON = 1
+} stagegraph_dump_format;
+
+/** Render the AST into `out` (owned; see stagegraph_buf). */
+STAGEGRAPH_EXTERN int stagegraph_doc_dump(stagegraph_buf *out,
+                                          const stagegraph_doc *doc,
+                                          stagegraph_dump_format format,
+                                          stagegraph_error *err);
+
+/* ------------------------------------------------------------------------
+ * Variable expansion (BuildKit's shell-word lexer)
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Expand one word as BuildKit's ProcessWord does: variables replaced from
+ * `env` ("KEY=VALUE" strings, later entries win), quotes removed, `escape`
+ * ('\\' or '`') applied. The result goes to `out` (owned).
+ *
+ * When `unset_out` is not NULL it receives the names of the variables that
+ * were referenced but not set, each followed by a NUL byte, in order of
+ * first use (the record BuildKit's UndefinedVar lint uses).
+ * Errors are STAGEGRAPH_EEXPAND with BuildKit's message
+ * (`failed to process "<word>": ...`).
+ */
+STAGEGRAPH_EXTERN int stagegraph_expand_word(stagegraph_buf *out, const char *word,
+                                             size_t len, const char *const *env,
+                                             size_t env_count, char escape,
+                                             stagegraph_buf *unset_out,
+                                             stagegraph_error *err);
+
+/**
+ * Expand and split into words as BuildKit's ProcessWords does. `out`
+ * receives each word followed by a NUL byte; *count_out the word count.
+ */
+STAGEGRAPH_EXTERN int stagegraph_expand_words(stagegraph_buf *out, size_t *count_out,
+                                              const char *word, size_t len,
+                                              const char *const *env,
+                                              size_t env_count, char escape,
+                                              stagegraph_buf *unset_out,
+                                              stagegraph_error *err);
+
+/* ------------------------------------------------------------------------
+ * Image references
+ * ------------------------------------------------------------------------ */
+
+typedef struct stagegraph_reference stagegraph_reference;
+
+/**
+ * Parse and normalise an image reference as Docker does
+ * ("alpine" is "docker.io/library/alpine:latest"). Errors are
+ * STAGEGRAPH_EREFERENCE with Docker's text ("invalid reference format: ...").
+ * `allocator` may be NULL. *out is owned: stagegraph_reference_free().
+ */
+STAGEGRAPH_EXTERN int stagegraph_reference_parse(stagegraph_reference **out,
+                                                 const char *text, size_t len,
+                                                 const stagegraph_allocator *allocator,
+                                                 stagegraph_error *err);
+STAGEGRAPH_EXTERN void stagegraph_reference_free(stagegraph_reference *ref);
+/** Registry host ("docker.io"). Borrowed from the reference. */
+STAGEGRAPH_EXTERN const char *stagegraph_reference_domain(const stagegraph_reference *ref);
+/** Repository path without the domain ("library/alpine"). */
+STAGEGRAPH_EXTERN const char *stagegraph_reference_path(const stagegraph_reference *ref);
+/** Tag, "" when absent (a digest-only reference has no implied tag). */
+STAGEGRAPH_EXTERN const char *stagegraph_reference_tag(const stagegraph_reference *ref);
+/** Digest ("sha256:..."), "" when absent. */
+STAGEGRAPH_EXTERN const char *stagegraph_reference_digest(const stagegraph_reference *ref);
+/** Fully normalised form ("docker.io/library/alpine:latest"). */
+STAGEGRAPH_EXTERN const char *stagegraph_reference_normalized(const stagegraph_reference *ref);
+/** Shortest familiar form ("alpine:latest" stays "alpine:latest"; "alpine" stays "alpine"). */
+STAGEGRAPH_EXTERN const char *stagegraph_reference_familiar(const stagegraph_reference *ref);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STAGEGRAPH_H */

@@ -1,0 +1,104 @@
+/* Allocator hooks and the arena. */
+#include "alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void *default_malloc(size_t size, void *ctx) {
+  (void)ctx;
+  return malloc(size);
+}
+static void *default_realloc(void *ptr, size_t size, void *ctx) {
+  (void)ctx;
+  return realloc(ptr, size);
+}
+static void default_free(void *ptr, void *ctx) {
+  (void)ctx;
+  free(ptr);
+}
+
+void sgi_mem_init(sgi_mem *mem, const stagegraph_allocator *user) {
+  mem->a.malloc = user && user->malloc ? user->malloc : default_malloc;
+  mem->a.realloc = user && user->realloc ? user->realloc : default_realloc;
+  mem->a.free = user && user->free ? user->free : default_free;
+  mem->a.ctx = user ? user->ctx : NULL;
+}
+
+void *sgi_malloc(const sgi_mem *mem, size_t size) {
+  return mem->a.malloc(size ? size : 1, mem->a.ctx);
+}
+
+void *sgi_realloc(const sgi_mem *mem, void *ptr, size_t size) {
+  return mem->a.realloc(ptr, size ? size : 1, mem->a.ctx);
+}
+
+void sgi_free(const sgi_mem *mem, void *ptr) {
+  if (ptr) mem->a.free(ptr, mem->a.ctx);
+}
+
+struct sgi_arena_block {
+  sgi_arena_block *next;
+  /* data follows, aligned by the union below */
+  union {
+    long double ld;
+    void *p;
+    long long ll;
+  } align[];
+};
+
+enum { ARENA_MIN_BLOCK = 16 * 1024 - 64 };
+
+void sgi_arena_init(sgi_arena *arena, const sgi_mem *mem) {
+  memset(arena, 0, sizeof *arena);
+  arena->mem = mem;
+}
+
+void sgi_arena_free(sgi_arena *arena) {
+  sgi_arena_block *b = arena->head;
+  while (b) {
+    sgi_arena_block *next = b->next;
+    sgi_free(arena->mem, b);
+    b = next;
+  }
+  arena->head = NULL;
+  arena->cur = arena->end = NULL;
+}
+
+void *sgi_arena_alloc(sgi_arena *arena, size_t size) {
+  size_t need = (size + 7u) & ~(size_t)7u;
+  if (need < size) return NULL;
+  if ((size_t)(arena->end - arena->cur) < need) {
+    /* Blocks grow with the arena so the block count stays logarithmic. */
+    size_t want = arena->total / 2;
+    if (want < ARENA_MIN_BLOCK) want = ARENA_MIN_BLOCK;
+    if (want < need) want = need;
+    if (want > (size_t)-1 - sizeof(sgi_arena_block)) return NULL;
+    sgi_arena_block *b = sgi_malloc(arena->mem, sizeof *b + want);
+    if (!b) return NULL;
+    b->next = arena->head;
+    arena->head = b;
+    arena->cur = (char *)b->align;
+    arena->end = arena->cur + want;
+    arena->total += sizeof *b + want;
+  }
+  void *p = arena->cur;
+  arena->cur += need;
+  return p;
+}
+
+void *sgi_arena_calloc(sgi_arena *arena, size_t count, size_t size) {
+  size_t bytes;
+  if (!sgi_mul_ok(count, size, &bytes)) return NULL;
+  void *p = sgi_arena_alloc(arena, bytes);
+  if (p && bytes) memset(p, 0, bytes);
+  return p;
+}
+
+char *sgi_arena_strndup(sgi_arena *arena, const char *s, size_t len) {
+  if (len == (size_t)-1) return NULL;
+  char *p = sgi_arena_alloc(arena, len + 1);
+  if (!p) return NULL;
+  if (len) memcpy(p, s, len);
+  p[len] = '\0';
+  return p;
+}

@@ -1,0 +1,44 @@
+/* Memory: the per-object allocator and the arena every document lives in. */
+#ifndef STAGEGRAPH_ALLOC_H
+#define STAGEGRAPH_ALLOC_H
+
+#include <stddef.h>
+#include "stagegraph.h"
+
+/* An allocator with every member filled in. */
+typedef struct sgi_mem {
+  stagegraph_allocator a;
+} sgi_mem;
+
+void sgi_mem_init(sgi_mem *mem, const stagegraph_allocator *user);
+void *sgi_malloc(const sgi_mem *mem, size_t size);
+void *sgi_realloc(const sgi_mem *mem, void *ptr, size_t size);
+void sgi_free(const sgi_mem *mem, void *ptr);
+
+/* Bump allocator: many small allocations freed at once. Blocks come from
+ * `mem`. Allocations are 8-byte aligned. */
+typedef struct sgi_arena_block sgi_arena_block;
+typedef struct sgi_arena {
+  const sgi_mem *mem;
+  sgi_arena_block *head;
+  char *cur;
+  char *end;
+  size_t total; /* bytes obtained from mem, for benchmarks */
+} sgi_arena;
+
+void sgi_arena_init(sgi_arena *arena, const sgi_mem *mem);
+void sgi_arena_free(sgi_arena *arena);
+/* NULL on overflow or failed allocation. size 0 returns a valid pointer. */
+void *sgi_arena_alloc(sgi_arena *arena, size_t size);
+void *sgi_arena_calloc(sgi_arena *arena, size_t count, size_t size);
+/* A NUL-terminated copy of s[0..len). */
+char *sgi_arena_strndup(sgi_arena *arena, const char *s, size_t len);
+
+/* Overflow-checked size arithmetic: returns 0 on overflow. */
+static inline int sgi_mul_ok(size_t a, size_t b, size_t *out) {
+  if (b != 0 && a > (size_t)-1 / b) return 0;
+  *out = a * b;
+  return 1;
+}
+
+#endif

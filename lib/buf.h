@@ -1,0 +1,37 @@
+/* Growable byte buffers backed by an allocator. Every append reports a
+ * failed allocation; after one, the buffer stays failed and further appends
+ * do nothing, so a writer can check once at the end. */
+#ifndef STAGEGRAPH_BUF_H
+#define STAGEGRAPH_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "alloc.h"
+
+typedef struct sgi_buf {
+  const sgi_mem *mem;
+  char *ptr; /* NUL-terminated while not failed */
+  size_t len;
+  size_t cap;
+  size_t limit; /* 0: no limit; beyond it the buffer fails with ELIMIT */
+  int failed;   /* 0, STAGEGRAPH_ENOMEM or STAGEGRAPH_ELIMIT */
+} sgi_buf;
+
+void sgi_buf_init(sgi_buf *b, const sgi_mem *mem);
+void sgi_buf_free(sgi_buf *b);
+int sgi_buf_grow(sgi_buf *b, size_t extra);
+int sgi_buf_append(sgi_buf *b, const char *s, size_t n);
+int sgi_buf_puts(sgi_buf *b, const char *s);
+int sgi_buf_putc(sgi_buf *b, char c);
+int sgi_buf_printf(sgi_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void sgi_buf_clear(sgi_buf *b);
+/* Hand the bytes over to a public stagegraph_buf (which must be empty or
+ * disposed); b is left empty. */
+int sgi_buf_detach(sgi_buf *b, stagegraph_buf *out);
+
+#endif

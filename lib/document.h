@@ -1,0 +1,107 @@
+/* The document: what the parser builds and every later layer reads.
+ * Everything hangs off the document's arena and is freed with it. */
+#ifndef STAGEGRAPH_DOCUMENT_H
+#define STAGEGRAPH_DOCUMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "stagegraph.h"
+
+/* A byte string, NUL-terminated in the arena; may contain NUL before len. */
+typedef struct sgi_str {
+  const char *ptr;
+  size_t len;
+} sgi_str;
+
+struct stagegraph_heredoc {
+  const char *name;
+  const char *content;
+  size_t content_len;
+  int expand;
+  int chomp;
+  int fd;
+};
+
+struct stagegraph_instruction {
+  size_t index;           /* position in the document (a trigger shares its ONBUILD's) */
+  stagegraph_kind kind;
+  const char *keyword;    /* as written */
+  const char **flags;
+  size_t flag_count;
+  sgi_str *args;
+  size_t arg_count;
+  int json;               /* JSON (exec) form */
+  stagegraph_instruction *trigger; /* ONBUILD's nested instruction */
+  stagegraph_heredoc *heredocs;
+  size_t heredoc_count;
+  uint32_t start_line, end_line;
+  size_t start_offset, end_offset;
+  const char *original;   /* the joined logical line */
+  size_t original_len;
+  /* Column (1-based) of the keyword on the start line. */
+  uint32_t column;
+  const char **comments;
+  size_t comment_count;
+  int empty_continuation; /* a blank line was dropped inside a continuation */
+};
+
+typedef struct sgi_directive {
+  const char *key;   /* lowercase */
+  const char *value;
+  uint32_t line;
+} sgi_directive;
+
+struct stagegraph_diagnostic {
+  stagegraph_severity severity;
+  int code;
+  const char *rule; /* NULL or a static rule name */
+  const char *message;
+  uint32_t line, column, end_line, end_column;
+};
+
+/* Limits in force for one document (defaults filled in). */
+typedef struct sgi_limits {
+  size_t max_input_bytes;
+  size_t max_line_bytes;
+  size_t max_instructions;
+  size_t max_stages;
+  size_t max_heredocs;
+  size_t max_expansion_bytes;
+} sgi_limits;
+
+struct sgi_commands; /* the typed layer (instructions.h) */
+
+struct stagegraph_doc {
+  sgi_mem mem;
+  sgi_arena arena;
+  sgi_limits limits;
+  char escape;
+  sgi_directive *directives;
+  size_t directive_count;
+  stagegraph_instruction **instructions;
+  size_t instruction_count;
+  stagegraph_diagnostic *diagnostics;
+  size_t diagnostic_count;
+  size_t diagnostic_cap;
+  /* Build settings copied from the options (arena strings). */
+  const char *platform;
+  const char *build_platform;
+  const char **build_args; /* "KEY=VALUE" */
+  size_t build_arg_count;
+  struct sgi_commands *commands;
+};
+
+void sgi_limits_from_options(sgi_limits *limits, const stagegraph_options *opts);
+
+/* Append a diagnostic; the message is copied into the arena.
+ * Returns 0 or STAGEGRAPH_ENOMEM. */
+int sgi_doc_add_diagnostic(stagegraph_doc *doc, stagegraph_severity severity, int code,
+                           const char *rule, const sgi_pos *pos, const char *message);
+
+/* The first error-severity diagnostic, or NULL. */
+const stagegraph_diagnostic *sgi_doc_first_error(const stagegraph_doc *doc);
+
+#endif

@@ -1,0 +1,359 @@
+/* Bytes to instructions: physical lines, directives, comments, logical-line
+ * assembly with continuations, and heredoc bodies (P/parser.go Parse). */
+#include "parser.h"
+
+#include <string.h>
+
+#include "directives.h"
+#include "heredoc.h"
+#include "line_parsers.h"
+#include "text.h"
+
+/* The physical-line reader, standing in for Go's bufio.Scanner: a line
+ * longer than the limit stops the scan with an error that the parse
+ * reports at the end, as BuildKit does. */
+typedef struct scanner {
+  const char *data;
+  size_t len;
+  size_t pos;        /* start of the next line */
+  size_t max_line;
+  int too_long;      /* the scan stopped at a line over the limit */
+  uint32_t too_long_line;
+  uint32_t lines;    /* physical lines handed out */
+  /* the current line */
+  const char *line;  /* content, terminator included */
+  size_t line_len;
+  size_t line_offset;
+} scanner;
+
+static int scan(scanner *sc) {
+  if (sc->too_long || sc->pos >= sc->len) return 0;
+  const char *start = sc->data + sc->pos;
+  size_t avail = sc->len - sc->pos;
+  const char *nl = memchr(start, '\n', avail);
+  size_t content = nl ? (size_t)(nl - start) : avail;
+  if (content > sc->max_line) {
+    sc->too_long = 1;
+    sc->too_long_line = sc->lines + 1;
+    return 0;
+  }
+  sc->line = start;
+  sc->line_len = nl ? content + 1 : content;
+  sc->line_offset = sc->pos;
+  sc->pos += sc->line_len;
+  sc->lines++;
+  return 1;
+}
+
+static size_t trim_newline(const char *s, size_t len) {
+  while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n')) len--;
+  return len;
+}
+
+/* isComment: first non-whitespace character is '#'. */
+static int is_comment(const char *s, size_t len) {
+  len = trim_newline(s, len);
+  size_t lead = sgi_space_prefix(s, len);
+  return lead < len && s[lead] == '#';
+}
+
+/* The continuation rule: the escape token at the end (only spaces and tabs
+ * after it), either alone on the line or not preceded by another escape.
+ * Returns 1 and shortens *len when the line continues. */
+static int trim_continuation(const char *s, size_t *len, char escape) {
+  size_t end = *len;
+  while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t')) end--;
+  if (end == 0 || s[end - 1] != escape) return 0;
+  if (end >= 2 && s[end - 2] == escape) return 0;
+  *len = end - 1;
+  return 1;
+}
+
+typedef struct comment_list {
+  const char **items;
+  size_t count, cap;
+} comment_list;
+
+/* A growable array in the arena (old copies are left to the arena). */
+static void *grow(sgi_arena *arena, void *items, size_t count, size_t *cap, size_t size) {
+  if (count < *cap) return items;
+  size_t ncap = *cap ? *cap * 2 : 8;
+  void *n = sgi_arena_calloc(arena, ncap, size);
+  if (!n) return NULL;
+  if (count) memcpy(n, items, count * size);
+  *cap = ncap;
+  return n;
+}
+
+typedef struct parse_state {
+  stagegraph_doc *doc;
+  stagegraph_error *err;
+  scanner sc;
+  sgi_directive_parser dp;
+  comment_list comments;
+  size_t instruction_cap;
+  size_t directive_cap;
+  size_t heredoc_total;
+} parse_state;
+
+static int syntax_at(parse_state *ps, int rc, uint32_t line, uint32_t end_line, size_t offset) {
+  if (ps->err) {
+    ps->err->line = line;
+    ps->err->column = line ? 1 : 0;
+    ps->err->end_line = end_line;
+    ps->err->end_column = 0;
+    ps->err->offset = offset;
+  }
+  return rc;
+}
+
+/* Collect a comment line (BuildKit keeps the line minus its first byte,
+ * trimmed; an empty text clears the list). */
+static int collect_comment(parse_state *ps, const char *line, size_t len) {
+  const char *text = line + 1;
+  size_t tlen = len - 1;
+  sgi_trim_space(&text, &tlen);
+  if (tlen == 0) {
+    ps->comments.count = 0;
+    return 0;
+  }
+  comment_list *c = &ps->comments;
+  const char **items = grow(&ps->doc->arena, c->items, c->count, &c->cap, sizeof *items);
+  if (!items) return STAGEGRAPH_ENOMEM;
+  c->items = items;
+  if (!(c->items[c->count] = sgi_arena_strndup(&ps->doc->arena, text, tlen)))
+    return STAGEGRAPH_ENOMEM;
+  c->count++;
+  return 0;
+}
+
+static int add_directive(parse_state *ps, const sgi_directive_match *m, uint32_t line) {
+  stagegraph_doc *doc = ps->doc;
+  sgi_directive *d = grow(&doc->arena, doc->directives, doc->directive_count, &ps->directive_cap,
+                          sizeof *d);
+  if (!d) return STAGEGRAPH_ENOMEM;
+  doc->directives = d;
+  d += doc->directive_count++;
+  d->key = m->key;
+  d->line = line;
+  if (!(d->value = sgi_arena_strndup(&doc->arena, m->value, m->value_len))) return STAGEGRAPH_ENOMEM;
+  if (strcmp(m->key, "escape") == 0) {
+    if (m->value_len == 1 && (m->value[0] == '`' || m->value[0] == '\\')) {
+      doc->escape = m->value[0];
+    } else {
+      sgi_error_set(ps->err, STAGEGRAPH_ESYNTAX, NULL,
+                    "invalid escape token '%s' does not match ` or \\", d->value);
+      return STAGEGRAPH_ESYNTAX;
+    }
+  }
+  return 0;
+}
+
+/* processLine for the first line of an instruction: trim, see directives,
+ * blank out comments. */
+static int process_first_line(parse_state *ps, const char **s, size_t *len, int *is_directive) {
+  size_t l = trim_newline(*s, *len);
+  size_t lead = sgi_space_prefix(*s, l);
+  const char *t = *s + lead;
+  l -= lead;
+  sgi_directive_match m;
+  int r = sgi_directive_line(&ps->dp, t, l, &m, ps->err);
+  if (r < 0) return r;
+  *is_directive = r;
+  if (r == 1) {
+    int rc = add_directive(ps, &m, ps->sc.lines);
+    if (rc) return rc;
+  }
+  if (l > 0 && t[0] == '#') l = 0;
+  *s = t;
+  *len = l;
+  return 0;
+}
+
+static int can_contain_heredoc(const stagegraph_instruction *ins) {
+  if (ins->kind == STAGEGRAPH_KIND_ONBUILD && ins->trigger) ins = ins->trigger;
+  if (ins->kind != STAGEGRAPH_KIND_RUN && ins->kind != STAGEGRAPH_KIND_COPY &&
+      ins->kind != STAGEGRAPH_KIND_ADD)
+    return 0;
+  return !ins->json;
+}
+
+static int read_heredoc_bodies(parse_state *ps, stagegraph_instruction *ins, uint32_t start_line) {
+  sgi_arena *arena = &ps->doc->arena;
+  for (size_t h = 0; h < ins->heredoc_count; h++) {
+    stagegraph_heredoc *doc = &ins->heredocs[h];
+    size_t name_len = strlen(doc->name);
+    const char *body = NULL;
+    size_t body_len = 0;
+    int terminated = 0;
+    while (scan(&ps->sc)) {
+      const char *l = ps->sc.line;
+      size_t n = trim_newline(l, ps->sc.line_len);
+      if (doc->chomp)
+        while (n > 0 && *l == '\t') l++, n--;
+      if (n == name_len && memcmp(l, doc->name, n) == 0) {
+        terminated = 1;
+        break;
+      }
+      /* Body lines are contiguous in the input. */
+      if (!body) body = ps->sc.line;
+      body_len = (size_t)(ps->sc.line + ps->sc.line_len - body);
+    }
+    if (!terminated) {
+      sgi_error_set(ps->err, STAGEGRAPH_ESYNTAX, NULL, "unterminated heredoc");
+      return syntax_at(ps, STAGEGRAPH_ESYNTAX, start_line, ps->sc.lines, ps->sc.pos);
+    }
+    doc->content = body ? sgi_arena_strndup(arena, body, body_len) : "";
+    doc->content_len = body_len;
+    if (!doc->content) return STAGEGRAPH_ENOMEM;
+  }
+  return 0;
+}
+
+static int contains_heredoc_marker(const char *s, size_t len) {
+  for (size_t i = 0; i + 1 < len; i++)
+    if (s[i] == '<' && s[i + 1] == '<') return 1;
+  return 0;
+}
+
+static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
+  stagegraph_doc *doc = ps->doc;
+  if (doc->instruction_count >= doc->limits.max_instructions) {
+    sgi_error_set(ps->err, STAGEGRAPH_ELIMIT, NULL,
+                  "too many instructions (the limit is %zu)", doc->limits.max_instructions);
+    return syntax_at(ps, STAGEGRAPH_ELIMIT, ins->start_line, ins->end_line, ins->start_offset);
+  }
+  stagegraph_instruction **list = grow(&doc->arena, doc->instructions, doc->instruction_count,
+                                       &ps->instruction_cap, sizeof *list);
+  if (!list) return STAGEGRAPH_ENOMEM;
+  doc->instructions = list;
+  ins->index = doc->instruction_count;
+  for (stagegraph_instruction *t = ins->trigger; t; t = t->trigger) t->index = ins->index;
+  list[doc->instruction_count++] = ins;
+  return 0;
+}
+
+/* One logical line starting with the current physical line. Returns 0 when
+ * the line was consumed (instruction or not), or an error. */
+static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
+  stagegraph_doc *doc = ps->doc;
+  scanner *sc = &ps->sc;
+  const char *s = sc->line;
+  size_t len = sc->line_len;
+  size_t line_offset = sc->line_offset;
+  if (sc->lines == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+    s += 3;
+    len -= 3;
+    line_offset += 3;
+  }
+  int rc;
+  if (is_comment(s, len) && (rc = collect_comment(ps, s, len))) return rc;
+  const char *t = s;
+  size_t tlen = len;
+  int is_directive = 0;
+  if ((rc = process_first_line(ps, &t, &tlen, &is_directive)))
+    return syntax_at(ps, rc, sc->lines, sc->lines, line_offset);
+  if (is_directive) ps->comments.count--;
+  uint32_t start_line = sc->lines;
+  size_t start_offset = line_offset + (size_t)(t - s);
+  uint32_t column = (uint32_t)(t - s) + 1;
+  int continues = trim_continuation(t, &tlen, doc->escape);
+  if (!continues && tlen == 0) return 0;
+
+  sgi_buf_clear(joined);
+  sgi_buf_append(joined, t, tlen);
+  int empty_continuation = 0;
+  while (continues && scan(sc)) {
+    const char *c = sc->line;
+    size_t clen = trim_newline(c, sc->line_len);
+    sgi_directive_match m;
+    if ((rc = sgi_directive_line(&ps->dp, c, clen, &m, ps->err)) < 0)
+      return syntax_at(ps, rc, sc->lines, sc->lines, sc->line_offset);
+    if (is_comment(c, sc->line_len)) continue;
+    if (sgi_space_prefix(c, clen) == clen) {
+      empty_continuation = 1;
+      continue;
+    }
+    continues = trim_continuation(c, &clen, doc->escape);
+    sgi_buf_append(joined, c, clen);
+  }
+  if (joined->failed) return joined->failed;
+
+  stagegraph_instruction *ins = sgi_arena_calloc(&doc->arena, 1, sizeof *ins);
+  if (!ins) return STAGEGRAPH_ENOMEM;
+  ins->original = sgi_arena_strndup(&doc->arena, joined->ptr ? joined->ptr : "", joined->len);
+  if (!ins->original) return STAGEGRAPH_ENOMEM;
+  ins->original_len = joined->len;
+  ins->start_line = start_line;
+  ins->start_offset = start_offset;
+  ins->column = column;
+  ins->empty_continuation = empty_continuation;
+  if (empty_continuation) {
+    sgi_buf msg;
+    sgi_buf_init(&msg, &doc->mem);
+    sgi_buf_puts(&msg, "Empty continuation line found in: ");
+    sgi_buf_append(&msg, ins->original, ins->original_len);
+    sgi_pos pos = {sc->lines, 1, sc->lines, 0, start_offset};
+    rc = msg.failed ? msg.failed
+                    : sgi_doc_add_diagnostic(doc, STAGEGRAPH_SEVERITY_WARNING, 0,
+                                             "NoEmptyContinuation", &pos, msg.ptr);
+    sgi_buf_free(&msg);
+    if (rc) return rc;
+  }
+  if ((rc = sgi_parse_line(&doc->arena, ins->original, ins->original_len, doc->escape, ins,
+                           ps->err)))
+    return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, sc->lines, start_offset) : rc;
+
+  if (can_contain_heredoc(ins) && contains_heredoc_marker(ins->original, ins->original_len)) {
+    rc = sgi_heredocs_from_line(&doc->arena, ins->original, ins->original_len, &ins->heredocs,
+                                &ins->heredoc_count, ps->err);
+    if (rc) return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, sc->lines, start_offset) : rc;
+    ps->heredoc_total += ins->heredoc_count;
+    if (ps->heredoc_total > doc->limits.max_heredocs) {
+      sgi_error_set(ps->err, STAGEGRAPH_ELIMIT, NULL, "too many heredocs (the limit is %zu)",
+                    doc->limits.max_heredocs);
+      return syntax_at(ps, STAGEGRAPH_ELIMIT, start_line, sc->lines, start_offset);
+    }
+    if ((rc = read_heredoc_bodies(ps, ins, start_line))) return rc;
+  }
+  ins->end_line = sc->lines;
+  ins->end_offset = sc->pos;
+  if (ps->comments.count) {
+    ins->comments = ps->comments.items;
+    ins->comment_count = ps->comments.count;
+    /* the list now belongs to the instruction */
+    ps->comments.items = NULL;
+    ps->comments.cap = 0;
+  }
+  ps->comments.count = 0;
+  return add_instruction(ps, ins);
+}
+
+int sgi_parse_document(stagegraph_doc *doc, const char *data, size_t len, stagegraph_error *err) {
+  parse_state ps;
+  memset(&ps, 0, sizeof ps);
+  ps.doc = doc;
+  ps.err = err;
+  ps.sc.data = data;
+  ps.sc.len = len;
+  ps.sc.max_line = doc->limits.max_line_bytes;
+  doc->escape = '\\';
+  sgi_buf joined;
+  sgi_buf_init(&joined, &doc->mem);
+  int rc = 0;
+  while (scan(&ps.sc)) {
+    if ((rc = parse_logical_line(&ps, &joined))) break;
+  }
+  sgi_buf_free(&joined);
+  if (rc) return rc;
+  if (doc->instruction_count == 0) {
+    sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL, "file with no instructions");
+    return syntax_at(&ps, STAGEGRAPH_ESYNTAX, ps.sc.lines, 0, len);
+  }
+  if (ps.sc.too_long) {
+    sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL,
+                  "dockerfile line greater than max allowed size of %zu", ps.sc.max_line);
+    return syntax_at(&ps, STAGEGRAPH_ESYNTAX, ps.sc.too_long_line, ps.sc.too_long_line, ps.sc.pos);
+  }
+  return 0;
+}

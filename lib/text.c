@@ -1,0 +1,182 @@
+/* Go-compatible text helpers: UTF-8, whitespace, quoting. */
+#include "text.h"
+
+#include <string.h>
+
+uint32_t sgi_utf8_decode(const char *str, size_t len, size_t *width) {
+  const unsigned char *s = (const unsigned char *)str;
+  unsigned char c = s[0];
+  *width = 1;
+  if (c < 0x80) return c;
+  size_t n;
+  uint32_t r, min;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2, r = c & 0x1F, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3, r = c & 0x0F, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4, r = c & 0x07, min = 0x10000;
+  } else {
+    return SGI_RUNE_ERROR;
+  }
+  if (len < n) return SGI_RUNE_ERROR;
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xC0) != 0x80) return SGI_RUNE_ERROR;
+    r = (r << 6) | (s[i] & 0x3F);
+  }
+  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return SGI_RUNE_ERROR;
+  *width = n;
+  return r;
+}
+
+size_t sgi_utf8_encode(uint32_t r, char out[4]) {
+  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = SGI_RUNE_ERROR;
+  if (r < 0x80) {
+    out[0] = (char)r;
+    return 1;
+  }
+  if (r < 0x800) {
+    out[0] = (char)(0xC0 | (r >> 6));
+    out[1] = (char)(0x80 | (r & 0x3F));
+    return 2;
+  }
+  if (r < 0x10000) {
+    out[0] = (char)(0xE0 | (r >> 12));
+    out[1] = (char)(0x80 | ((r >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (r & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (r >> 18));
+  out[1] = (char)(0x80 | ((r >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((r >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (r & 0x3F));
+  return 4;
+}
+
+int sgi_is_space(uint32_t r) {
+  if (r <= 0xFF) {
+    return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xA0;
+  }
+  return r == 0x1680 || (r >= 0x2000 && r <= 0x200A) || r == 0x2028 || r == 0x2029 ||
+         r == 0x202F || r == 0x205F || r == 0x3000;
+}
+
+size_t sgi_space_prefix(const char *s, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    size_t w;
+    uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
+    if (!sgi_is_space(r)) break;
+    i += w;
+  }
+  return i;
+}
+
+size_t sgi_space_suffix(const char *s, size_t len) {
+  size_t end = len;
+  while (end > 0) {
+    /* find the start of the last rune */
+    size_t start = end - 1;
+    while (start > 0 && end - start < 4 && ((unsigned char)s[start] & 0xC0) == 0x80) start--;
+    size_t w;
+    uint32_t r = sgi_utf8_decode(s + start, end - start, &w);
+    if (start + w != end) { /* not a complete rune ending here: one bad byte */
+      r = SGI_RUNE_ERROR;
+      start = end - 1;
+    }
+    if (!sgi_is_space(r)) break;
+    end = start;
+  }
+  return len - end;
+}
+
+void sgi_trim_space(const char **s, size_t *len) {
+  size_t pre = sgi_space_prefix(*s, *len);
+  *s += pre;
+  *len -= pre;
+  *len -= sgi_space_suffix(*s, *len);
+}
+
+/* Code points Go's unicode.IsPrint rejects beyond the ASCII controls: the
+ * other space separators, C1 controls, format characters, private use,
+ * line/paragraph separators and noncharacters. Unassigned code points are
+ * treated as printable (Go's answer depends on its Unicode version). */
+int sgi_is_print(uint32_t r) {
+  if (r < 0x20 || r == 0x7F) return 0;
+  if (r < 0x7F) return 1;
+  if (r >= 0x80 && r <= 0xA0) return 0;
+  if (r == 0xAD) return 0;
+  if (r == 0x061C || r == 0x06DD || r == 0x070F || r == 0x180E || r == 0x1680) return 0;
+  if (r >= 0x0600 && r <= 0x0605) return 0;
+  if (r >= 0x2000 && r <= 0x200F) return 0;
+  if (r >= 0x2028 && r <= 0x202F) return 0;
+  if (r >= 0x205F && r <= 0x2064) return 0;
+  if (r >= 0x2066 && r <= 0x206F) return 0;
+  if (r == 0x3000 || r == 0xFEFF) return 0;
+  if (r >= 0xD800 && r <= 0xF8FF) return 0;
+  if (r >= 0xFFF9 && r <= 0xFFFB) return 0;
+  if (r == 0xFFFE || r == 0xFFFF) return 0;
+  if (r >= 0xE0000 && r <= 0xE007F) return 0;
+  if (r >= 0xF0000) return 0;
+  return 1;
+}
+
+int sgi_quote_go(sgi_buf *out, const char *s, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  sgi_buf_putc(out, '"');
+  size_t i = 0;
+  while (i < len) {
+    size_t w;
+    uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
+    if (r == SGI_RUNE_ERROR && w == 1) {
+      char esc[4] = {'\\', 'x', hex[((unsigned char)s[i]) >> 4], hex[((unsigned char)s[i]) & 15]};
+      sgi_buf_append(out, esc, 4);
+      i += 1;
+      continue;
+    }
+    if (r == '"' || r == '\\') {
+      char esc[2] = {'\\', (char)r};
+      sgi_buf_append(out, esc, 2);
+    } else if (sgi_is_print(r)) {
+      sgi_buf_append(out, s + i, w);
+    } else {
+      switch (r) {
+      case '\a': sgi_buf_append(out, "\\a", 2); break;
+      case '\b': sgi_buf_append(out, "\\b", 2); break;
+      case '\f': sgi_buf_append(out, "\\f", 2); break;
+      case '\n': sgi_buf_append(out, "\\n", 2); break;
+      case '\r': sgi_buf_append(out, "\\r", 2); break;
+      case '\t': sgi_buf_append(out, "\\t", 2); break;
+      case '\v': sgi_buf_append(out, "\\v", 2); break;
+      default:
+        if (r < ' ' || r == 0x7F) {
+          char esc[4] = {'\\', 'x', hex[r >> 4], hex[r & 15]};
+          sgi_buf_append(out, esc, 4);
+        } else if (r < 0x10000) {
+          char esc[6] = {'\\', 'u', hex[(r >> 12) & 15], hex[(r >> 8) & 15], hex[(r >> 4) & 15],
+                         hex[r & 15]};
+          sgi_buf_append(out, esc, 6);
+        } else {
+          char esc[10] = {'\\', 'U', hex[(r >> 28) & 15], hex[(r >> 24) & 15], hex[(r >> 20) & 15],
+                          hex[(r >> 16) & 15], hex[(r >> 12) & 15], hex[(r >> 8) & 15],
+                          hex[(r >> 4) & 15], hex[r & 15]};
+          sgi_buf_append(out, esc, 10);
+        }
+      }
+    }
+    i += w;
+  }
+  return sgi_buf_putc(out, '"');
+}
+
+int sgi_ascii_casecmp(const char *a, size_t alen, const char *b) {
+  size_t blen = strlen(b);
+  if (alen != blen) return 1;
+  for (size_t i = 0; i < alen; i++) {
+    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+    if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
+    if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
+    if (x != y) return 1;
+  }
+  return 0;
+}
