@@ -332,6 +332,48 @@ STAGEGRAPH_EXTERN int stagegraph_heredoc_expand(const stagegraph_heredoc *h);
 STAGEGRAPH_EXTERN int stagegraph_heredoc_chomp(const stagegraph_heredoc *h);
 STAGEGRAPH_EXTERN int stagegraph_heredoc_fd(const stagegraph_heredoc *h);
 
+/**
+ * The value of a validated builder flag ("from" for --from), the `nth`
+ * occurrence for repeatable flags (--mount, --exclude). Bool flags read
+ * "true" or "false". NULL when the flag was not given, or when the
+ * instruction has an error. Borrowed.
+ */
+STAGEGRAPH_EXTERN const char *
+stagegraph_instruction_flag_value(const stagegraph_instruction *ins, const char *name,
+                                  size_t nth);
+
+/* ------------------------------------------------------------------------
+ * Stages (BuildKit's instruction layer groups instructions under FROM)
+ * ------------------------------------------------------------------------ */
+
+typedef struct stagegraph_stage stagegraph_stage;
+
+/** Stages in file order. Borrowed; NULL when out of range. */
+STAGEGRAPH_EXTERN size_t stagegraph_doc_stage_count(const stagegraph_doc *doc);
+STAGEGRAPH_EXTERN const stagegraph_stage *stagegraph_doc_stage(const stagegraph_doc *doc,
+                                                               size_t index);
+STAGEGRAPH_EXTERN size_t stagegraph_stage_index(const stagegraph_stage *stage);
+/** The lowercased `AS` name, or NULL for an unnamed stage. */
+STAGEGRAPH_EXTERN const char *stagegraph_stage_name(const stagegraph_stage *stage);
+/** The FROM image text as written (unexpanded). */
+STAGEGRAPH_EXTERN const char *stagegraph_stage_base(const stagegraph_stage *stage);
+/** The raw --platform value, or NULL. */
+STAGEGRAPH_EXTERN const char *stagegraph_stage_platform(const stagegraph_stage *stage);
+/** The doc-comment description (`# <name> <description>` above FROM), or "". */
+STAGEGRAPH_EXTERN const char *stagegraph_stage_description(const stagegraph_stage *stage);
+/** The FROM instruction. */
+STAGEGRAPH_EXTERN const stagegraph_instruction *
+stagegraph_stage_from(const stagegraph_stage *stage);
+/** The stage's instructions after FROM, in order. */
+STAGEGRAPH_EXTERN size_t stagegraph_stage_instruction_count(const stagegraph_stage *stage);
+STAGEGRAPH_EXTERN const stagegraph_instruction *
+stagegraph_stage_instruction(const stagegraph_stage *stage, size_t index);
+
+/** ARG instructions before the first FROM (BuildKit's meta args). */
+STAGEGRAPH_EXTERN size_t stagegraph_doc_meta_arg_count(const stagegraph_doc *doc);
+STAGEGRAPH_EXTERN const stagegraph_instruction *
+stagegraph_doc_meta_arg(const stagegraph_doc *doc, size_t index);
+
 /* ------------------------------------------------------------------------
  * Diagnostics
  * ------------------------------------------------------------------------ */

@@ -25,6 +25,13 @@ struct stagegraph_heredoc {
   int fd;
 };
 
+/* A builder flag as the instruction layer validated it (bools read
+ * "true" / "false"). */
+typedef struct sgi_flagval {
+  const char *name;
+  const char *value;
+} sgi_flagval;
+
 struct stagegraph_instruction {
   size_t index;           /* position in the document (a trigger shares its ONBUILD's) */
   stagegraph_kind kind;
@@ -46,6 +53,10 @@ struct stagegraph_instruction {
   const char **comments;
   size_t comment_count;
   int empty_continuation; /* a blank line was dropped inside a continuation */
+  /* Set by the instruction layer. */
+  const sgi_flagval *flag_values;
+  size_t flag_value_count;
+  int invalid; /* the instruction layer rejected it */
 };
 
 typedef struct sgi_directive {

@@ -353,6 +353,54 @@ static int lex_name(sgi_arena *arena, const char *rest, size_t len, int raw_quot
   return rc;
 }
 
+/* Match ^(\d*)<<(-?)\s*([^<]*)$ and lex the name. Returns 1 for a
+ * marker, 0 for none, or an error code (ESYNTAX only when `err` wants
+ * lexing errors reported). */
+static int parse_marker(sgi_arena *arena, const char *w, size_t wl, stagegraph_heredoc *doc,
+                        stagegraph_error *err, int report) {
+  size_t p = 0;
+  while (p < wl && w[p] >= '0' && w[p] <= '9') p++;
+  size_t digits = p;
+  if (wl - p < 2 || w[p] != '<' || w[p + 1] != '<') return 0;
+  p += 2;
+  int chomp = 0;
+  if (p < wl && w[p] == '-') {
+    chomp = 1;
+    p++;
+  }
+  while (p < wl && (w[p] == ' ' || w[p] == '\t' || w[p] == '\n' || w[p] == '\f' || w[p] == '\r'))
+    p++;
+  if (memchr(w + p, '<', wl - p)) return 0;
+  if (p == wl) return 0;
+  word_list plain = {arena, NULL, 0, 0}, raw = {arena, NULL, 0, 0};
+  int rc;
+  if ((rc = lex_name(arena, w + p, wl - p, 0, &plain, err))) return report || rc != STAGEGRAPH_ESYNTAX ? rc : 0;
+  if (plain.count != 1) return 0;
+  if ((rc = lex_name(arena, w + p, wl - p, 1, &raw, err))) return report || rc != STAGEGRAPH_ESYNTAX ? rc : 0;
+  if (raw.count != plain.count) {
+    if (!report) return 0;
+    return sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL,
+                         "internal lexing of heredoc produced inconsistent results: %.*s",
+                         (int)(wl - p), w + p);
+  }
+  long fd = 0;
+  for (size_t k = 0; k < digits; k++) {
+    fd = fd * 10 + (w[k] - '0');
+    if (fd > 0x7FFFFFFF) fd = 0x7FFFFFFF;
+  }
+  doc->name = plain.items[0].ptr;
+  doc->expand = count_quotes(&plain.items[0]) == count_quotes(&raw.items[0]);
+  doc->chomp = chomp;
+  doc->fd = (int)fd;
+  doc->content = "";
+  doc->content_len = 0;
+  return 1;
+}
+
+int sgi_heredoc_parse_word(sgi_arena *arena, const char *word, size_t len, stagegraph_heredoc *out) {
+  return parse_marker(arena, word, len, out, NULL, 0);
+}
+
 int sgi_heredocs_from_line(sgi_arena *arena, const char *line, size_t len,
                            stagegraph_heredoc **out, size_t *count, stagegraph_error *err) {
   *out = NULL;
@@ -372,29 +420,10 @@ int sgi_heredocs_from_line(sgi_arena *arena, const char *line, size_t len,
   stagegraph_heredoc *docs = NULL;
   size_t n = 0, cap = 0;
   for (size_t i = 0; i < words.count; i++) {
-    const char *w = words.items[i].ptr;
-    size_t wl = words.items[i].len, p = 0;
-    while (p < wl && w[p] >= '0' && w[p] <= '9') p++;
-    size_t digits = p;
-    if (wl - p < 2 || w[p] != '<' || w[p + 1] != '<') continue;
-    p += 2;
-    int chomp = 0;
-    if (p < wl && w[p] == '-') {
-      chomp = 1;
-      p++;
-    }
-    while (p < wl && (w[p] == ' ' || w[p] == '\t' || w[p] == '\n' || w[p] == '\f' || w[p] == '\r'))
-      p++;
-    if (memchr(w + p, '<', wl - p)) continue;
-    if (p == wl) continue;
-    word_list plain = {arena, NULL, 0, 0}, raw = {arena, NULL, 0, 0};
-    if ((rc = lex_name(arena, w + p, wl - p, 0, &plain, err))) return rc;
-    if (plain.count != 1) continue;
-    if ((rc = lex_name(arena, w + p, wl - p, 1, &raw, err))) return rc;
-    if (raw.count != plain.count)
-      return sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL,
-                           "internal lexing of heredoc produced inconsistent results: %.*s",
-                           (int)(wl - p), w + p);
+    stagegraph_heredoc doc;
+    rc = parse_marker(arena, words.items[i].ptr, words.items[i].len, &doc, err, 1);
+    if (rc < 0) return rc;
+    if (rc == 0) continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 2;
       stagegraph_heredoc *grown = sgi_arena_calloc(arena, cap, sizeof *grown);
@@ -402,17 +431,7 @@ int sgi_heredocs_from_line(sgi_arena *arena, const char *line, size_t len,
       if (n) memcpy(grown, docs, n * sizeof *docs);
       docs = grown;
     }
-    long fd = 0;
-    for (size_t k = 0; k < digits; k++) {
-      fd = fd * 10 + (w[k] - '0');
-      if (fd > 0x7FFFFFFF) fd = 0x7FFFFFFF;
-    }
-    docs[n].name = plain.items[0].ptr;
-    docs[n].expand = count_quotes(&plain.items[0]) == count_quotes(&raw.items[0]);
-    docs[n].chomp = chomp;
-    docs[n].fd = (int)fd;
-    docs[n].content = "";
-    n++;
+    docs[n++] = doc;
   }
   *out = docs;
   *count = n;

@@ -11,4 +11,10 @@
 int sgi_heredocs_from_line(sgi_arena *arena, const char *line, size_t len,
                            stagegraph_heredoc **out, size_t *count, stagegraph_error *err);
 
+/* BuildKit's ParseHeredoc on one word: 1 when the word is a heredoc marker
+ * (name, expand, chomp, fd filled), 0 when not, or a negative code.
+ * Lexing errors count as "not a marker", as in MustParseHeredoc. */
+int sgi_heredoc_parse_word(sgi_arena *arena, const char *word, size_t len,
+                           stagegraph_heredoc *out);
+
 #endif

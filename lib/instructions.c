@@ -1,19 +1,413 @@
-/* The instruction layer (I/parse.go). */
+/* The instruction layer (BuildKit's I/parse.go, I/bflag.go and the RUN
+ * hooks): validate each instruction and its flags, group the instructions
+ * into stages, and record BuildKit's verdict as error diagnostics.
+ *
+ * BuildKit stops at the first error; here every instruction is validated so
+ * editors see all problems, and the first error in file order (which is the
+ * one BuildKit reports) is the document's verdict. */
 #include "instructions.h"
 
 #include <string.h>
 
 #include "buf.h"
+#include "goparse.h"
+#include "heredoc.h"
+#include "mount.h"
+#include "suggest.h"
+#include "text.h"
 
-struct sgi_commands {
-  size_t stage_count;
+struct stagegraph_stage {
+  size_t index;
+  const stagegraph_instruction *from;
+  const char *name; /* lowercased, NULL when unnamed */
+  const char *base;
+  const char *platform;
+  const char *description;
+  const stagegraph_instruction **instructions;
+  size_t instruction_count;
 };
 
-static int instruction_error(stagegraph_doc *doc, const stagegraph_instruction *ins,
-                             const char *message) {
+/* The flags being validated for one instruction. */
+typedef struct command {
+  sgi_flagval *flags;
+  size_t flag_count;
+  int has_error;
+} command;
+
+struct sgi_commands {
+  stagegraph_stage *stages;
+  size_t stage_count;
+  const stagegraph_instruction **meta_args;
+  size_t meta_arg_count;
+  int labs; /* the syntax directive selects a -labs frontend */
+};
+
+/* ---- flag definitions ---------------------------------------------------- */
+
+enum flag_type { F_BOOL, F_STRING, F_STRINGS };
+
+typedef struct flag_def {
+  const char *name;
+  enum flag_type type;
+  int labs; /* only in the labs frontend */
+} flag_def;
+
+static const flag_def add_flags[] = {
+    {"checksum", F_STRING, 0}, {"chmod", F_STRING, 0},       {"chown", F_STRING, 0},
+    {"exclude", F_STRINGS, 1}, {"keep-git-dir", F_BOOL, 0}, {"link", F_BOOL, 0},
+    {"unpack", F_BOOL, 0},     {NULL, F_BOOL, 0}};
+static const flag_def copy_flags[] = {
+    {"chmod", F_STRING, 0}, {"chown", F_STRING, 0}, {"exclude", F_STRINGS, 1}, {"from", F_STRING, 0},
+    {"link", F_BOOL, 0},    {"parents", F_BOOL, 1}, {NULL, F_BOOL, 0}};
+static const flag_def from_flags[] = {{"platform", F_STRING, 0}, {NULL, F_BOOL, 0}};
+static const flag_def run_flags[] = {{"device", F_STRINGS, 0},
+                                     {"mount", F_STRINGS, 0},
+                                     {"network", F_STRING, 0},
+                                     {"security", F_STRING, 1},
+                                     {NULL, F_BOOL, 0}};
+static const flag_def health_flags[] = {{"interval", F_STRING, 0},     {"retries", F_STRING, 0},
+                                        {"start-interval", F_STRING, 0}, {"start-period", F_STRING, 0},
+                                        {"timeout", F_STRING, 0},      {NULL, F_BOOL, 0}};
+static const flag_def no_flags[] = {{NULL, F_BOOL, 0}};
+
+/* Validation state for one instruction. */
+typedef struct checker {
+  stagegraph_doc *doc;
+  const stagegraph_instruction *ins;
+  command *cmd;
+  sgi_buf msg; /* the error text, when there is one */
+  int labs;
+} checker;
+
+/* Record an error (printf-style) unless one is already recorded. Returns
+ * 1 so callers can `return fail(...)`. */
+static int fail(checker *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static int fail(checker *c, const char *fmt, ...) {
+  if (c->msg.len) return 1;
+  char small[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  sgi_buf_append(&c->msg, small, (size_t)n < sizeof small ? (size_t)n : sizeof small - 1);
+  return 1;
+}
+
+static int flag_used(const command *cmd, const char *name) {
+  for (size_t i = 0; i < cmd->flag_count; i++)
+    if (strcmp(cmd->flags[i].name, name) == 0) return 1;
+  return 0;
+}
+
+/* BFlags.Parse over the instruction's flag words. */
+static int parse_flags(checker *c, const flag_def *defs) {
+  const stagegraph_instruction *ins = c->ins;
+  sgi_arena *arena = &c->doc->arena;
+  if (!ins->flag_count) return 0;
+  c->cmd->flags = sgi_arena_calloc(arena, ins->flag_count, sizeof *c->cmd->flags);
+  if (!c->cmd->flags) return STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; i < ins->flag_count; i++) {
+    const char *arg = ins->flags[i];
+    if (strncmp(arg, "--", 2) != 0) return fail(c, "arg should start with -- : %s", arg);
+    if (strcmp(arg, "--") == 0) return 0;
+    const char *name = arg + 2;
+    const char *eq = strchr(name, '=');
+    size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+    const char *value = eq ? eq + 1 : "";
+    const flag_def *def = NULL;
+    for (const flag_def *d = defs; d->name; d++) {
+      if ((!d->labs || c->labs) && strlen(d->name) == nlen && memcmp(d->name, name, nlen) == 0) def = d;
+    }
+    if (!def) {
+      const char *options[8];
+      size_t n = 0;
+      for (const flag_def *d = defs; d->name && n < 8; d++)
+        if (!d->labs || c->labs) options[n++] = d->name;
+      fail(c, "unknown flag: --%.*s", (int)nlen, name);
+      if (sgi_suggest(&c->msg, name, nlen, options, n, 1) < 0) return STAGEGRAPH_ENOMEM;
+      return 1;
+    }
+    if (def->type != F_STRINGS && flag_used(c->cmd, def->name))
+      return fail(c, "duplicate flag specified: --%s", def->name);
+    const char *stored;
+    if (def->type == F_BOOL) {
+      if (eq && !*value) return fail(c, "missing a value on flag: --%s", def->name);
+      if (!*value || sgi_ascii_casecmp(value, strlen(value), "true") == 0) stored = "true";
+      else if (sgi_ascii_casecmp(value, strlen(value), "false") == 0) stored = "false";
+      else return fail(c, "expecting boolean value for flag --%s, not: %s", def->name, value);
+    } else {
+      if (!eq) return fail(c, "missing a value on flag: --%s", def->name);
+      stored = value;
+    }
+    c->cmd->flags[c->cmd->flag_count].name = def->name;
+    c->cmd->flags[c->cmd->flag_count].value = stored;
+    c->cmd->flag_count++;
+  }
+  return 0;
+}
+
+static const char *flag(const command *cmd, const char *name) {
+  for (size_t i = 0; i < cmd->flag_count; i++)
+    if (strcmp(cmd->flags[i].name, name) == 0) return cmd->flags[i].value;
+  return NULL;
+}
+
+/* ---- per-instruction rules ------------------------------------------------- */
+
+/* The instruction's arguments as BuildKit's nodeArgs gives them: for
+ * ONBUILD, the trigger's keyword followed by its arguments. */
+static size_t arg_count(const stagegraph_instruction *ins) {
+  if (ins->trigger) return 1 + ins->trigger->arg_count;
+  return ins->arg_count;
+}
+
+static int check_kvps(checker *c, const char *name) {
+  int rc = parse_flags(c, no_flags);
+  if (rc) return rc;
+  if (c->ins->arg_count == 0) return fail(c, "%s requires at least one argument", name);
+  for (size_t i = 0; i + 1 < c->ins->arg_count; i += 3)
+    if (c->ins->args[i].len == 0) return fail(c, "%s names can not be blank", name);
+  return 0;
+}
+
+static int check_exactly_one(checker *c, const char *name, int flags) {
+  if (c->ins->arg_count != 1) return fail(c, "%s requires exactly one argument", name);
+  return flags ? parse_flags(c, no_flags) : 0;
+}
+
+static int check_sources_and_dest(checker *c, const char *name, const flag_def *defs) {
+  const stagegraph_instruction *ins = c->ins;
+  if (ins->arg_count < 2)
+    return fail(c, "%s requires at least two arguments, but only one was provided. Destination "
+                   "could not be determined", name);
+  int rc = parse_flags(c, defs);
+  if (rc) return rc;
+  stagegraph_heredoc h;
+  const sgi_str *dest = &ins->args[ins->arg_count - 1];
+  rc = sgi_heredoc_parse_word(&c->doc->arena, dest->ptr, dest->len, &h);
+  if (rc < 0) return rc;
+  if (rc == 1) return fail(c, "%s cannot accept a heredoc as a destination", name);
+  return 0;
+}
+
+static int check_from(checker *c) {
+  const stagegraph_instruction *ins = c->ins;
+  if (ins->arg_count == 3 && sgi_ascii_casecmp(ins->args[1].ptr, ins->args[1].len, "as") == 0) {
+    const sgi_str *n = &ins->args[2];
+    int ok = n->len > 0 && ((n->ptr[0] | 0x20) >= 'a' && (n->ptr[0] | 0x20) <= 'z');
+    for (size_t i = 1; ok && i < n->len; i++) {
+      char ch = (char)(n->ptr[i] >= 'A' && n->ptr[i] <= 'Z' ? n->ptr[i] + 32 : n->ptr[i]);
+      ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+    }
+    if (!ok) {
+      sgi_buf q;
+      sgi_buf_init(&q, &c->doc->mem);
+      sgi_quote_go(&q, n->ptr, n->len);
+      if (q.failed) return STAGEGRAPH_ENOMEM;
+      fail(c, "invalid name for build stage: %s, name can't start with a number or contain symbols",
+           q.ptr);
+      sgi_buf_free(&q);
+      return 1;
+    }
+  } else if (ins->arg_count != 1) {
+    return fail(c, "FROM requires either one or three arguments");
+  }
+  return parse_flags(c, from_flags);
+}
+
+static int check_onbuild(checker *c) {
+  const stagegraph_instruction *ins = c->ins;
+  if (arg_count(ins) == 0) return fail(c, "ONBUILD requires at least one argument");
+  int rc = parse_flags(c, no_flags);
+  if (rc) return rc;
+  const stagegraph_instruction *t = ins->trigger;
+  const char *kw = t->keyword;
+  size_t len = strlen(kw);
+  sgi_trim_space(&kw, &len);
+  if (sgi_ascii_casecmp(kw, len, "ONBUILD") == 0)
+    return fail(c, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  if (sgi_ascii_casecmp(kw, len, "MAINTAINER") == 0 || sgi_ascii_casecmp(kw, len, "FROM") == 0)
+    return fail(c, "%s isn't allowed as an ONBUILD trigger", t->kind == STAGEGRAPH_KIND_FROM ? "FROM" : "MAINTAINER");
+  return 0;
+}
+
+/* parseOptInterval: a Go duration, 0 allowed, otherwise at least 1ms. */
+static int check_interval(checker *c, const char *flag_name) {
+  const char *v = flag(c->cmd, flag_name);
+  if (!v || !*v) return 0;
+  int64_t d;
+  sgi_buf m;
+  sgi_buf_init(&m, &c->doc->mem);
+  if (sgi_go_parse_duration(v, strlen(v), &d, &m) < 0) {
+    int rc = m.failed ? STAGEGRAPH_ENOMEM : fail(c, "%s", m.ptr);
+    sgi_buf_free(&m);
+    return rc;
+  }
+  sgi_buf_free(&m);
+  if (d != 0 && d < 1000000) return fail(c, "Interval \"%s\" cannot be less than 1ms", flag_name);
+  return 0;
+}
+
+static int check_healthcheck(checker *c) {
+  const stagegraph_instruction *ins = c->ins;
+  if (ins->arg_count == 0) return fail(c, "HEALTHCHECK requires at least one argument");
+  char typ[16];
+  const sgi_str *t = &ins->args[0];
+  int is_none = sgi_ascii_casecmp(t->ptr, t->len, "NONE") == 0;
+  if (is_none) {
+    if (ins->arg_count != 1) return fail(c, "HEALTHCHECK NONE takes no arguments");
+    return 0;
+  }
+  int rc = parse_flags(c, health_flags);
+  if (rc) return rc;
+  if (sgi_ascii_casecmp(t->ptr, t->len, "CMD") == 0) {
+    if (ins->arg_count < 2) return fail(c, "Missing command after HEALTHCHECK CMD");
+  } else {
+    sgi_buf up, q;
+    sgi_buf_init(&up, &c->doc->mem);
+    sgi_buf_init(&q, &c->doc->mem);
+    for (size_t i = 0; i < t->len; i++) {
+      char ch = t->ptr[i];
+      sgi_buf_putc(&up, (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch));
+    }
+    sgi_quote_go(&q, up.ptr ? up.ptr : "", up.len);
+    rc = q.failed || up.failed ? STAGEGRAPH_ENOMEM
+                               : fail(c, "Unknown type %s in HEALTHCHECK (try CMD)", q.ptr);
+    sgi_buf_free(&up);
+    sgi_buf_free(&q);
+    return rc;
+  }
+  (void)typ;
+  static const char *const intervals[] = {"interval", "timeout", "start-period", "start-interval"};
+  for (size_t i = 0; i < 4; i++) {
+    if ((rc = check_interval(c, intervals[i]))) return rc;
+  }
+  const char *retries = flag(c->cmd, "retries");
+  if (retries && *retries) {
+    int64_t n;
+    sgi_buf m;
+    sgi_buf_init(&m, &c->doc->mem);
+    if (sgi_go_parse_int(retries, strlen(retries), 32, &n, &m) < 0) {
+      rc = m.failed ? STAGEGRAPH_ENOMEM : fail(c, "%s", m.ptr);
+      sgi_buf_free(&m);
+      return rc;
+    }
+    sgi_buf_free(&m);
+    if (n < 0) return fail(c, "--retries cannot be negative (%lld)", (long long)n);
+  }
+  return 0;
+}
+
+static int check_run(checker *c) {
+  int rc = parse_flags(c, run_flags);
+  if (rc) return rc;
+  /* Device CSV first, then mounts, then network and security, in the
+   * order BuildKit registers its RUN hooks. */
+  for (size_t i = 0; i < c->cmd->flag_count; i++) {
+    if (strcmp(c->cmd->flags[i].name, "device") != 0) continue;
+    if (sgi_device_check(c->cmd->flags[i].value, &c->msg) != 0) return c->msg.failed ? STAGEGRAPH_ENOMEM : 1;
+  }
+  for (size_t i = 0; i < c->cmd->flag_count; i++) {
+    if (strcmp(c->cmd->flags[i].name, "mount") != 0) continue;
+    if (sgi_mount_check_syntax(c->cmd->flags[i].value, &c->msg) != 0)
+      return c->msg.failed ? STAGEGRAPH_ENOMEM : 1;
+  }
+  const char *network = flag(c->cmd, "network");
+  if (network && strcmp(network, "default") && strcmp(network, "none") && strcmp(network, "host"))
+    return fail(c, "invalid network mode \"%s\"", network);
+  const char *security = flag(c->cmd, "security");
+  if (security && strcmp(security, "sandbox") && strcmp(security, "insecure"))
+    return fail(c, "security \"%s\" is not valid", security);
+  return 0;
+}
+
+static int check_instruction(checker *c) {
+  const stagegraph_instruction *ins = c->ins;
+  switch (ins->kind) {
+  case STAGEGRAPH_KIND_ENV: return check_kvps(c, "ENV");
+  case STAGEGRAPH_KIND_LABEL: return check_kvps(c, "LABEL");
+  case STAGEGRAPH_KIND_MAINTAINER: return check_exactly_one(c, "MAINTAINER", 1);
+  case STAGEGRAPH_KIND_ADD: return check_sources_and_dest(c, "ADD", add_flags);
+  case STAGEGRAPH_KIND_COPY: return check_sources_and_dest(c, "COPY", copy_flags);
+  case STAGEGRAPH_KIND_FROM: return check_from(c);
+  case STAGEGRAPH_KIND_ONBUILD: return check_onbuild(c);
+  case STAGEGRAPH_KIND_WORKDIR: return check_exactly_one(c, "WORKDIR", 1);
+  case STAGEGRAPH_KIND_RUN: return check_run(c);
+  case STAGEGRAPH_KIND_CMD:
+  case STAGEGRAPH_KIND_ENTRYPOINT: return parse_flags(c, no_flags);
+  case STAGEGRAPH_KIND_HEALTHCHECK: return check_healthcheck(c);
+  case STAGEGRAPH_KIND_EXPOSE:
+    if (ins->arg_count == 0) return fail(c, "EXPOSE requires at least one argument");
+    return parse_flags(c, no_flags);
+  case STAGEGRAPH_KIND_USER: return check_exactly_one(c, "USER", 1);
+  case STAGEGRAPH_KIND_VOLUME: {
+    if (ins->arg_count == 0) return fail(c, "VOLUME requires at least one argument");
+    int rc = parse_flags(c, no_flags);
+    if (rc) return rc;
+    for (size_t i = 0; i < ins->arg_count; i++) {
+      const char *v = ins->args[i].ptr;
+      size_t len = ins->args[i].len;
+      sgi_trim_space(&v, &len);
+      if (len == 0) return fail(c, "VOLUME specified can not be an empty string");
+    }
+    return 0;
+  }
+  case STAGEGRAPH_KIND_STOPSIGNAL: return check_exactly_one(c, "STOPSIGNAL", 0);
+  case STAGEGRAPH_KIND_ARG:
+    if (ins->arg_count == 0) return fail(c, "ARG requires at least one argument");
+    for (size_t i = 0; i < ins->arg_count; i++)
+      if (ins->args[i].len > 0 && ins->args[i].ptr[0] == '=') return fail(c, "ARG names can not be blank");
+    return 0;
+  case STAGEGRAPH_KIND_SHELL: {
+    int rc = parse_flags(c, no_flags);
+    if (rc) return rc;
+    if (ins->arg_count == 0) return fail(c, "SHELL requires at least one argument");
+    if (!ins->json) return fail(c, "SHELL requires the arguments to be in JSON form");
+    return 0;
+  }
+  case STAGEGRAPH_KIND_UNKNOWN: {
+    static const char *const names[] = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV",
+                                        "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
+                                        "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
+                                        "WORKDIR"};
+    fail(c, "unknown instruction: %s", ins->keyword);
+    if (sgi_suggest(&c->msg, ins->keyword, strlen(ins->keyword), names,
+                    sizeof names / sizeof names[0], 0) < 0)
+      return STAGEGRAPH_ENOMEM;
+    return 1;
+  }
+  }
+  return 0;
+}
+
+/* ---- stages -------------------------------------------------------------- */
+
+/* getComment: the first comment line starting with "<name> ". */
+static const char *doc_comment(const stagegraph_instruction *ins, const char *name) {
+  if (!name) return "";
+  size_t n = strlen(name);
+  for (size_t i = 0; i < ins->comment_count; i++) {
+    const char *line = ins->comments[i];
+    if (strncmp(line, name, n) == 0 && line[n] == ' ') return line + n + 1;
+  }
+  return "";
+}
+
+static int add_error(stagegraph_doc *doc, const stagegraph_instruction *ins, const char *text,
+                     int wrap) {
   sgi_buf msg;
   sgi_buf_init(&msg, &doc->mem);
-  sgi_buf_printf(&msg, "dockerfile parse error on line %u: %s", ins->start_line, message);
+  if (wrap) sgi_buf_printf(&msg, "dockerfile parse error on line %u: ", ins->start_line);
+  sgi_buf_puts(&msg, text);
   sgi_pos pos = {ins->start_line, ins->column, ins->end_line, 0, ins->start_offset};
   int rc = msg.failed ? msg.failed
                       : sgi_doc_add_diagnostic(doc, STAGEGRAPH_SEVERITY_ERROR,
@@ -22,30 +416,137 @@ static int instruction_error(stagegraph_doc *doc, const stagegraph_instruction *
   return rc;
 }
 
+static int labs_frontend(const stagegraph_doc *doc) {
+  for (size_t i = 0; i < doc->directive_count; i++)
+    if (strcmp(doc->directives[i].key, "syntax") == 0 && strstr(doc->directives[i].value, "labs"))
+      return 1;
+  return 0;
+}
+
 int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
   (void)err;
-  struct sgi_commands *c = sgi_arena_calloc(&doc->arena, 1, sizeof *c);
-  if (!c) return STAGEGRAPH_ENOMEM;
-  doc->commands = c;
-  for (size_t i = 0; i < doc->instruction_count; i++) {
-    const stagegraph_instruction *ins = doc->instructions[i];
-    if (ins->kind == STAGEGRAPH_KIND_UNKNOWN) {
-      sgi_buf m;
-      sgi_buf_init(&m, &doc->mem);
-      sgi_buf_printf(&m, "unknown instruction: %s", ins->keyword);
-      int rc = m.failed ? m.failed : instruction_error(doc, ins, m.ptr);
-      sgi_buf_free(&m);
-      return rc;
+  sgi_arena *arena = &doc->arena;
+  struct sgi_commands *cs = sgi_arena_calloc(arena, 1, sizeof *cs);
+  if (!cs) return STAGEGRAPH_ENOMEM;
+  doc->commands = cs;
+  cs->labs = labs_frontend(doc);
+  size_t n = doc->instruction_count;
+  size_t stages = 0, metas = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (doc->instructions[i]->kind == STAGEGRAPH_KIND_FROM) stages++;
+    else if (!stages && doc->instructions[i]->kind == STAGEGRAPH_KIND_ARG) metas++;
+  }
+  if (stages > doc->limits.max_stages)
+    return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL, "too many stages (the limit is %zu)",
+                         doc->limits.max_stages);
+  cs->stages = sgi_arena_calloc(arena, stages ? stages : 1, sizeof *cs->stages);
+  cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
+  const stagegraph_instruction **members = sgi_arena_calloc(arena, n ? n : 1, sizeof *members);
+  if (!cs->stages || !cs->meta_args || !members) return STAGEGRAPH_ENOMEM;
+
+  stagegraph_stage *cur = NULL;
+  for (size_t i = 0; i < n; i++) {
+    stagegraph_instruction *ins = doc->instructions[i];
+    command cmd = {NULL, 0, 0};
+    checker c;
+    memset(&c, 0, sizeof c);
+    c.doc = doc;
+    c.ins = ins;
+    c.cmd = &cmd;
+    c.labs = cs->labs;
+    sgi_buf_init(&c.msg, &doc->mem);
+    int rc = check_instruction(&c);
+    if (rc < 0 || c.msg.failed) {
+      sgi_buf_free(&c.msg);
+      return rc < 0 ? rc : STAGEGRAPH_ENOMEM;
     }
+    if (c.msg.len) {
+      c.cmd->has_error = 1;
+      c.cmd->flag_count = 0;
+      rc = add_error(doc, ins, c.msg.ptr, 1);
+    }
+    sgi_buf_free(&c.msg);
+    if (rc < 0) return rc;
+    ins->flag_values = cmd.flags;
+    ins->flag_value_count = cmd.flag_count;
+    ins->invalid = cmd.has_error;
+
     if (ins->kind == STAGEGRAPH_KIND_FROM) {
-      c->stage_count++;
-    } else if (c->stage_count == 0 && ins->kind != STAGEGRAPH_KIND_ARG) {
-      sgi_pos pos = {ins->start_line, ins->column, ins->end_line, 0, ins->start_offset};
-      return sgi_doc_add_diagnostic(doc, STAGEGRAPH_SEVERITY_ERROR, STAGEGRAPH_EINSTRUCTION, NULL,
-                                    &pos, "no build stage in current context");
+      cur = &cs->stages[cs->stage_count];
+      cur->index = cs->stage_count++;
+      cur->from = ins;
+      cur->instructions = members + i + 1;
+      if (ins->arg_count >= 1) cur->base = ins->args[0].ptr;
+      if (ins->arg_count == 3 && !c.cmd->has_error) {
+        char *name = sgi_arena_strndup(arena, ins->args[2].ptr, ins->args[2].len);
+        if (!name) return STAGEGRAPH_ENOMEM;
+        for (char *p = name; *p; p++)
+          if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
+        cur->name = name;
+      }
+      cur->platform = flag(c.cmd, "platform");
+      cur->description = doc_comment(ins, cur->name);
+    } else if (!cur && ins->kind == STAGEGRAPH_KIND_ARG) {
+      cs->meta_args[cs->meta_arg_count++] = ins;
+    } else if (!cur) {
+      if (!c.cmd->has_error && (rc = add_error(doc, ins, "no build stage in current context", 0)))
+        return rc;
+    } else {
+      cur->instructions[cur->instruction_count++] = ins;
     }
+  }
+  if (n && cs->stage_count == 0) {
+    const stagegraph_instruction *last = doc->instructions[n - 1];
+    int rc = add_error(doc, last, "dockerfile contains no stages to build", 0);
+    if (rc) return rc;
   }
   return 0;
 }
 
-void sgi_commands_free(stagegraph_doc *doc) { (void)doc; }
+/* ---- accessors ------------------------------------------------------------ */
+
+const char *stagegraph_instruction_flag_value(const stagegraph_instruction *ins, const char *name,
+                                              size_t nth) {
+  if (!ins || !name) return NULL;
+  for (size_t i = 0; i < ins->flag_value_count; i++) {
+    if (strcmp(ins->flag_values[i].name, name) == 0 && nth-- == 0) return ins->flag_values[i].value;
+  }
+  return NULL;
+}
+
+static const struct sgi_commands *commands(const stagegraph_doc *doc) {
+  return doc ? doc->commands : NULL;
+}
+
+size_t stagegraph_doc_stage_count(const stagegraph_doc *doc) {
+  return commands(doc) ? doc->commands->stage_count : 0;
+}
+
+const stagegraph_stage *stagegraph_doc_stage(const stagegraph_doc *doc, size_t index) {
+  return index < stagegraph_doc_stage_count(doc) ? &doc->commands->stages[index] : NULL;
+}
+
+size_t stagegraph_doc_meta_arg_count(const stagegraph_doc *doc) {
+  return commands(doc) ? doc->commands->meta_arg_count : 0;
+}
+
+const stagegraph_instruction *stagegraph_doc_meta_arg(const stagegraph_doc *doc, size_t index) {
+  return index < stagegraph_doc_meta_arg_count(doc) ? doc->commands->meta_args[index] : NULL;
+}
+
+size_t stagegraph_stage_index(const stagegraph_stage *s) { return s ? s->index : 0; }
+const char *stagegraph_stage_name(const stagegraph_stage *s) { return s ? s->name : NULL; }
+const char *stagegraph_stage_base(const stagegraph_stage *s) { return s ? s->base : NULL; }
+const char *stagegraph_stage_platform(const stagegraph_stage *s) { return s ? s->platform : NULL; }
+const char *stagegraph_stage_description(const stagegraph_stage *s) {
+  return s ? s->description : NULL;
+}
+const stagegraph_instruction *stagegraph_stage_from(const stagegraph_stage *s) {
+  return s ? s->from : NULL;
+}
+size_t stagegraph_stage_instruction_count(const stagegraph_stage *s) {
+  return s ? s->instruction_count : 0;
+}
+const stagegraph_instruction *stagegraph_stage_instruction(const stagegraph_stage *s, size_t i) {
+  return s && i < s->instruction_count ? s->instructions[i] : NULL;
+}

@@ -9,6 +9,5 @@
 /* Build doc->commands. Instruction-level problems become diagnostics (the
  * parse still succeeds); only ENOMEM / ELIMIT fail. */
 int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err);
-void sgi_commands_free(stagegraph_doc *doc);
 
 #endif

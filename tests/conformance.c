@@ -134,6 +134,39 @@ static int check_ast(const char *name, const stagegraph_doc *doc, const char *js
   return ok;
 }
 
+/* Our view in INDEX.tsv's form:
+ * instructions=N<TAB>stages=M<TAB>names=a,-<TAB>copyfrom=x,y */
+static char *index_fields(const stagegraph_doc *doc) {
+  size_t cap = 256, len = 0;
+  char *out = malloc(cap);
+  out[0] = '\0';
+#define PUT(...)                                                                                   \
+  do {                                                                                             \
+    int n_ = snprintf(NULL, 0, __VA_ARGS__);                                                       \
+    while (len + (size_t)n_ + 1 > cap) out = realloc(out, cap *= 2);                               \
+    snprintf(out + len, cap - len, __VA_ARGS__);                                                   \
+    len += (size_t)n_;                                                                             \
+  } while (0)
+  PUT("instructions=%zu\tstages=%zu\tnames=", stagegraph_doc_instruction_count(doc),
+      stagegraph_doc_stage_count(doc));
+  for (size_t i = 0; i < stagegraph_doc_stage_count(doc); i++) {
+    const char *n = stagegraph_stage_name(stagegraph_doc_stage(doc, i));
+    PUT("%s%s", i ? "," : "", n ? n : "-");
+  }
+  PUT("\tcopyfrom=");
+  int first = 1;
+  for (size_t i = 0; i < stagegraph_doc_instruction_count(doc); i++) {
+    const stagegraph_instruction *ins = stagegraph_doc_instruction(doc, i);
+    const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
+    if (stagegraph_instruction_kind(ins) != STAGEGRAPH_KIND_COPY || !from) continue;
+    PUT("%s", first ? "" : ",");
+    for (const char *p = from; *p; p++) PUT("%c", *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    first = 0;
+  }
+#undef PUT
+  return out;
+}
+
 static char *path_of(const char *dir, const char *sub, const char *name, const char *ext) {
   size_t n = strlen(dir) + strlen(sub) + strlen(name) + strlen(ext) + 4;
   char *p = malloc(n);
@@ -215,8 +248,14 @@ int main(int argc, char **argv) {
     int l_ok = 0;
     if (strcmp(verdict, "ok") == 0) {
       stagegraph_error verr = STAGEGRAPH_ERROR_INIT;
-      if (rc == 0 && stagegraph_doc_verdict(doc, &verr) == 0) l_ok = 1;
-      else if (p_ok) fail(name, "instruction layer rejects a file BuildKit accepts", verr.message);
+      if (rc == 0 && stagegraph_doc_verdict(doc, &verr) == 0) {
+        char *mine = index_fields(doc);
+        l_ok = rest && strcmp(mine, rest) == 0;
+        if (!l_ok) fail(name, "stages differ from INDEX.tsv", mine);
+        free(mine);
+      } else if (p_ok) {
+        fail(name, "instruction layer rejects a file BuildKit accepts", verr.message);
+      }
     } else if (rest && strncmp(rest, "parse: ", 7) == 0) {
       l_ok = rc == STAGEGRAPH_ESYNTAX && strcmp(err.message, rest + 7) == 0;
     } else if (rest && strncmp(rest, "instructions: ", 14) == 0) {
