@@ -414,6 +414,181 @@ STAGEGRAPH_EXTERN int stagegraph_doc_verdict(const stagegraph_doc *doc,
                                              stagegraph_error *err);
 
 /* ------------------------------------------------------------------------
+ * Stage graph and build plan
+ * ------------------------------------------------------------------------ */
+
+/** "No index": a stage built on an image or scratch has no parent stage. */
+#define STAGEGRAPH_NONE ((size_t)-1)
+
+typedef struct stagegraph_plan stagegraph_plan;
+typedef struct stagegraph_edge stagegraph_edge;
+typedef struct stagegraph_image stagegraph_image;
+
+/**
+ * Plan options. Initialise with STAGEGRAPH_PLAN_OPTIONS_INIT or
+ * stagegraph_plan_options_init().
+ */
+typedef struct stagegraph_plan_options {
+  size_t size;
+  /** Target stage names (case-insensitive); none means the last stage. */
+  const char *const *targets;
+  size_t target_count;
+  /** Build every stage up to the last target in file order, as the
+   * classic builder and kaniko do, instead of only what the targets need. */
+  int legacy;
+  /** Named build contexts as "name=source" (docker build --build-context):
+   * a name equal to a stage name replaces that stage, one equal to an
+   * image name replaces the image. */
+  const char *const *build_contexts;
+  size_t build_context_count;
+} stagegraph_plan_options;
+
+#define STAGEGRAPH_PLAN_OPTIONS_INIT { sizeof(stagegraph_plan_options), NULL, 0, 0, NULL, 0 }
+
+STAGEGRAPH_EXTERN void stagegraph_plan_options_init(stagegraph_plan_options *opts);
+
+/**
+ * Resolve the stage graph (bases, edges, external images) as BuildKit does
+ * with the document's build args and platform, then plan the build of the
+ * targets. *out is owned (stagegraph_plan_free) and borrows `doc`, which
+ * must outlive it. Errors carry BuildKit's message: the document's verdict,
+ * ENOTFOUND `target stage "x" could not be found`, ECYCLE
+ * `circular dependency detected on stage: x`, EEXPAND, EREFERENCE
+ * `failed to parse stage name "x": ...`, ESTAGE (forward --from,
+ * `invalid stage index`).
+ */
+STAGEGRAPH_EXTERN int stagegraph_plan_new(stagegraph_plan **out, const stagegraph_doc *doc,
+                                          const stagegraph_plan_options *opts,
+                                          stagegraph_error *err);
+STAGEGRAPH_EXTERN void stagegraph_plan_free(stagegraph_plan *plan);
+STAGEGRAPH_EXTERN const stagegraph_doc *stagegraph_plan_doc(const stagegraph_plan *plan);
+STAGEGRAPH_EXTERN int stagegraph_plan_is_legacy(const stagegraph_plan *plan);
+
+/** Per stage (index as in stagegraph_doc_stage): the FROM image text after
+ * expansion; the expanded --platform or NULL; the parent stage index or
+ * STAGEGRAPH_NONE; the base image (NULL for a stage parent or scratch); the
+ * named context replacing the stage, or NULL. Borrowed from the plan. */
+STAGEGRAPH_EXTERN const char *stagegraph_plan_stage_base(const stagegraph_plan *plan,
+                                                         size_t stage);
+STAGEGRAPH_EXTERN const char *stagegraph_plan_stage_platform(const stagegraph_plan *plan,
+                                                             size_t stage);
+STAGEGRAPH_EXTERN size_t stagegraph_plan_stage_parent(const stagegraph_plan *plan,
+                                                      size_t stage);
+STAGEGRAPH_EXTERN const stagegraph_image *
+stagegraph_plan_stage_image(const stagegraph_plan *plan, size_t stage);
+STAGEGRAPH_EXTERN const char *stagegraph_plan_stage_context(const stagegraph_plan *plan,
+                                                            size_t stage);
+/** 1 when the targets need the stage. */
+STAGEGRAPH_EXTERN int stagegraph_plan_stage_needed(const stagegraph_plan *plan, size_t stage);
+/** The 0-based wave a needed stage builds in, STAGEGRAPH_NONE otherwise. */
+STAGEGRAPH_EXTERN size_t stagegraph_plan_stage_wave(const stagegraph_plan *plan, size_t stage);
+
+typedef enum stagegraph_edge_kind {
+  /** FROM an earlier stage. */
+  STAGEGRAPH_EDGE_FROM = 0,
+  /** COPY --from a stage (by name or index). */
+  STAGEGRAPH_EDGE_COPY = 1,
+  /** RUN --mount from= a stage (any mount type). */
+  STAGEGRAPH_EDGE_MOUNT = 2
+} stagegraph_edge_kind;
+
+/** "from", "copy" or "mount". Static. */
+STAGEGRAPH_EXTERN const char *stagegraph_edge_kind_name(stagegraph_edge_kind kind);
+
+/** Edges between stages, in file order of the instructions making them. */
+STAGEGRAPH_EXTERN size_t stagegraph_plan_edge_count(const stagegraph_plan *plan);
+STAGEGRAPH_EXTERN const stagegraph_edge *stagegraph_plan_edge(const stagegraph_plan *plan,
+                                                              size_t index);
+/** The stage depended on. */
+STAGEGRAPH_EXTERN size_t stagegraph_edge_from(const stagegraph_edge *edge);
+/** The dependent stage. */
+STAGEGRAPH_EXTERN size_t stagegraph_edge_to(const stagegraph_edge *edge);
+STAGEGRAPH_EXTERN stagegraph_edge_kind stagegraph_edge_get_kind(const stagegraph_edge *edge);
+/** The FROM, COPY or RUN instruction; for an edge an ONBUILD trigger of the
+ * parent adds, the parent's ONBUILD instruction. */
+STAGEGRAPH_EXTERN const stagegraph_instruction *
+stagegraph_edge_instruction(const stagegraph_edge *edge);
+/** 1 when the edge comes from an ONBUILD trigger of the parent stage. */
+STAGEGRAPH_EXTERN int stagegraph_edge_onbuild(const stagegraph_edge *edge);
+/** The reference as written: the FROM name, the --from or from= value. */
+STAGEGRAPH_EXTERN const char *stagegraph_edge_reference(const stagegraph_edge *edge);
+
+/** External images the file pulls, in order of first use (`scratch` is not
+ * an image). */
+STAGEGRAPH_EXTERN size_t stagegraph_plan_image_count(const stagegraph_plan *plan);
+STAGEGRAPH_EXTERN const stagegraph_image *stagegraph_plan_image(const stagegraph_plan *plan,
+                                                                size_t index);
+/** The reference as written, after expansion. */
+STAGEGRAPH_EXTERN const char *stagegraph_image_ref(const stagegraph_image *image);
+/** Parts of the normalised reference (see stagegraph_reference_*). */
+STAGEGRAPH_EXTERN const char *stagegraph_image_domain(const stagegraph_image *image);
+STAGEGRAPH_EXTERN const char *stagegraph_image_path(const stagegraph_image *image);
+STAGEGRAPH_EXTERN const char *stagegraph_image_tag(const stagegraph_image *image);
+STAGEGRAPH_EXTERN const char *stagegraph_image_digest(const stagegraph_image *image);
+STAGEGRAPH_EXTERN const char *stagegraph_image_normalized(const stagegraph_image *image);
+STAGEGRAPH_EXTERN const char *stagegraph_image_familiar(const stagegraph_image *image);
+/** The named build context replacing the image, or NULL. */
+STAGEGRAPH_EXTERN const char *stagegraph_image_context(const stagegraph_image *image);
+/** Where the image is used: the kind (FROM, COPY --from, mount from), the
+ * stage using it, and the line. */
+STAGEGRAPH_EXTERN size_t stagegraph_image_use_count(const stagegraph_image *image);
+STAGEGRAPH_EXTERN stagegraph_edge_kind stagegraph_image_use_kind(const stagegraph_image *image,
+                                                                 size_t use);
+STAGEGRAPH_EXTERN size_t stagegraph_image_use_stage(const stagegraph_image *image, size_t use);
+STAGEGRAPH_EXTERN uint32_t stagegraph_image_use_line(const stagegraph_image *image, size_t use);
+
+/** Stage index lists, borrowed from the plan: the resolved targets; the
+ * needed stages in build order (dependencies first, ties by index); the
+ * stages the targets do not need; the critical path (the longest chain of
+ * dependent stages ending at a target, first stage first). */
+STAGEGRAPH_EXTERN const size_t *stagegraph_plan_targets(const stagegraph_plan *plan,
+                                                        size_t *count);
+STAGEGRAPH_EXTERN const size_t *stagegraph_plan_order(const stagegraph_plan *plan,
+                                                      size_t *count);
+STAGEGRAPH_EXTERN const size_t *stagegraph_plan_pruned(const stagegraph_plan *plan,
+                                                       size_t *count);
+STAGEGRAPH_EXTERN const size_t *stagegraph_plan_critical_path(const stagegraph_plan *plan,
+                                                              size_t *count);
+/** Waves: stages that can build in parallel (wave = 1 + deepest
+ * dependency). In legacy mode every stage is a wave of its own. */
+STAGEGRAPH_EXTERN size_t stagegraph_plan_wave_count(const stagegraph_plan *plan);
+STAGEGRAPH_EXTERN const size_t *stagegraph_plan_wave(const stagegraph_plan *plan, size_t wave,
+                                                     size_t *count);
+
+/** The outline of the first target (BuildKit's --call=outline): build args
+ * it consumes (name, value or NULL, description, line), the secrets and ssh
+ * sockets its RUN mounts need (id, required, line), each sorted by line. */
+STAGEGRAPH_EXTERN size_t stagegraph_plan_arg_count(const stagegraph_plan *plan);
+STAGEGRAPH_EXTERN const char *stagegraph_plan_arg_name(const stagegraph_plan *plan, size_t i);
+STAGEGRAPH_EXTERN const char *stagegraph_plan_arg_value(const stagegraph_plan *plan, size_t i);
+STAGEGRAPH_EXTERN const char *stagegraph_plan_arg_description(const stagegraph_plan *plan,
+                                                              size_t i);
+STAGEGRAPH_EXTERN uint32_t stagegraph_plan_arg_line(const stagegraph_plan *plan, size_t i);
+STAGEGRAPH_EXTERN size_t stagegraph_plan_secret_count(const stagegraph_plan *plan);
+STAGEGRAPH_EXTERN const char *stagegraph_plan_secret_id(const stagegraph_plan *plan, size_t i);
+STAGEGRAPH_EXTERN int stagegraph_plan_secret_required(const stagegraph_plan *plan, size_t i);
+STAGEGRAPH_EXTERN uint32_t stagegraph_plan_secret_line(const stagegraph_plan *plan, size_t i);
+STAGEGRAPH_EXTERN size_t stagegraph_plan_ssh_count(const stagegraph_plan *plan);
+STAGEGRAPH_EXTERN const char *stagegraph_plan_ssh_id(const stagegraph_plan *plan, size_t i);
+STAGEGRAPH_EXTERN int stagegraph_plan_ssh_required(const stagegraph_plan *plan, size_t i);
+STAGEGRAPH_EXTERN uint32_t stagegraph_plan_ssh_line(const stagegraph_plan *plan, size_t i);
+
+typedef enum stagegraph_format {
+  /** For people: the plan with its waves and what is skipped and why. */
+  STAGEGRAPH_FORMAT_TEXT = 0,
+  /** JSON, schema "stagegraph.plan/1" (see README). */
+  STAGEGRAPH_FORMAT_JSON = 1,
+  /** Graphviz DOT. */
+  STAGEGRAPH_FORMAT_DOT = 2,
+  /** Mermaid flowchart. */
+  STAGEGRAPH_FORMAT_MERMAID = 3
+} stagegraph_format;
+
+/** Render the plan (owned output). */
+STAGEGRAPH_EXTERN int stagegraph_plan_render(stagegraph_buf *out, const stagegraph_plan *plan,
+                                             stagegraph_format format, stagegraph_error *err);
+
+/* ------------------------------------------------------------------------
  * Dump
  * ------------------------------------------------------------------------ */
 
@@ -436,14 +611,20 @@ STAGEGRAPH_EXTERN int stagegraph_doc_dump(stagegraph_buf *out,
 
 /**
  * Expand one word as BuildKit's ProcessWord does: variables replaced from
- * `env` ("KEY=VALUE" strings, later entries win), quotes removed, `escape`
- * ('\\' or '`') applied. The result goes to `out` (owned).
+ * `env` ("KEY=VALUE" strings, later entries win, "KEY" alone is set to "",
+ * NULL entries skipped), quotes removed, `escape` ('\\' or '`') applied.
  *
- * When `unset_out` is not NULL it receives the names of the variables that
- * were referenced but not set, each followed by a NUL byte, in order of
- * first use (the record BuildKit's UndefinedVar lint uses).
- * Errors are STAGEGRAPH_EEXPAND with BuildKit's message
- * (`failed to process "<word>": ...`).
+ * `out` is replaced with the result (owned; release with
+ * stagegraph_buf_dispose). Its allocator member, when set, is the
+ * allocator used (a zeroed buf means the C library's).
+ *
+ * When `unset_out` is not NULL it is replaced with the names of the
+ * variables that were referenced but not set, each followed by a NUL byte,
+ * in order of first use (the record BuildKit's UndefinedVar lint uses).
+ * Errors: STAGEGRAPH_EEXPAND with BuildKit's message
+ * (`failed to process "<word>": ...`), STAGEGRAPH_ELIMIT when a result
+ * passes 1 MiB, STAGEGRAPH_ENOMEM, STAGEGRAPH_EINVAL; on any error both
+ * outputs are left empty.
  */
 STAGEGRAPH_EXTERN int stagegraph_expand_word(stagegraph_buf *out, const char *word,
                                              size_t len, const char *const *env,
@@ -452,8 +633,10 @@ STAGEGRAPH_EXTERN int stagegraph_expand_word(stagegraph_buf *out, const char *wo
                                              stagegraph_error *err);
 
 /**
- * Expand and split into words as BuildKit's ProcessWords does. `out`
- * receives each word followed by a NUL byte; *count_out the word count.
+ * Expand and split into words as BuildKit's ProcessWords does: text from
+ * an unquoted variable splits at whitespace, quoted text does not, empty
+ * words are dropped. `out` receives each word followed by a NUL byte and
+ * *count_out the word count; otherwise as stagegraph_expand_word.
  */
 STAGEGRAPH_EXTERN int stagegraph_expand_words(stagegraph_buf *out, size_t *count_out,
                                               const char *word, size_t len,
@@ -469,9 +652,13 @@ STAGEGRAPH_EXTERN int stagegraph_expand_words(stagegraph_buf *out, size_t *count
 typedef struct stagegraph_reference stagegraph_reference;
 
 /**
- * Parse and normalise an image reference as Docker does
- * ("alpine" is "docker.io/library/alpine:latest"). Errors are
- * STAGEGRAPH_EREFERENCE with Docker's text ("invalid reference format: ...").
+ * Parse and normalise an image reference as BuildKit does (distribution's
+ * ParseNormalizedNamed: "alpine" is "docker.io/library/alpine:latest").
+ * Errors are STAGEGRAPH_EREFERENCE with distribution's text, e.g.
+ * "invalid reference format" or, for uppercase, "invalid reference format:
+ * repository name (library/Foo) must be lowercase" (the text of the
+ * distribution/reference release BuildKit vendors; older releases said
+ * "repository name must be lowercase").
  * `allocator` may be NULL. *out is owned: stagegraph_reference_free().
  */
 STAGEGRAPH_EXTERN int stagegraph_reference_parse(stagegraph_reference **out,
@@ -483,7 +670,8 @@ STAGEGRAPH_EXTERN void stagegraph_reference_free(stagegraph_reference *ref);
 STAGEGRAPH_EXTERN const char *stagegraph_reference_domain(const stagegraph_reference *ref);
 /** Repository path without the domain ("library/alpine"). */
 STAGEGRAPH_EXTERN const char *stagegraph_reference_path(const stagegraph_reference *ref);
-/** Tag, "" when absent (a digest-only reference has no implied tag). */
+/** Tag: as written, "latest" for a bare name, "" for a digest-only
+ * reference. */
 STAGEGRAPH_EXTERN const char *stagegraph_reference_tag(const stagegraph_reference *ref);
 /** Digest ("sha256:..."), "" when absent. */
 STAGEGRAPH_EXTERN const char *stagegraph_reference_digest(const stagegraph_reference *ref);

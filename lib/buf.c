@@ -77,7 +77,10 @@ int sgi_buf_detach(sgi_buf *b, stagegraph_buf *out) {
     sgi_buf_free(b);
     return rc;
   }
-  if (!b->ptr && sgi_buf_grow(b, 0)) return b->failed;
+  if (!b->ptr) {
+    if (sgi_buf_grow(b, 0)) return b->failed;
+    b->ptr[0] = '\0';
+  }
   out->ptr = b->ptr;
   out->size = b->len;
   out->capacity = b->cap;

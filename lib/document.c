@@ -52,6 +52,11 @@ int sgi_doc_add_diagnostic(stagegraph_doc *doc, stagegraph_severity severity, in
   stagegraph_diagnostic *d = &doc->diagnostics[doc->diagnostic_count];
   d->message = sgi_arena_strndup(&doc->arena, message, strlen(message));
   if (!d->message) return STAGEGRAPH_ENOMEM;
+  d->inner = d->message;
+  if (code == STAGEGRAPH_EINSTRUCTION && strncmp(message, "dockerfile parse error on line ", 31) == 0) {
+    const char *colon = strstr(d->message, ": ");
+    if (colon) d->inner = colon + 2;
+  }
   d->severity = severity;
   d->code = code;
   d->rule = rule;

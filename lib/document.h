@@ -70,6 +70,7 @@ struct stagegraph_diagnostic {
   int code;
   const char *rule; /* NULL or a static rule name */
   const char *message;
+  const char *inner; /* the message without BuildKit's "dockerfile parse error on line N: " */
   uint32_t line, column, end_line, end_column;
 };
 

@@ -25,10 +25,10 @@ typedef struct sgi_patterns sgi_patterns;
 
 /* patternmatcher's match types, chosen from the cleaned pattern text. */
 typedef enum sgi_match_kind {
-  SGI_MATCH_EXACT = 1, /* no wildcard: the path equals the pattern */
-  SGI_MATCH_PREFIX,    /* "dir/**": the path starts with the text before "**" */
-  SGI_MATCH_SUFFIX,    /* "**/foo": the path ends with "/foo" or is "foo" */
-  SGI_MATCH_REGEX      /* anything else: the translated regexp, anchored */
+  SGI_MATCH_EXACT = 1, // no wildcard: the path equals the pattern
+  SGI_MATCH_PREFIX,    // "dir/**": the path starts with "dir/"
+  SGI_MATCH_SUFFIX,    // "**/foo": the path ends with "/foo" or is "foo"
+  SGI_MATCH_REGEX      // anything else: the translated regexp, anchored
 } sgi_match_kind;
 
 typedef struct sgi_pattern_info {
@@ -93,22 +93,23 @@ int sgi_patterns_get(const sgi_patterns *p, size_t i, sgi_pattern_info *out);
  * STAGEGRAPH_ENOMEM. A NULL list matches nothing. */
 int sgi_patterns_matches(const sgi_patterns *p, const char *path, size_t len);
 
-/* 1 when one of BuildKit's file walkers leaves the context-relative `path`
- * out. The walkers go from the root down and carry each directory's
- * per-pattern results to its children (MatchesUsingParentResults); that
- * differs from sgi_patterns_matches when an exception names a parent of an
- * excluded directory: with "a/b" then "!a", "a/b/c" is excluded here and not
- * there. `transfer` nonzero: the context transfer with .dockerignore patterns
- * (fsutil's filter), which also skips the whole subtree of an excluded
- * directory unless an exception could re-include something in it (judged
- * only by exception prefixes: with "a/x" and then an exception of the form
- * "!a/<star>/<star><star>", "a/x/y" is excluded although the exception
- * matches it). Zero: COPY/ADD --exclude and
- * --parents (fsutil copy), which walks every directory. The path is cleaned
- * and a leading '/' ignored; the root itself is never excluded. For a
- * directory the answer is about its own entry: an excluded directory is
- * still created when something inside it is included. Errors as
- * sgi_patterns_matches. */
+// 1 when one of BuildKit's file walkers leaves the context-relative `path`
+// out. The walkers go from the root down and carry each directory's
+// per-pattern results to its children (MatchesUsingParentResults); that
+// differs from sgi_patterns_matches when an exception names a parent of an
+// excluded directory: with "a/b" then "!a", "a/b/c" is excluded here and not
+// there.
+// `transfer` nonzero: the context transfer with .dockerignore patterns
+// (fsutil's filter). It also skips the whole subtree of an excluded directory
+// unless an exception could re-include something in it, judged only from the
+// exceptions' literal prefixes: with "a/x" then "!a/*/**", "a/x/y" is
+// excluded although the exception matches it.
+// `transfer` zero: COPY/ADD --exclude and --parents (fsutil copy), which
+// visit every directory.
+// The path is cleaned and a leading '/' ignored; the root itself is never
+// excluded. For a directory the answer is about its own entry: an excluded
+// directory is still created when something inside it is included. Errors as
+// sgi_patterns_matches.
 int sgi_patterns_walk_matches(const sgi_patterns *p, const char *path, size_t len, int transfer);
 
 /* 1 when a COPY/ADD source `src` (as written, from the main context or a

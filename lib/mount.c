@@ -322,3 +322,29 @@ int sgi_mount_parse(sgi_arena *arena, const char *value, sgi_mount_expander expa
   if (rc < 0 || msg->failed) return STAGEGRAPH_ENOMEM;
   return rc;
 }
+
+int sgi_mount_field(sgi_arena *arena, const char *value, const char *key, const char **out) {
+  *out = NULL;
+  csv c;
+  memset(&c, 0, sizeof c);
+  sgi_buf_init(&c.scratch, arena->mem);
+  sgi_buf msg;
+  sgi_buf_init(&msg, arena->mem);
+  int rc = csv_fields(value, &c, &msg);
+  size_t klen = strlen(key);
+  for (size_t i = 0; rc == 0 && i < c.count; i++) {
+    const char *f = c.items[i].text;
+    const char *eq = memchr(f, '=', c.items[i].len);
+    if (!eq || (size_t)(eq - f) != klen) continue;
+    int same = 1;
+    for (size_t k = 0; k < klen && same; k++) {
+      char ch = f[k];
+      same = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch) == key[k];
+    }
+    if (!same) continue;
+    if (!(*out = sgi_arena_strndup(arena, eq + 1, c.items[i].len - klen - 1))) rc = -1;
+  }
+  sgi_buf_free(&c.scratch);
+  sgi_buf_free(&msg);
+  return rc < 0 ? STAGEGRAPH_ENOMEM : 0;
+}

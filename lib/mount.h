@@ -44,4 +44,9 @@ int sgi_mount_parse(sgi_arena *arena, const char *value, sgi_mount_expander expa
 
 const char *sgi_mount_type_name(sgi_mount_type type);
 
+/* The raw value of one key (case-insensitive, last occurrence) of a mount,
+ * as BuildKit reads `from` when it builds the graph: NULL when absent or
+ * when the CSV does not parse. Copied into the arena. */
+int sgi_mount_field(sgi_arena *arena, const char *value, const char *key, const char **out);
+
 #endif

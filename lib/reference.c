@@ -14,7 +14,7 @@
 #include "error.h"
 
 enum {
-  PATH_MAX_LEN = 255, /* RepositoryNameTotalLengthMax, applied to the path */
+  REPO_PATH_MAX = 255, /* RepositoryNameTotalLengthMax, applied to the path */
   TAG_MAX_LEN = 128,
   IDENTIFIER_LEN = 64,
 };
@@ -76,8 +76,8 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *rune) {
 
 /* Non-ASCII code points whose simple lowercase mapping is not themselves
  * (what makes Go's unicode.ToLower change a rune): every stride-th code
- * point from lo to hi. Derived from the Unicode Character Database (14.0;
- * Go's tables are 15.0, which added no case pairs). */
+ * point from lo to hi. Generated from the Unicode 14.0 character database;
+ * Unicode 15.0, which Go 1.21 and later use, added no case pairs. */
 static const struct {
   uint32_t lo, hi;
   uint32_t stride;
@@ -419,7 +419,7 @@ static int is_identifier(const char *s, size_t n) {
   return 1;
 }
 
-/* Concatenate up to four pieces into the arena (NULL on failure). */
+/* Concatenate pieces into one NUL-terminated arena string (NULL on failure). */
 typedef struct piece {
   const char *p;
   size_t n;
@@ -526,9 +526,9 @@ int sgi_reference_parse(sgi_reference *out, sgi_arena *arena, const char *text, 
       return ref_error(err, "repository name must be lowercase");
     return ref_error(err, "invalid reference format");
   }
-  if (parts.path_len > PATH_MAX_LEN)
+  if (parts.path_len > REPO_PATH_MAX)
     return sgi_error_set(err, STAGEGRAPH_EREFERENCE, NULL,
-                         "repository name must not be more than %d characters", PATH_MAX_LEN);
+                         "repository name must not be more than %d characters", REPO_PATH_MAX);
   if (parts.digest_len) {
     const char *problem = digest_problem(full + parts.digest_off, parts.digest_len);
     if (problem) return ref_error(err, problem);

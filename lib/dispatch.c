@@ -1,0 +1,514 @@
+/* Dispatch (C/convert.go dispatch*): the needed stages in file order, each
+ * with its variables as BuildKit keeps them (the parent's environment,
+ * then ENV and ARG in order), expanding every field BuildKit expands. This
+ * finds the errors BuildKit raises only for stages it builds (forward
+ * --from, bad mounts, expansion failures, devices) and collects the
+ * outline of the first target: the build args it consumes and the secrets
+ * and ssh sockets its mounts need. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "expand.h"
+#include "mount.h"
+#include "plan.h"
+
+static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+static const char *const automatic_args[] = {
+    "BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT",
+    "TARGETPLATFORM", "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT", "TARGETSTAGE"};
+
+static int is_automatic(const char *name, size_t len) {
+  for (size_t i = 0; i < sizeof automatic_args / sizeof automatic_args[0]; i++)
+    if (strlen(automatic_args[i]) == len && memcmp(automatic_args[i], name, len) == 0) return 1;
+  return 0;
+}
+
+typedef struct dispatcher {
+  stagegraph_plan *plan;
+  stagegraph_error *err;
+  size_t stage;
+  sgi_envmap *env;     /* the stage's variables */
+  sgi_buf word;        /* scratch for expansions */
+  sgi_buf msg;         /* scratch for messages */
+  int outline;         /* collecting the outline for this stage */
+  size_t arg_cap, secret_cap, ssh_cap;
+} dispatcher;
+
+static int fail_at(dispatcher *d, const stagegraph_instruction *at, int code, const char *text) {
+  sgi_pos pos = sgi_instruction_pos(at);
+  return sgi_error_set_text(d->err, code, &pos, text, strlen(text));
+}
+
+/* Expand one word in the stage scope into d->word. */
+static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_instruction *at,
+                  int heredoc) {
+  sgi_env env = sgi_envmap_env(d->env);
+  const stagegraph_doc *doc = d->plan->doc;
+  sgi_expand_opts opts = {heredoc ? '\\' : doc->escape, heredoc ? SGI_EXPAND_HEREDOC : SGI_EXPAND_NORMAL,
+                          doc->limits.max_expansion_bytes, NULL};
+  sgi_buf_clear(&d->word);
+  int rc = sgi_expand_word(&d->word, word, len, &env, &opts, d->err);
+  if (rc && rc != STAGEGRAPH_ENOMEM && d->err) {
+    sgi_pos pos = sgi_instruction_pos(at);
+    d->err->line = pos.line;
+    d->err->column = pos.column;
+    d->err->end_line = pos.end_line;
+    d->err->offset = pos.offset;
+  }
+  return rc;
+}
+
+static int expand_words(dispatcher *d, const char *word, size_t len,
+                        const stagegraph_instruction *at) {
+  sgi_env env = sgi_envmap_env(d->env);
+  const stagegraph_doc *doc = d->plan->doc;
+  sgi_expand_opts opts = {doc->escape, SGI_EXPAND_NORMAL, doc->limits.max_expansion_bytes, NULL};
+  sgi_buf_clear(&d->word);
+  size_t count;
+  int rc = sgi_expand_words(&d->word, &count, word, len, &env, &opts, d->err);
+  if (rc && rc != STAGEGRAPH_ENOMEM && d->err) {
+    sgi_pos pos = sgi_instruction_pos(at);
+    d->err->line = pos.line;
+    d->err->column = pos.column;
+  }
+  return rc;
+}
+
+/* ---- the outline ------------------------------------------------------------- */
+
+static int outline_arg(dispatcher *d, const char *name, size_t len, const char *value,
+                       const stagegraph_instruction *defined_at) {
+  stagegraph_plan *p = d->plan;
+  for (size_t i = 0; i < p->arg_count; i++) /* one entry per definition */
+    if (p->args[i].line == defined_at->start_line && strlen(p->args[i].name) == len &&
+        memcmp(p->args[i].name, name, len) == 0)
+      return 0;
+  if (p->arg_count == d->arg_cap) {
+    size_t cap = d->arg_cap ? d->arg_cap * 2 : 8;
+    sgi_outline_arg *a = sgi_arena_calloc(&p->arena, cap, sizeof *a);
+    if (!a) return STAGEGRAPH_ENOMEM;
+    if (p->arg_count) memcpy(a, p->args, p->arg_count * sizeof *a);
+    p->args = a;
+    d->arg_cap = cap;
+  }
+  sgi_outline_arg *a = &p->args[p->arg_count];
+  if (!(a->name = sgi_arena_strndup(&p->arena, name, len))) return STAGEGRAPH_ENOMEM;
+  if (value && !(a->value = sgi_arena_strndup(&p->arena, value, strlen(value)))) return STAGEGRAPH_ENOMEM;
+  a->line = defined_at->start_line;
+  a->seq = p->arg_count;
+  /* the doc comment: "# <name> <description>" */
+  a->description = "";
+  for (size_t i = 0; i < defined_at->comment_count; i++) {
+    const char *c = defined_at->comments[i];
+    if (strncmp(c, name, len) == 0 && c[len] == ' ') {
+      a->description = c + len + 1;
+      break;
+    }
+  }
+  p->arg_count++;
+  return 0;
+}
+
+/* The meta ARG instruction defining a global name, or NULL. */
+static const stagegraph_instruction *meta_definition(const stagegraph_doc *doc, const char *name,
+                                                     size_t len, const char **word_out) {
+  const stagegraph_instruction *found = NULL;
+  for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc); i++) {
+    const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, i);
+    for (size_t k = 0; k < ins->arg_count; k++) {
+      const char *w = ins->args[k].ptr;
+      const char *eq = strchr(w, '=');
+      size_t klen = eq ? (size_t)(eq - w) : strlen(w);
+      if (klen == len && memcmp(w, name, len) == 0) {
+        found = ins;
+        if (word_out) *word_out = w;
+      }
+    }
+  }
+  return found;
+}
+
+/* Names a word refers to, through an environment that records lookups. */
+typedef struct recorder {
+  const sgi_envmap *scope;
+  const char *names[32];
+  size_t lens[32];
+  size_t count;
+} recorder;
+
+static const char *record_lookup(void *ctx, const char *name, size_t len, size_t *value_len) {
+  recorder *r = ctx;
+  if (r->count < 32) {
+    r->names[r->count] = name;
+    r->lens[r->count++] = len;
+  }
+  const char *v = NULL;
+  if (!sgi_envmap_get(r->scope, name, len, &v, value_len)) return NULL;
+  return v;
+}
+
+/* Global args a FROM line uses, and transitively those their defaults use. */
+static int outline_globals(dispatcher *d, const char *word, int depth) {
+  stagegraph_plan *p = d->plan;
+  recorder r;
+  memset(&r, 0, sizeof r);
+  r.scope = &p->global;
+  sgi_env env = {record_lookup, &r};
+  sgi_expand_opts opts = {p->doc->escape, SGI_EXPAND_NORMAL, p->doc->limits.max_expansion_bytes, NULL};
+  sgi_buf scratch;
+  sgi_buf_init(&scratch, &p->mem);
+  int rc = sgi_expand_word(&scratch, word, strlen(word), &env, &opts, NULL);
+  sgi_buf_free(&scratch);
+  if (rc == STAGEGRAPH_ENOMEM) return rc;
+  /* Copy the names: they point into `word`, which outlives this call. */
+  for (size_t i = 0; i < r.count; i++) {
+    const char *def_word = NULL;
+    const stagegraph_instruction *def = meta_definition(p->doc, r.names[i], r.lens[i], &def_word);
+    if (!def) continue;
+    const char *value = NULL;
+    size_t vlen;
+    sgi_envmap_get(&p->global, r.names[i], r.lens[i], &value, &vlen);
+    if ((rc = outline_arg(d, r.names[i], r.lens[i], value, def))) return rc;
+    const char *eq = strchr(def_word, '=');
+    if (eq && depth < 16 && (rc = outline_globals(d, eq + 1, depth + 1))) return rc;
+  }
+  return 0;
+}
+
+static int outline_mount(dispatcher *d, const sgi_mount *m, const stagegraph_instruction *at) {
+  stagegraph_plan *p = d->plan;
+  int secret = m->type == SGI_MOUNT_SECRET;
+  if (!secret && m->type != SGI_MOUNT_SSH) return 0;
+  const char *id;
+  char base[256];
+  if (secret) {
+    id = m->source ? m->source : m->id;
+    if (!id && m->target) {
+      const char *slash = strrchr(m->target, '/');
+      snprintf(base, sizeof base, "%s", slash ? slash + 1 : m->target);
+      id = base;
+    }
+  } else {
+    id = m->id && *m->id ? m->id : "default";
+  }
+  sgi_outline_mount **list = secret ? &p->secrets : &p->ssh;
+  size_t *count = secret ? &p->secret_count : &p->ssh_count;
+  size_t *cap = secret ? &d->secret_cap : &d->ssh_cap;
+  for (size_t i = 0; i < *count; i++)
+    if (strcmp((*list)[i].id, id) == 0) {
+      (*list)[i].required |= m->required;
+      return 0;
+    }
+  if (*count == *cap) {
+    size_t ncap = *cap ? *cap * 2 : 4;
+    sgi_outline_mount *n = sgi_arena_calloc(&p->arena, ncap, sizeof *n);
+    if (!n) return STAGEGRAPH_ENOMEM;
+    if (*count) memcpy(n, *list, *count * sizeof *n);
+    *list = n;
+    *cap = ncap;
+  }
+  sgi_outline_mount *o = &(*list)[(*count)++];
+  if (!(o->id = sgi_arena_strndup(&p->arena, id, strlen(id)))) return STAGEGRAPH_ENOMEM;
+  o->required = m->required;
+  o->line = at->start_line;
+  o->seq = *count - 1;
+  return 0;
+}
+
+/* ---- instructions ------------------------------------------------------------ */
+
+static const char *build_arg(const stagegraph_doc *doc, const char *name, size_t len) {
+  const char *found = NULL;
+  for (size_t i = 0; i < doc->build_arg_count; i++) {
+    const char *a = doc->build_args[i];
+    const char *eq = strchr(a, '=');
+    size_t klen = eq ? (size_t)(eq - a) : strlen(a);
+    if (klen == len && memcmp(a, name, len) == 0) found = eq ? eq + 1 : "";
+  }
+  return found;
+}
+
+static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
+                        const stagegraph_instruction *at) {
+  stagegraph_plan *p = d->plan;
+  for (size_t k = 0; k < ins->arg_count; k++) {
+    const char *w = ins->args[k].ptr;
+    const char *eq = strchr(w, '=');
+    size_t klen = eq ? (size_t)(eq - w) : strlen(w);
+    const char *ba = build_arg(p->doc, w, klen);
+    const char *value = NULL;
+    size_t vlen = 0;
+    const stagegraph_instruction *def = at;
+    int rc;
+    if (ba) {
+      value = ba;
+      vlen = strlen(ba);
+    } else if (eq) {
+      if ((rc = expand(d, eq + 1, strlen(eq + 1), at, 0))) return rc;
+      value = d->word.ptr ? d->word.ptr : "";
+      vlen = d->word.len;
+    } else if (sgi_envmap_get(&p->global, w, klen, &value, &vlen) && value) {
+      const stagegraph_instruction *meta = meta_definition(p->doc, w, klen, NULL);
+      if (meta) def = meta;
+    }
+    int listed = !(is_automatic(w, klen) && !eq && !ba && def == at);
+    if (d->outline && listed) {
+      char *vcopy = NULL;
+      if (value && !(vcopy = sgi_arena_strndup(&p->arena, value, vlen))) return STAGEGRAPH_ENOMEM;
+      if ((rc = outline_arg(d, w, klen, vcopy, def))) return rc;
+    }
+    int sbom = (klen == 26 && memcmp(w, "BUILDKIT_SBOM_SCAN_CONTEXT", 26) == 0) ||
+               (klen == 24 && memcmp(w, "BUILDKIT_SBOM_SCAN_STAGE", 24) == 0);
+    if (value && !sbom && (rc = sgi_envmap_set(d->env, w, klen, value, vlen))) return rc;
+  }
+  return 0;
+}
+
+static int dispatch_env(dispatcher *d, const stagegraph_instruction *ins,
+                        const stagegraph_instruction *at, int sets_env) {
+  /* every pair sees the variables as they were before the instruction */
+  size_t pairs = ins->arg_count / 3;
+  sgi_str *keys = sgi_arena_calloc(&d->plan->arena, pairs ? pairs : 1, sizeof *keys);
+  sgi_str *values = sgi_arena_calloc(&d->plan->arena, pairs ? pairs : 1, sizeof *values);
+  if (!keys || !values) return STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; i < pairs; i++) {
+    int rc;
+    for (int part = 0; part < 2; part++) {
+      const sgi_str *src = &ins->args[3 * i + (size_t)part];
+      if ((rc = expand(d, src->ptr, src->len, at, 0))) return rc;
+      sgi_str *dst = part ? &values[i] : &keys[i];
+      if (!(dst->ptr = sgi_arena_strndup(&d->plan->arena, d->word.ptr ? d->word.ptr : "", d->word.len)))
+        return STAGEGRAPH_ENOMEM;
+      dst->len = d->word.len;
+    }
+  }
+  for (size_t i = 0; sets_env && i < pairs; i++) {
+    int rc = sgi_envmap_set(d->env, keys[i].ptr, keys[i].len, values[i].ptr, values[i].len);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+static int stage_by_name(const stagegraph_plan *p, const char *name, size_t *out) {
+  size_t len = strlen(name), found = STAGEGRAPH_NONE;
+  for (size_t i = 0; i < p->stage_count; i++) {
+    const char *n = p->stages[i].name;
+    if (!n || strlen(n) != len) continue;
+    size_t k = 0;
+    while (k < len && (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]) == n[k]) k++;
+    if (k == len) found = i;
+  }
+  *out = found;
+  return found != STAGEGRAPH_NONE;
+}
+
+static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
+                         const stagegraph_instruction *at) {
+  stagegraph_plan *p = d->plan;
+  const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
+  size_t source;
+  if (from && stage_by_name(p, from, &source) && source > d->stage) {
+    sgi_buf_clear(&d->msg);
+    sgi_buf_printf(&d->msg,
+                   "cannot copy from stage \"%s\", it needs to be defined before current stage \"%s\"",
+                   from, p->stages[d->stage].display);
+    if (d->msg.failed) return STAGEGRAPH_ENOMEM;
+    return fail_at(d, at, STAGEGRAPH_ESTAGE, d->msg.ptr);
+  }
+  int rc;
+  for (size_t i = 0; i < ins->arg_count; i++) {
+    int is_heredoc = 0;
+    for (size_t h = 0; h < ins->heredoc_count; h++) {
+      size_t nlen = strlen(ins->heredocs[h].name);
+      const char *a = ins->args[i].ptr;
+      is_heredoc |= i + 1 < ins->arg_count && strstr(a, "<<") && ins->args[i].len >= nlen &&
+                    memcmp(a + ins->args[i].len - nlen, ins->heredocs[h].name, nlen) == 0;
+    }
+    if (is_heredoc) continue;
+    if ((rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0))) return rc;
+  }
+  for (size_t h = 0; h < ins->heredoc_count; h++) {
+    if (!ins->heredocs[h].expand || ins->kind == STAGEGRAPH_KIND_RUN) continue;
+    if ((rc = expand(d, ins->heredocs[h].content, ins->heredocs[h].content_len, at, 1))) return rc;
+  }
+  static const char *const expanded_flags[] = {"chown", "chmod", "checksum"};
+  for (size_t f = 0; f < 3; f++) {
+    const char *v = stagegraph_instruction_flag_value(ins, expanded_flags[f], 0);
+    if (v && (rc = expand(d, v, strlen(v), at, 0))) return rc;
+  }
+  return 0;
+}
+
+typedef struct mount_expand_ctx {
+  dispatcher *d;
+  const stagegraph_instruction *at;
+} mount_expand_ctx;
+
+static int mount_expander(void *ctx, const char *value, size_t len, sgi_buf *out, sgi_buf *msg) {
+  mount_expand_ctx *c = ctx;
+  stagegraph_error e = STAGEGRAPH_ERROR_INIT;
+  stagegraph_error *saved = c->d->err;
+  c->d->err = &e;
+  int rc = expand(c->d, value, len, c->at, 0);
+  c->d->err = saved;
+  if (rc) {
+    sgi_buf_puts(msg, e.message);
+    return rc == STAGEGRAPH_ENOMEM ? (msg->failed = STAGEGRAPH_ENOMEM, 1) : 1;
+  }
+  sgi_buf_append(out, c->d->word.ptr ? c->d->word.ptr : "", c->d->word.len);
+  return 0;
+}
+
+static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
+                        const stagegraph_instruction *at) {
+  stagegraph_plan *p = d->plan;
+  int labs = 0;
+  for (size_t i = 0; i < p->doc->directive_count; i++)
+    labs |= strcmp(p->doc->directives[i].key, "syntax") == 0 && strstr(p->doc->directives[i].value, "labs");
+  if (!labs && stagegraph_instruction_flag_value(ins, "device", 0))
+    return fail_at(d, at, STAGEGRAPH_EINSTRUCTION,
+                   "device feature is only supported in Dockerfile frontend 1.14.0-labs or later");
+  for (size_t k = 0;; k++) {
+    const char *value = stagegraph_instruction_flag_value(ins, "mount", k);
+    if (!value) break;
+    sgi_mount m;
+    mount_expand_ctx ctx = {d, at};
+    sgi_buf_clear(&d->msg);
+    int rc = sgi_mount_parse(&p->arena, value, mount_expander, &ctx, &m, &d->msg);
+    if (rc == STAGEGRAPH_ENOMEM || d->msg.failed) return STAGEGRAPH_ENOMEM;
+    if (rc) return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, d->msg.ptr ? d->msg.ptr : "");
+    if (m.target && strcmp(m.target, "/") == 0)
+      return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "invalid mount target \"/\"");
+    if (m.type == SGI_MOUNT_SSH && m.source)
+      return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "ssh does not support source");
+    size_t source;
+    if (m.from && stage_by_name(p, m.from, &source) && source > d->stage) {
+      sgi_buf_clear(&d->msg);
+      sgi_buf_printf(&d->msg,
+                     "cannot mount from stage \"%s\" to \"%s\", stage needs to be defined before "
+                     "current command",
+                     m.from, m.target ? m.target : "");
+      if (d->msg.failed) return STAGEGRAPH_ENOMEM;
+      return fail_at(d, at, STAGEGRAPH_ESTAGE, d->msg.ptr);
+    }
+    if (d->outline && (rc = outline_mount(d, &m, at))) return rc;
+  }
+  return 0;
+}
+
+static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins,
+                                const stagegraph_instruction *at) {
+  int rc = 0;
+  switch (ins->kind) {
+  case STAGEGRAPH_KIND_ARG: return dispatch_arg(d, ins, at);
+  case STAGEGRAPH_KIND_ENV: return dispatch_env(d, ins, at, 1);
+  case STAGEGRAPH_KIND_LABEL: return dispatch_env(d, ins, at, 0);
+  case STAGEGRAPH_KIND_COPY:
+  case STAGEGRAPH_KIND_ADD: return dispatch_copy(d, ins, at);
+  case STAGEGRAPH_KIND_RUN: return dispatch_run(d, ins, at);
+  case STAGEGRAPH_KIND_WORKDIR:
+  case STAGEGRAPH_KIND_USER:
+  case STAGEGRAPH_KIND_STOPSIGNAL:
+  case STAGEGRAPH_KIND_VOLUME:
+    for (size_t i = 0; i < ins->arg_count && !rc; i++)
+      rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0);
+    return rc;
+  case STAGEGRAPH_KIND_EXPOSE:
+    for (size_t i = 0; i < ins->arg_count && !rc; i++)
+      rc = expand_words(d, ins->args[i].ptr, ins->args[i].len, at);
+    return rc;
+  default: return 0;
+  }
+}
+
+static int dispatch_stage(dispatcher *d, size_t s) {
+  stagegraph_plan *p = d->plan;
+  sgi_plan_stage *ps = &p->stages[s];
+  sgi_envmap *env = &p->final_env[s];
+  sgi_envmap_init(env, &p->arena, &p->mem);
+  int rc;
+  if (ps->parent != STAGEGRAPH_NONE)
+    rc = sgi_envmap_copy(env, &p->final_env[ps->parent]);
+  else
+    rc = sgi_envmap_set(env, "PATH", 4, default_path, sizeof default_path - 1);
+  if (rc) return rc;
+  d->stage = s;
+  d->env = env;
+  for (size_t t = 0; t < ps->trigger_count; t++) {
+    if (ps->trigger_errors[t]) return fail_at(d, ps->trigger_owners[t], STAGEGRAPH_EINSTRUCTION, ps->trigger_errors[t]);
+    if ((rc = dispatch_instruction(d, ps->triggers[t]->instructions[0], ps->trigger_owners[t])))
+      return rc;
+  }
+  const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+    if ((rc = dispatch_instruction(d, ins, ins))) return rc;
+  }
+  return 0;
+}
+
+static int cmp_args(const void *a, const void *b) {
+  const sgi_outline_arg *x = a, *y = b;
+  if (x->line != y->line) return x->line < y->line ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_mounts(const void *a, const void *b) {
+  const sgi_outline_mount *x = a, *y = b;
+  if (x->line != y->line) return x->line < y->line ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The stages the first target needs (the outline is of one target). */
+static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
+  size_t *stack = sgi_arena_calloc(&p->arena, p->stage_count, sizeof *stack);
+  if (!stack) return STAGEGRAPH_ENOMEM;
+  size_t top = 0;
+  stack[top++] = p->targets[0];
+  in_outline[p->targets[0]] = 1;
+  while (top) {
+    const sgi_plan_stage *st = &p->stages[stack[--top]];
+    for (size_t k = 0; k < st->dep_count; k++)
+      if (!in_outline[st->deps[k]]) {
+        in_outline[st->deps[k]] = 1;
+        stack[top++] = st->deps[k];
+      }
+  }
+  return 0;
+}
+
+int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
+  p->final_env = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, sizeof *p->final_env);
+  unsigned char *in_outline = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, 1);
+  if (!p->final_env || !in_outline) return STAGEGRAPH_ENOMEM;
+  int rc = p->legacy ? 0 : mark_outline_stages(p, in_outline);
+  if (rc) return rc;
+  dispatcher d;
+  memset(&d, 0, sizeof d);
+  d.plan = p;
+  d.err = err;
+  sgi_buf_init(&d.word, &p->mem);
+  sgi_buf_init(&d.msg, &p->mem);
+  for (size_t s = 0; s < p->stage_count && !rc; s++) {
+    sgi_plan_stage *ps = &p->stages[s];
+    if (!ps->needed || ps->context) continue;
+    d.outline = !p->legacy && in_outline[s];
+    if (d.outline) {
+      const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
+      rc = outline_globals(&d, stagegraph_stage_base(st), 0);
+      if (!rc && stagegraph_stage_platform(st)) rc = outline_globals(&d, stagegraph_stage_platform(st), 0);
+      if (rc) break;
+    }
+    rc = dispatch_stage(&d, s);
+  }
+  sgi_buf_free(&d.word);
+  sgi_buf_free(&d.msg);
+  if (rc) return rc;
+  if (p->arg_count) qsort(p->args, p->arg_count, sizeof *p->args, cmp_args);
+  if (p->secret_count) qsort(p->secrets, p->secret_count, sizeof *p->secrets, cmp_mounts);
+  if (p->ssh_count) qsort(p->ssh, p->ssh_count, sizeof *p->ssh, cmp_mounts);
+  return 0;
+}

@@ -1,0 +1,37 @@
+/* Variable scopes: an insertion-ordered map of names to values (a value may
+ * be NULL: an ARG declared without one), with hashed lookup. Used for the
+ * global scope of FROM lines and the environment of each stage. */
+#ifndef STAGEGRAPH_ENVMAP_H
+#define STAGEGRAPH_ENVMAP_H
+
+#include "alloc.h"
+#include "expand.h"
+
+typedef struct sgi_envvar sgi_envvar;
+
+typedef struct sgi_envmap {
+  sgi_arena *arena;   /* entries and strings */
+  const sgi_mem *mem; /* the hash table */
+  sgi_envvar *head;   /* uthash table, iteration in insertion order */
+  size_t count;
+} sgi_envmap;
+
+void sgi_envmap_init(sgi_envmap *m, sgi_arena *arena, const sgi_mem *mem);
+void sgi_envmap_free(sgi_envmap *m);
+/* Set (or replace, keeping the original position) name to value (NULL:
+ * declared without a value). Strings are copied. 0 or STAGEGRAPH_ENOMEM. */
+int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+                   size_t value_len);
+/* Look up a name: 1 when present (*value may be NULL), 0 when absent. */
+int sgi_envmap_get(const sgi_envmap *m, const char *name, size_t name_len, const char **value,
+                   size_t *value_len);
+int sgi_envmap_copy(sgi_envmap *dst, const sgi_envmap *src);
+/* Iterate: returns the entry after `prev` (NULL for the first). */
+const sgi_envvar *sgi_envmap_next(const sgi_envmap *m, const sgi_envvar *prev);
+const char *sgi_envvar_name(const sgi_envvar *v);
+const char *sgi_envvar_value(const sgi_envvar *v, size_t *len);
+/* An expansion environment over the map: only entries with a value are
+ * set. */
+sgi_env sgi_envmap_env(const sgi_envmap *m);
+
+#endif

@@ -1,0 +1,647 @@
+/* The stage graph (C/convert.go toDispatchState up to the cycle check): the
+ * global scope, each stage's expanded base and platform, the edges of
+ * COPY --from, RUN --mount from= and ONBUILD triggers, the external images,
+ * and the cycle check. */
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "expand.h"
+#include "hash.h"
+#include "mount.h"
+#include "plan.h"
+#include "platform.h"
+#include "text.h"
+
+sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins) {
+  sgi_pos pos = {ins->start_line, ins->column, ins->end_line, 0, ins->start_offset};
+  return pos;
+}
+
+int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
+                      const stagegraph_instruction *ins, int onbuild, const char *reference) {
+  if (plan->edge_count == plan->edge_cap) {
+    size_t cap = plan->edge_cap ? plan->edge_cap * 2 : 16;
+    stagegraph_edge *e = sgi_arena_calloc(&plan->arena, cap, sizeof *e);
+    if (!e) return STAGEGRAPH_ENOMEM;
+    if (plan->edge_count) memcpy(e, plan->edges, plan->edge_count * sizeof *e);
+    plan->edges = e;
+    plan->edge_cap = cap;
+  }
+  stagegraph_edge *e = &plan->edges[plan->edge_count++];
+  e->from = from;
+  e->to = to;
+  e->kind = kind;
+  e->ins = ins;
+  e->onbuild = onbuild;
+  e->reference = reference;
+  return 0;
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+/* Stage names registered so far, for FROM (exact match, earlier stages)
+ * and, once complete, for --from / from= / --target (lowercased). */
+typedef struct name_entry {
+  const char *name;
+  size_t stage;
+  UT_hash_handle hh;
+} name_entry;
+
+typedef struct names {
+  name_entry *head;
+  const sgi_mem *mem;
+  sgi_arena *arena;
+} names;
+
+static name_entry *names_find(const names *n, const char *s, size_t len) {
+  name_entry *e = NULL;
+  HASH_FIND(hh, n->head, s, len, e);
+  return e;
+}
+
+static int names_set(names *n, const char *name, size_t stage) {
+  name_entry *e = names_find(n, name, strlen(name));
+  if (e) {
+    e->stage = stage;
+    return 0;
+  }
+  e = sgi_arena_calloc(n->arena, 1, sizeof *e);
+  if (!e) return STAGEGRAPH_ENOMEM;
+  e->name = name;
+  e->stage = stage;
+  const sgi_mem *uthash_mem_ = n->mem;
+  int uthash_oom_ = 0;
+  HASH_ADD_KEYPTR(hh, n->head, e->name, strlen(e->name), e);
+  return uthash_oom_ ? STAGEGRAPH_ENOMEM : 0;
+}
+
+static void names_free(names *n) {
+  const sgi_mem *uthash_mem_ = n->mem;
+  HASH_CLEAR(hh, n->head);
+}
+
+/* Lowercase lookup for --from, mount from= and targets. */
+static name_entry *names_find_ci(const names *n, const char *s, char *scratch, size_t cap) {
+  size_t len = strlen(s);
+  if (len >= cap) return NULL;
+  for (size_t i = 0; i <= len; i++) scratch[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+  return names_find(n, scratch, len);
+}
+
+/* ---- images ------------------------------------------------------------------ */
+
+typedef struct image_entry {
+  stagegraph_image *image;
+  UT_hash_handle hh;
+} image_entry;
+
+static const char *context_for(const stagegraph_plan *plan, const char *name) {
+  if (!plan->context_count || strcmp(name, "scratch") == 0 || strcmp(name, "context") == 0)
+    return NULL;
+  sgi_arena scratch;
+  sgi_arena_init(&scratch, &plan->mem);
+  const char *key = NULL;
+  const char *found = NULL;
+  if (sgi_reference_context_key(&key, &scratch, name, strlen(name), NULL) == 0) {
+    for (size_t i = 0; i < plan->context_count && !found; i++)
+      if (strcmp(plan->context_keys[i], key) == 0) found = plan->context_sources[i];
+  }
+  sgi_arena_free(&scratch);
+  return found;
+}
+
+/* Record a use of an external image, parsing it on first sight. */
+static int use_image(stagegraph_plan *plan, const char *ref, stagegraph_edge_kind kind,
+                     size_t stage, uint32_t line, const stagegraph_instruction *ins,
+                     stagegraph_image **out, stagegraph_error *err) {
+  image_entry *head = plan->image_index, *e = NULL;
+  size_t len = strlen(ref);
+  HASH_FIND(hh, head, ref, len, e);
+  stagegraph_image *img;
+  if (e) {
+    img = e->image;
+  } else {
+    img = sgi_arena_calloc(&plan->arena, 1, sizeof *img);
+    e = sgi_arena_calloc(&plan->arena, 1, sizeof *e);
+    if (!img || !e || !(img->ref = sgi_arena_strndup(&plan->arena, ref, len)))
+      return STAGEGRAPH_ENOMEM;
+    stagegraph_error rerr = STAGEGRAPH_ERROR_INIT;
+    int rc = sgi_reference_parse(&img->parts, &plan->arena, ref, len, &rerr);
+    if (rc == STAGEGRAPH_ENOMEM) return rc;
+    if (rc) {
+      sgi_pos pos = sgi_instruction_pos(ins);
+      return sgi_error_set(err, STAGEGRAPH_EREFERENCE, &pos, "failed to parse stage name \"%s\": %s",
+                           ref, rerr.message);
+    }
+    img->context = context_for(plan, ref);
+    e->image = img;
+    const sgi_mem *uthash_mem_ = &plan->mem;
+    int uthash_oom_ = 0;
+    HASH_ADD_KEYPTR(hh, head, img->ref, len, e);
+    plan->image_index = head;
+    if (uthash_oom_) return STAGEGRAPH_ENOMEM;
+    if (plan->image_count == plan->image_cap) {
+      size_t cap = plan->image_cap ? plan->image_cap * 2 : 8;
+      stagegraph_image **list = sgi_arena_calloc(&plan->arena, cap, sizeof *list);
+      if (!list) return STAGEGRAPH_ENOMEM;
+      if (plan->image_count) memcpy(list, plan->images, plan->image_count * sizeof *list);
+      plan->images = list;
+      plan->image_cap = cap;
+    }
+    plan->images[plan->image_count++] = img;
+  }
+  if (img->use_count == img->use_cap) {
+    size_t cap = img->use_cap ? img->use_cap * 2 : 2;
+    sgi_use *uses = sgi_arena_calloc(&plan->arena, cap, sizeof *uses);
+    if (!uses) return STAGEGRAPH_ENOMEM;
+    if (img->use_count) memcpy(uses, img->uses, img->use_count * sizeof *uses);
+    img->uses = uses;
+    img->use_cap = cap;
+  }
+  img->uses[img->use_count].kind = kind;
+  img->uses[img->use_count].stage = stage;
+  img->uses[img->use_count].line = line;
+  img->use_count++;
+  if (out) *out = img;
+  return 0;
+}
+
+static void images_free(stagegraph_plan *plan) {
+  image_entry *head = plan->image_index;
+  const sgi_mem *uthash_mem_ = &plan->mem;
+  HASH_CLEAR(hh, head);
+  plan->image_index = NULL;
+}
+
+static int set_error_pos(stagegraph_error *err, const stagegraph_instruction *ins, int rc) {
+  if (err && rc != STAGEGRAPH_ENOMEM) {
+    sgi_pos pos = sgi_instruction_pos(ins);
+    err->line = pos.line;
+    err->column = pos.column;
+    err->end_line = pos.end_line;
+    err->offset = pos.offset;
+  }
+  return rc;
+}
+
+/* ---- the global scope ---------------------------------------------------- */
+
+static int set_cstr(sgi_envmap *m, const char *k, const char *v) {
+  return sgi_envmap_set(m, k, strlen(k), v, strlen(v));
+}
+
+static const char *build_arg(const stagegraph_doc *doc, const char *name, size_t len) {
+  const char *found = NULL;
+  for (size_t i = 0; i < doc->build_arg_count; i++) {
+    const char *a = doc->build_args[i];
+    const char *eq = strchr(a, '=');
+    size_t klen = eq ? (size_t)(eq - a) : strlen(a);
+    if (klen == len && memcmp(a, name, len) == 0) found = eq ? eq + 1 : "";
+  }
+  return found;
+}
+
+static int platform_args(stagegraph_plan *plan, const char *prefix, const char *spec,
+                         stagegraph_error *err) {
+  sgi_platform p;
+  sgi_buf msg;
+  sgi_buf_init(&msg, &plan->mem);
+  if (sgi_platform_parse(spec, strlen(spec), &p, &msg)) {
+    int rc = msg.failed ? STAGEGRAPH_ENOMEM
+                        : sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "invalid platform %s: %s",
+                                        spec, msg.ptr);
+    sgi_buf_free(&msg);
+    return rc;
+  }
+  sgi_buf_free(&msg);
+  char full[96], key[32];
+  sgi_platform_format(&p, full, sizeof full);
+  const char *values[5] = {full, p.os, "", p.arch, p.variant};
+  const char *suffix[5] = {"PLATFORM", "OS", "OSVERSION", "ARCH", "VARIANT"};
+  for (int i = 0; i < 5; i++) {
+    snprintf(key, sizeof key, "%s%s", prefix, suffix[i]);
+    int rc = set_cstr(&plan->global, key, values[i]);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Expand one word for the graph: single word, quotes removed. */
+static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const char *word,
+                       sgi_buf *out, stagegraph_error *err) {
+  sgi_env env = sgi_envmap_env(scope);
+  sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
+                          plan->doc->limits.max_expansion_bytes, NULL};
+  sgi_buf_clear(out);
+  return sgi_expand_word(out, word, strlen(word), &env, &opts, err);
+}
+
+static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
+                              stagegraph_error *err) {
+  const stagegraph_doc *doc = plan->doc;
+  int rc;
+  if ((rc = platform_args(plan, "BUILD", doc->build_platform, err)) ||
+      (rc = platform_args(plan, "TARGET", doc->platform, err)) ||
+      (rc = set_cstr(&plan->global, "TARGETSTAGE", target_stage)))
+    return rc;
+  /* build args override the automatic ones */
+  for (const sgi_envvar *v = sgi_envmap_next(&plan->global, NULL); v;
+       v = sgi_envmap_next(&plan->global, v)) {
+    const char *name = sgi_envvar_name(v);
+    const char *ba = build_arg(doc, name, strlen(name));
+    if (ba && (rc = set_cstr(&plan->global, name, ba))) return rc;
+  }
+  sgi_buf value;
+  sgi_buf_init(&value, &plan->mem);
+  for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc) && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, i);
+    for (size_t k = 0; k < ins->arg_count && !rc; k++) {
+      const char *word = ins->args[k].ptr;
+      const char *eq = strchr(word, '=');
+      size_t klen = eq ? (size_t)(eq - word) : strlen(word);
+      const char *ba = build_arg(doc, word, klen);
+      if (ba) {
+        rc = sgi_envmap_set(&plan->global, word, klen, ba, strlen(ba));
+      } else if (eq) {
+        rc = expand_word(plan, &plan->global, eq + 1, &value, err);
+        if (rc) set_error_pos(err, ins, rc);
+        else rc = sgi_envmap_set(&plan->global, word, klen, value.ptr ? value.ptr : "", value.len);
+      }
+    }
+  }
+  sgi_buf_free(&value);
+  return rc;
+}
+
+/* ---- stages, edges --------------------------------------------------------- */
+
+static int resolve_bases(stagegraph_plan *plan, names *earlier, stagegraph_error *err) {
+  const stagegraph_doc *doc = plan->doc;
+  sgi_buf word;
+  sgi_buf_init(&word, &plan->mem);
+  int rc = 0;
+  for (size_t i = 0; i < plan->stage_count && !rc; i++) {
+    const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
+    const stagegraph_instruction *from = stagegraph_stage_from(st);
+    sgi_plan_stage *ps = &plan->stages[i];
+    ps->name = stagegraph_stage_name(st);
+    ps->parent = STAGEGRAPH_NONE;
+    ps->wave = STAGEGRAPH_NONE;
+    if (ps->name) {
+      ps->display = ps->name;
+    } else {
+      char tmp[32];
+      snprintf(tmp, sizeof tmp, "stage-%zu", i);
+      if (!(ps->display = sgi_arena_strndup(&plan->arena, tmp, strlen(tmp)))) rc = STAGEGRAPH_ENOMEM;
+    }
+    const char *raw = stagegraph_stage_base(st);
+    if (rc) break;
+    if ((rc = expand_word(plan, &plan->global, raw, &word, err))) {
+      set_error_pos(err, from, rc);
+      break;
+    }
+    if (word.len == 0) {
+      sgi_pos pos = sgi_instruction_pos(from);
+      rc = sgi_error_set(err, STAGEGRAPH_EEXPAND, &pos, "base name (%s) should not be blank", raw);
+      break;
+    }
+    if (!(ps->base = sgi_arena_strndup(&plan->arena, word.ptr, word.len))) {
+      rc = STAGEGRAPH_ENOMEM;
+      break;
+    }
+    const char *praw = stagegraph_stage_platform(st);
+    if (praw) {
+      if ((rc = expand_word(plan, &plan->global, praw, &word, err))) {
+        set_error_pos(err, from, rc);
+        break;
+      }
+      sgi_pos pos = sgi_instruction_pos(from);
+      if (word.len == 0) {
+        rc = sgi_error_set(err, STAGEGRAPH_EEXPAND, &pos, "empty platform value from expression %s", praw);
+        break;
+      }
+      sgi_platform p;
+      sgi_buf msg;
+      sgi_buf_init(&msg, &plan->mem);
+      if (sgi_platform_parse(word.ptr, word.len, &p, &msg)) {
+        rc = msg.failed ? STAGEGRAPH_ENOMEM
+                        : sgi_error_set(err, STAGEGRAPH_EINVAL, &pos, "failed to parse platform %s: %s",
+                                        praw, msg.ptr);
+        sgi_buf_free(&msg);
+        break;
+      }
+      sgi_buf_free(&msg);
+      char formatted[96];
+      sgi_platform_format(&p, formatted, sizeof formatted);
+      if (!(ps->platform = sgi_arena_strndup(&plan->arena, formatted, strlen(formatted)))) {
+        rc = STAGEGRAPH_ENOMEM;
+        break;
+      }
+    }
+    name_entry *parent = names_find(earlier, ps->base, strlen(ps->base));
+    if (parent) ps->parent = parent->stage;
+    if (ps->name) {
+      ps->context = context_for(plan, ps->name);
+      if ((rc = names_set(earlier, ps->name, i))) break;
+    }
+  }
+  sgi_buf_free(&word);
+  if (rc) return rc;
+  /* Bases that are not stages are images (every one is parsed, needed or
+   * not), in stage order. */
+  for (size_t i = 0; i < plan->stage_count; i++) {
+    sgi_plan_stage *ps = &plan->stages[i];
+    const stagegraph_instruction *from = stagegraph_stage_from(stagegraph_doc_stage(doc, i));
+    if (ps->parent != STAGEGRAPH_NONE) {
+      if ((rc = sgi_plan_add_edge(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, 0, ps->base)))
+        return rc;
+    } else if (strcmp(ps->base, "scratch") != 0) {
+      if ((rc = use_image(plan, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from,
+                          &ps->image, err)))
+        return rc;
+    }
+  }
+  return 0;
+}
+
+/* Go's strconv.Atoi: optional sign and decimal digits, within int64. */
+static int go_atoi(const char *s, long long *out) {
+  size_t i = 0, n = strlen(s);
+  int neg = 0;
+  if (n && (s[0] == '+' || s[0] == '-')) neg = s[0] == '-', i = 1;
+  if (i == n) return -1;
+  unsigned long long v = 0;
+  for (; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    if (v > (9223372036854775807ull - (unsigned)(s[i] - '0')) / 10) return -1;
+    v = v * 10 + (unsigned)(s[i] - '0');
+  }
+  *out = neg ? -(long long)v : (long long)v;
+  return 0;
+}
+
+typedef struct edge_ctx {
+  stagegraph_plan *plan;
+  const names *all;
+  stagegraph_error *err;
+} edge_ctx;
+
+/* A stage reference that is not a stage: scratch, a named context or an
+ * image. */
+static int external(edge_ctx *c, const char *ref, stagegraph_edge_kind kind, size_t stage,
+                    const stagegraph_instruction *ins, const stagegraph_instruction *at) {
+  if (strcmp(ref, "scratch") == 0) return 0;
+  return use_image(c->plan, ref, kind, stage, at->start_line, ins, NULL, c->err);
+}
+
+static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *ins,
+                     const stagegraph_instruction *at, int onbuild) {
+  const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
+  if (!from) return 0;
+  stagegraph_plan *plan = c->plan;
+  if (sgi_expand_changes(from, strlen(from), plan->doc->escape)) {
+    sgi_buf scratch;
+    sgi_buf_init(&scratch, &plan->mem);
+    sgi_env none = {NULL, NULL};
+    sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL, 0, NULL};
+    int rc = sgi_expand_word(&scratch, from, strlen(from), &none, &opts, c->err);
+    sgi_buf_free(&scratch);
+    if (rc == STAGEGRAPH_ENOMEM) return rc;
+    if (rc == 0) {
+      sgi_pos pos = sgi_instruction_pos(at);
+      return sgi_error_set(c->err, STAGEGRAPH_EEXPAND, &pos,
+                           "variable expansion is not supported for --from, define a new stage "
+                           "with FROM using ARG from global scope as a workaround");
+    }
+    return set_error_pos(c->err, at, rc);
+  }
+  long long index;
+  if (go_atoi(from, &index) == 0) {
+    size_t states = plan->stage_count + plan->image_count;
+    if (index < 0 || (unsigned long long)index >= states) {
+      sgi_pos pos = sgi_instruction_pos(at);
+      return sgi_error_set(c->err, STAGEGRAPH_ESTAGE, &pos, "invalid stage index %lld", index);
+    }
+    if ((size_t)index < plan->stage_count)
+      return sgi_plan_add_edge(plan, (size_t)index, stage, STAGEGRAPH_EDGE_COPY, at, onbuild, from);
+    /* BuildKit's quirk: an index past the stages selects an external source
+     * found earlier in the walk. */
+    stagegraph_image *img = plan->images[(size_t)index - plan->stage_count];
+    return use_image(plan, img->ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line, at, NULL, c->err);
+  }
+  char lower[512];
+  name_entry *e = names_find_ci(c->all, from, lower, sizeof lower);
+  if (e) return sgi_plan_add_edge(plan, e->stage, stage, STAGEGRAPH_EDGE_COPY, at, onbuild, from);
+  return external(c, from, STAGEGRAPH_EDGE_COPY, stage, at, at);
+}
+
+static int mount_edges(edge_ctx *c, size_t stage, const stagegraph_instruction *ins,
+                       const stagegraph_instruction *at, int onbuild) {
+  stagegraph_plan *plan = c->plan;
+  for (size_t k = 0;; k++) {
+    const char *value = stagegraph_instruction_flag_value(ins, "mount", k);
+    if (!value) return 0;
+    const char *from = NULL;
+    int rc = sgi_mount_field(&plan->arena, value, "from", &from);
+    if (rc) return rc;
+    char lower[512];
+    /* A mount without from reads the build context, but BuildKit records
+     * it as depending on the name "scratch", which a stage of that name
+     * captures. */
+    const char *name = from && *from ? from : "scratch";
+    name_entry *e = names_find_ci(c->all, name, lower, sizeof lower);
+    if (e) {
+      if ((rc = sgi_plan_add_edge(plan, e->stage, stage, STAGEGRAPH_EDGE_MOUNT, at, onbuild, name)))
+        return rc;
+    } else if (from && *from) {
+      if ((rc = external(c, from, STAGEGRAPH_EDGE_MOUNT, stage, at, at))) return rc;
+    }
+  }
+}
+
+static int instruction_edges(edge_ctx *c, size_t stage, const stagegraph_instruction *ins,
+                             const stagegraph_instruction *at, int onbuild) {
+  if (ins->invalid) return 0;
+  if (ins->kind == STAGEGRAPH_KIND_COPY) return copy_edge(c, stage, ins, at, onbuild);
+  if (ins->kind == STAGEGRAPH_KIND_RUN) return mount_edges(c, stage, ins, at, onbuild);
+  return 0;
+}
+
+/* ONBUILD triggers of the parent, each parsed as a standalone Dockerfile
+ * with the default escape (C/convert.go initOnBuildTriggers). A trigger
+ * that does not parse is kept as an error for dispatch. */
+static int parse_triggers(stagegraph_plan *plan, size_t stage) {
+  sgi_plan_stage *ps = &plan->stages[stage];
+  const stagegraph_stage *parent = stagegraph_doc_stage(plan->doc, ps->parent);
+  size_t n = 0;
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(parent); i++)
+    n += stagegraph_stage_instruction(parent, i)->kind == STAGEGRAPH_KIND_ONBUILD;
+  if (!n) return 0;
+  ps->triggers = sgi_arena_calloc(&plan->arena, n, sizeof *ps->triggers);
+  ps->trigger_owners = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_owners);
+  ps->trigger_errors = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_errors);
+  if (!ps->triggers || !ps->trigger_owners || !ps->trigger_errors) return STAGEGRAPH_ENOMEM;
+  sgi_buf text;
+  sgi_buf_init(&text, &plan->mem);
+  int rc = 0;
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(parent) && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(parent, i);
+    if (ins->kind != STAGEGRAPH_KIND_ONBUILD) continue;
+    size_t t = ps->trigger_count++;
+    ps->trigger_owners[t] = ins;
+    /* the original minus a leading ONBUILD, then each heredoc */
+    sgi_buf_clear(&text);
+    const char *o = ins->original;
+    size_t olen = ins->original_len, p = sgi_space_prefix(o, olen);
+    p += p + 7 <= olen ? 7 : olen - p;
+    p += sgi_space_prefix(o + p, olen - p);
+    sgi_buf_append(&text, o + p, olen - p);
+    for (size_t h = 0; h < ins->heredoc_count; h++) {
+      sgi_buf_putc(&text, '\n');
+      sgi_buf_append(&text, ins->heredocs[h].content, ins->heredocs[h].content_len);
+      sgi_buf_puts(&text, ins->heredocs[h].name);
+    }
+    if (text.failed) {
+      rc = STAGEGRAPH_ENOMEM;
+      break;
+    }
+    stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
+    opts.allocator = &plan->mem.a;
+    stagegraph_error perr = STAGEGRAPH_ERROR_INIT;
+    stagegraph_doc *tdoc = NULL;
+    int prc = stagegraph_parse(&tdoc, text.ptr ? text.ptr : "", text.len, &opts, &perr);
+    const char *problem = NULL;
+    if (prc == STAGEGRAPH_ENOMEM) {
+      rc = prc;
+    } else if (prc) {
+      problem = perr.message;
+    } else if (tdoc->instruction_count != 1) {
+      problem = "onbuild trigger should be a single expression";
+    } else if (sgi_doc_first_error(tdoc)) {
+      problem = sgi_doc_first_error(tdoc)->inner;
+    }
+    if (problem) {
+      if (!(ps->trigger_errors[t] = sgi_arena_strndup(&plan->arena, problem, strlen(problem))))
+        rc = STAGEGRAPH_ENOMEM;
+      stagegraph_doc_free(tdoc);
+      tdoc = NULL;
+    }
+    ps->triggers[t] = tdoc;
+  }
+  sgi_buf_free(&text);
+  return rc;
+}
+
+static int build_edges(stagegraph_plan *plan, const names *all, stagegraph_error *err) {
+  edge_ctx c = {plan, all, err};
+  const stagegraph_doc *doc = plan->doc;
+  int rc = 0;
+  for (size_t i = 0; i < plan->stage_count && !rc; i++) {
+    const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
+    sgi_plan_stage *ps = &plan->stages[i];
+    if (ps->context) continue; /* replaced: never dispatched */
+    for (size_t k = 0; k < stagegraph_stage_instruction_count(st) && !rc; k++) {
+      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, k);
+      rc = instruction_edges(&c, i, ins, ins, 0);
+    }
+  }
+  return rc;
+}
+
+/* Triggers add edges once bases and names are known (after the cycle
+ * check, as in BuildKit). */
+static int trigger_edges(stagegraph_plan *plan, const names *all, stagegraph_error *err) {
+  edge_ctx c = {plan, all, err};
+  int rc = 0;
+  for (size_t i = 0; i < plan->stage_count && !rc; i++) {
+    sgi_plan_stage *ps = &plan->stages[i];
+    if (ps->context || ps->parent == STAGEGRAPH_NONE) continue;
+    if ((rc = parse_triggers(plan, i))) break;
+    for (size_t t = 0; t < ps->trigger_count && !rc; t++) {
+      if (!ps->triggers[t]) continue;
+      /* A trigger's error matters only if the stage is built: keep it for
+       * dispatch. */
+      stagegraph_error terr = STAGEGRAPH_ERROR_INIT;
+      c.err = &terr;
+      rc = instruction_edges(&c, i, ps->triggers[t]->instructions[0], ps->trigger_owners[t], 1);
+      c.err = err;
+      if (rc && rc != STAGEGRAPH_ENOMEM) {
+        if (!(ps->trigger_errors[t] = sgi_arena_strndup(&plan->arena, terr.message, strlen(terr.message))))
+          return STAGEGRAPH_ENOMEM;
+        rc = 0;
+      }
+    }
+  }
+  return rc;
+}
+
+/* validateCircularDependency: depth-first from each stage in file order
+ * over COPY/mount edges; the error names the first stage from which a
+ * cycle can be reached. Iterative, so deep graphs cannot overflow. */
+static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
+  size_t n = plan->stage_count;
+  if (!n) return 0;
+  /* adjacency in CSR form */
+  size_t *start = sgi_arena_calloc(&plan->arena, n + 1, sizeof *start);
+  size_t *adj = sgi_arena_calloc(&plan->arena, plan->edge_count ? plan->edge_count : 1, sizeof *adj);
+  unsigned char *state = sgi_arena_calloc(&plan->arena, n, 1); /* 0 new, 1 on path, 2 done */
+  size_t *stack = sgi_arena_calloc(&plan->arena, n, sizeof *stack);
+  size_t *next = sgi_arena_calloc(&plan->arena, n, sizeof *next);
+  if (!start || !adj || !state || !stack || !next) return STAGEGRAPH_ENOMEM;
+  for (size_t e = 0; e < plan->edge_count; e++)
+    if (plan->edges[e].kind != STAGEGRAPH_EDGE_FROM && !plan->edges[e].onbuild) start[plan->edges[e].to + 1]++;
+  for (size_t i = 0; i < n; i++) start[i + 1] += start[i];
+  size_t *fill = next;
+  memcpy(fill, start, n * sizeof *fill);
+  for (size_t e = 0; e < plan->edge_count; e++) {
+    const stagegraph_edge *ed = &plan->edges[e];
+    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) adj[fill[ed->to]++] = ed->from;
+  }
+  memcpy(next, start, n * sizeof *next);
+  for (size_t root = 0; root < n; root++) {
+    if (state[root]) continue;
+    size_t top = 0;
+    stack[top++] = root;
+    state[root] = 1;
+    while (top) {
+      size_t s = stack[top - 1];
+      if (next[s] < start[s + 1]) {
+        size_t d = adj[next[s]++];
+        if (state[d] == 1) {
+          const stagegraph_instruction *from =
+              stagegraph_stage_from(stagegraph_doc_stage(plan->doc, root));
+          sgi_pos pos = sgi_instruction_pos(from);
+          return sgi_error_set(err, STAGEGRAPH_ECYCLE, &pos,
+                               "circular dependency detected on stage: %s",
+                               plan->stages[root].display);
+        }
+        if (state[d] == 0) {
+          state[d] = 1;
+          stack[top++] = d;
+        }
+      } else {
+        state[s] = 2;
+        top--;
+      }
+    }
+  }
+  return 0;
+}
+
+int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_error *err) {
+  names earlier = {NULL, &plan->mem, &plan->arena}, all = {NULL, &plan->mem, &plan->arena};
+  int rc = build_global_scope(plan, target_stage, err);
+  if (!rc) rc = resolve_bases(plan, &earlier, err);
+  /* The final map for --from, from= and targets: every name, the last
+   * duplicate winning. */
+  for (size_t i = 0; !rc && i < plan->stage_count; i++)
+    if (plan->stages[i].name) rc = names_set(&all, plan->stages[i].name, i);
+  if (!rc) rc = build_edges(plan, &all, err);
+  if (!rc) rc = check_cycles(plan, err);
+  if (!rc) rc = trigger_edges(plan, &all, err);
+  names_free(&earlier);
+  names_free(&all);
+  images_free(plan);
+  return rc;
+}

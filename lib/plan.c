@@ -1,0 +1,538 @@
+/* The build plan: targets, the stages they need, build order, waves, the
+ * critical path and the legacy builder's sequential plan; the plan object
+ * and its accessors. */
+#include "plan.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "suggest.h"
+
+void stagegraph_plan_options_init(stagegraph_plan_options *opts) {
+  if (!opts) return;
+  memset(opts, 0, sizeof *opts);
+  opts->size = sizeof *opts;
+}
+
+#define POPT(opts, member, fallback)                                                               \
+  ((opts) && (opts)->size >= offsetof(stagegraph_plan_options, member) + sizeof((opts)->member)     \
+       ? (opts)->member                                                                            \
+       : (fallback))
+
+static size_t *alloc_indices(stagegraph_plan *plan, size_t n) {
+  return sgi_arena_calloc(&plan->arena, n ? n : 1, sizeof(size_t));
+}
+
+/* ---- targets ------------------------------------------------------------------ */
+
+static int find_target(const stagegraph_plan *plan, const char *target, size_t *out) {
+  size_t len = strlen(target);
+  size_t found = STAGEGRAPH_NONE;
+  for (size_t i = 0; i < plan->stage_count; i++) {
+    const char *name = plan->stages[i].name;
+    if (!name || strlen(name) != len) continue;
+    size_t k = 0;
+    while (k < len && (char)(target[k] >= 'A' && target[k] <= 'Z' ? target[k] + 32 : target[k]) == name[k]) k++;
+    if (k == len) found = i; /* the last duplicate wins */
+  }
+  if (found == STAGEGRAPH_NONE) return -1;
+  *out = found;
+  return 0;
+}
+
+static int target_not_found(stagegraph_plan *plan, const char *target, stagegraph_error *err) {
+  sgi_buf msg;
+  sgi_buf_init(&msg, &plan->mem);
+  sgi_buf_puts(&msg, "target stage \"");
+  sgi_buf_puts(&msg, target);
+  sgi_buf_puts(&msg, "\" could not be found");
+  const char **names = sgi_arena_calloc(&plan->arena, plan->stage_count ? plan->stage_count : 1,
+                                        sizeof *names);
+  if (!names) {
+    sgi_buf_free(&msg);
+    return STAGEGRAPH_ENOMEM;
+  }
+  for (size_t i = 0; i < plan->stage_count; i++) names[i] = plan->stages[i].display;
+  sgi_suggest(&msg, target, strlen(target), names, plan->stage_count, 1);
+  int rc = msg.failed ? STAGEGRAPH_ENOMEM
+                      : sgi_error_set_text(err, STAGEGRAPH_ENOTFOUND, NULL, msg.ptr, msg.len);
+  sgi_buf_free(&msg);
+  return rc;
+}
+
+int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
+                     stagegraph_error *err) {
+  const char *const *targets = POPT(opts, targets, (const char *const *)NULL);
+  size_t n = targets ? POPT(opts, target_count, (size_t)0) : 0;
+  plan->targets = alloc_indices(plan, n ? n : 1);
+  if (!plan->targets) return STAGEGRAPH_ENOMEM;
+  if (n == 0) {
+    plan->targets[0] = plan->stage_count - 1;
+    plan->target_count = 1;
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!targets[i]) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "a target is NULL");
+    size_t index;
+    if (find_target(plan, targets[i], &index)) return target_not_found(plan, targets[i], err);
+    int dup = 0;
+    for (size_t k = 0; k < plan->target_count; k++) dup |= plan->targets[k] == index;
+    if (!dup) plan->targets[plan->target_count++] = index;
+  }
+  return 0;
+}
+
+/* ---- schedule ----------------------------------------------------------------- */
+
+/* Each stage's dependencies (parent and edges), deduplicated, in CSR form. */
+static int collect_deps(stagegraph_plan *plan) {
+  size_t n = plan->stage_count;
+  size_t *count = alloc_indices(plan, n);
+  size_t *seen = alloc_indices(plan, n);
+  if (!count || !seen) return STAGEGRAPH_ENOMEM;
+  for (size_t e = 0; e < plan->edge_count; e++) count[plan->edges[e].to]++;
+  for (size_t i = 0; i < n; i++) {
+    plan->stages[i].deps = alloc_indices(plan, count[i]);
+    if (!plan->stages[i].deps) return STAGEGRAPH_ENOMEM;
+    seen[i] = STAGEGRAPH_NONE;
+  }
+  /* dedupe with a per-target "last seen from" marker: edges of one target
+   * are not contiguous, so mark with the edge's from and check the list */
+  for (size_t e = 0; e < plan->edge_count; e++) {
+    const stagegraph_edge *ed = &plan->edges[e];
+    sgi_plan_stage *to = &plan->stages[ed->to];
+    if (to->context) continue; /* a replaced stage is not built */
+    int dup = 0;
+    for (size_t k = 0; k < to->dep_count && !dup; k++) dup = to->deps[k] == ed->from;
+    if (!dup) to->deps[to->dep_count++] = ed->from;
+  }
+  return 0;
+}
+
+static void mark_needed(stagegraph_plan *plan, size_t *stack) {
+  size_t top = 0;
+  for (size_t t = 0; t < plan->target_count; t++) {
+    size_t s = plan->targets[t];
+    if (!plan->stages[s].needed) {
+      plan->stages[s].needed = 1;
+      stack[top++] = s;
+    }
+  }
+  while (top) {
+    sgi_plan_stage *st = &plan->stages[stack[--top]];
+    for (size_t k = 0; k < st->dep_count; k++) {
+      size_t d = st->deps[k];
+      if (!plan->stages[d].needed) {
+        plan->stages[d].needed = 1;
+        stack[top++] = d;
+      }
+    }
+  }
+}
+
+/* A binary min-heap of stage indices, for "ties by index". */
+static void heap_push(size_t *heap, size_t *n, size_t v) {
+  size_t i = (*n)++;
+  heap[i] = v;
+  while (i && heap[(i - 1) / 2] > heap[i]) {
+    size_t p = (i - 1) / 2, t = heap[p];
+    heap[p] = heap[i];
+    heap[i] = t;
+    i = p;
+  }
+}
+
+static size_t heap_pop(size_t *heap, size_t *n) {
+  size_t top = heap[0];
+  heap[0] = heap[--(*n)];
+  size_t i = 0;
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < *n && heap[l] < heap[m]) m = l;
+    if (r < *n && heap[r] < heap[m]) m = r;
+    if (m == i) break;
+    size_t t = heap[m];
+    heap[m] = heap[i];
+    heap[i] = t;
+    i = m;
+  }
+  return top;
+}
+
+static int schedule_buildkit(stagegraph_plan *plan, stagegraph_error *err) {
+  size_t n = plan->stage_count;
+  size_t *indegree = alloc_indices(plan, n), *heap = alloc_indices(plan, n);
+  size_t *rstart = alloc_indices(plan, n + 1), *radj;
+  if (!indegree || !heap || !rstart) return STAGEGRAPH_ENOMEM;
+  size_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!plan->stages[i].needed) continue;
+    for (size_t k = 0; k < plan->stages[i].dep_count; k++) {
+      rstart[plan->stages[i].deps[k] + 1]++;
+      total++;
+    }
+    indegree[i] = plan->stages[i].dep_count;
+  }
+  for (size_t i = 0; i < n; i++) rstart[i + 1] += rstart[i];
+  radj = alloc_indices(plan, total);
+  size_t *fill = alloc_indices(plan, n);
+  if (!radj || !fill) return STAGEGRAPH_ENOMEM;
+  memcpy(fill, rstart, n * sizeof *fill);
+  for (size_t i = 0; i < n; i++) {
+    if (!plan->stages[i].needed) continue;
+    for (size_t k = 0; k < plan->stages[i].dep_count; k++) radj[fill[plan->stages[i].deps[k]]++] = i;
+  }
+  size_t hn = 0;
+  for (size_t i = 0; i < n; i++)
+    if (plan->stages[i].needed && indegree[i] == 0) heap_push(heap, &hn, i);
+  while (hn) {
+    size_t s = heap_pop(heap, &hn);
+    plan->order[plan->order_count++] = s;
+    sgi_plan_stage *st = &plan->stages[s];
+    st->wave = 0;
+    for (size_t k = 0; k < st->dep_count; k++) {
+      size_t w = plan->stages[st->deps[k]].wave + 1;
+      if (w > st->wave) st->wave = w;
+    }
+    for (size_t k = rstart[s]; k < rstart[s + 1]; k++)
+      if (--indegree[radj[k]] == 0) heap_push(heap, &hn, radj[k]);
+  }
+  size_t needed = 0;
+  for (size_t i = 0; i < n; i++) needed += plan->stages[i].needed;
+  if (plan->order_count != needed) {
+    /* A cycle only ONBUILD triggers make (the main check runs before them). */
+    for (size_t i = 0; i < n; i++) {
+      if (plan->stages[i].needed && plan->stages[i].wave == STAGEGRAPH_NONE) {
+        return sgi_error_set(err, STAGEGRAPH_ECYCLE, NULL,
+                             "circular dependency detected on stage: %s", plan->stages[i].display);
+      }
+    }
+  }
+  return 0;
+}
+
+static void schedule_legacy(stagegraph_plan *plan) {
+  size_t last = 0;
+  for (size_t t = 0; t < plan->target_count; t++)
+    if (plan->targets[t] > last) last = plan->targets[t];
+  for (size_t i = 0; i <= last; i++) {
+    plan->stages[i].needed = 1;
+    plan->stages[i].wave = i;
+    plan->order[plan->order_count++] = i;
+  }
+}
+
+static int group_waves(stagegraph_plan *plan) {
+  size_t n = plan->stage_count, waves = 0;
+  for (size_t i = 0; i < n; i++)
+    if (plan->stages[i].needed && plan->stages[i].wave + 1 > waves) waves = plan->stages[i].wave + 1;
+  plan->wave_starts = alloc_indices(plan, waves + 1);
+  plan->wave_items = alloc_indices(plan, plan->order_count);
+  if (!plan->wave_starts || !plan->wave_items) return STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    if (plan->stages[i].needed) plan->wave_starts[plan->stages[i].wave + 1]++;
+  for (size_t w = 0; w < waves; w++) plan->wave_starts[w + 1] += plan->wave_starts[w];
+  size_t *fill = alloc_indices(plan, waves);
+  if (!fill) return STAGEGRAPH_ENOMEM;
+  memcpy(fill, plan->wave_starts, waves * sizeof *fill);
+  for (size_t i = 0; i < n; i++) /* file order inside a wave */
+    if (plan->stages[i].needed) plan->wave_items[fill[plan->stages[i].wave]++] = i;
+  plan->wave_count = waves;
+  return 0;
+}
+
+/* The longest chain of dependent stages ending at a target: from the
+ * target in the deepest wave, step to the dependency in the deepest wave
+ * (ties by index) until a stage without dependencies. */
+static int critical_path(stagegraph_plan *plan) {
+  plan->critical = alloc_indices(plan, plan->wave_count);
+  if (!plan->critical) return STAGEGRAPH_ENOMEM;
+  if (plan->legacy) {
+    memcpy(plan->critical, plan->order, plan->order_count * sizeof *plan->order);
+    plan->critical_count = plan->order_count;
+    return 0;
+  }
+  size_t cur = STAGEGRAPH_NONE;
+  for (size_t t = 0; t < plan->target_count; t++) {
+    size_t s = plan->targets[t];
+    if (cur == STAGEGRAPH_NONE || plan->stages[s].wave > plan->stages[cur].wave ||
+        (plan->stages[s].wave == plan->stages[cur].wave && s < cur))
+      cur = s;
+  }
+  size_t n = 0;
+  while (cur != STAGEGRAPH_NONE) {
+    plan->critical[n++] = cur;
+    const sgi_plan_stage *st = &plan->stages[cur];
+    size_t next = STAGEGRAPH_NONE;
+    for (size_t k = 0; k < st->dep_count; k++) {
+      size_t d = st->deps[k];
+      if (plan->stages[d].wave + 1 != st->wave) continue;
+      if (next == STAGEGRAPH_NONE || d < next) next = d;
+    }
+    cur = next;
+  }
+  for (size_t i = 0; i < n / 2; i++) {
+    size_t t = plan->critical[i];
+    plan->critical[i] = plan->critical[n - 1 - i];
+    plan->critical[n - 1 - i] = t;
+  }
+  plan->critical_count = n;
+  return 0;
+}
+
+int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
+  size_t n = plan->stage_count;
+  int rc = collect_deps(plan);
+  if (rc) return rc;
+  plan->order = alloc_indices(plan, n);
+  plan->pruned = alloc_indices(plan, n);
+  size_t *stack = alloc_indices(plan, n);
+  if (!plan->order || !plan->pruned || !stack) return STAGEGRAPH_ENOMEM;
+  if (plan->legacy) {
+    schedule_legacy(plan);
+  } else {
+    mark_needed(plan, stack);
+    if ((rc = schedule_buildkit(plan, err))) return rc;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (!plan->stages[i].needed) plan->pruned[plan->pruned_count++] = i;
+  if ((rc = group_waves(plan))) return rc;
+  return critical_path(plan);
+}
+
+/* ---- the plan object ------------------------------------------------------ */
+
+static int add_contexts(stagegraph_plan *plan, const stagegraph_plan_options *opts,
+                        stagegraph_error *err) {
+  const char *const *ctx = POPT(opts, build_contexts, (const char *const *)NULL);
+  size_t n = ctx ? POPT(opts, build_context_count, (size_t)0) : 0;
+  if (!n) return 0;
+  plan->context_keys = sgi_arena_calloc(&plan->arena, n, sizeof *plan->context_keys);
+  plan->context_sources = sgi_arena_calloc(&plan->arena, n, sizeof *plan->context_sources);
+  if (!plan->context_keys || !plan->context_sources) return STAGEGRAPH_ENOMEM;
+  static const char *const schemes[] = {"docker-image://", "oci-layout://", "http://", "https://",
+                                        "git://", "git@", "local:", "input:", "ssh://"};
+  for (size_t i = 0; i < n; i++) {
+    const char *c = ctx[i];
+    const char *eq = c ? strchr(c, '=') : NULL;
+    if (!eq || eq == c)
+      return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL,
+                           "invalid build context %s: expected name=source", c ? c : "(null)");
+    const char *src = eq + 1;
+    int known = 0;
+    for (size_t k = 0; k < sizeof schemes / sizeof schemes[0]; k++)
+      known |= strncmp(src, schemes[k], strlen(schemes[k])) == 0;
+    if (!known)
+      return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "unsupported context source %s for %.*s",
+                           src, (int)(eq - c), c);
+    stagegraph_error rerr = STAGEGRAPH_ERROR_INIT;
+    const char *key;
+    int rc = sgi_reference_context_key(&key, &plan->arena, c, (size_t)(eq - c), &rerr);
+    if (rc == STAGEGRAPH_ENOMEM) return rc;
+    if (rc)
+      return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "invalid context name %.*s: %s",
+                           (int)(eq - c), c, rerr.message);
+    plan->context_keys[plan->context_count] = key;
+    if (!(plan->context_sources[plan->context_count++] =
+              sgi_arena_strndup(&plan->arena, src, strlen(src))))
+      return STAGEGRAPH_ENOMEM;
+  }
+  return 0;
+}
+
+/* TARGETSTAGE: the --target as given, else the last stage's name, else
+ * "default". */
+static const char *target_stage(const stagegraph_doc *doc, const stagegraph_plan_options *opts) {
+  const char *const *targets = POPT(opts, targets, (const char *const *)NULL);
+  if (targets && POPT(opts, target_count, (size_t)0) && targets[0]) return targets[0];
+  size_t n = stagegraph_doc_stage_count(doc);
+  const char *last = n ? stagegraph_stage_name(stagegraph_doc_stage(doc, n - 1)) : NULL;
+  return last && *last ? last : "default";
+}
+
+int stagegraph_plan_new(stagegraph_plan **out, const stagegraph_doc *doc,
+                        const stagegraph_plan_options *opts, stagegraph_error *err) {
+  if (!out) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "out must not be NULL");
+  *out = NULL;
+  if (!doc) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "doc must not be NULL");
+  if (opts && opts->size == 0)
+    return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "options.size is 0: initialise the options");
+  int rc = stagegraph_doc_verdict(doc, err);
+  if (rc) return rc;
+  stagegraph_plan *plan = sgi_malloc(&doc->mem, sizeof *plan);
+  if (!plan) return sgi_error_set(err, STAGEGRAPH_ENOMEM, NULL, "out of memory");
+  memset(plan, 0, sizeof *plan);
+  plan->doc = doc;
+  plan->mem = doc->mem;
+  sgi_arena_init(&plan->arena, &plan->mem);
+  sgi_envmap_init(&plan->global, &plan->arena, &plan->mem);
+  plan->legacy = POPT(opts, legacy, 0) != 0;
+  plan->stage_count = stagegraph_doc_stage_count(doc);
+  plan->stages = sgi_arena_calloc(&plan->arena, plan->stage_count ? plan->stage_count : 1,
+                                  sizeof *plan->stages);
+  if (!plan->stages) rc = STAGEGRAPH_ENOMEM;
+  if (!rc) rc = add_contexts(plan, opts, err);
+  if (!rc) rc = sgi_graph_build(plan, target_stage(doc, opts), err);
+  if (!rc) rc = sgi_plan_targets(plan, opts, err);
+  if (!rc) rc = sgi_plan_schedule(plan, err);
+  if (!rc) rc = sgi_dispatch(plan, err);
+  if (rc) {
+    if (rc == STAGEGRAPH_ENOMEM) sgi_error_set(err, rc, NULL, "out of memory");
+    stagegraph_plan_free(plan);
+    return rc;
+  }
+  *out = plan;
+  return 0;
+}
+
+void stagegraph_plan_free(stagegraph_plan *plan) {
+  if (!plan) return;
+  for (size_t i = 0; i < plan->stage_count && plan->stages; i++) {
+    for (size_t t = 0; t < plan->stages[i].trigger_count; t++)
+      stagegraph_doc_free(plan->stages[i].triggers[t]);
+    if (plan->final_env) sgi_envmap_free(&plan->final_env[i]);
+  }
+  sgi_envmap_free(&plan->global);
+  sgi_mem mem = plan->mem;
+  sgi_arena_free(&plan->arena);
+  sgi_free(&mem, plan);
+}
+
+/* ---- accessors ------------------------------------------------------------------ */
+
+const stagegraph_doc *stagegraph_plan_doc(const stagegraph_plan *p) { return p ? p->doc : NULL; }
+int stagegraph_plan_is_legacy(const stagegraph_plan *p) { return p ? p->legacy : 0; }
+
+static const sgi_plan_stage *pstage(const stagegraph_plan *p, size_t i) {
+  return p && i < p->stage_count ? &p->stages[i] : NULL;
+}
+
+const char *stagegraph_plan_stage_base(const stagegraph_plan *p, size_t i) {
+  return pstage(p, i) ? p->stages[i].base : NULL;
+}
+const char *stagegraph_plan_stage_platform(const stagegraph_plan *p, size_t i) {
+  return pstage(p, i) ? p->stages[i].platform : NULL;
+}
+size_t stagegraph_plan_stage_parent(const stagegraph_plan *p, size_t i) {
+  return pstage(p, i) ? p->stages[i].parent : STAGEGRAPH_NONE;
+}
+const stagegraph_image *stagegraph_plan_stage_image(const stagegraph_plan *p, size_t i) {
+  return pstage(p, i) ? p->stages[i].image : NULL;
+}
+const char *stagegraph_plan_stage_context(const stagegraph_plan *p, size_t i) {
+  return pstage(p, i) ? p->stages[i].context : NULL;
+}
+int stagegraph_plan_stage_needed(const stagegraph_plan *p, size_t i) {
+  return pstage(p, i) ? p->stages[i].needed : 0;
+}
+size_t stagegraph_plan_stage_wave(const stagegraph_plan *p, size_t i) {
+  return pstage(p, i) && p->stages[i].needed ? p->stages[i].wave : STAGEGRAPH_NONE;
+}
+
+const char *stagegraph_edge_kind_name(stagegraph_edge_kind kind) {
+  switch (kind) {
+  case STAGEGRAPH_EDGE_FROM: return "from";
+  case STAGEGRAPH_EDGE_COPY: return "copy";
+  case STAGEGRAPH_EDGE_MOUNT: return "mount";
+  }
+  return "";
+}
+
+size_t stagegraph_plan_edge_count(const stagegraph_plan *p) { return p ? p->edge_count : 0; }
+const stagegraph_edge *stagegraph_plan_edge(const stagegraph_plan *p, size_t i) {
+  return p && i < p->edge_count ? &p->edges[i] : NULL;
+}
+size_t stagegraph_edge_from(const stagegraph_edge *e) { return e ? e->from : STAGEGRAPH_NONE; }
+size_t stagegraph_edge_to(const stagegraph_edge *e) { return e ? e->to : STAGEGRAPH_NONE; }
+stagegraph_edge_kind stagegraph_edge_get_kind(const stagegraph_edge *e) {
+  return e ? e->kind : STAGEGRAPH_EDGE_FROM;
+}
+const stagegraph_instruction *stagegraph_edge_instruction(const stagegraph_edge *e) {
+  return e ? e->ins : NULL;
+}
+int stagegraph_edge_onbuild(const stagegraph_edge *e) { return e ? e->onbuild : 0; }
+const char *stagegraph_edge_reference(const stagegraph_edge *e) { return e ? e->reference : NULL; }
+
+size_t stagegraph_plan_image_count(const stagegraph_plan *p) { return p ? p->image_count : 0; }
+const stagegraph_image *stagegraph_plan_image(const stagegraph_plan *p, size_t i) {
+  return p && i < p->image_count ? p->images[i] : NULL;
+}
+const char *stagegraph_image_ref(const stagegraph_image *m) { return m ? m->ref : NULL; }
+const char *stagegraph_image_domain(const stagegraph_image *m) { return m ? m->parts.domain : NULL; }
+const char *stagegraph_image_path(const stagegraph_image *m) { return m ? m->parts.path : NULL; }
+const char *stagegraph_image_tag(const stagegraph_image *m) { return m ? m->parts.tag : NULL; }
+const char *stagegraph_image_digest(const stagegraph_image *m) { return m ? m->parts.digest : NULL; }
+const char *stagegraph_image_normalized(const stagegraph_image *m) {
+  return m ? m->parts.normalized : NULL;
+}
+const char *stagegraph_image_familiar(const stagegraph_image *m) {
+  return m ? m->parts.familiar : NULL;
+}
+const char *stagegraph_image_context(const stagegraph_image *m) { return m ? m->context : NULL; }
+size_t stagegraph_image_use_count(const stagegraph_image *m) { return m ? m->use_count : 0; }
+stagegraph_edge_kind stagegraph_image_use_kind(const stagegraph_image *m, size_t u) {
+  return m && u < m->use_count ? m->uses[u].kind : STAGEGRAPH_EDGE_FROM;
+}
+size_t stagegraph_image_use_stage(const stagegraph_image *m, size_t u) {
+  return m && u < m->use_count ? m->uses[u].stage : STAGEGRAPH_NONE;
+}
+uint32_t stagegraph_image_use_line(const stagegraph_image *m, size_t u) {
+  return m && u < m->use_count ? m->uses[u].line : 0;
+}
+
+static const size_t *list(const size_t *items, size_t n, size_t *count) {
+  if (count) *count = n;
+  return items;
+}
+
+const size_t *stagegraph_plan_targets(const stagegraph_plan *p, size_t *count) {
+  return p ? list(p->targets, p->target_count, count) : list(NULL, 0, count);
+}
+const size_t *stagegraph_plan_order(const stagegraph_plan *p, size_t *count) {
+  return p ? list(p->order, p->order_count, count) : list(NULL, 0, count);
+}
+const size_t *stagegraph_plan_pruned(const stagegraph_plan *p, size_t *count) {
+  return p ? list(p->pruned, p->pruned_count, count) : list(NULL, 0, count);
+}
+const size_t *stagegraph_plan_critical_path(const stagegraph_plan *p, size_t *count) {
+  return p ? list(p->critical, p->critical_count, count) : list(NULL, 0, count);
+}
+size_t stagegraph_plan_wave_count(const stagegraph_plan *p) { return p ? p->wave_count : 0; }
+const size_t *stagegraph_plan_wave(const stagegraph_plan *p, size_t w, size_t *count) {
+  if (!p || w >= p->wave_count) return list(NULL, 0, count);
+  return list(p->wave_items + p->wave_starts[w], p->wave_starts[w + 1] - p->wave_starts[w], count);
+}
+
+size_t stagegraph_plan_arg_count(const stagegraph_plan *p) { return p ? p->arg_count : 0; }
+const char *stagegraph_plan_arg_name(const stagegraph_plan *p, size_t i) {
+  return p && i < p->arg_count ? p->args[i].name : NULL;
+}
+const char *stagegraph_plan_arg_value(const stagegraph_plan *p, size_t i) {
+  return p && i < p->arg_count ? p->args[i].value : NULL;
+}
+const char *stagegraph_plan_arg_description(const stagegraph_plan *p, size_t i) {
+  return p && i < p->arg_count ? p->args[i].description : NULL;
+}
+uint32_t stagegraph_plan_arg_line(const stagegraph_plan *p, size_t i) {
+  return p && i < p->arg_count ? p->args[i].line : 0;
+}
+size_t stagegraph_plan_secret_count(const stagegraph_plan *p) { return p ? p->secret_count : 0; }
+const char *stagegraph_plan_secret_id(const stagegraph_plan *p, size_t i) {
+  return p && i < p->secret_count ? p->secrets[i].id : NULL;
+}
+int stagegraph_plan_secret_required(const stagegraph_plan *p, size_t i) {
+  return p && i < p->secret_count ? p->secrets[i].required : 0;
+}
+uint32_t stagegraph_plan_secret_line(const stagegraph_plan *p, size_t i) {
+  return p && i < p->secret_count ? p->secrets[i].line : 0;
+}
+size_t stagegraph_plan_ssh_count(const stagegraph_plan *p) { return p ? p->ssh_count : 0; }
+const char *stagegraph_plan_ssh_id(const stagegraph_plan *p, size_t i) {
+  return p && i < p->ssh_count ? p->ssh[i].id : NULL;
+}
+int stagegraph_plan_ssh_required(const stagegraph_plan *p, size_t i) {
+  return p && i < p->ssh_count ? p->ssh[i].required : 0;
+}
+uint32_t stagegraph_plan_ssh_line(const stagegraph_plan *p, size_t i) {
+  return p && i < p->ssh_count ? p->ssh[i].line : 0;
+}

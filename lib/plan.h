@@ -1,0 +1,123 @@
+/* The stage graph and the build plan: what stagegraph_plan_new computes.
+ * graph.c resolves bases, edges and images (BuildKit's toDispatchState up
+ * to the cycle check), plan.c chooses targets and orders the build,
+ * dispatch.c walks the needed stages with their variables as BuildKit's
+ * dispatch does, and render_plan.c writes the result. */
+#ifndef STAGEGRAPH_PLAN_H
+#define STAGEGRAPH_PLAN_H
+
+#include "document.h"
+#include "envmap.h"
+#include "reference.h"
+
+typedef struct sgi_use {
+  stagegraph_edge_kind kind;
+  size_t stage;
+  uint32_t line;
+} sgi_use;
+
+struct stagegraph_image {
+  const char *ref;
+  sgi_reference parts;
+  const char *context; /* replacing named context, or NULL */
+  sgi_use *uses;
+  size_t use_count, use_cap;
+  void *hh_next; /* lookup chain (graph.c) */
+};
+
+struct stagegraph_edge {
+  size_t from, to;
+  stagegraph_edge_kind kind;
+  const stagegraph_instruction *ins;
+  int onbuild;
+  const char *reference;
+};
+
+typedef struct sgi_plan_stage {
+  const char *name;      /* lowercased AS name or NULL */
+  const char *display;   /* name, or "stage-N" */
+  const char *base;      /* expanded FROM image */
+  const char *platform;  /* expanded --platform, or NULL */
+  size_t parent;         /* stage index or STAGEGRAPH_NONE */
+  stagegraph_image *image;
+  const char *context;   /* named context replacing the stage */
+  int needed;
+  size_t wave;           /* STAGEGRAPH_NONE when not needed */
+  size_t depth;          /* longest chain of dependencies below, in stages */
+  size_t *deps;          /* stages this one depends on (base and edges), deduplicated */
+  size_t dep_count;
+  /* ONBUILD triggers inherited from the parent stage, each parsed as a
+   * Dockerfile of its own (NULL when it does not parse: trigger_errors) */
+  stagegraph_doc **triggers;
+  const stagegraph_instruction **trigger_owners; /* the parent's ONBUILDs */
+  const char **trigger_errors;
+  size_t trigger_count;
+} sgi_plan_stage;
+
+typedef struct sgi_outline_arg {
+  const char *name;
+  const char *value;
+  const char *description;
+  uint32_t line;
+  size_t seq; /* discovery order, to keep the sort stable */
+} sgi_outline_arg;
+
+typedef struct sgi_outline_mount {
+  const char *id;
+  int required;
+  uint32_t line;
+  size_t seq;
+} sgi_outline_mount;
+
+struct stagegraph_plan {
+  const stagegraph_doc *doc;
+  sgi_mem mem;
+  sgi_arena arena;
+  int legacy;
+  size_t stage_count;
+  sgi_plan_stage *stages;
+  stagegraph_edge *edges;
+  size_t edge_count, edge_cap;
+  stagegraph_image **images;
+  size_t image_count, image_cap;
+  void *image_index; /* uthash head (graph.c) */
+  /* named contexts: parallel arrays of normalised keys and sources */
+  const char **context_keys;
+  const char **context_sources;
+  size_t context_count;
+  /* the global scope of FROM lines */
+  sgi_envmap global;
+  /* plan */
+  size_t *targets, target_count;
+  size_t *order, order_count;
+  size_t *pruned, pruned_count;
+  size_t *critical, critical_count;
+  size_t *wave_items;  /* stages grouped by wave */
+  size_t *wave_starts; /* wave_count + 1 offsets into wave_items */
+  size_t wave_count;
+  /* each dispatched stage's variables at its end (for stages FROM it) */
+  sgi_envmap *final_env;
+  /* outline of the first target */
+  sgi_outline_arg *args;
+  size_t arg_count;
+  sgi_outline_mount *secrets, *ssh;
+  size_t secret_count, ssh_count;
+};
+
+/* graph.c: global scope, bases, edges, images and the cycle check. */
+int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_error *err);
+/* plan.c: targets, needed stages, order, waves, critical path. */
+int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
+                     stagegraph_error *err);
+int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err);
+/* dispatch.c: walk the needed stages in file order with their variables:
+ * forward references, mount checks, field expansion, the outline. */
+int sgi_dispatch(stagegraph_plan *plan, stagegraph_error *err);
+
+/* Helpers shared by the plan's parts. */
+int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
+                      const stagegraph_instruction *ins, int onbuild, const char *reference);
+/* Position of an instruction for errors. */
+sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins);
+
+#endif
