@@ -589,6 +589,135 @@ STAGEGRAPH_EXTERN int stagegraph_plan_render(stagegraph_buf *out, const stagegra
                                              stagegraph_format format, stagegraph_error *err);
 
 /* ------------------------------------------------------------------------
+ * Cacheable layers and change impact
+ * ------------------------------------------------------------------------ */
+
+typedef struct stagegraph_cache stagegraph_cache;
+
+/**
+ * What changed since the last build. Initialise with
+ * STAGEGRAPH_CACHE_OPTIONS_INIT or stagegraph_cache_options_init(). With
+ * nothing changed the report still gives every layer, its inputs and each
+ * stage's cache boundary.
+ */
+typedef struct stagegraph_cache_options {
+  size_t size;
+  /** Changed build-context paths, relative to the context root. */
+  const char *const *changed_paths;
+  size_t changed_path_count;
+  /** Names of build args whose value changed. */
+  const char *const *changed_args;
+  size_t changed_arg_count;
+  /** Base images that changed (as written, or normalised). */
+  const char *const *changed_images;
+  size_t changed_image_count;
+  /** The text of the .dockerignore that applies (<Dockerfile>.dockerignore
+   * beside the Dockerfile, else .dockerignore at the context root), or NULL.
+   * Ignored paths never invalidate anything. */
+  const char *dockerignore;
+  size_t dockerignore_len;
+} stagegraph_cache_options;
+
+#define STAGEGRAPH_CACHE_OPTIONS_INIT                                          \
+  { sizeof(stagegraph_cache_options), NULL, 0, NULL, 0, NULL, 0, NULL, 0 }
+
+STAGEGRAPH_EXTERN void stagegraph_cache_options_init(stagegraph_cache_options *opts);
+
+typedef enum stagegraph_cache_status {
+  /** The layer comes from the cache. */
+  STAGEGRAPH_CACHED = 0,
+  /** Rebuilt only if the files a rebuilt stage produces really changed
+   * (COPY --from and mounts are keyed on content). */
+  STAGEGRAPH_MAYBE = 1,
+  /** Rebuilt. */
+  STAGEGRAPH_INVALIDATED = 2
+} stagegraph_cache_status;
+
+/** "cached", "maybe" or "invalidated". Static. */
+STAGEGRAPH_EXTERN const char *stagegraph_cache_status_name(stagegraph_cache_status status);
+
+typedef enum stagegraph_input_kind {
+  /** Build-context paths (COPY/ADD sources, RUN bind mounts). */
+  STAGEGRAPH_INPUT_CONTEXT = 0,
+  /** Files of another stage (COPY --from, mount from=). */
+  STAGEGRAPH_INPUT_STAGE = 1,
+  /** Files of an image (COPY --from, mount from=, FROM). */
+  STAGEGRAPH_INPUT_IMAGE = 2,
+  /** A build arg in scope. */
+  STAGEGRAPH_INPUT_ARG = 3,
+  /** A remote URL or git repository, re-checked every build. */
+  STAGEGRAPH_INPUT_REMOTE = 4
+} stagegraph_input_kind;
+
+/** "context", "stage", "image", "arg" or "remote". Static. */
+STAGEGRAPH_EXTERN const char *stagegraph_input_kind_name(stagegraph_input_kind kind);
+
+/**
+ * The cache model of a plan's needed stages (BuildKit's cache keys, spec
+ * section e) and the impact of the given changes. *out is owned
+ * (stagegraph_cache_free) and borrows the plan, which must outlive it.
+ */
+STAGEGRAPH_EXTERN int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
+                                           const stagegraph_cache_options *opts,
+                                           stagegraph_error *err);
+STAGEGRAPH_EXTERN void stagegraph_cache_free(stagegraph_cache *cache);
+
+/** The needed stages, in build order; stagegraph_cache_stage gives the
+ * stage index of the i-th. */
+STAGEGRAPH_EXTERN size_t stagegraph_cache_stage_count(const stagegraph_cache *cache);
+STAGEGRAPH_EXTERN size_t stagegraph_cache_stage(const stagegraph_cache *cache, size_t i);
+/** The line of the stage's first instruction that is not cached, or 0. */
+STAGEGRAPH_EXTERN uint32_t stagegraph_cache_first_invalidated(const stagegraph_cache *cache,
+                                                              size_t i);
+/** The stage's cache boundary: the position (in the stage's instruction
+ * list below) of the first instruction reading the whole context or a
+ * broad pattern, where an ordinary source edit starts rebuilding;
+ * STAGEGRAPH_NONE when there is none. */
+STAGEGRAPH_EXTERN size_t stagegraph_cache_boundary(const stagegraph_cache *cache, size_t i);
+
+/** A stage's instructions as they build: FROM, the parent's ONBUILD
+ * triggers, then the stage's own. */
+STAGEGRAPH_EXTERN size_t stagegraph_cache_instruction_count(const stagegraph_cache *cache,
+                                                            size_t i);
+/** The instruction (for a trigger, the parent's ONBUILD). */
+STAGEGRAPH_EXTERN const stagegraph_instruction *
+stagegraph_cache_instruction(const stagegraph_cache *cache, size_t i, size_t k);
+/** 1 for an ONBUILD trigger. */
+STAGEGRAPH_EXTERN int stagegraph_cache_instruction_onbuild(const stagegraph_cache *cache,
+                                                           size_t i, size_t k);
+/** 1 when it makes a filesystem layer (RUN, COPY, ADD, WORKDIR unless /). */
+STAGEGRAPH_EXTERN int stagegraph_cache_instruction_layer(const stagegraph_cache *cache, size_t i,
+                                                         size_t k);
+/** 1 for a COPY --link layer, independent of the layers before it. */
+STAGEGRAPH_EXTERN int stagegraph_cache_instruction_linked(const stagegraph_cache *cache,
+                                                          size_t i, size_t k);
+STAGEGRAPH_EXTERN stagegraph_cache_status
+stagegraph_cache_instruction_status(const stagegraph_cache *cache, size_t i, size_t k);
+/** Why it is not cached (names the input), or NULL. Borrowed. */
+STAGEGRAPH_EXTERN const char *stagegraph_cache_instruction_reason(const stagegraph_cache *cache,
+                                                                  size_t i, size_t k);
+/** Its cache inputs: kind and value (a path or pattern, stage name, image,
+ * arg name or URL). Borrowed. */
+STAGEGRAPH_EXTERN size_t stagegraph_cache_input_count(const stagegraph_cache *cache, size_t i,
+                                                      size_t k);
+STAGEGRAPH_EXTERN stagegraph_input_kind stagegraph_cache_input_kind(const stagegraph_cache *cache,
+                                                                    size_t i, size_t k,
+                                                                    size_t input);
+STAGEGRAPH_EXTERN const char *stagegraph_cache_input_value(const stagegraph_cache *cache,
+                                                           size_t i, size_t k, size_t input);
+
+/** For the targets: the layers of the needed stages, and how many of them
+ * an ordinary source edit (a file only the broad patterns read) leaves
+ * cached. */
+STAGEGRAPH_EXTERN size_t stagegraph_cache_layer_count(const stagegraph_cache *cache);
+STAGEGRAPH_EXTERN size_t stagegraph_cache_layers_surviving_edit(const stagegraph_cache *cache);
+
+/** Render the report: TEXT, JSON (schema "stagegraph.cache/1"), or DOT and
+ * Mermaid with the layers coloured by status. Owned output. */
+STAGEGRAPH_EXTERN int stagegraph_cache_render(stagegraph_buf *out, const stagegraph_cache *cache,
+                                              stagegraph_format format, stagegraph_error *err);
+
+/* ------------------------------------------------------------------------
  * Dump
  * ------------------------------------------------------------------------ */
 

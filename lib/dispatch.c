@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "expand.h"
+#include "ignore.h"
 #include "mount.h"
 #include "plan.h"
 
@@ -34,6 +35,8 @@ typedef struct dispatcher {
   sgi_buf word;        /* scratch for expansions */
   sgi_buf msg;         /* scratch for messages */
   int outline;         /* collecting the outline for this stage */
+  sgi_ins_info *info;  /* the current instruction's record */
+  const char *cwd;     /* the stage's WORKDIR */
   size_t arg_cap, secret_cap, ssh_cap;
 } dispatcher;
 
@@ -319,6 +322,8 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     return fail_at(d, at, STAGEGRAPH_ESTAGE, d->msg.ptr);
   }
   int rc;
+  d->info->words = sgi_arena_calloc(&p->arena, ins->arg_count ? ins->arg_count : 1, sizeof(char *));
+  if (!d->info->words) return STAGEGRAPH_ENOMEM;
   for (size_t i = 0; i < ins->arg_count; i++) {
     int is_heredoc = 0;
     for (size_t h = 0; h < ins->heredoc_count; h++) {
@@ -329,6 +334,9 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     }
     if (is_heredoc) continue;
     if ((rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0))) return rc;
+    const char *w = sgi_arena_strndup(&p->arena, d->word.ptr ? d->word.ptr : "", d->word.len);
+    if (!w) return STAGEGRAPH_ENOMEM;
+    d->info->words[d->info->word_count++] = w;
   }
   for (size_t h = 0; h < ins->heredoc_count; h++) {
     if (!ins->heredocs[h].expand || ins->kind == STAGEGRAPH_KIND_RUN) continue;
@@ -399,6 +407,35 @@ static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
   return 0;
 }
 
+/* WORKDIR resolves against the previous one; "/" makes no layer. */
+static int dispatch_workdir(dispatcher *d, const stagegraph_instruction *ins,
+                            const stagegraph_instruction *at) {
+  if (ins->arg_count != 1) return 0;
+  int rc = expand(d, ins->args[0].ptr, ins->args[0].len, at, 0);
+  if (rc) return rc;
+  sgi_buf joined;
+  sgi_buf_init(&joined, &d->plan->mem);
+  if (!d->word.len || d->word.ptr[0] != '/') {
+    sgi_buf_puts(&joined, d->cwd);
+    sgi_buf_putc(&joined, '/');
+  }
+  sgi_buf_append(&joined, d->word.ptr ? d->word.ptr : "", d->word.len);
+  if (joined.failed) {
+    sgi_buf_free(&joined);
+    return STAGEGRAPH_ENOMEM;
+  }
+  char *clean = sgi_arena_alloc(&d->plan->arena, joined.len + 2);
+  if (!clean) {
+    sgi_buf_free(&joined);
+    return STAGEGRAPH_ENOMEM;
+  }
+  sgi_path_clean(clean, joined.ptr, joined.len);
+  sgi_buf_free(&joined);
+  d->cwd = clean;
+  d->info->root = strcmp(clean, "/") == 0;
+  return 0;
+}
+
 static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins,
                                 const stagegraph_instruction *at) {
   int rc = 0;
@@ -409,7 +446,7 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
   case STAGEGRAPH_KIND_COPY:
   case STAGEGRAPH_KIND_ADD: return dispatch_copy(d, ins, at);
   case STAGEGRAPH_KIND_RUN: return dispatch_run(d, ins, at);
-  case STAGEGRAPH_KIND_WORKDIR:
+  case STAGEGRAPH_KIND_WORKDIR: return dispatch_workdir(d, ins, at);
   case STAGEGRAPH_KIND_USER:
   case STAGEGRAPH_KIND_STOPSIGNAL:
   case STAGEGRAPH_KIND_VOLUME:
@@ -437,16 +474,20 @@ static int dispatch_stage(dispatcher *d, size_t s) {
   if (rc) return rc;
   d->stage = s;
   d->env = env;
+  d->cwd = ps->parent != STAGEGRAPH_NONE && p->stages[ps->parent].cwd ? p->stages[ps->parent].cwd : "/";
   for (size_t t = 0; t < ps->trigger_count; t++) {
     if (ps->trigger_errors[t]) return fail_at(d, ps->trigger_owners[t], STAGEGRAPH_EINSTRUCTION, ps->trigger_errors[t]);
+    d->info = &ps->trigger_info[t];
     if ((rc = dispatch_instruction(d, ps->triggers[t]->instructions[0], ps->trigger_owners[t])))
       return rc;
   }
   const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+    d->info = &p->info[ins->index];
     if ((rc = dispatch_instruction(d, ins, ins))) return rc;
   }
+  ps->cwd = d->cwd;
   return 0;
 }
 
@@ -483,7 +524,9 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
 int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   p->final_env = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, sizeof *p->final_env);
   unsigned char *in_outline = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, 1);
-  if (!p->final_env || !in_outline) return STAGEGRAPH_ENOMEM;
+  size_t n = p->doc->instruction_count;
+  p->info = sgi_arena_calloc(&p->arena, n ? n : 1, sizeof *p->info);
+  if (!p->final_env || !in_outline || !p->info) return STAGEGRAPH_ENOMEM;
   int rc = p->legacy ? 0 : mark_outline_stages(p, in_outline);
   if (rc) return rc;
   dispatcher d;

@@ -65,6 +65,7 @@ int sgi_doc_add_diagnostic(stagegraph_doc *doc, stagegraph_severity severity, in
     d->column = pos->column;
     d->end_line = pos->end_line;
     d->end_column = pos->end_column;
+    d->offset = pos->offset;
   }
   doc->diagnostic_count++;
   return 0;
@@ -319,6 +320,6 @@ int stagegraph_doc_verdict(const stagegraph_doc *doc, stagegraph_error *err) {
   if (!doc) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "doc must not be NULL");
   const stagegraph_diagnostic *d = sgi_doc_first_error(doc);
   if (!d) return 0;
-  sgi_pos pos = {d->line, d->column, d->end_line, d->end_column, 0};
+  sgi_pos pos = {d->line, d->column, d->end_line, d->end_column, d->offset};
   return sgi_error_set_text(err, d->code, &pos, d->message, strlen(d->message));
 }

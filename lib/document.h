@@ -72,6 +72,7 @@ struct stagegraph_diagnostic {
   const char *message;
   const char *inner; /* the message without BuildKit's "dockerfile parse error on line N: " */
   uint32_t line, column, end_line, end_column;
+  size_t offset;
 };
 
 /* Limits in force for one document (defaults filled in). */

@@ -6,15 +6,7 @@
 #include "json_writer.h"
 #include "text.h"
 
-/* strings.ToLower for the keyword. Keywords that mean anything are ASCII;
- * other bytes are copied unchanged. */
-static void put_lower(sgi_buf *b, const char *s) {
-  for (; *s; s++) {
-    char c = *s;
-    if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
-    sgi_buf_putc(b, c);
-  }
-}
+static void put_lower(sgi_buf *b, const char *s) { sgi_append_lower(b, s, strlen(s)); }
 
 /* One instruction, ONBUILD triggers nested, without recursion: the chain
  * of triggers is written forwards and the closing parentheses at the end. */

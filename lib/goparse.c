@@ -5,9 +5,27 @@
 
 #include "text.h"
 
+/* The time package's own quote(): control bytes and every byte of a
+ * non-ASCII character become \xNN. */
+static void time_quote(sgi_buf *msg, const char *s, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  sgi_buf_putc(msg, '"');
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80 || c < ' ') {
+      char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+      sgi_buf_append(msg, esc, 4);
+    } else {
+      if (c == '"' || c == '\\') sgi_buf_putc(msg, '\\');
+      sgi_buf_putc(msg, (char)c);
+    }
+  }
+  sgi_buf_putc(msg, '"');
+}
+
 static int invalid_duration(sgi_buf *msg, const char *orig, size_t olen) {
   sgi_buf_puts(msg, "time: invalid duration ");
-  sgi_quote_go(msg, orig, olen);
+  time_quote(msg, orig, olen);
   return -1;
 }
 
@@ -71,7 +89,7 @@ int sgi_go_parse_duration(const char *s, size_t len, int64_t *out, sgi_buf *msg)
     while (u < len && !(s[u] == '.' || (s[u] >= '0' && s[u] <= '9'))) u++;
     if (u == 0) {
       sgi_buf_puts(msg, "time: missing unit in duration ");
-      sgi_quote_go(msg, orig, olen);
+      time_quote(msg, orig, olen);
       return -1;
     }
     uint64_t unit = 0;
@@ -80,9 +98,9 @@ int sgi_go_parse_duration(const char *s, size_t len, int64_t *out, sgi_buf *msg)
     }
     if (!unit) {
       sgi_buf_puts(msg, "time: unknown unit ");
-      sgi_quote_go(msg, s, u);
+      time_quote(msg, s, u);
       sgi_buf_puts(msg, " in duration ");
-      sgi_quote_go(msg, orig, olen);
+      time_quote(msg, orig, olen);
       return -1;
     }
     s += u, len -= u;
@@ -130,25 +148,22 @@ int sgi_go_parse_int(const char *s, size_t len, int bits, int64_t *out, sgi_buf 
     neg = s[0] == '-';
     s++, len--;
   }
+  /* As Go: digits are read left to right (ParseUint with the same bit
+   * size) and the first problem met decides, so an overflow before a bad
+   * character is "value out of range". */
   const char *why = NULL;
-  uint64_t v = 0, limit = UINT64_C(1) << (bits - 1);
-  if (len == 0) {
-    why = "invalid syntax";
-  } else {
-    for (size_t i = 0; i < len && !why; i++) {
-      if (s[i] < '0' || s[i] > '9') why = "invalid syntax";
-    }
-    if (!why) {
-      for (size_t i = 0; i < len; i++) {
-        if (v > (UINT64_MAX - 9) / 10) {
-          why = "value out of range";
-          break;
-        }
-        v = v * 10 + (uint64_t)(s[i] - '0');
-      }
-      if (!why && (neg ? v > limit : v > limit - 1)) why = "value out of range";
+  uint64_t v = 0, limit = UINT64_C(1) << (bits - 1), max = (UINT64_C(1) << bits) - 1;
+  if (len == 0) why = "invalid syntax";
+  for (size_t i = 0; i < len && !why; i++) {
+    if (s[i] < '0' || s[i] > '9') {
+      why = "invalid syntax";
+    } else if (v > (max - (uint64_t)(s[i] - '0')) / 10) {
+      why = "value out of range";
+    } else {
+      v = v * 10 + (uint64_t)(s[i] - '0');
     }
   }
+  if (!why && (neg ? v > limit : v > limit - 1)) why = "value out of range";
   if (why) {
     sgi_buf_puts(msg, "strconv.ParseInt: parsing ");
     sgi_quote_go(msg, orig, olen);

@@ -481,7 +481,9 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
   ps->triggers = sgi_arena_calloc(&plan->arena, n, sizeof *ps->triggers);
   ps->trigger_owners = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_owners);
   ps->trigger_errors = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_errors);
-  if (!ps->triggers || !ps->trigger_owners || !ps->trigger_errors) return STAGEGRAPH_ENOMEM;
+  ps->trigger_info = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_info);
+  if (!ps->triggers || !ps->trigger_owners || !ps->trigger_errors || !ps->trigger_info)
+    return STAGEGRAPH_ENOMEM;
   sgi_buf text;
   sgi_buf_init(&text, &plan->mem);
   int rc = 0;

@@ -569,29 +569,37 @@ static frag repeat(rparser *ps, frag f, int32_t op) {
   return f;
 }
 
-/* A copy of fragment f, whose instructions are inst[first .. end). Slots on
- * its exit list hold links, the others jumps inside the fragment. */
+/* Mark which slots of inst[first .. end) are on f's exit list: those hold
+ * links to other exits, the rest jumps inside the fragment. */
+static int mark_exits(rparser *ps, frag f, uint32_t first, uint32_t end) {
+  builder *b = ps->b;
+  size_t n = (size_t)(end - first) * 2;
+  if (reserve(b->mem, (void **)&b->exits, &b->cap_exits, n, 1)) {
+    ps->rc = STAGEGRAPH_ENOMEM;
+    return -1;
+  }
+  memset(b->exits, 0, n);
+  for (uint32_t e = f.out; e != NIL32; e = *exit_slot(b, e)) b->exits[e - 2 * first] = 1;
+  return 0;
+}
+
+/* A copy of fragment f (instructions inst[first .. end), exits marked),
+ * appended to the program. */
 static frag copy_frag(rparser *ps, frag f, uint32_t first, uint32_t end) {
   builder *b = ps->b;
   uint32_t len = end - first, off = (uint32_t)b->ninst - first;
   if (ps->rc) return NO_FRAG;
-  if (reserve(b->mem, (void **)&b->exits, &b->cap_exits, (size_t)len * 2, 1)) {
+  if (reserve(b->mem, (void **)&b->inst, &b->cap_inst, b->ninst + len, sizeof *b->inst)) {
     ps->rc = STAGEGRAPH_ENOMEM;
     return NO_FRAG;
   }
-  memset(b->exits, 0, (size_t)len * 2);
-  for (uint32_t e = f.out; e != NIL32; e = *exit_slot(b, e)) b->exits[e - 2 * first] = 1;
-  for (uint32_t pc = first; pc < end; pc++) {
-    sgi_inst in = b->inst[pc];
-    uint32_t *slots[2] = {&in.out, &in.out1};
-    for (int k = 0; k < 2; k++) {
-      uint32_t v = *slots[k];
-      if (v != NIL32) *slots[k] = b->exits[(pc - first) * 2 + (uint32_t)k] ? v + 2 * off : v + off;
-    }
-    uint32_t at = emit(ps, in.op, in.arg, in.lo, in.n);
-    if (at == NIL32) return NO_FRAG;
-    b->inst[at] = in;
+  for (uint32_t k = 0; k < len; k++) {
+    sgi_inst in = b->inst[first + k];
+    if (in.out != NIL32) in.out += b->exits[2 * k] ? 2 * off : off;
+    if (in.out1 != NIL32) in.out1 += b->exits[2 * k + 1] ? 2 * off : off;
+    b->inst[b->ninst + k] = in;
   }
+  b->ninst += len;
   frag c = {f.start + off, f.out == NIL32 ? NIL32 : f.out + 2 * off};
   return c;
 }
@@ -603,6 +611,12 @@ static frag counted(rparser *ps, frag f, uint32_t first, int min, int max) {
   uint32_t end = (uint32_t)ps->b->ninst;
   int total = max < 0 ? (min > 1 ? min : 1) : max;
   if (max == 0) return atom(ps, OP_JMP, 0, 0, 0); /* x{0}: matches empty */
+  /* The copies and their splits, checked against the limit before any is made. */
+  if ((size_t)(end - first + 1) * (size_t)total > RX_MAX_INST - ps->b->ninst) {
+    bad(ps);
+    return NO_FRAG;
+  }
+  if (total > 1 && mark_exits(ps, f, first, end)) return NO_FRAG;
   frag chain = NO_FRAG;
   for (int k = 1; k < total && !ps->rc; k++) {
     frag c = copy_frag(ps, f, first, end);
@@ -1076,7 +1090,7 @@ static int compile_regex(builder *b, uint32_t *start) {
 /* ---- building a list (patternmatcher.New) -------------------------------- */
 
 static int store_regex(sgi_patterns *p, builder *b, sgi_pattern *pt) {
-  uint32_t start;
+  uint32_t start = 0;
   int rc = compile_regex(b, &start);
   if (rc == RX_BAD) return 0; /* usable stays 0 */
   if (rc) return rc;

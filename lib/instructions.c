@@ -201,13 +201,18 @@ static int check_sources_and_dest(checker *c, const char *name, const flag_def *
 
 static int check_from(checker *c) {
   const stagegraph_instruction *ins = c->ins;
-  if (ins->arg_count == 3 && sgi_ascii_casecmp(ins->args[1].ptr, ins->args[1].len, "as") == 0) {
+  if (ins->arg_count == 3 && sgi_equal_fold(ins->args[1].ptr, ins->args[1].len, "as")) {
     const sgi_str *n = &ins->args[2];
-    int ok = n->len > 0 && ((n->ptr[0] | 0x20) >= 'a' && (n->ptr[0] | 0x20) <= 'z');
-    for (size_t i = 1; ok && i < n->len; i++) {
-      char ch = (char)(n->ptr[i] >= 'A' && n->ptr[i] <= 'Z' ? n->ptr[i] + 32 : n->ptr[i]);
+    sgi_buf lower;
+    sgi_buf_init(&lower, &c->doc->mem);
+    sgi_append_lower(&lower, n->ptr, n->len);
+    if (lower.failed) return STAGEGRAPH_ENOMEM;
+    int ok = lower.len > 0 && lower.ptr[0] >= 'a' && lower.ptr[0] <= 'z';
+    for (size_t i = 1; ok && i < lower.len; i++) {
+      char ch = lower.ptr[i];
       ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
     }
+    sgi_buf_free(&lower);
     if (!ok) {
       sgi_buf q;
       sgi_buf_init(&q, &c->doc->mem);
@@ -229,14 +234,19 @@ static int check_onbuild(checker *c) {
   if (arg_count(ins) == 0) return fail(c, "ONBUILD requires at least one argument");
   int rc = parse_flags(c, no_flags);
   if (rc) return rc;
-  const stagegraph_instruction *t = ins->trigger;
-  const char *kw = t->keyword;
+  const char *kw = ins->trigger->keyword;
   size_t len = strlen(kw);
   sgi_trim_space(&kw, &len);
-  if (sgi_ascii_casecmp(kw, len, "ONBUILD") == 0)
-    return fail(c, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-  if (sgi_ascii_casecmp(kw, len, "MAINTAINER") == 0 || sgi_ascii_casecmp(kw, len, "FROM") == 0)
-    return fail(c, "%s isn't allowed as an ONBUILD trigger", t->kind == STAGEGRAPH_KIND_FROM ? "FROM" : "MAINTAINER");
+  sgi_buf up;
+  sgi_buf_init(&up, &c->doc->mem);
+  sgi_append_upper(&up, kw, len);
+  if (up.failed) return STAGEGRAPH_ENOMEM;
+  const char *u = up.ptr ? up.ptr : "";
+  if (strcmp(u, "ONBUILD") == 0)
+    fail(c, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  else if (strcmp(u, "MAINTAINER") == 0 || strcmp(u, "FROM") == 0)
+    fail(c, "%s isn't allowed as an ONBUILD trigger", u);
+  sgi_buf_free(&up);
   return 0;
 }
 
@@ -260,33 +270,29 @@ static int check_interval(checker *c, const char *flag_name) {
 static int check_healthcheck(checker *c) {
   const stagegraph_instruction *ins = c->ins;
   if (ins->arg_count == 0) return fail(c, "HEALTHCHECK requires at least one argument");
-  char typ[16];
   const sgi_str *t = &ins->args[0];
-  int is_none = sgi_ascii_casecmp(t->ptr, t->len, "NONE") == 0;
-  if (is_none) {
-    if (ins->arg_count != 1) return fail(c, "HEALTHCHECK NONE takes no arguments");
-    return 0;
-  }
-  int rc = parse_flags(c, health_flags);
-  if (rc) return rc;
-  if (sgi_ascii_casecmp(t->ptr, t->len, "CMD") == 0) {
-    if (ins->arg_count < 2) return fail(c, "Missing command after HEALTHCHECK CMD");
+  sgi_buf up;
+  sgi_buf_init(&up, &c->doc->mem);
+  sgi_append_upper(&up, t->ptr, t->len);
+  if (up.failed) return STAGEGRAPH_ENOMEM;
+  const char *typ = up.ptr ? up.ptr : "";
+  int rc = 0;
+  if (strcmp(typ, "NONE") == 0) {
+    if (ins->arg_count != 1) fail(c, "HEALTHCHECK NONE takes no arguments");
+  } else if ((rc = parse_flags(c, health_flags)) != 0 || c->msg.len) {
+    /* a flag error */
+  } else if (strcmp(typ, "CMD") == 0) {
+    if (ins->arg_count < 2) fail(c, "Missing command after HEALTHCHECK CMD");
   } else {
-    sgi_buf up, q;
-    sgi_buf_init(&up, &c->doc->mem);
+    sgi_buf q;
     sgi_buf_init(&q, &c->doc->mem);
-    for (size_t i = 0; i < t->len; i++) {
-      char ch = t->ptr[i];
-      sgi_buf_putc(&up, (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch));
-    }
-    sgi_quote_go(&q, up.ptr ? up.ptr : "", up.len);
-    rc = q.failed || up.failed ? STAGEGRAPH_ENOMEM
-                               : fail(c, "Unknown type %s in HEALTHCHECK (try CMD)", q.ptr);
-    sgi_buf_free(&up);
+    sgi_quote_go(&q, typ, up.len);
+    rc = q.failed ? STAGEGRAPH_ENOMEM : fail(c, "Unknown type %s in HEALTHCHECK (try CMD)", q.ptr);
     sgi_buf_free(&q);
-    return rc;
   }
-  (void)typ;
+  int is_none = strcmp(typ, "NONE") == 0;
+  sgi_buf_free(&up);
+  if (rc < 0 || c->msg.len || is_none) return rc < 0 ? rc : 0;
   static const char *const intervals[] = {"interval", "timeout", "start-period", "start-interval"};
   for (size_t i = 0; i < 4; i++) {
     if ((rc = check_interval(c, intervals[i]))) return rc;
@@ -322,11 +328,19 @@ static int check_run(checker *c) {
       return c->msg.failed ? STAGEGRAPH_ENOMEM : 1;
   }
   const char *network = flag(c->cmd, "network");
-  if (network && strcmp(network, "default") && strcmp(network, "none") && strcmp(network, "host"))
-    return fail(c, "invalid network mode \"%s\"", network);
   const char *security = flag(c->cmd, "security");
-  if (security && strcmp(security, "sandbox") && strcmp(security, "insecure"))
-    return fail(c, "security \"%s\" is not valid", security);
+  const char *bad = NULL, *fmt = NULL;
+  if (network && strcmp(network, "default") && strcmp(network, "none") && strcmp(network, "host"))
+    bad = network, fmt = "invalid network mode %s";
+  else if (security && strcmp(security, "sandbox") && strcmp(security, "insecure"))
+    bad = security, fmt = "security %s is not valid";
+  if (!bad) return 0;
+  sgi_buf q;
+  sgi_buf_init(&q, &c->doc->mem);
+  sgi_quote_go(&q, bad, strlen(bad));
+  if (q.failed) return STAGEGRAPH_ENOMEM;
+  fail(c, fmt, q.ptr);
+  sgi_buf_free(&q);
   return 0;
 }
 
@@ -478,11 +492,12 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
       cur->instructions = members + i + 1;
       if (ins->arg_count >= 1) cur->base = ins->args[0].ptr;
       if (ins->arg_count == 3 && !c.cmd->has_error) {
-        char *name = sgi_arena_strndup(arena, ins->args[2].ptr, ins->args[2].len);
-        if (!name) return STAGEGRAPH_ENOMEM;
-        for (char *p = name; *p; p++)
-          if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
-        cur->name = name;
+        sgi_buf lower;
+        sgi_buf_init(&lower, &doc->mem);
+        sgi_append_lower(&lower, ins->args[2].ptr, ins->args[2].len);
+        cur->name = lower.failed ? NULL : sgi_arena_strndup(arena, lower.ptr, lower.len);
+        sgi_buf_free(&lower);
+        if (!cur->name) return STAGEGRAPH_ENOMEM;
       }
       cur->platform = flag(c.cmd, "platform");
       cur->description = doc_comment(ins, cur->name);
@@ -496,8 +511,9 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
     }
   }
   if (n && cs->stage_count == 0) {
-    const stagegraph_instruction *last = doc->instructions[n - 1];
-    int rc = add_error(doc, last, "dockerfile contains no stages to build", 0);
+    /* BuildKit reports this one without a position. */
+    int rc = sgi_doc_add_diagnostic(doc, STAGEGRAPH_SEVERITY_ERROR, STAGEGRAPH_EINSTRUCTION, NULL,
+                                    NULL, "dockerfile contains no stages to build");
     if (rc) return rc;
   }
   return 0;

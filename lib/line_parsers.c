@@ -18,9 +18,20 @@ const char *stagegraph_kind_name(stagegraph_kind kind) {
   return kind_names[kind];
 }
 
+/* BuildKit looks the keyword up as strings.ToLower(keyword), so letters
+ * outside ASCII that lowercase to ASCII (U+212A KELVIN SIGN) still match. */
 stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len) {
+  char lowered[16];
+  size_t n = 0, i = 0;
+  while (i < len) {
+    size_t w;
+    uint32_t r = sgi_rune_lower(sgi_utf8_decode(kw + i, len - i, &w));
+    if (r >= 0x80 || n == sizeof lowered) return STAGEGRAPH_KIND_UNKNOWN;
+    lowered[n++] = (char)r;
+    i += w;
+  }
   for (size_t k = 1; k < sizeof kind_names / sizeof kind_names[0]; k++) {
-    if (sgi_ascii_casecmp(kw, len, kind_names[k]) == 0) return (stagegraph_kind)k;
+    if (sgi_ascii_casecmp(lowered, n, kind_names[k]) == 0) return (stagegraph_kind)k;
   }
   return STAGEGRAPH_KIND_UNKNOWN;
 }

@@ -24,6 +24,10 @@ static int csv_fields(const char *s, csv *out, sgi_buf *msg) {
   size_t len = strlen(s), i = 0;
   out->count = 0;
   size_t starts[64];
+  if (len == 0) {
+    sgi_buf_puts(msg, "failed to parse csv mounts: EOF");
+    return 1;
+  }
   for (;;) {
     if (out->count == 64) {
       sgi_buf_puts(msg, "failed to parse csv mounts: too many fields");
@@ -31,17 +35,21 @@ static int csv_fields(const char *s, csv *out, sgi_buf *msg) {
     }
     starts[out->count] = out->scratch.len;
     if (i < len && s[i] == '"') {
-      size_t col = i + 1;
+      /* columns as go-csvvalue reports them: one past the last quote read
+       * when the input ends inside quotes, the stray quote itself otherwise */
+      size_t last_quote = i + 1;
       i++;
       for (;;) {
         if (i >= len) {
           sgi_buf_printf(msg, "failed to parse csv mounts: parse error on line 1, column %zu: "
-                              "extraneous or missing \" in quoted-field", col);
+                              "extraneous or missing \" in quoted-field", last_quote + 1);
           return 1;
         }
         if (s[i] == '"') {
+          last_quote = i + 1;
           if (i + 1 < len && s[i + 1] == '"') {
             sgi_buf_putc(&out->scratch, '"');
+            last_quote = i + 2;
             i += 2;
             continue;
           }
@@ -52,7 +60,7 @@ static int csv_fields(const char *s, csv *out, sgi_buf *msg) {
       }
       if (i < len && s[i] != ',') {
         sgi_buf_printf(msg, "failed to parse csv mounts: parse error on line 1, column %zu: "
-                            "extraneous or missing \" in quoted-field", i + 1);
+                            "extraneous or missing \" in quoted-field", last_quote);
         return 1;
       }
     } else {

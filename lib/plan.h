@@ -33,6 +33,13 @@ struct stagegraph_edge {
   const char *reference;
 };
 
+/* What dispatch learnt about one instruction, for the cache model. */
+typedef struct sgi_ins_info {
+  const char **words; /* COPY/ADD: the expanded sources then the destination */
+  size_t word_count;
+  int root;           /* WORKDIR: the directory resolves to / */
+} sgi_ins_info;
+
 typedef struct sgi_plan_stage {
   const char *name;      /* lowercased AS name or NULL */
   const char *display;   /* name, or "stage-N" */
@@ -51,7 +58,9 @@ typedef struct sgi_plan_stage {
   stagegraph_doc **triggers;
   const stagegraph_instruction **trigger_owners; /* the parent's ONBUILDs */
   const char **trigger_errors;
+  sgi_ins_info *trigger_info;
   size_t trigger_count;
+  const char *cwd; /* WORKDIR at the end of the stage (dispatch) */
 } sgi_plan_stage;
 
 typedef struct sgi_outline_arg {
@@ -97,6 +106,8 @@ struct stagegraph_plan {
   size_t wave_count;
   /* each dispatched stage's variables at its end (for stages FROM it) */
   sgi_envmap *final_env;
+  /* per document instruction (by index): what dispatch learnt */
+  sgi_ins_info *info;
   /* outline of the first target */
   sgi_outline_arg *args;
   size_t arg_count;

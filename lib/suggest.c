@@ -45,14 +45,6 @@ size_t sgi_levenshtein(const char *a, size_t alen, const char *b, size_t blen, s
   return row[nb] < limit ? row[nb] : limit;
 }
 
-static int all_case(const char *s, size_t len, int upper) {
-  for (size_t i = 0; i < len; i++) {
-    char c = s[i];
-    if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) return 0;
-  }
-  return 1;
-}
-
 int sgi_suggest(sgi_buf *msg, const char *value, size_t len, const char *const *options,
                 size_t count, int case_sensitive) {
   char lowered[MAX_RUNES * 4];
@@ -66,6 +58,8 @@ int sgi_suggest(sgi_buf *msg, const char *value, size_t len, const char *const *
     v = lowered;
   }
   const char *match = NULL;
+  /* the case of the value as Go sees it (strings.ToLower / ToUpper) */
+  int value_lower = sgi_is_case(value, len, 1), value_upper = sgi_is_case(value, len, 0);
   size_t best = 3;
   for (size_t k = 0; k < count; k++) {
     char opt[MAX_RUNES * 4];
@@ -85,7 +79,7 @@ int sgi_suggest(sgi_buf *msg, const char *value, size_t len, const char *const *
   if (!match) return 0;
   sgi_buf_puts(msg, " (did you mean ");
   size_t mlen = strlen(match);
-  int upper = !case_sensitive && all_case(value, len, 1) && !all_case(value, len, 0);
+  int upper = !case_sensitive && value_upper && !value_lower;
   for (size_t i = 0; i < mlen; i++) {
     char c = match[i];
     if (!case_sensitive) {

@@ -1,0 +1,781 @@
+/* The error, option, version and memory contract of include/stagegraph.h:
+ * code names, error and option structs (sized: never written or read past
+ * `size`), NULL arguments, limits, allocator hooks, and allocation failure
+ * at every allocation of a parse, a file parse and a dump. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "stagegraph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define L(s) (s), (sizeof(s) - 1)
+
+/* ---- a counting allocator that can fail on demand ---------------------------- */
+
+typedef struct tracker {
+  size_t calls;   /* malloc and realloc calls */
+  size_t fail_at; /* 1-based call to fail; 0: never */
+  int fail_rest;  /* also fail every call after fail_at */
+  int injected;   /* a failure was returned */
+  long live;      /* blocks allocated and not freed */
+  size_t mallocs, reallocs, frees;
+  unsigned magic;
+} tracker;
+
+#define TRACKER_MAGIC 0x57a9eu
+/* Calls whose ctx was not a tracker (the hooks then use the C library). */
+static size_t wrong_ctx;
+
+static tracker *as_tracker(void *ctx) {
+  tracker *t = ctx;
+  if (!t || t->magic != TRACKER_MAGIC) {
+    wrong_ctx++;
+    return NULL;
+  }
+  return t;
+}
+
+static int should_fail(tracker *t) {
+  t->calls++;
+  if (t->fail_at && (t->calls == t->fail_at || (t->fail_rest && t->calls > t->fail_at))) {
+    t->injected = 1;
+    return 1;
+  }
+  return 0;
+}
+
+static void *t_malloc(size_t size, void *ctx) {
+  tracker *t = as_tracker(ctx);
+  if (!t) return malloc(size ? size : 1);
+  t->mallocs++;
+  if (should_fail(t)) return NULL;
+  void *p = malloc(size ? size : 1);
+  if (p) t->live++;
+  return p;
+}
+
+static void *t_realloc(void *ptr, size_t size, void *ctx) {
+  tracker *t = as_tracker(ctx);
+  if (!t) return realloc(ptr, size ? size : 1);
+  t->reallocs++;
+  if (should_fail(t)) return NULL;
+  void *p = realloc(ptr, size ? size : 1);
+  if (p && !ptr) t->live++;
+  return p;
+}
+
+static void t_free(void *ptr, void *ctx) {
+  tracker *t = as_tracker(ctx);
+  if (!t) {
+    free(ptr);
+    return;
+  }
+  t->frees++;
+  if (ptr) t->live--;
+  free(ptr);
+}
+
+static stagegraph_allocator make_allocator(tracker *t) {
+  t->magic = TRACKER_MAGIC;
+  stagegraph_allocator a = {t_malloc, t_realloc, t_free, t};
+  return a;
+}
+
+/* A 30-odd-line multi-stage Dockerfile with directives, comments, an empty
+ * continuation line, JSON, ENV forms, heredocs and ONBUILD. */
+static const char DOCKERFILE[] =
+    "# syntax=docker/dockerfile:1\n"
+    "# escape=\\\n"
+    "ARG BASE=alpine:3.20\n"
+    "# the build stage\n"
+    "FROM ${BASE} AS build\n"
+    "ENV A=1 B=\"two words\" \\\n"
+    "    C=3\n"
+    "LABEL org.example.title legacy value\n"
+    "WORKDIR /src\n"
+    "COPY --chown=app:app [\"go.mod\", \"go.sum\", \"./\"]\n"
+    "RUN --mount=type=cache,target=/root/.cache \\\n"
+    "\n"
+    "    go build -o /out/app ./cmd/app\n"
+    "RUN <<EOF\n"
+    "set -e\n"
+    "echo \"hello\"\n"
+    "EOF\n"
+    "COPY <<A <<-B /etc/\n"
+    "alpha\n"
+    "A\n"
+    "\tbeta\n"
+    "\tB\n"
+    "ONBUILD RUN <<EOF\n"
+    "echo onbuild\n"
+    "EOF\n"
+    "ONBUILD ONBUILD COPY . /x\n"
+    "FROM build AS final\n"
+    "HEALTHCHECK --interval=30s CMD [\"/out/app\", \"-ping\"]\n"
+    "CMD [\"/out/app\", \"\\u00e9\"]\n"
+    "EXPOSE 80 443/udp\n"
+    "USER app\n"
+    "ENTRYPOINT /bin/sh -c \"exec app\"\n";
+
+static char *dump_of(const stagegraph_doc *doc, size_t *len) {
+  stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+  if (stagegraph_doc_dump(&out, doc, STAGEGRAPH_DUMP_BUILDKIT, NULL) != 0) return NULL;
+  char *copy = malloc(out.size + 1);
+  if (copy) {
+    memcpy(copy, out.ptr, out.size + 1);
+    *len = out.size;
+  }
+  stagegraph_buf_dispose(&out);
+  return copy;
+}
+
+/* ---- codes and version ----------------------------------------------------- */
+
+static void test_code_names(void **state) {
+  (void)state;
+  static const struct {
+    int code;
+    const char *name;
+  } codes[] = {
+      {STAGEGRAPH_OK, "OK"},
+      {STAGEGRAPH_ERROR, "ERROR"},
+      {STAGEGRAPH_ENOMEM, "ENOMEM"},
+      {STAGEGRAPH_EINVAL, "EINVAL"},
+      {STAGEGRAPH_EIO, "EIO"},
+      {STAGEGRAPH_ESYNTAX, "ESYNTAX"},
+      {STAGEGRAPH_EINSTRUCTION, "EINSTRUCTION"},
+      {STAGEGRAPH_ELIMIT, "ELIMIT"},
+      {STAGEGRAPH_ENOTFOUND, "ENOTFOUND"},
+      {STAGEGRAPH_ECYCLE, "ECYCLE"},
+      {STAGEGRAPH_EEXPAND, "EEXPAND"},
+      {STAGEGRAPH_EREFERENCE, "EREFERENCE"},
+      {STAGEGRAPH_ESTAGE, "ESTAGE"},
+  };
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    assert_int_equal(codes[i].code, -(int)i);
+    assert_string_equal(stagegraph_code_name(codes[i].code), codes[i].name);
+  }
+  static const int unknown[] = {1, 2, -13, -100, 1000, INT32_MIN, INT32_MAX};
+  for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+    assert_string_equal(stagegraph_code_name(unknown[i]), "EUNKNOWN");
+}
+
+static void test_version(void **state) {
+  (void)state;
+  assert_int_equal(stagegraph_version(), STAGEGRAPH_VERSION_NUMBER);
+  assert_string_equal(stagegraph_version_string(), STAGEGRAPH_VERSION_STRING);
+  char want[32];
+  snprintf(want, sizeof want, "%d.%d.%d", STAGEGRAPH_VERSION_MAJOR, STAGEGRAPH_VERSION_MINOR,
+           STAGEGRAPH_VERSION_PATCH);
+  assert_string_equal(STAGEGRAPH_VERSION_STRING, want);
+  assert_int_equal(STAGEGRAPH_VERSION_NUMBER, (STAGEGRAPH_VERSION_MAJOR << 16) |
+                                                  (STAGEGRAPH_VERSION_MINOR << 8) |
+                                                  STAGEGRAPH_VERSION_PATCH);
+  /* the string is static: the same pointer each time */
+  assert_ptr_equal(stagegraph_version_string(), stagegraph_version_string());
+}
+
+/* ---- the error struct --------------------------------------------------------- */
+
+static void test_error_init(void **state) {
+  (void)state;
+  stagegraph_error e;
+  memset(&e, 0xCD, sizeof e);
+  stagegraph_error_init(&e);
+  stagegraph_error zero;
+  memset(&zero, 0, sizeof zero);
+  zero.size = sizeof zero;
+  assert_memory_equal(&e, &zero, sizeof e);
+  stagegraph_error_init(NULL);
+
+  stagegraph_error m = STAGEGRAPH_ERROR_INIT;
+  assert_int_equal(m.size, sizeof m);
+  assert_int_equal(m.code, 0);
+  assert_int_equal(m.line, 0);
+  assert_string_equal(m.message, "");
+}
+
+/* A failing call fills code, position and message. */
+static void test_error_filled(void **state) {
+  (void)state;
+  stagegraph_doc *doc = NULL;
+  stagegraph_error err;
+  stagegraph_error_init(&err);
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\nRUN <<EOF\nx\n"), NULL, &err),
+                   STAGEGRAPH_ESYNTAX);
+  assert_null(doc);
+  assert_int_equal(err.size, sizeof err);
+  assert_int_equal(err.code, STAGEGRAPH_ESYNTAX);
+  assert_string_equal(err.message, "unterminated heredoc");
+  assert_int_equal(err.line, 2);
+  assert_int_equal(err.column, 1);
+  assert_int_equal(err.offset, 7);
+
+  /* err may be NULL */
+  assert_int_equal(stagegraph_parse(&doc, L(""), NULL, NULL), STAGEGRAPH_ESYNTAX);
+  assert_null(doc);
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), NULL, NULL), 0);
+  assert_non_null(doc);
+  stagegraph_doc_free(doc);
+}
+
+typedef union error_space {
+  stagegraph_error e;
+  max_align_t align;
+  unsigned char raw[sizeof(stagegraph_error) + 64];
+} error_space;
+
+/* Returns the number of bytes written at or past `from` (and reports them). */
+static size_t count_written(const error_space *s, size_t from, const char *what) {
+  size_t first = 0, n = 0;
+  for (size_t i = from; i < sizeof s->raw; i++) {
+    if (s->raw[i] != 0xAB) {
+      if (!n) first = i;
+      n++;
+    }
+  }
+  if (n) print_error("%s: size %zu, %zu bytes past it written (first at byte %zu)\n", what, from, n,
+                     first);
+  return n;
+}
+
+/* Run `call` with an error struct of each size: nothing past `size` is
+ * written and `size` itself is kept. */
+typedef int (*error_call)(stagegraph_error *err);
+
+static int call_parse_empty(stagegraph_error *err) {
+  stagegraph_doc *doc = NULL;
+  return stagegraph_parse(&doc, "", 0, NULL, err);
+}
+static int call_parse_heredoc(stagegraph_error *err) {
+  stagegraph_doc *doc = NULL;
+  return stagegraph_parse(&doc, L("FROM a\nRUN <<EOF\n"), NULL, err);
+}
+static int call_parse_null_out(stagegraph_error *err) {
+  return stagegraph_parse(NULL, L("FROM a\n"), NULL, err);
+}
+static int call_verdict(stagegraph_error *err) {
+  stagegraph_doc *doc = NULL;
+  if (stagegraph_parse(&doc, L("FROM a\nFROBNICATE x\n"), NULL, NULL) != 0) return 0;
+  int rc = stagegraph_doc_verdict(doc, err);
+  stagegraph_doc_free(doc);
+  return rc;
+}
+static int call_dump_null(stagegraph_error *err) {
+  return stagegraph_doc_dump(NULL, NULL, STAGEGRAPH_DUMP_BUILDKIT, err);
+}
+static int call_enomem(stagegraph_error *err) {
+  tracker t = {0};
+  t.fail_at = 1;
+  stagegraph_allocator a = make_allocator(&t);
+  stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
+  opts.allocator = &a;
+  stagegraph_doc *doc = NULL;
+  return stagegraph_parse(&doc, L("FROM a\n"), &opts, err);
+}
+
+static void test_error_sized(void **state) {
+  (void)state;
+  static const struct {
+    error_call call;
+    int code;
+    const char *name;
+  } calls[] = {
+      {call_parse_empty, STAGEGRAPH_ESYNTAX, "parse of an empty file"},
+      {call_parse_heredoc, STAGEGRAPH_ESYNTAX, "unterminated heredoc"},
+      {call_parse_null_out, STAGEGRAPH_EINVAL, "parse with out NULL"},
+      {call_verdict, STAGEGRAPH_EINSTRUCTION, "verdict"},
+      {call_dump_null, STAGEGRAPH_EINVAL, "dump of NULL"},
+      {call_enomem, STAGEGRAPH_ENOMEM, "allocation failure"},
+  };
+  const size_t sizes[] = {
+      sizeof(size_t),
+      offsetof(stagegraph_error, code) + sizeof(int),
+      offsetof(stagegraph_error, line),
+      offsetof(stagegraph_error, offset),
+      offsetof(stagegraph_error, message),
+      offsetof(stagegraph_error, message) + 10,
+      sizeof(stagegraph_error) - 1,
+  };
+  size_t bad = 0;
+  for (size_t c = 0; c < sizeof calls / sizeof calls[0]; c++) {
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+      error_space s;
+      memset(s.raw, 0xAB, sizeof s.raw);
+      s.e.size = sizes[k];
+      int rc = calls[c].call(&s.e);
+      assert_int_equal(rc, calls[c].code);
+      assert_int_equal(s.e.size, sizes[k]);
+      if (sizes[k] >= offsetof(stagegraph_error, code) + sizeof(int))
+        assert_int_equal(s.e.code, calls[c].code);
+      bad += count_written(&s, sizes[k], calls[c].name) != 0;
+    }
+    /* a caller built against a larger (newer) struct: only our fields */
+    error_space s;
+    memset(s.raw, 0xAB, sizeof s.raw);
+    s.e.size = sizeof s.raw;
+    assert_int_equal(calls[c].call(&s.e), calls[c].code);
+    assert_int_equal(s.e.size, sizeof s.raw);
+    assert_int_equal(s.e.code, calls[c].code);
+    assert_true(strlen(s.e.message) < STAGEGRAPH_MESSAGE_MAX);
+    bad += count_written(&s, sizeof(stagegraph_error), calls[c].name) != 0;
+  }
+  if (bad) fail_msg("%zu calls wrote past the caller's error size", bad);
+}
+
+static int valid_utf8(const unsigned char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (!k || i + k > n) return 0;
+    for (size_t j = 1; j < k; j++)
+      if ((s[i + j] & 0xC0) != 0x80) return 0;
+    i += k;
+  }
+  return 1;
+}
+
+/* A long message is cut at a UTF-8 boundary and stays NUL-terminated. */
+static void test_error_message_truncated(void **state) {
+  (void)state;
+  char src[4096], full[4096];
+  size_t n = (size_t)snprintf(src, sizeof src, "FROM a\nENV a=1 ");
+  size_t f = (size_t)snprintf(full, sizeof full, "Syntax error - can't find = in \"");
+  for (int i = 0; i < 600; i++) {
+    memcpy(src + n, "\xC3\xA9", 2);
+    memcpy(full + f, "\xC3\xA9", 2);
+    n += 2;
+    f += 2;
+  }
+  n += (size_t)snprintf(src + n, sizeof src - n, "\n");
+  f += (size_t)snprintf(full + f, sizeof full - f, "\". Must be of the form: name=value");
+  stagegraph_doc *doc = NULL;
+  stagegraph_error err;
+  stagegraph_error_init(&err);
+  assert_int_equal(stagegraph_parse(&doc, src, n, NULL, &err), STAGEGRAPH_ESYNTAX);
+  size_t len = strnlen(err.message, sizeof err.message);
+  assert_true(len < STAGEGRAPH_MESSAGE_MAX);
+  assert_true(len >= STAGEGRAPH_MESSAGE_MAX - 4);
+  assert_memory_equal(err.message, full, len);
+  assert_true(valid_utf8((const unsigned char *)err.message, len));
+}
+
+/* ---- NULL arguments and accessors -------------------------------------------- */
+
+static void test_null_arguments(void **state) {
+  (void)state;
+  stagegraph_error err;
+  stagegraph_doc *doc = (stagegraph_doc *)(uintptr_t)1;
+
+  stagegraph_error_init(&err);
+  assert_int_equal(stagegraph_parse(NULL, L("FROM a\n"), NULL, &err), STAGEGRAPH_EINVAL);
+  assert_int_equal(err.code, STAGEGRAPH_EINVAL);
+  assert_true(err.message[0] != '\0');
+
+  stagegraph_error_init(&err);
+  assert_int_equal(stagegraph_parse(&doc, NULL, 6, NULL, &err), STAGEGRAPH_EINVAL);
+  assert_null(doc);
+  assert_int_equal(err.code, STAGEGRAPH_EINVAL);
+
+  stagegraph_error_init(&err);
+  assert_int_equal(stagegraph_parse_file(NULL, "Dockerfile", NULL, &err), STAGEGRAPH_EINVAL);
+  doc = (stagegraph_doc *)(uintptr_t)1;
+  assert_int_equal(stagegraph_parse_file(&doc, NULL, NULL, &err), STAGEGRAPH_EINVAL);
+  assert_null(doc);
+
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), NULL, NULL), 0);
+  stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+  stagegraph_error_init(&err);
+  assert_int_equal(stagegraph_doc_dump(NULL, doc, STAGEGRAPH_DUMP_BUILDKIT, &err),
+                   STAGEGRAPH_EINVAL);
+  assert_int_equal(err.code, STAGEGRAPH_EINVAL);
+  assert_int_equal(stagegraph_doc_dump(&out, NULL, STAGEGRAPH_DUMP_BUILDKIT, &err),
+                   STAGEGRAPH_EINVAL);
+  assert_null(out.ptr);
+  assert_int_equal(stagegraph_doc_dump(&out, doc, (stagegraph_dump_format)99, &err),
+                   STAGEGRAPH_EINVAL);
+  assert_null(out.ptr);
+  stagegraph_error_init(&err);
+  assert_int_equal(stagegraph_doc_verdict(NULL, &err), STAGEGRAPH_EINVAL);
+  assert_int_equal(err.code, STAGEGRAPH_EINVAL);
+
+  /* NULL is allowed for the release functions */
+  stagegraph_doc_free(NULL);
+  stagegraph_buf_dispose(NULL);
+  stagegraph_buf empty = STAGEGRAPH_BUF_INIT;
+  stagegraph_buf_dispose(&empty);
+  stagegraph_options_init(NULL);
+
+  /* out of range: NULL or zero */
+  assert_null(stagegraph_doc_instruction(doc, 1));
+  assert_null(stagegraph_doc_instruction(doc, (size_t)-1));
+  const stagegraph_instruction *ins = stagegraph_doc_instruction(doc, 0);
+  assert_non_null(ins);
+  size_t len = 99;
+  assert_null(stagegraph_instruction_arg(ins, 1, &len));
+  assert_int_equal(len, 0);
+  assert_null(stagegraph_instruction_arg(ins, 1, NULL));
+  assert_null(stagegraph_instruction_flag(ins, 0));
+  assert_null(stagegraph_instruction_comment(ins, 0));
+  assert_null(stagegraph_instruction_heredoc(ins, 0));
+  assert_null(stagegraph_instruction_trigger(ins));
+  assert_null(stagegraph_doc_directive_key(doc, 0));
+  assert_null(stagegraph_doc_directive_value(doc, 0));
+  assert_int_equal(stagegraph_doc_directive_line(doc, 0), 0);
+  assert_null(stagegraph_doc_diagnostic(doc, 5));
+  stagegraph_doc_free(doc);
+
+  /* NULL objects read as empty */
+  assert_int_equal(stagegraph_doc_instruction_count(NULL), 0);
+  assert_null(stagegraph_doc_instruction(NULL, 0));
+  assert_int_equal(stagegraph_doc_directive_count(NULL), 0);
+  assert_int_equal(stagegraph_doc_diagnostic_count(NULL), 0);
+  assert_int_equal(stagegraph_instruction_arg_count(NULL), 0);
+  assert_int_equal(stagegraph_instruction_flag_count(NULL), 0);
+  assert_int_equal(stagegraph_instruction_heredoc_count(NULL), 0);
+  assert_null(stagegraph_instruction_keyword(NULL));
+  assert_null(stagegraph_heredoc_name(NULL));
+}
+
+/* ---- options ------------------------------------------------------------------ */
+
+static void test_options_init(void **state) {
+  (void)state;
+  stagegraph_options o;
+  memset(&o, 0xCD, sizeof o);
+  stagegraph_options_init(&o);
+  assert_int_equal(o.size, sizeof o);
+  assert_null(o.allocator);
+  assert_null(o.platform);
+  assert_null(o.build_platform);
+  assert_null(o.build_args);
+  assert_int_equal(o.build_arg_count, 0);
+  assert_int_equal(o.max_input_bytes, 0);
+  assert_int_equal(o.max_line_bytes, 0);
+  assert_int_equal(o.max_instructions, 0);
+  assert_int_equal(o.max_stages, 0);
+  assert_int_equal(o.max_heredocs, 0);
+  assert_int_equal(o.max_expansion_bytes, 0);
+  stagegraph_options m = STAGEGRAPH_OPTIONS_INIT;
+  assert_int_equal(m.size, sizeof m);
+
+  /* defaults, explicitly and with NULL options */
+  stagegraph_doc *doc = NULL;
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), &m, NULL), 0);
+  stagegraph_doc_free(doc);
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), NULL, NULL), 0);
+  stagegraph_doc_free(doc);
+
+  /* an uninitialised (zero) size is refused */
+  stagegraph_options zero;
+  memset(&zero, 0, sizeof zero);
+  stagegraph_error err;
+  stagegraph_error_init(&err);
+  doc = (stagegraph_doc *)(uintptr_t)1;
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), &zero, &err), STAGEGRAPH_EINVAL);
+  assert_null(doc);
+}
+
+/* Members past the caller's `size` are never read. */
+static void test_options_sized(void **state) {
+  (void)state;
+  static const char *const bad_args[] = {NULL};
+  stagegraph_options o;
+  stagegraph_options_init(&o);
+  o.max_input_bytes = 1;
+  o.max_line_bytes = 1;
+  o.max_instructions = 1;
+  o.build_args = bad_args;
+  o.build_arg_count = 1;
+  o.size = offsetof(stagegraph_options, build_args);
+  stagegraph_doc *doc = NULL;
+  stagegraph_error err;
+  stagegraph_error_init(&err);
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\nRUN b\n"), &o, &err), 0);
+  assert_int_equal(stagegraph_doc_instruction_count(doc), 2);
+  stagegraph_doc_free(doc);
+
+  /* with the full size the same members are read */
+  o.size = sizeof o;
+  doc = (stagegraph_doc *)(uintptr_t)1;
+  assert_true(stagegraph_parse(&doc, L("FROM a\nRUN b\n"), &o, &err) != 0);
+  assert_null(doc);
+}
+
+static void test_options_limits(void **state) {
+  (void)state;
+  stagegraph_options o;
+  stagegraph_doc *doc = NULL;
+  stagegraph_error err;
+  stagegraph_error_init(&err);
+
+  stagegraph_options_init(&o);
+  o.max_input_bytes = 5;
+  assert_int_equal(stagegraph_parse(&doc, L("FROM alpine\n"), &o, &err), STAGEGRAPH_ELIMIT);
+  assert_null(doc);
+  assert_int_equal(err.code, STAGEGRAPH_ELIMIT);
+  o.max_input_bytes = 7;
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), &o, NULL), 0);
+  stagegraph_doc_free(doc);
+
+  stagegraph_options_init(&o);
+  o.max_instructions = 2;
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\nRUN b\nRUN c\n"), &o, &err),
+                   STAGEGRAPH_ELIMIT);
+  assert_null(doc);
+  o.max_instructions = 3;
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\nRUN b\nRUN c\n"), &o, NULL), 0);
+  stagegraph_doc_free(doc);
+
+  stagegraph_options_init(&o);
+  o.max_heredocs = 1;
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\nCOPY <<A <<B /\n1\nA\n2\nB\n"), &o, &err),
+                   STAGEGRAPH_ELIMIT);
+  assert_null(doc);
+  o.max_heredocs = 2;
+  assert_int_equal(stagegraph_parse(&doc, L("FROM a\nCOPY <<A <<B /\n1\nA\n2\nB\n"), &o, NULL), 0);
+  stagegraph_doc_free(doc);
+
+  /* a configured line limit below BuildKit's */
+  stagegraph_options_init(&o);
+  o.max_line_bytes = 10;
+  int rc = stagegraph_parse(&doc, L("FROM a\nFROM alpine:3.20\n"), &o, &err);
+  assert_true(rc == STAGEGRAPH_ELIMIT || rc == STAGEGRAPH_ESYNTAX);
+  assert_null(doc);
+  assert_int_equal(stagegraph_parse(&doc, L("FROM 12345\n"), &o, NULL), 0);
+  stagegraph_doc_free(doc);
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static void test_parse_file(void **state) {
+  (void)state;
+  char path[] = "/tmp/stagegraph-test-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, DOCKERFILE, sizeof DOCKERFILE - 1), (ssize_t)(sizeof DOCKERFILE - 1));
+  close(fd);
+
+  stagegraph_doc *a = NULL, *b = NULL;
+  assert_int_equal(stagegraph_parse_file(&a, path, NULL, NULL), 0);
+  assert_int_equal(stagegraph_parse(&b, L(DOCKERFILE), NULL, NULL), 0);
+  size_t la = 0, lb = 0;
+  char *da = dump_of(a, &la), *db = dump_of(b, &lb);
+  assert_non_null(da);
+  assert_non_null(db);
+  assert_int_equal(la, lb);
+  assert_memory_equal(da, db, la);
+  free(da);
+  free(db);
+  stagegraph_doc_free(a);
+  stagegraph_doc_free(b);
+
+  /* the allocator is used for reading too, and a failure is ENOMEM */
+  for (size_t n = 1;; n++) {
+    tracker t = {0};
+    t.fail_at = n;
+    stagegraph_allocator al = make_allocator(&t);
+    stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
+    o.allocator = &al;
+    stagegraph_error err;
+    stagegraph_error_init(&err);
+    stagegraph_doc *doc = (stagegraph_doc *)(uintptr_t)1;
+    int rc = stagegraph_parse_file(&doc, path, &o, &err);
+    if (t.injected) {
+      if (rc != STAGEGRAPH_ENOMEM) fail_msg("failing allocation %zu: rc %d, want ENOMEM", n, rc);
+      assert_null(doc);
+      assert_int_equal(err.code, STAGEGRAPH_ENOMEM);
+    } else {
+      assert_int_equal(rc, 0);
+      stagegraph_doc_free(doc);
+    }
+    if (t.live != 0) fail_msg("failing allocation %zu: %ld blocks leaked", n, t.live);
+    if (!t.injected) break;
+    assert_true(n < 100000);
+  }
+
+  /* an input over the limit while reading */
+  stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
+  o.max_input_bytes = 16;
+  stagegraph_doc *doc = (stagegraph_doc *)(uintptr_t)1;
+  assert_int_equal(stagegraph_parse_file(&doc, path, &o, NULL), STAGEGRAPH_ELIMIT);
+  assert_null(doc);
+  unlink(path);
+
+  stagegraph_error err;
+  stagegraph_error_init(&err);
+  doc = (stagegraph_doc *)(uintptr_t)1;
+  assert_int_equal(stagegraph_parse_file(&doc, "/nonexistent/stagegraph/Dockerfile", NULL, &err),
+                   STAGEGRAPH_EIO);
+  assert_null(doc);
+  assert_int_equal(err.code, STAGEGRAPH_EIO);
+  assert_true(err.message[0] != '\0');
+  /* a directory opens but cannot be read */
+  assert_int_equal(stagegraph_parse_file(&doc, "/", NULL, &err), STAGEGRAPH_EIO);
+  assert_null(doc);
+}
+
+/* ---- allocator hooks ---------------------------------------------------------- */
+
+static void test_allocator_used(void **state) {
+  (void)state;
+  tracker t = {0};
+  stagegraph_allocator a = make_allocator(&t);
+  wrong_ctx = 0;
+  stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
+  o.allocator = &a;
+  stagegraph_doc *doc = NULL;
+  assert_int_equal(stagegraph_parse(&doc, L(DOCKERFILE), &o, NULL), 0);
+  assert_true(t.mallocs > 0);
+  assert_true(t.live > 0);
+  assert_int_equal(wrong_ctx, 0);
+
+  /* the document copied the struct: changing ours has no effect */
+  stagegraph_allocator saved = a;
+  a.malloc = NULL;
+  a.free = NULL;
+  a.ctx = NULL;
+
+  long before = t.live;
+  stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+  assert_int_equal(stagegraph_doc_dump(&out, doc, STAGEGRAPH_DUMP_BUILDKIT, NULL), 0);
+  assert_true(t.live > before);
+  assert_int_equal(out.ptr[out.size], '\0');
+  stagegraph_buf_dispose(&out);
+  assert_null(out.ptr);
+  assert_int_equal(t.live, before);
+  stagegraph_buf_dispose(&out); /* twice is fine */
+
+  stagegraph_doc_free(doc);
+  assert_int_equal(t.live, 0);
+  assert_true(t.frees > 0);
+  assert_int_equal(wrong_ctx, 0);
+  a = saved;
+}
+
+/* Fail allocation N (alone, and N and every later one) for every N until the
+ * parse succeeds: each failure is ENOMEM with no document and no leak. */
+static void sweep_parse(int fail_rest) {
+  size_t total = 0;
+  for (size_t n = 1;; n++) {
+    tracker t = {0};
+    t.fail_at = n;
+    t.fail_rest = fail_rest;
+    stagegraph_allocator a = make_allocator(&t);
+    stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
+    o.allocator = &a;
+    stagegraph_error err;
+    stagegraph_error_init(&err);
+    stagegraph_doc *doc = (stagegraph_doc *)(uintptr_t)1;
+    int rc = stagegraph_parse(&doc, L(DOCKERFILE), &o, &err);
+    if (t.injected) {
+      if (rc != STAGEGRAPH_ENOMEM)
+        fail_msg("failing allocation %zu%s: rc %s, want ENOMEM", n, fail_rest ? "+" : "",
+                 stagegraph_code_name(rc));
+      if (doc != NULL) fail_msg("failing allocation %zu: a document was returned", n);
+      assert_int_equal(err.code, STAGEGRAPH_ENOMEM);
+      assert_true(err.message[0] != '\0');
+    } else {
+      assert_int_equal(rc, 0);
+      assert_non_null(doc);
+      stagegraph_doc_free(doc);
+    }
+    if (t.live != 0) fail_msg("failing allocation %zu: %ld blocks leaked", n, t.live);
+    if (!t.injected) {
+      total = n - 1;
+      break;
+    }
+    assert_true(n < 100000);
+  }
+  assert_true(total > 0);
+  print_message("parse sweep%s: %zu allocation points\n", fail_rest ? " (persistent failure)" : "",
+                total);
+}
+
+static void test_enomem_parse_sweep(void **state) {
+  (void)state;
+  sweep_parse(0);
+  sweep_parse(1);
+}
+
+static void test_enomem_dump_sweep(void **state) {
+  (void)state;
+  for (size_t k = 1;; k++) {
+    tracker t = {0};
+    stagegraph_allocator a = make_allocator(&t);
+    stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
+    o.allocator = &a;
+    stagegraph_doc *doc = NULL;
+    assert_int_equal(stagegraph_parse(&doc, L(DOCKERFILE), &o, NULL), 0);
+    long live = t.live;
+    t.fail_at = t.calls + k;
+    stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+    stagegraph_error err;
+    stagegraph_error_init(&err);
+    int rc = stagegraph_doc_dump(&out, doc, STAGEGRAPH_DUMP_BUILDKIT, &err);
+    if (t.injected) {
+      if (rc != STAGEGRAPH_ENOMEM) fail_msg("dump, failing allocation %zu: rc %d", k, rc);
+      assert_null(out.ptr);
+      assert_int_equal(err.code, STAGEGRAPH_ENOMEM);
+      assert_int_equal(t.live, live);
+    } else {
+      assert_int_equal(rc, 0);
+      assert_non_null(out.ptr);
+      stagegraph_buf_dispose(&out);
+    }
+    stagegraph_doc_free(doc);
+    assert_int_equal(t.live, 0);
+    if (!t.injected) break;
+    assert_true(k < 100000);
+  }
+}
+
+/* The documents are independent: one allocator per document. */
+static void test_two_allocators(void **state) {
+  (void)state;
+  tracker t1 = {0}, t2 = {0};
+  stagegraph_allocator a1 = make_allocator(&t1), a2 = make_allocator(&t2);
+  stagegraph_options o1 = STAGEGRAPH_OPTIONS_INIT, o2 = STAGEGRAPH_OPTIONS_INIT;
+  o1.allocator = &a1;
+  o2.allocator = &a2;
+  stagegraph_doc *d1 = NULL, *d2 = NULL;
+  assert_int_equal(stagegraph_parse(&d1, L(DOCKERFILE), &o1, NULL), 0);
+  size_t calls1 = t1.calls;
+  assert_int_equal(stagegraph_parse(&d2, L("FROM a\n"), &o2, NULL), 0);
+  assert_int_equal(t1.calls, calls1);
+  assert_true(t2.calls > 0);
+  stagegraph_doc_free(d2);
+  assert_int_equal(t2.live, 0);
+  assert_true(t1.live > 0);
+  stagegraph_doc_free(d1);
+  assert_int_equal(t1.live, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_code_names),
+      cmocka_unit_test(test_version),
+      cmocka_unit_test(test_error_init),
+      cmocka_unit_test(test_error_filled),
+      cmocka_unit_test(test_error_sized),
+      cmocka_unit_test(test_error_message_truncated),
+      cmocka_unit_test(test_null_arguments),
+      cmocka_unit_test(test_options_init),
+      cmocka_unit_test(test_options_sized),
+      cmocka_unit_test(test_options_limits),
+      cmocka_unit_test(test_parse_file),
+      cmocka_unit_test(test_allocator_used),
+      cmocka_unit_test(test_enomem_parse_sweep),
+      cmocka_unit_test(test_enomem_dump_sweep),
+      cmocka_unit_test(test_two_allocators),
+  };
+  return cmocka_run_group_tests_name("errors", tests, NULL, NULL);
+}
