@@ -661,6 +661,7 @@ STAGEGRAPH_EXTERN int stagegraph_cache_new(stagegraph_cache **out, const stagegr
                                            const stagegraph_cache_options *opts,
                                            stagegraph_error *err);
 STAGEGRAPH_EXTERN void stagegraph_cache_free(stagegraph_cache *cache);
+STAGEGRAPH_EXTERN const stagegraph_plan *stagegraph_cache_plan(const stagegraph_cache *cache);
 
 /** The needed stages, in build order; stagegraph_cache_stage gives the
  * stage index of the i-th. */

@@ -354,8 +354,7 @@ static int reserve(const sgi_mem *mem, void **ptr, size_t *cap, size_t need, siz
 /* Scratch shared by all patterns of one compile call. */
 typedef struct builder {
   const sgi_mem *mem;
-  char *tmp_a, *tmp_b; /* tmp_len bytes each */
-  size_t tmp_len;
+  char *tmp_a, *tmp_b; /* room for the longest input + 3 */
   int32_t *re; /* the regexp text as runes */
   size_t nre, cap_re;
   sgi_inst *inst;
@@ -1182,7 +1181,6 @@ static int list_new(sgi_patterns **out, const sgi_mem *mem, size_t cap, builder 
   p->prefix_exceptions = 1;
   sgi_arena_init(&p->arena, &p->mem);
   *out = p;
-  b->tmp_len = tmp_len;
   b->tmp_a = sgi_malloc(mem, tmp_len);
   b->tmp_b = sgi_malloc(mem, tmp_len);
   if (cap) p->items = sgi_arena_calloc(&p->arena, cap, sizeof *p->items);
@@ -1335,10 +1333,12 @@ int sgi_patterns_get(const sgi_patterns *p, size_t i, sgi_pattern_info *out) {
 
 /* ---- running a pattern over a path --------------------------------------- */
 
-/* Per-call NFA scratch, sized for the largest program of the list. */
+/* Per-call NFA scratch, sized for the largest program of the list.
+ * seen/queued hold the generation in which an instruction was last marked. */
 typedef struct nfa {
-  size_t *kern, *next, *stack, *clist, *seen, *queued;
-  size_t seen_gen, queued_gen;
+  uint32_t *kern, *next, *stack, *clist, *seen, *queued;
+  uint32_t seen_gen, queued_gen;
+  size_t ninst;
 } nfa;
 
 static void nfa_free(const sgi_mem *mem, nfa *m) {
@@ -1353,8 +1353,9 @@ static void nfa_free(const sgi_mem *mem, nfa *m) {
 static int nfa_init(const sgi_mem *mem, nfa *m, size_t ninst) {
   size_t bytes;
   memset(m, 0, sizeof *m);
-  if (!sgi_mul_ok(ninst ? ninst : 1, sizeof(size_t), &bytes)) return STAGEGRAPH_ENOMEM;
-  size_t **arrays[] = {&m->kern, &m->next, &m->stack, &m->clist, &m->seen, &m->queued};
+  m->ninst = ninst ? ninst : 1;
+  if (!sgi_mul_ok(m->ninst, sizeof(uint32_t), &bytes)) return STAGEGRAPH_ENOMEM;
+  uint32_t **arrays[] = {&m->kern, &m->next, &m->stack, &m->clist, &m->seen, &m->queued};
   for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++) {
     *arrays[k] = sgi_malloc(mem, bytes);
     if (!*arrays[k]) return STAGEGRAPH_ENOMEM; /* the caller frees */
@@ -1362,6 +1363,15 @@ static int nfa_init(const sgi_mem *mem, nfa *m, size_t ninst) {
   memset(m->seen, 0, bytes);
   memset(m->queued, 0, bytes);
   return 0;
+}
+
+/* The next marking generation; marks are cleared when the counter wraps. */
+static uint32_t next_gen(uint32_t *gen, uint32_t *marks, size_t n) {
+  if (++*gen == 0) {
+    memset(marks, 0, n * sizeof *marks);
+    *gen = 1;
+  }
+  return *gen;
 }
 
 static int is_word(int32_t r) { return r == '_' || (r >= 0 && r < 0x80 && is_alnum(r)); }
@@ -1399,11 +1409,12 @@ static int consumes(const sgi_pattern *pt, const sgi_inst *in, int32_t r) {
  * (count in *cn); returns 1 when the match instruction is reached. */
 static int closure(const sgi_pattern *pt, nfa *m, size_t kn, int32_t before, int32_t after,
                    size_t *cn) {
-  size_t gen = ++m->seen_gen, sp = 0, c = 0;
+  uint32_t gen = next_gen(&m->seen_gen, m->seen, m->ninst);
+  size_t sp = 0, c = 0;
   int matched = 0;
 #define VISIT(pc)                                                                                  \
   do {                                                                                             \
-    size_t v_ = (pc);                                                                              \
+    uint32_t v_ = (pc);                                                                            \
     if (m->seen[v_] != gen) {                                                                      \
       m->seen[v_] = gen;                                                                           \
       m->stack[sp++] = v_;                                                                         \
@@ -1416,7 +1427,7 @@ static int closure(const sgi_pattern *pt, nfa *m, size_t kn, int32_t before, int
       switch (in->op) {
       case OP_MATCH: matched = 1; break;
       case OP_CLASS:
-      case OP_ANY_NOT_NL: m->clist[c++] = (size_t)(in - pt->inst); break;
+      case OP_ANY_NOT_NL: m->clist[c++] = (uint32_t)(in - pt->inst); break;
       case OP_EMPTY:
         if (empty_ok(in->arg, before, after)) VISIT(in->out);
         break;
@@ -1442,13 +1453,14 @@ static void run_regex(const sgi_pattern *pt, nfa *m, const char *s, const size_t
                       size_t nb, unsigned char *out) {
   size_t bi = 0, kn = 0, cn, p = 0, end = bounds[nb - 1];
   int32_t before = NO_RUNE;
-  size_t gen = ++m->queued_gen;
+  uint32_t gen = next_gen(&m->queued_gen, m->queued, m->ninst);
   for (;;) {
     if ((p == 0 || !pt->anchored) && m->queued[0] != gen) {
       m->queued[0] = gen;
       m->kern[kn++] = 0;
     }
-    for (; bi < nb && bounds[bi] == p; bi++) out[bi] = (unsigned char)closure(pt, m, kn, before, NO_RUNE, &cn);
+    for (; bi < nb && bounds[bi] == p; bi++)
+      out[bi] = (unsigned char)closure(pt, m, kn, before, NO_RUNE, &cn);
     if (bi == nb) return;
     if (kn == 0 && pt->anchored) break; /* nothing can match any more */
     int32_t r;
@@ -1457,7 +1469,7 @@ static void run_regex(const sgi_pattern *pt, nfa *m, const char *s, const size_t
       for (; bi < nb; bi++) out[bi] = 1; /* matched a prefix of every later bound */
       return;
     }
-    gen = ++m->queued_gen;
+    gen = next_gen(&m->queued_gen, m->queued, m->ninst);
     size_t nn = 0;
     for (size_t k = 0; k < cn; k++) {
       const sgi_inst *in = &pt->inst[m->clist[k]];
@@ -1466,7 +1478,7 @@ static void run_regex(const sgi_pattern *pt, nfa *m, const char *s, const size_t
         m->next[nn++] = in->out;
       }
     }
-    size_t *t = m->kern;
+    uint32_t *t = m->kern;
     m->kern = m->next;
     m->next = t;
     kn = nn;
@@ -1520,7 +1532,8 @@ static void scratch_free(scratch *sc) {
 static int scratch_init(scratch *sc, const sgi_patterns *p, const char *path, size_t len) {
   memset(sc, 0, sizeof *sc);
   sc->mem = &p->mem;
-  if (len > (size_t)-1 - 2 || (!path && len)) return STAGEGRAPH_ENOMEM;
+  if (!path && len) return STAGEGRAPH_EINVAL;
+  if (len > (size_t)-1 - 2) return STAGEGRAPH_ENOMEM;
   sc->path = sgi_malloc(sc->mem, len + 2);
   if (!sc->path) return STAGEGRAPH_ENOMEM;
   sc->len = sgi_path_clean(sc->path, len ? path : "", len);

@@ -90,7 +90,8 @@ int sgi_patterns_get(const sgi_patterns *p, size_t i, sgi_pattern_info *out);
  * CopyIgnoredFile lint makes (on the cleaned COPY source). Like that method,
  * "." is not special: "*" matches it. STAGEGRAPH_ESYNTAX when a pattern that
  * is not usable has to be evaluated (BuildKit: "syntax error in pattern");
- * STAGEGRAPH_ENOMEM. A NULL list matches nothing. */
+ * STAGEGRAPH_ENOMEM; STAGEGRAPH_EINVAL for a NULL path with len > 0. A NULL
+ * list matches nothing. */
 int sgi_patterns_matches(const sgi_patterns *p, const char *path, size_t len);
 
 // 1 when one of BuildKit's file walkers leaves the context-relative `path`
@@ -113,7 +114,8 @@ int sgi_patterns_matches(const sgi_patterns *p, const char *path, size_t len);
 int sgi_patterns_walk_matches(const sgi_patterns *p, const char *path, size_t len, int transfer);
 
 /* 1 when a COPY/ADD source `src` (as written, from the main context or a
- * stage) reads the context path `path`, 0 when not, STAGEGRAPH_ENOMEM. Both
+ * stage) reads the context path `path`, 0 when not; STAGEGRAPH_ENOMEM, or
+ * STAGEGRAPH_EINVAL without `mem`. Both
  * are cleaned relative to the root as BuildKit does (path.Join("/", ...)), so
  * ".", "/" and "" read everything and ".." cannot leave the root. A source
  * without wildcards reads itself and, when a directory, everything under it.
@@ -122,7 +124,7 @@ int sgi_patterns_walk_matches(const sgi_patterns *p, const char *path, size_t le
  * matching directory being read whole (fsutil copy's ResolveWildcards; '\'
  * escapes, so "a\*" names a file called that). Symlinks are not followed
  * here. --parents sources ("a/./b") should be split by the caller and the
- * part after "/./" matched with sgi_patterns_walk_matches. */
+ * part after "/./" matched with sgi_patterns_walk_matches (transfer 0). */
 int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_len,
                                const char *path, size_t path_len);
 
