@@ -54,12 +54,9 @@ static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_
                           doc->limits.max_expansion_bytes, NULL};
   sgi_buf_clear(&d->word);
   int rc = sgi_expand_word(&d->word, word, len, &env, &opts, d->err);
-  if (rc && rc != STAGEGRAPH_ENOMEM && d->err) {
+  if (rc && rc != STAGEGRAPH_ENOMEM) {
     sgi_pos pos = sgi_instruction_pos(at);
-    d->err->line = pos.line;
-    d->err->column = pos.column;
-    d->err->end_line = pos.end_line;
-    d->err->offset = pos.offset;
+    sgi_error_set_pos(d->err, &pos);
   }
   return rc;
 }
@@ -72,10 +69,9 @@ static int expand_words(dispatcher *d, const char *word, size_t len,
   sgi_buf_clear(&d->word);
   size_t count;
   int rc = sgi_expand_words(&d->word, &count, word, len, &env, &opts, d->err);
-  if (rc && rc != STAGEGRAPH_ENOMEM && d->err) {
+  if (rc && rc != STAGEGRAPH_ENOMEM) {
     sgi_pos pos = sgi_instruction_pos(at);
-    d->err->line = pos.line;
-    d->err->column = pos.column;
+    sgi_error_set_pos(d->err, &pos);
   }
   return rc;
 }

@@ -315,6 +315,7 @@ uint32_t stagegraph_diagnostic_end_line(const stagegraph_diagnostic *d) { return
 uint32_t stagegraph_diagnostic_end_column(const stagegraph_diagnostic *d) {
   return d ? d->end_column : 0;
 }
+const char *stagegraph_diagnostic_url(const stagegraph_diagnostic *d) { return d ? d->url : NULL; }
 
 int stagegraph_doc_verdict(const stagegraph_doc *doc, stagegraph_error *err) {
   if (!doc) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "doc must not be NULL");

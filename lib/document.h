@@ -69,6 +69,7 @@ struct stagegraph_diagnostic {
   stagegraph_severity severity;
   int code;
   const char *rule; /* NULL or a static rule name */
+  const char *url;  /* NULL or a static documentation URL */
   const char *message;
   const char *inner; /* the message without BuildKit's "dockerfile parse error on line N: " */
   uint32_t line, column, end_line, end_column;

@@ -17,9 +17,13 @@ static void dump_instruction(sgi_buf *b, const stagegraph_instruction *ins) {
       sgi_buf_append(b, " (", 2);
       nested++;
     }
+    /* Go trims each node's dump, so an empty keyword leaves no space */
     put_lower(b, n->keyword);
+    int sep = n->keyword[0] != '\0';
     if (n->flag_count) {
-      sgi_buf_append(b, " [", 2);
+      if (sep) sgi_buf_putc(b, ' ');
+      sgi_buf_putc(b, '[');
+      sep = 1;
       for (size_t i = 0; i < n->flag_count; i++) {
         if (i) sgi_buf_putc(b, ' ');
         sgi_quote_go(b, n->flags[i], strlen(n->flags[i]));
@@ -27,7 +31,8 @@ static void dump_instruction(sgi_buf *b, const stagegraph_instruction *ins) {
       sgi_buf_putc(b, ']');
     }
     for (size_t i = 0; i < n->arg_count; i++) {
-      sgi_buf_putc(b, ' ');
+      if (sep) sgi_buf_putc(b, ' ');
+      sep = 1;
       sgi_quote_go(b, n->args[i].ptr, n->args[i].len);
     }
   }

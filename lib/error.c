@@ -50,6 +50,24 @@ void sgi_error_copy(stagegraph_error *dst, const stagegraph_error *src) {
   dst->size = keep;
 }
 
+void sgi_error_set_pos(stagegraph_error *err, const sgi_pos *pos) {
+  if (!err || !pos) return;
+  stagegraph_error full;
+  memset(&full, 0, sizeof full);
+  full.size = sizeof full;
+  size_t size = err->size ? err->size : sizeof *err;
+  size_t n = size < sizeof full ? size : sizeof full;
+  memcpy(&full, err, n);
+  full.size = sizeof full;
+  full.line = pos->line;
+  full.column = pos->column;
+  full.end_line = pos->end_line;
+  full.end_column = pos->end_column;
+  full.offset = pos->offset;
+  if (!err->size) err->size = sizeof *err;
+  sgi_error_copy(err, &full);
+}
+
 int sgi_error_set_text(stagegraph_error *err, int code, const sgi_pos *pos, const char *msg,
                        size_t len) {
   if (!err) return code;
@@ -79,5 +97,15 @@ int sgi_error_set(stagegraph_error *err, int code, const sgi_pos *pos, const cha
   va_end(ap);
   if (n < 0) n = 0;
   size_t len = (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+  if ((size_t)n >= sizeof msg) {
+    /* vsnprintf may have cut a UTF-8 sequence: drop its start */
+    size_t start = len;
+    while (start > 0 && ((unsigned char)msg[start - 1] & 0xC0) == 0x80) start--;
+    if (start > 0) {
+      unsigned char lead = (unsigned char)msg[start - 1];
+      size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+      if (start - 1 + need > len) len = start - 1;
+    }
+  }
   return sgi_error_set_text(err, code, pos, msg, len);
 }

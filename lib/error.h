@@ -22,6 +22,9 @@ int sgi_error_set(stagegraph_error *err, int code, const sgi_pos *pos, const cha
 /* Same, with the message copied verbatim (it may contain '%'). */
 int sgi_error_set_text(stagegraph_error *err, int code, const sgi_pos *pos, const char *msg,
                        size_t len);
+/* Set only the position of an already filled error (fields within its
+ * size). */
+void sgi_error_set_pos(stagegraph_error *err, const sgi_pos *pos);
 /* Copy one error struct into another of possibly different size. */
 void sgi_error_copy(stagegraph_error *dst, const stagegraph_error *src);
 

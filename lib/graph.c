@@ -175,12 +175,9 @@ static void images_free(stagegraph_plan *plan) {
 }
 
 static int set_error_pos(stagegraph_error *err, const stagegraph_instruction *ins, int rc) {
-  if (err && rc != STAGEGRAPH_ENOMEM) {
+  if (rc != STAGEGRAPH_ENOMEM) {
     sgi_pos pos = sgi_instruction_pos(ins);
-    err->line = pos.line;
-    err->column = pos.column;
-    err->end_line = pos.end_line;
-    err->offset = pos.offset;
+    sgi_error_set_pos(err, &pos);
   }
   return rc;
 }

@@ -1692,9 +1692,17 @@ static char *clean_rooted(const sgi_mem *mem, const char *s, size_t n, size_t *o
   return out;
 }
 
-int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_len,
-                               const char *path, size_t path_len) {
+/* Components in the rooted, clean s[0..n) ("/" has none). */
+static size_t components(const char *s, size_t n) {
+  size_t c = n > 1;
+  for (size_t i = 1; i < n; i++) c += s[i] == '/';
+  return c;
+}
+
+int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, const char *path,
+                         size_t path_len, size_t *root_depth) {
   if (!mem) return STAGEGRAPH_EINVAL;
+  size_t depth = 0;
   size_t sl = 0, pl = 0;
   char *s = clean_rooted(mem, src_len ? src : "", src_len, &sl);
   char *p = s ? clean_rooted(mem, path_len ? path : "", path_len, &pl) : NULL;
@@ -1723,6 +1731,7 @@ int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_l
     goto out;
   }
   if (k >= sl) { /* no wildcard: the source itself and what is under it */
+    depth = components(s, sl);
     covered = 1;
     goto out;
   }
@@ -1737,6 +1746,7 @@ int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_l
     if (e < pl && p[e] != '/') continue;
     span name = {p + rel, e - rel};
     if (go_match(pat, name) == 1) {
+      depth = components(s, base) + slashes + 1;
       covered = 1;
       break;
     }
@@ -1745,5 +1755,11 @@ int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_l
 out:
   sgi_free(mem, s);
   sgi_free(mem, p);
+  if (covered == 1 && root_depth) *root_depth = depth;
   return covered;
+}
+
+int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_len,
+                               const char *path, size_t path_len) {
+  return sgi_path_source_root(mem, src, src_len, path, path_len, NULL);
 }

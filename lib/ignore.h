@@ -128,6 +128,18 @@ int sgi_patterns_walk_matches(const sgi_patterns *p, const char *path, size_t le
 int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_len,
                                const char *path, size_t path_len);
 
+/* sgi_path_covered_by_source, and when the path is read, *root_depth (may
+ * be NULL) gets how many leading components of the cleaned, root-relative
+ * path name the source root it is read through: the source itself, or the
+ * wildcard match that covers it (0 for the whole context). fsutil copy
+ * matches COPY/ADD --exclude patterns, all of one instruction as one list,
+ * against the components after those (sgi_patterns_walk_matches, transfer
+ * 0), and never against a source root itself: with "COPY --exclude=*.txt
+ * dir /d", "dir/a.txt" is matched as "a.txt"; "COPY --exclude=a.txt a.txt /d"
+ * still copies a.txt. */
+int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, const char *path,
+                         size_t path_len, size_t *root_depth);
+
 /* Go's path.Clean / filepath.Clean (Unix) of in[0..len): out must hold
  * len + 2 bytes; it is NUL-terminated and its length returned. "" gives ".". */
 size_t sgi_path_clean(char *out, const char *in, size_t len);

@@ -79,8 +79,9 @@ static int csv_fields(const char *s, csv *out, sgi_buf *msg) {
     if (i >= len) break;
     i++; /* ',' */
   }
+  if (out->scratch.failed) return -1;
   for (size_t k = 0; k < out->count; k++) out->items[k].text = out->scratch.ptr + starts[k];
-  return out->scratch.failed ? -1 : 0;
+  return 0;
 }
 
 static void lower(char *s, size_t n) {

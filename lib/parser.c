@@ -96,14 +96,11 @@ typedef struct parse_state {
   size_t heredoc_total;
 } parse_state;
 
-static int syntax_at(parse_state *ps, int rc, uint32_t line, uint32_t end_line, size_t offset) {
-  if (ps->err) {
-    ps->err->line = line;
-    ps->err->column = line ? 1 : 0;
-    ps->err->end_line = end_line;
-    ps->err->end_column = 0;
-    ps->err->offset = offset;
-  }
+/* Position an error: `column` is 1-based; offset its byte offset. */
+static int syntax_at(parse_state *ps, int rc, uint32_t line, uint32_t column, uint32_t end_line,
+                     size_t offset) {
+  sgi_pos pos = {line, line ? column : 0, end_line, 0, offset};
+  sgi_error_set_pos(ps->err, &pos);
   return rc;
 }
 
@@ -178,7 +175,8 @@ static int can_contain_heredoc(const stagegraph_instruction *ins) {
   return !ins->json;
 }
 
-static int read_heredoc_bodies(parse_state *ps, stagegraph_instruction *ins, uint32_t start_line) {
+static int read_heredoc_bodies(parse_state *ps, stagegraph_instruction *ins, uint32_t start_line,
+                               size_t start_offset) {
   sgi_arena *arena = &ps->doc->arena;
   for (size_t h = 0; h < ins->heredoc_count; h++) {
     stagegraph_heredoc *doc = &ins->heredocs[h];
@@ -201,7 +199,7 @@ static int read_heredoc_bodies(parse_state *ps, stagegraph_instruction *ins, uin
     }
     if (!terminated) {
       sgi_error_set(ps->err, STAGEGRAPH_ESYNTAX, NULL, "unterminated heredoc");
-      return syntax_at(ps, STAGEGRAPH_ESYNTAX, start_line, ps->sc.lines, ps->sc.pos);
+      return syntax_at(ps, STAGEGRAPH_ESYNTAX, start_line, ins->column, ps->sc.lines, start_offset);
     }
     doc->content = body ? sgi_arena_strndup(arena, body, body_len) : "";
     doc->content_len = body_len;
@@ -221,7 +219,8 @@ static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
   if (doc->instruction_count >= doc->limits.max_instructions) {
     sgi_error_set(ps->err, STAGEGRAPH_ELIMIT, NULL,
                   "too many instructions (the limit is %zu)", doc->limits.max_instructions);
-    return syntax_at(ps, STAGEGRAPH_ELIMIT, ins->start_line, ins->end_line, ins->start_offset);
+    return syntax_at(ps, STAGEGRAPH_ELIMIT, ins->start_line, ins->column, ins->end_line,
+                     ins->start_offset);
   }
   stagegraph_instruction **list = grow(&doc->arena, doc->instructions, doc->instruction_count,
                                        &ps->instruction_cap, sizeof *list);
@@ -252,7 +251,7 @@ static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
   size_t tlen = len;
   int is_directive = 0;
   if ((rc = process_first_line(ps, &t, &tlen, &is_directive)))
-    return syntax_at(ps, rc, sc->lines, sc->lines, line_offset);
+    return syntax_at(ps, rc, sc->lines, 1, sc->lines, line_offset);
   if (is_directive) ps->comments.count--;
   uint32_t start_line = sc->lines;
   size_t start_offset = line_offset + (size_t)(t - s);
@@ -268,7 +267,7 @@ static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
     size_t clen = trim_newline(c, sc->line_len);
     sgi_directive_match m;
     if ((rc = sgi_directive_line(&ps->dp, c, clen, &m, ps->err)) < 0)
-      return syntax_at(ps, rc, sc->lines, sc->lines, sc->line_offset);
+      return syntax_at(ps, rc, sc->lines, 1, sc->lines, sc->line_offset);
     if (is_comment(c, sc->line_len)) continue;
     if (sgi_space_prefix(c, clen) == clen) {
       empty_continuation = 1;
@@ -297,24 +296,28 @@ static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
     rc = msg.failed ? msg.failed
                     : sgi_doc_add_diagnostic(doc, STAGEGRAPH_SEVERITY_WARNING, 0,
                                              "NoEmptyContinuation", &pos, msg.ptr);
+    if (!rc)
+      doc->diagnostics[doc->diagnostic_count - 1].url =
+          "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/";
     sgi_buf_free(&msg);
     if (rc) return rc;
   }
   if ((rc = sgi_parse_line(&doc->arena, ins->original, ins->original_len, doc->escape, ins,
                            ps->err)))
-    return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, sc->lines, start_offset) : rc;
+    return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, column, sc->lines, start_offset) : rc;
 
   if (can_contain_heredoc(ins) && contains_heredoc_marker(ins->original, ins->original_len)) {
     rc = sgi_heredocs_from_line(&doc->arena, ins->original, ins->original_len, &ins->heredocs,
                                 &ins->heredoc_count, ps->err);
-    if (rc) return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, sc->lines, start_offset) : rc;
+    if (rc)
+      return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, column, sc->lines, start_offset) : rc;
     ps->heredoc_total += ins->heredoc_count;
     if (ps->heredoc_total > doc->limits.max_heredocs) {
       sgi_error_set(ps->err, STAGEGRAPH_ELIMIT, NULL, "too many heredocs (the limit is %zu)",
                     doc->limits.max_heredocs);
-      return syntax_at(ps, STAGEGRAPH_ELIMIT, start_line, sc->lines, start_offset);
+      return syntax_at(ps, STAGEGRAPH_ELIMIT, start_line, column, sc->lines, start_offset);
     }
-    if ((rc = read_heredoc_bodies(ps, ins, start_line))) return rc;
+    if ((rc = read_heredoc_bodies(ps, ins, start_line, start_offset))) return rc;
   }
   ins->end_line = sc->lines;
   ins->end_offset = sc->pos;
@@ -348,12 +351,15 @@ int sgi_parse_document(stagegraph_doc *doc, const char *data, size_t len, stageg
   if (rc) return rc;
   if (doc->instruction_count == 0) {
     sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL, "file with no instructions");
-    return syntax_at(&ps, STAGEGRAPH_ESYNTAX, ps.sc.lines, 0, len);
+    return syntax_at(&ps, STAGEGRAPH_ESYNTAX, 0, 0, 0, 0);
   }
   if (ps.sc.too_long) {
-    sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL,
-                  "dockerfile line greater than max allowed size of %zu", ps.sc.max_line);
-    return syntax_at(&ps, STAGEGRAPH_ESYNTAX, ps.sc.too_long_line, ps.sc.too_long_line, ps.sc.pos);
+    /* BuildKit's own limit is its verdict; a smaller one the caller set is
+     * a limit like the others. */
+    int code = ps.sc.max_line == 65535 ? STAGEGRAPH_ESYNTAX : STAGEGRAPH_ELIMIT;
+    sgi_error_set(err, code, NULL, "dockerfile line greater than max allowed size of %zu",
+                  ps.sc.max_line);
+    return syntax_at(&ps, code, ps.sc.too_long_line, 1, ps.sc.too_long_line, ps.sc.pos);
   }
   return 0;
 }

@@ -8,7 +8,9 @@
 
 /* Flag words are assembled byte by byte, each byte taken as a rune: this is
  * BuildKit's behaviour (non-ASCII bytes come out re-encoded as if Latin-1,
- * and the bytes 0x85 and 0xA0 count as whitespace). */
+ * and the bytes 0x85 and 0xA0 count as whitespace). Their escape character
+ * is always the backslash: BuildKit's flag splitter does not see the escape
+ * directive. */
 static int byte_is_space(unsigned char c) { return sgi_is_space(c); }
 
 static void put_byte_rune(sgi_buf *w, unsigned char c) {
@@ -37,7 +39,7 @@ static int flag_push(sgi_arena *arena, flag_list *fl, const sgi_buf *word) {
 }
 
 /* extractBuilderFlags: returns the offset in s where the arguments start. */
-static int extract_flags(sgi_arena *arena, const char *s, size_t len, char escape, flag_list *fl,
+static int extract_flags(sgi_arena *arena, const char *s, size_t len, flag_list *fl,
                          size_t *rest_at) {
   enum { IN_SPACES, IN_WORD, IN_QUOTE } phase = IN_SPACES;
   sgi_buf word;
@@ -81,7 +83,7 @@ static int extract_flags(sgi_arena *arena, const char *s, size_t len, char escap
         phase = IN_QUOTE;
         continue;
       }
-      if (ch == (unsigned char)escape) {
+      if (ch == '\\') {
         if (pos + 1 == len) continue;
         pos++;
         ch = (unsigned char)s[pos];
@@ -94,7 +96,7 @@ static int extract_flags(sgi_arena *arena, const char *s, size_t len, char escap
       phase = IN_WORD;
       continue;
     }
-    if (ch == (unsigned char)escape) {
+    if (ch == '\\') {
       if (pos + 1 == len) {
         phase = IN_WORD;
         continue;
@@ -123,7 +125,8 @@ int sgi_split_command(sgi_arena *arena, const char *line, size_t len, char escap
   while (a < len && sgi_is_blank((unsigned char)line[a])) a++;
   flag_list fl = {0};
   size_t rest_at;
-  int rc = extract_flags(arena, line + a, len - a, escape, &fl, &rest_at);
+  (void)escape;
+  int rc = extract_flags(arena, line + a, len - a, &fl, &rest_at);
   if (rc) return rc;
   out->flags = fl.items;
   out->flag_count = fl.count;

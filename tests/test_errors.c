@@ -202,21 +202,45 @@ static void test_error_init(void **state) {
   assert_string_equal(m.message, "");
 }
 
-/* A failing call fills code, position and message. */
+/* The byte offset of a 1-based (line, column) in src. */
+static size_t offset_of(const char *src, size_t len, uint32_t line, uint32_t column) {
+  size_t off = 0;
+  for (uint32_t l = 1; l < line && off < len; off++)
+    if (src[off] == '\n') l++;
+  return off + column - 1;
+}
+
+/* A failing call fills code, position and message; `offset` is the byte
+ * offset of (line, column). */
 static void test_error_filled(void **state) {
   (void)state;
+  static const struct {
+    const char *src;
+    uint32_t line;
+    const char *message;
+  } cases[] = {
+      {"FROM a\nRUN <<EOF\nx\n", 2, "unterminated heredoc"},
+      {"FROM a\n  ENV PATH\n", 2, "ENV must have two arguments"},
+      {"FROM a\nCMD [1]\n", 2,
+       "when using JSON array syntax, arrays must be comprised of strings only"},
+  };
   stagegraph_doc *doc = NULL;
   stagegraph_error err;
-  stagegraph_error_init(&err);
-  assert_int_equal(stagegraph_parse(&doc, L("FROM a\nRUN <<EOF\nx\n"), NULL, &err),
-                   STAGEGRAPH_ESYNTAX);
-  assert_null(doc);
-  assert_int_equal(err.size, sizeof err);
-  assert_int_equal(err.code, STAGEGRAPH_ESYNTAX);
-  assert_string_equal(err.message, "unterminated heredoc");
-  assert_int_equal(err.line, 2);
-  assert_int_equal(err.column, 1);
-  assert_int_equal(err.offset, 7);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t len = strlen(cases[i].src);
+    stagegraph_error_init(&err);
+    assert_int_equal(stagegraph_parse(&doc, cases[i].src, len, NULL, &err), STAGEGRAPH_ESYNTAX);
+    assert_null(doc);
+    assert_int_equal(err.size, sizeof err);
+    assert_int_equal(err.code, STAGEGRAPH_ESYNTAX);
+    assert_string_equal(err.message, cases[i].message);
+    assert_int_equal(err.line, cases[i].line);
+    assert_true(err.column >= 1);
+    if (err.offset != offset_of(cases[i].src, len, err.line, err.column))
+      fail_msg("\"%s\": offset %zu is not the offset of line %u column %u (%zu)", cases[i].message,
+               err.offset, err.line, err.column,
+               offset_of(cases[i].src, len, err.line, err.column));
+  }
 
   /* err may be NULL */
   assert_int_equal(stagegraph_parse(&doc, L(""), NULL, NULL), STAGEGRAPH_ESYNTAX);

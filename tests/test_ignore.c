@@ -86,7 +86,8 @@ static void expect_parse_error(const char *file, size_t len, const char *msg, ui
  * patternmatcher.New rejects; see test_exclusion_error). */
 static void test_readall_table(void **state) {
   (void)state;
-  expect_texts("test1\n/test2\n/a/file/here\n\nlastfile\n# this is a comment\n! /inverted/abs/path\n",
+  expect_texts("test1\n/test2\n/a/file/here\n\nlastfile\n# this is a comment\n"
+               "! /inverted/abs/path\n",
                "test1|test2|a/file/here|lastfile|!inverted/abs/path");
   expect_texts("", "");
   expect_texts("\n\n   \n\t\n", "");
@@ -584,6 +585,26 @@ static void test_covered_by_source(void **state) {
                cases[i].want);
   }
   assert_int_equal(sgi_path_covered_by_source(NULL, "a", 1, "a", 1), STAGEGRAPH_EINVAL);
+
+  /* the source root a path is read through, for --exclude matching */
+  static const struct {
+    const char *src, *path;
+    size_t depth;
+  } roots[] = {
+      {".", "a/b", 0},       {"dir", "dir/x/y", 1},   {"dir/", "dir", 1},
+      {"dir/*", "dir/s/x", 2}, {"*.txt", "a.txt", 1}, {"a/*/c", "a/b/c/d/e", 3},
+      {"*/b", "a/b/c", 2},   {"./x/../y/z", "y/z/w", 2},
+  };
+  for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
+    size_t depth = 99;
+    const char *src = roots[i].src, *path = roots[i].path;
+    assert_int_equal(sgi_path_source_root(&MEM, src, strlen(src), path, strlen(path), &depth), 1);
+    if (depth != roots[i].depth)
+      fail_msg("source \"%s\" path \"%s\": depth %zu, want %zu", src, path, depth, roots[i].depth);
+  }
+  size_t depth = 99;
+  assert_int_equal(sgi_path_source_root(&MEM, "a", 1, "b", 1, &depth), 0);
+  assert_int_equal(depth, 99);
 }
 
 static void test_path_clean(void **state) {
@@ -769,9 +790,11 @@ static int run_all(const sgi_mem *mem) {
   r = sgi_patterns_walk_matches(p, "a/keep.log", 10, 1);
   if (r < 0) goto done;
   assert_int_equal(r, 0);
-  r = sgi_path_covered_by_source(mem, "src/*.c", 7, "src/a.c", 7);
+  size_t depth = 0;
+  r = sgi_path_source_root(mem, "src/*.c", 7, "src/a.c", 7, &depth);
   if (r < 0) goto done;
   assert_int_equal(r, 1);
+  assert_int_equal(depth, 2);
   const char *pats[] = {"a/**", "!a/b*", "[0-9]x{3}*"};
   sgi_patterns *q = NULL;
   r = sgi_patterns_compile(&q, mem, pats, 3, &err);
