@@ -442,16 +442,30 @@ static int context_changed(evaluation *ev, const cache_step *st, const char *src
     int hit = sgi_path_covered_by_source(&c->mem, src, strlen(src), path, strlen(path));
     if (hit < 0) return hit;
     if (!hit) continue;
-    /* COPY --exclude patterns apply to the paths the source reads */
+    /* COPY --exclude patterns, as one list, match the path relative to the
+     * source's root (never the root itself) */
     int excluded = 0;
-    for (size_t k = 0;; k++) {
-      const char *x = stagegraph_instruction_flag_value(st->ins, "exclude", k);
-      if (!x) break;
+    const char *ex[32];
+    size_t nex = 0;
+    while (nex < 32 && (ex[nex] = stagegraph_instruction_flag_value(st->ins, "exclude", nex))) nex++;
+    if (nex) {
+      size_t depth = 0;
       sgi_patterns *pat = NULL;
-      if (sgi_patterns_compile(&pat, &c->mem, &x, 1, NULL) == 0) {
-        excluded |= sgi_patterns_matches(pat, path, strlen(path)) == 1;
-        sgi_patterns_free(pat);
+      if (sgi_path_source_root(&c->mem, src, strlen(src), path, strlen(path), &depth) == 1 &&
+          sgi_patterns_compile(&pat, &c->mem, ex, nex, NULL) == 0) {
+        char clean[1024];
+        size_t plen = strlen(path);
+        if (plen < sizeof clean - 2) {
+          sgi_path_clean(clean, path, plen);
+          const char *rest = clean[0] == '/' ? clean + 1 : clean;
+          for (size_t d = 0; d < depth && *rest; d++) {
+            const char *slash = strchr(rest, '/');
+            rest = slash ? slash + 1 : rest + strlen(rest);
+          }
+          if (*rest) excluded = sgi_patterns_walk_matches(pat, rest, strlen(rest), 0) == 1;
+        }
       }
+      sgi_patterns_free(pat);
     }
     if (excluded) continue;
     *which = path;

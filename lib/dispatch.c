@@ -34,6 +34,7 @@ typedef struct dispatcher {
   sgi_envmap *env;     /* the stage's variables */
   sgi_buf word;        /* scratch for expansions */
   sgi_buf msg;         /* scratch for messages */
+  sgi_buf unset;       /* names an expansion found unset */
   int outline;         /* collecting the outline for this stage */
   sgi_ins_info *info;  /* the current instruction's record */
   const char *cwd;     /* the stage's WORKDIR */
@@ -45,15 +46,40 @@ static int fail_at(dispatcher *d, const stagegraph_instruction *at, int code, co
   return sgi_error_set_text(d->err, code, &pos, text, strlen(text));
 }
 
+/* Record the variables an expansion used that are neither set nor
+ * declared in the stage. */
+static int note_undefined(dispatcher *d, const sgi_buf *unset) {
+  sgi_ins_info *info = d->info;
+  for (size_t i = 0; i < unset->len;) {
+    const char *name = unset->ptr + i;
+    size_t len = strlen(name);
+    i += len + 1;
+    if (sgi_envmap_get(d->env, name, len, NULL, NULL)) continue; /* declared */
+    int seen = 0;
+    for (size_t k = 0; k < info->undefined_count && !seen; k++) seen = strcmp(info->undefined[k], name) == 0;
+    if (seen) continue;
+    const char **list = sgi_arena_calloc(&d->plan->arena, info->undefined_count + 1, sizeof *list);
+    if (!list) return STAGEGRAPH_ENOMEM;
+    if (info->undefined_count) memcpy(list, info->undefined, info->undefined_count * sizeof *list);
+    if (!(list[info->undefined_count] = sgi_arena_strndup(&d->plan->arena, name, len)))
+      return STAGEGRAPH_ENOMEM;
+    info->undefined = list;
+    info->undefined_count++;
+  }
+  return 0;
+}
+
 /* Expand one word in the stage scope into d->word. */
 static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_instruction *at,
                   int heredoc) {
   sgi_env env = sgi_envmap_env(d->env);
   const stagegraph_doc *doc = d->plan->doc;
+  sgi_buf_clear(&d->unset);
   sgi_expand_opts opts = {heredoc ? '\\' : doc->escape, heredoc ? SGI_EXPAND_HEREDOC : SGI_EXPAND_NORMAL,
-                          doc->limits.max_expansion_bytes, NULL};
+                          doc->limits.max_expansion_bytes, &d->unset};
   sgi_buf_clear(&d->word);
   int rc = sgi_expand_word(&d->word, word, len, &env, &opts, d->err);
+  if (rc == 0 && d->unset.len && (rc = note_undefined(d, &d->unset))) return rc;
   if (rc && rc != STAGEGRAPH_ENOMEM) {
     sgi_pos pos = sgi_instruction_pos(at);
     sgi_error_set_pos(d->err, &pos);
@@ -65,10 +91,12 @@ static int expand_words(dispatcher *d, const char *word, size_t len,
                         const stagegraph_instruction *at) {
   sgi_env env = sgi_envmap_env(d->env);
   const stagegraph_doc *doc = d->plan->doc;
-  sgi_expand_opts opts = {doc->escape, SGI_EXPAND_NORMAL, doc->limits.max_expansion_bytes, NULL};
+  sgi_buf_clear(&d->unset);
+  sgi_expand_opts opts = {doc->escape, SGI_EXPAND_NORMAL, doc->limits.max_expansion_bytes, &d->unset};
   sgi_buf_clear(&d->word);
   size_t count;
   int rc = sgi_expand_words(&d->word, &count, word, len, &env, &opts, d->err);
+  if (rc == 0 && d->unset.len && (rc = note_undefined(d, &d->unset))) return rc;
   if (rc && rc != STAGEGRAPH_ENOMEM) {
     sgi_pos pos = sgi_instruction_pos(at);
     sgi_error_set_pos(d->err, &pos);
@@ -262,6 +290,10 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
     int sbom = (klen == 26 && memcmp(w, "BUILDKIT_SBOM_SCAN_CONTEXT", 26) == 0) ||
                (klen == 24 && memcmp(w, "BUILDKIT_SBOM_SCAN_STAGE", 24) == 0);
     if (value && !sbom && (rc = sgi_envmap_set(d->env, w, klen, value, vlen))) return rc;
+    /* declared without a value: known to the stage, still unset */
+    if (!value && !sgi_envmap_get(d->env, w, klen, NULL, NULL) &&
+        (rc = sgi_envmap_set(d->env, w, klen, NULL, 0)))
+      return rc;
   }
   return 0;
 }
@@ -435,6 +467,7 @@ static int dispatch_workdir(dispatcher *d, const stagegraph_instruction *ins,
 static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins,
                                 const stagegraph_instruction *at) {
   int rc = 0;
+  d->info->executed = 1;
   switch (ins->kind) {
   case STAGEGRAPH_KIND_ARG: return dispatch_arg(d, ins, at);
   case STAGEGRAPH_KIND_ENV: return dispatch_env(d, ins, at, 1);
@@ -531,6 +564,7 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   d.err = err;
   sgi_buf_init(&d.word, &p->mem);
   sgi_buf_init(&d.msg, &p->mem);
+  sgi_buf_init(&d.unset, &p->mem);
   for (size_t s = 0; s < p->stage_count && !rc; s++) {
     sgi_plan_stage *ps = &p->stages[s];
     if (!ps->needed || ps->context) continue;
@@ -545,6 +579,7 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   }
   sgi_buf_free(&d.word);
   sgi_buf_free(&d.msg);
+  sgi_buf_free(&d.unset);
   if (rc) return rc;
   if (p->arg_count) qsort(p->args, p->arg_count, sizeof *p->args, cmp_args);
   if (p->secret_count) qsort(p->secrets, p->secret_count, sizeof *p->secrets, cmp_mounts);

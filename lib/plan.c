@@ -352,6 +352,20 @@ static const char *target_stage(const stagegraph_doc *doc, const stagegraph_plan
 
 int stagegraph_plan_new(stagegraph_plan **out, const stagegraph_doc *doc,
                         const stagegraph_plan_options *opts, stagegraph_error *err) {
+  return sgi_plan_build(out, doc, opts, 0, err);
+}
+
+/* Every stage a target: nothing is pruned. */
+static int target_all(stagegraph_plan *plan) {
+  plan->targets = alloc_indices(plan, plan->stage_count);
+  if (!plan->targets) return STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; i < plan->stage_count; i++) plan->targets[i] = i;
+  plan->target_count = plan->stage_count;
+  return 0;
+}
+
+int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
+                   const stagegraph_plan_options *opts, int all_stages, stagegraph_error *err) {
   if (!out) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "out must not be NULL");
   *out = NULL;
   if (!doc) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "doc must not be NULL");
@@ -373,7 +387,7 @@ int stagegraph_plan_new(stagegraph_plan **out, const stagegraph_doc *doc,
   if (!plan->stages) rc = STAGEGRAPH_ENOMEM;
   if (!rc) rc = add_contexts(plan, opts, err);
   if (!rc) rc = sgi_graph_build(plan, target_stage(doc, opts), err);
-  if (!rc) rc = sgi_plan_targets(plan, opts, err);
+  if (!rc) rc = all_stages ? target_all(plan) : sgi_plan_targets(plan, opts, err);
   if (!rc) rc = sgi_plan_schedule(plan, err);
   if (!rc) rc = sgi_dispatch(plan, err);
   if (rc) {

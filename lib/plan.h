@@ -38,6 +38,11 @@ typedef struct sgi_ins_info {
   const char **words; /* COPY/ADD: the expanded sources then the destination */
   size_t word_count;
   int root;           /* WORKDIR: the directory resolves to / */
+  /* variables its expanded fields use that are neither set nor declared
+   * by an ARG in the stage (BuildKit's UndefinedVar), first use first */
+  const char **undefined;
+  size_t undefined_count;
+  int executed;       /* dispatch reached it */
 } sgi_ins_info;
 
 typedef struct sgi_plan_stage {
@@ -114,6 +119,11 @@ struct stagegraph_plan {
   sgi_outline_mount *secrets, *ssh;
   size_t secret_count, ssh_count;
 };
+
+/* Build a plan; with all_stages every stage is needed (lint without a
+ * target treats every stage as built, as BuildKit's --check does). */
+int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
+                   const stagegraph_plan_options *opts, int all_stages, stagegraph_error *err);
 
 /* graph.c: global scope, bases, edges, images and the cycle check. */
 int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_error *err);
