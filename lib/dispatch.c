@@ -37,6 +37,7 @@ typedef struct dispatcher {
   sgi_buf unset;       /* names an expansion found unset */
   int outline;         /* collecting the outline for this stage */
   sgi_ins_info *info;  /* the current instruction's record */
+  const stagegraph_instruction *edge_at; /* the instruction its graph edges name */
   const char *cwd;     /* the stage's WORKDIR */
   size_t arg_cap, secret_cap, ssh_cap;
 } dispatcher;
@@ -106,14 +107,18 @@ static int expand_words(dispatcher *d, const char *word, size_t len,
 
 /* ---- the outline ------------------------------------------------------------- */
 
+/* BuildKit keys the outline's args by name: a later definition replaces
+ * an earlier one. */
 static int outline_arg(dispatcher *d, const char *name, size_t len, const char *value,
                        const stagegraph_instruction *defined_at) {
   stagegraph_plan *p = d->plan;
-  for (size_t i = 0; i < p->arg_count; i++) /* one entry per definition */
-    if (p->args[i].line == defined_at->start_line && strlen(p->args[i].name) == len &&
-        memcmp(p->args[i].name, name, len) == 0)
-      return 0;
-  if (p->arg_count == d->arg_cap) {
+  size_t slot = p->arg_count;
+  for (size_t i = 0; i < p->arg_count; i++)
+    if (strlen(p->args[i].name) == len && memcmp(p->args[i].name, name, len) == 0) slot = i;
+  if (slot < p->arg_count && p->args[slot].line == defined_at->start_line &&
+      !!p->args[slot].value == !!value && (!value || strcmp(p->args[slot].value, value) == 0))
+    return 0;
+  if (slot == p->arg_count && p->arg_count == d->arg_cap) {
     size_t cap = d->arg_cap ? d->arg_cap * 2 : 8;
     sgi_outline_arg *a = sgi_arena_calloc(&p->arena, cap, sizeof *a);
     if (!a) return STAGEGRAPH_ENOMEM;
@@ -121,11 +126,12 @@ static int outline_arg(dispatcher *d, const char *name, size_t len, const char *
     p->args = a;
     d->arg_cap = cap;
   }
-  sgi_outline_arg *a = &p->args[p->arg_count];
+  sgi_outline_arg *a = &p->args[slot];
   if (!(a->name = sgi_arena_strndup(&p->arena, name, len))) return STAGEGRAPH_ENOMEM;
+  a->value = NULL;
   if (value && !(a->value = sgi_arena_strndup(&p->arena, value, strlen(value)))) return STAGEGRAPH_ENOMEM;
   a->line = defined_at->start_line;
-  a->seq = p->arg_count;
+  a->seq = slot;
   /* the doc comment: "# <name> <description>" */
   a->description = "";
   for (size_t i = 0; i < defined_at->comment_count; i++) {
@@ -135,7 +141,7 @@ static int outline_arg(dispatcher *d, const char *name, size_t len, const char *
       break;
     }
   }
-  p->arg_count++;
+  if (slot == p->arg_count) p->arg_count++;
   return 0;
 }
 
@@ -323,25 +329,25 @@ static int dispatch_env(dispatcher *d, const stagegraph_instruction *ins,
   return 0;
 }
 
-static int stage_by_name(const stagegraph_plan *p, const char *name, size_t *out) {
-  size_t len = strlen(name), found = STAGEGRAPH_NONE;
-  for (size_t i = 0; i < p->stage_count; i++) {
-    const char *n = p->stages[i].name;
-    if (!n || strlen(n) != len) continue;
-    size_t k = 0;
-    while (k < len && (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]) == n[k]) k++;
-    if (k == len) found = i;
+/* The stage an instruction's COPY --from or mount from= names, through the
+ * graph's edges (by name or index). */
+static size_t edge_source(const stagegraph_plan *p, const stagegraph_instruction *at,
+                          stagegraph_edge_kind kind, const char *ref) {
+  for (size_t e = 0; e < p->edge_count; e++) {
+    const stagegraph_edge *ed = &p->edges[e];
+    if (ed->ins == at && ed->kind == kind && (!ref || strcmp(ed->reference, ref) == 0)) return ed->from;
   }
-  *out = found;
-  return found != STAGEGRAPH_NONE;
+  return STAGEGRAPH_NONE;
 }
+
 
 static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
                          const stagegraph_instruction *at) {
   stagegraph_plan *p = d->plan;
   const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
-  size_t source;
-  if (from && stage_by_name(p, from, &source) && source > d->stage) {
+  size_t source = from ? edge_source(p, d->edge_at, STAGEGRAPH_EDGE_COPY, from) : STAGEGRAPH_NONE;
+  /* a stage replaced by a named context is resolved early: forward is fine */
+  if (source != STAGEGRAPH_NONE && source > d->stage && !p->stages[source].context) {
     sgi_buf_clear(&d->msg);
     sgi_buf_printf(&d->msg,
                    "cannot copy from stage \"%s\", it needs to be defined before current stage \"%s\"",
@@ -420,8 +426,8 @@ static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
       return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "invalid mount target \"/\"");
     if (m.type == SGI_MOUNT_SSH && m.source)
       return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "ssh does not support source");
-    size_t source;
-    if (m.from && stage_by_name(p, m.from, &source) && source > d->stage) {
+    size_t source = m.from ? edge_source(p, d->edge_at, STAGEGRAPH_EDGE_MOUNT, m.from) : STAGEGRAPH_NONE;
+    if (source != STAGEGRAPH_NONE && source > d->stage && !p->stages[source].context) {
       sgi_buf_clear(&d->msg);
       sgi_buf_printf(&d->msg,
                      "cannot mount from stage \"%s\" to \"%s\", stage needs to be defined before "
@@ -504,16 +510,19 @@ static int dispatch_stage(dispatcher *d, size_t s) {
   d->stage = s;
   d->env = env;
   d->cwd = ps->parent != STAGEGRAPH_NONE && p->stages[ps->parent].cwd ? p->stages[ps->parent].cwd : "/";
-  for (size_t t = 0; t < ps->trigger_count; t++) {
-    if (ps->trigger_errors[t]) return fail_at(d, ps->trigger_owners[t], STAGEGRAPH_EINSTRUCTION, ps->trigger_errors[t]);
-    d->info = &ps->trigger_info[t];
-    if ((rc = dispatch_instruction(d, ps->triggers[t]->instructions[0], ps->trigger_owners[t])))
-      return rc;
-  }
   const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
+  /* Triggers run first; BuildKit reports their errors at the stage's FROM. */
+  const stagegraph_instruction *from = stagegraph_stage_from(st);
+  for (size_t t = 0; t < ps->trigger_count; t++) {
+    if (ps->trigger_errors[t]) return fail_at(d, from, STAGEGRAPH_EINSTRUCTION, ps->trigger_errors[t]);
+    d->info = &ps->trigger_info[t];
+    d->edge_at = ps->trigger_owners[t];
+    if ((rc = dispatch_instruction(d, ps->triggers[t]->instructions[0], from))) return rc;
+  }
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
     d->info = &p->info[ins->index];
+    d->edge_at = ins;
     if ((rc = dispatch_instruction(d, ins, ins))) return rc;
   }
   ps->cwd = d->cwd;

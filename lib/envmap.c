@@ -26,6 +26,7 @@ void sgi_envmap_free(sgi_envmap *m) {
 }
 
 static sgi_envvar *find(const sgi_envmap *m, const char *name, size_t len) {
+  uint64_t uthash_seed_ = sgi_hash_seed(m->mem);
   sgi_envvar *v = NULL;
   HASH_FIND(hh, m->head, name, len, v);
   return v;
@@ -48,6 +49,7 @@ int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char 
   v->value_len = value ? value_len : 0;
   const sgi_mem *uthash_mem_ = m->mem;
   int uthash_oom_ = 0;
+  uint64_t uthash_seed_ = sgi_hash_seed(m->mem);
   HASH_ADD_KEYPTR(hh, m->head, v->name, v->name_len, v);
   if (uthash_oom_) return STAGEGRAPH_ENOMEM;
   m->count++;

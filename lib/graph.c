@@ -55,6 +55,7 @@ typedef struct names {
 } names;
 
 static name_entry *names_find(const names *n, const char *s, size_t len) {
+  uint64_t uthash_seed_ = sgi_hash_seed(n->mem);
   name_entry *e = NULL;
   HASH_FIND(hh, n->head, s, len, e);
   return e;
@@ -72,6 +73,7 @@ static int names_set(names *n, const char *name, size_t stage) {
   e->stage = stage;
   const sgi_mem *uthash_mem_ = n->mem;
   int uthash_oom_ = 0;
+  uint64_t uthash_seed_ = sgi_hash_seed(n->mem);
   HASH_ADD_KEYPTR(hh, n->head, e->name, strlen(e->name), e);
   return uthash_oom_ ? STAGEGRAPH_ENOMEM : 0;
 }
@@ -116,6 +118,7 @@ static int use_image(stagegraph_plan *plan, const char *ref, stagegraph_edge_kin
                      size_t stage, uint32_t line, const stagegraph_instruction *ins,
                      stagegraph_image **out, stagegraph_error *err) {
   image_entry *head = plan->image_index, *e = NULL;
+  uint64_t uthash_seed_ = sgi_hash_seed(&plan->mem);
   size_t len = strlen(ref);
   HASH_FIND(hh, head, ref, len, e);
   stagegraph_image *img;
@@ -344,22 +347,7 @@ static int resolve_bases(stagegraph_plan *plan, names *earlier, stagegraph_error
     }
   }
   sgi_buf_free(&word);
-  if (rc) return rc;
-  /* Bases that are not stages are images (every one is parsed, needed or
-   * not), in stage order. */
-  for (size_t i = 0; i < plan->stage_count; i++) {
-    sgi_plan_stage *ps = &plan->stages[i];
-    const stagegraph_instruction *from = stagegraph_stage_from(stagegraph_doc_stage(doc, i));
-    if (ps->parent != STAGEGRAPH_NONE) {
-      if ((rc = sgi_plan_add_edge(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, 0, ps->base)))
-        return rc;
-    } else if (strcmp(ps->base, "scratch") != 0) {
-      if ((rc = use_image(plan, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from,
-                          &ps->image, err)))
-        return rc;
-    }
-  }
-  return 0;
+  return rc;
 }
 
 /* Go's strconv.Atoi: optional sign and decimal digits, within int64. */
@@ -378,17 +366,38 @@ static int go_atoi(const char *s, long long *out) {
   return 0;
 }
 
+/* BuildKit keeps the stages and, appended as the walk meets them, the
+ * external sources (--from / from= names that are not stages); a numeric
+ * --from indexes that list. */
 typedef struct edge_ctx {
   stagegraph_plan *plan;
   const names *all;
   stagegraph_error *err;
+  const char **externals;
+  size_t external_count, external_cap;
 } edge_ctx;
+
+static int note_external(edge_ctx *c, const char *ref) {
+  for (size_t i = 0; i < c->external_count; i++)
+    if (strcmp(c->externals[i], ref) == 0) return 0;
+  if (c->external_count == c->external_cap) {
+    size_t cap = c->external_cap ? c->external_cap * 2 : 8;
+    const char **list = sgi_arena_calloc(&c->plan->arena, cap, sizeof *list);
+    if (!list) return STAGEGRAPH_ENOMEM;
+    if (c->external_count) memcpy(list, c->externals, c->external_count * sizeof *list);
+    c->externals = list;
+    c->external_cap = cap;
+  }
+  c->externals[c->external_count++] = ref;
+  return 0;
+}
 
 /* A stage reference that is not a stage: scratch, a named context or an
  * image. */
 static int external(edge_ctx *c, const char *ref, stagegraph_edge_kind kind, size_t stage,
                     const stagegraph_instruction *ins, const stagegraph_instruction *at) {
-  if (strcmp(ref, "scratch") == 0) return 0;
+  int rc = note_external(c, ref);
+  if (rc || strcmp(ref, "scratch") == 0) return rc;
   return use_image(c->plan, ref, kind, stage, at->start_line, ins, NULL, c->err);
 }
 
@@ -415,7 +424,7 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
   }
   long long index;
   if (go_atoi(from, &index) == 0) {
-    size_t states = plan->stage_count + plan->image_count;
+    size_t states = plan->stage_count + c->external_count;
     if (index < 0 || (unsigned long long)index >= states) {
       sgi_pos pos = sgi_instruction_pos(at);
       return sgi_error_set(c->err, STAGEGRAPH_ESTAGE, &pos, "invalid stage index %lld", index);
@@ -424,8 +433,9 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
       return sgi_plan_add_edge(plan, (size_t)index, stage, STAGEGRAPH_EDGE_COPY, at, onbuild, from);
     /* BuildKit's quirk: an index past the stages selects an external source
      * found earlier in the walk. */
-    stagegraph_image *img = plan->images[(size_t)index - plan->stage_count];
-    return use_image(plan, img->ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line, at, NULL, c->err);
+    const char *ref = c->externals[(size_t)index - plan->stage_count];
+    if (strcmp(ref, "scratch") == 0) return 0;
+    return use_image(plan, ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line, at, NULL, c->err);
   }
   char lower[512];
   name_entry *e = names_find_ci(c->all, from, lower, sizeof lower);
@@ -517,7 +527,8 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
       problem = perr.message;
     } else if (tdoc->instruction_count != 1) {
       problem = "onbuild trigger should be a single expression";
-    } else if (sgi_doc_first_error(tdoc)) {
+    } else if (tdoc->instructions[0]->invalid) {
+      /* only the command itself is checked, not its place in a file */
       problem = sgi_doc_first_error(tdoc)->inner;
     }
     if (problem) {
@@ -532,17 +543,24 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
   return rc;
 }
 
-static int build_edges(stagegraph_plan *plan, const names *all, stagegraph_error *err) {
-  edge_ctx c = {plan, all, err};
+/* Edges and images in file order: each stage's FROM, then its COPY --from
+ * and mounts. Every image is parsed, needed or not. */
+static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
   const stagegraph_doc *doc = plan->doc;
   int rc = 0;
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
     const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
+    const stagegraph_instruction *from = stagegraph_stage_from(st);
     sgi_plan_stage *ps = &plan->stages[i];
+    if (ps->parent != STAGEGRAPH_NONE)
+      rc = sgi_plan_add_edge(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, 0, ps->base);
+    else if (strcmp(ps->base, "scratch") != 0)
+      rc = use_image(plan, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from, &ps->image,
+                     c->err);
     if (ps->context) continue; /* replaced: never dispatched */
     for (size_t k = 0; k < stagegraph_stage_instruction_count(st) && !rc; k++) {
       const stagegraph_instruction *ins = stagegraph_stage_instruction(st, k);
-      rc = instruction_edges(&c, i, ins, ins, 0);
+      rc = instruction_edges(c, i, ins, ins, 0);
     }
   }
   return rc;
@@ -550,8 +568,9 @@ static int build_edges(stagegraph_plan *plan, const names *all, stagegraph_error
 
 /* Triggers add edges once bases and names are known (after the cycle
  * check, as in BuildKit). */
-static int trigger_edges(stagegraph_plan *plan, const names *all, stagegraph_error *err) {
-  edge_ctx c = {plan, all, err};
+static int trigger_edges(stagegraph_plan *plan, edge_ctx *ctx) {
+  edge_ctx c = *ctx;
+  stagegraph_error *err = ctx->err;
   int rc = 0;
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
     sgi_plan_stage *ps = &plan->stages[i];
@@ -577,11 +596,12 @@ static int trigger_edges(stagegraph_plan *plan, const names *all, stagegraph_err
 
 /* validateCircularDependency: depth-first from each stage in file order
  * over COPY/mount edges; the error names the first stage from which a
- * cycle can be reached. Iterative, so deep graphs cannot overflow. */
+ * cycle can be reached, at the first instruction on the path from it.
+ * Iterative, so deep graphs cannot overflow. */
 static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
   size_t n = plan->stage_count;
   if (!n) return 0;
-  /* adjacency in CSR form */
+  /* adjacency (edge indices) in CSR form */
   size_t *start = sgi_arena_calloc(&plan->arena, n + 1, sizeof *start);
   size_t *adj = sgi_arena_calloc(&plan->arena, plan->edge_count ? plan->edge_count : 1, sizeof *adj);
   unsigned char *state = sgi_arena_calloc(&plan->arena, n, 1); /* 0 new, 1 on path, 2 done */
@@ -591,11 +611,10 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
   for (size_t e = 0; e < plan->edge_count; e++)
     if (plan->edges[e].kind != STAGEGRAPH_EDGE_FROM && !plan->edges[e].onbuild) start[plan->edges[e].to + 1]++;
   for (size_t i = 0; i < n; i++) start[i + 1] += start[i];
-  size_t *fill = next;
-  memcpy(fill, start, n * sizeof *fill);
+  memcpy(next, start, n * sizeof *next);
   for (size_t e = 0; e < plan->edge_count; e++) {
     const stagegraph_edge *ed = &plan->edges[e];
-    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) adj[fill[ed->to]++] = ed->from;
+    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) adj[next[ed->to]++] = e;
   }
   memcpy(next, start, n * sizeof *next);
   for (size_t root = 0; root < n; root++) {
@@ -606,11 +625,12 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
     while (top) {
       size_t s = stack[top - 1];
       if (next[s] < start[s + 1]) {
-        size_t d = adj[next[s]++];
+        size_t e = adj[next[s]++];
+        size_t d = plan->edges[e].from;
         if (state[d] == 1) {
-          const stagegraph_instruction *from =
-              stagegraph_stage_from(stagegraph_doc_stage(plan->doc, root));
-          sgi_pos pos = sgi_instruction_pos(from);
+          /* the first edge on the path: the one leaving the root */
+          const stagegraph_edge *first = top > 1 ? &plan->edges[adj[next[root] - 1]] : &plan->edges[e];
+          sgi_pos pos = sgi_instruction_pos(first->ins);
           return sgi_error_set(err, STAGEGRAPH_ECYCLE, &pos,
                                "circular dependency detected on stage: %s",
                                plan->stages[root].display);
@@ -628,6 +648,31 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
   return 0;
 }
 
+/* Edges in file order of the instructions making them: a stable merge
+ * sort (ONBUILD edges point at the parent's earlier lines). */
+static int sort_edges(stagegraph_plan *plan) {
+  size_t n = plan->edge_count;
+  if (n < 2) return 0;
+  stagegraph_edge *a = plan->edges;
+  stagegraph_edge *b = sgi_arena_calloc(&plan->arena, n, sizeof *b);
+  if (!b) return STAGEGRAPH_ENOMEM;
+  for (size_t width = 1; width < n; width *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * width) {
+      size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+      size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi)
+        b[k++] = a[j].ins->start_offset < a[i].ins->start_offset ? a[j++] : a[i++];
+      while (i < mid) b[k++] = a[i++];
+      while (j < hi) b[k++] = a[j++];
+    }
+    stagegraph_edge *t = a;
+    a = b;
+    b = t;
+  }
+  plan->edges = a;
+  return 0;
+}
+
 int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_error *err) {
   names earlier = {NULL, &plan->mem, &plan->arena}, all = {NULL, &plan->mem, &plan->arena};
   int rc = build_global_scope(plan, target_stage, err);
@@ -636,9 +681,11 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
    * duplicate winning. */
   for (size_t i = 0; !rc && i < plan->stage_count; i++)
     if (plan->stages[i].name) rc = names_set(&all, plan->stages[i].name, i);
-  if (!rc) rc = build_edges(plan, &all, err);
+  edge_ctx c = {plan, &all, err, NULL, 0, 0};
+  if (!rc) rc = build_edges(plan, &c);
   if (!rc) rc = check_cycles(plan, err);
-  if (!rc) rc = trigger_edges(plan, &all, err);
+  if (!rc) rc = trigger_edges(plan, &c);
+  if (!rc) rc = sort_edges(plan);
   names_free(&earlier);
   names_free(&all);
   images_free(plan);

@@ -35,6 +35,54 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
+/* What a failing check must release before it jumps out of the test (so
+ * valgrind stays quiet about the test itself when the library is wrong). */
+enum { LIVE_MAX = 32 };
+static struct {
+  int kind; /* 0 free slot, 1 doc, 2 plan, 3 malloc */
+  void *ptr;
+} live[LIVE_MAX];
+
+static void live_add(int kind, void *ptr) {
+  for (size_t i = 0; i < LIVE_MAX; i++)
+    if (!live[i].kind) {
+      live[i].kind = kind;
+      live[i].ptr = ptr;
+      return;
+    }
+}
+
+static void live_forget(void *ptr) {
+  for (size_t i = 0; i < LIVE_MAX; i++)
+    if (live[i].kind && live[i].ptr == ptr) live[i].kind = 0;
+}
+
+/* Releases everything still registered: plans before documents. */
+static void live_release(void) {
+  for (int pass = 0; pass < 3; pass++)
+    for (size_t i = 0; i < LIVE_MAX; i++) {
+      int k = live[i].kind;
+      if ((pass == 0 && k == 2) || (pass == 1 && k == 1) || (pass == 2 && k == 3)) {
+        if (k == 2) stagegraph_plan_free(live[i].ptr);
+        else if (k == 1) stagegraph_doc_free(live[i].ptr);
+        else free(live[i].ptr);
+        live[i].kind = 0;
+      }
+    }
+}
+
+/* cmocka's fail(), after releasing what the test holds. */
+#define FAIL()                                                                                     \
+  do {                                                                                             \
+    live_release();                                                                                \
+    fail();                                                                                        \
+  } while (0)
+#define FAIL_MSG(...)                                                                              \
+  do {                                                                                             \
+    live_release();                                                                                \
+    fail_msg(__VA_ARGS__);                                                                         \
+  } while (0)
+
 typedef struct run_opts {
   const char *targets[16];
   size_t target_count;
@@ -56,7 +104,7 @@ static stagegraph_doc *parse_with(const char *src, const run_opts *ro) {
   stagegraph_error err = STAGEGRAPH_ERROR_INIT;
   stagegraph_doc *doc = NULL;
   int rc = stagegraph_parse(&doc, src, strlen(src), &o, &err);
-  if (rc) fail_msg("parse failed: %s %u %s\ninput:\n%s", stagegraph_code_name(rc), err.line,
+  if (rc) FAIL_MSG("parse failed: %s %u %s\ninput:\n%s", stagegraph_code_name(rc), err.line,
                    err.message, src);
   return doc;
 }
@@ -87,13 +135,17 @@ static planned plan_ok_at(const char *file, int line, const char *src, const run
     print_error("%s:%d: stagegraph_plan_new failed: %s %u %s\ninput:\n%s\n", file, line,
                 stagegraph_code_name(rc), err.line, err.message, src);
     stagegraph_doc_free(p.doc);
-    fail();
+    FAIL();
   }
+  live_add(1, p.doc);
+  live_add(2, p.plan);
   return p;
 }
 #define PLAN_OK(src, ro) plan_ok_at(__FILE__, __LINE__, (src), (ro))
 
 static void planned_free(planned *p) {
+  live_forget(p->plan);
+  live_forget(p->doc);
   stagegraph_plan_free(p->plan);
   stagegraph_doc_free(p->doc);
   p->plan = NULL;
@@ -118,7 +170,7 @@ static void plan_err_at(const char *file, int line, const char *src, const run_o
                 err.line, err.message, stagegraph_code_name(err.code), plan ? "set" : "NULL", src);
     if (rc == 0) stagegraph_plan_free(plan);
     stagegraph_doc_free(doc);
-    fail();
+    FAIL();
   }
   stagegraph_doc_free(doc);
 }
@@ -132,7 +184,7 @@ static void plan_err_anycode_at(const char *file, int line, const char *src, con
                 stagegraph_code_name(rc), rc ? err.message : "");
     stagegraph_plan_free(plan);
     stagegraph_doc_free(doc);
-    fail();
+    FAIL();
   }
   stagegraph_doc_free(doc);
 }
@@ -143,13 +195,14 @@ static char *render(const stagegraph_plan *plan, stagegraph_format fmt) {
   stagegraph_buf b = STAGEGRAPH_BUF_INIT;
   stagegraph_error err = STAGEGRAPH_ERROR_INIT;
   int rc = stagegraph_plan_render(&b, plan, fmt, &err);
-  if (rc) fail_msg("render %d failed: %s %s", (int)fmt, stagegraph_code_name(rc), err.message);
+  if (rc) FAIL_MSG("render %d failed: %s %s", (int)fmt, stagegraph_code_name(rc), err.message);
   assert_non_null(b.ptr);
   assert_int_equal(strlen(b.ptr), b.size);
   char *s = malloc(b.size + 1);
   assert_non_null(s);
   memcpy(s, b.ptr, b.size + 1);
   stagegraph_buf_dispose(&b);
+  live_add(3, s);
   return s;
 }
 
@@ -164,7 +217,7 @@ static void expect_list_at(const char *file, int line, const char *what, const s
     for (size_t i = 0; i < want_n && strlen(exp) < 200; i++)
       snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%s%zu", i ? "," : "", want[i]);
     print_error("%s:%d: %s: got [%s], want [%s]\n", file, line, what, got, exp);
-    fail();
+    FAIL();
   }
 }
 #define LIST(...) ((const size_t[]){__VA_ARGS__}), (sizeof((const size_t[]){__VA_ARGS__}) / sizeof(size_t))
@@ -257,7 +310,7 @@ static void test_verdict_refused(void **state) {
                   stagegraph_code_name(prc), perr.line, perr.message,
                   messages[i] ? messages[i] : "(the verdict's)");
       stagegraph_doc_free(doc);
-      fail();
+      FAIL();
     }
     stagegraph_doc_free(doc);
   }
@@ -601,7 +654,7 @@ static void expect_args_at(const char *file, int line, const stagegraph_plan *pl
     for (size_t i = 0; i < n; i++)
       print_error("    %s=%s [%s] line %u\n", want[i].name, want[i].value ? want[i].value : "(null)",
                   want[i].description ? want[i].description : "*", want[i].line);
-    fail();
+    FAIL();
   }
 }
 #define EXPECT_ARGS(plan, ...)                                                                     \
@@ -784,7 +837,7 @@ static void test_render_json(void **state) {
   planned p = PLAN_OK(render_df, NULL);
   char *s = render(p.plan, STAGEGRAPH_FORMAT_JSON);
   jr_value *v = jr_parse(s, strlen(s));
-  if (!v) fail_msg("render JSON does not parse:\n%s", s);
+  if (!v) FAIL_MSG("render JSON does not parse:\n%s", s);
   const jr_value *schema = jr_get(v, "schema");
   assert_non_null(schema);
   assert_int_equal(schema->type, JR_STRING);
@@ -801,6 +854,7 @@ static void test_render_json(void **state) {
   assert_int_equal(needed->type, JR_BOOL);
   assert_int_equal(needed->boolean, 0);
   jr_free(v);
+  live_forget(s);
   free(s);
   planned_free(&p);
 }
@@ -873,15 +927,16 @@ static void test_render_dot(void **state) {
   char builder[32], unused[32], final[32];
   if (!node_id(s, "builder", builder, sizeof builder) || !node_id(s, "unused", unused, sizeof unused) ||
       !node_id(s, "final", final, sizeof final))
-    fail_msg("DOT: a stage has no node:\n%s", s);
+    FAIL_MSG("DOT: a stage has no node:\n%s", s);
   /* the pruned stage is styled apart (dashed or grey), the needed not */
   if (!line_with(s, "unused", "dashed") && !line_with(s, "unused", "gray") && !line_with(s, "unused", "grey"))
-    fail_msg("DOT: the pruned stage is not styled:\n%s", s);
+    FAIL_MSG("DOT: the pruned stage is not styled:\n%s", s);
   if (line_with(s, "\"builder", "gray") || line_with(s, "\"final", "gray"))
-    fail_msg("DOT: a needed stage is greyed:\n%s", s);
-  if (!edge_line(s, builder, final)) fail_msg("DOT: no edge builder -> final:\n%s", s);
-  if (edge_line(s, unused, final) || edge_line(s, builder, unused)) fail_msg("DOT: a made-up edge:\n%s", s);
-  if (s[strlen(s) - 1] != '\n' || !strstr(s, "}")) fail_msg("DOT: unterminated:\n%s", s);
+    FAIL_MSG("DOT: a needed stage is greyed:\n%s", s);
+  if (!edge_line(s, builder, final)) FAIL_MSG("DOT: no edge builder -> final:\n%s", s);
+  if (edge_line(s, unused, final) || edge_line(s, builder, unused)) FAIL_MSG("DOT: a made-up edge:\n%s", s);
+  if (s[strlen(s) - 1] != '\n' || !strstr(s, "}")) FAIL_MSG("DOT: unterminated:\n%s", s);
+  live_forget(s);
   free(s);
   planned_free(&p);
 }
@@ -894,13 +949,14 @@ static void test_render_mermaid(void **state) {
   char builder[32], unused[32], final[32], want[96];
   if (!node_id(s, "\"builder\"", builder, sizeof builder) || !node_id(s, "\"unused\"", unused, sizeof unused) ||
       !node_id(s, "\"final\"", final, sizeof final))
-    fail_msg("Mermaid: a stage has no node:\n%s", s);
+    FAIL_MSG("Mermaid: a stage has no node:\n%s", s);
   snprintf(want, sizeof want, "class %s ", unused);
-  if (!line_with(s, want, "pruned")) fail_msg("Mermaid: the pruned stage has no class:\n%s", s);
+  if (!line_with(s, want, "pruned")) FAIL_MSG("Mermaid: the pruned stage has no class:\n%s", s);
   snprintf(want, sizeof want, "class %s ", builder);
-  if (line_with(s, want, "pruned")) fail_msg("Mermaid: a needed stage is classed pruned:\n%s", s);
-  if (!edge_line(s, builder, final)) fail_msg("Mermaid: no edge builder -> final:\n%s", s);
-  if (edge_line(s, unused, final)) fail_msg("Mermaid: a made-up edge:\n%s", s);
+  if (line_with(s, want, "pruned")) FAIL_MSG("Mermaid: a needed stage is classed pruned:\n%s", s);
+  if (!edge_line(s, builder, final)) FAIL_MSG("Mermaid: no edge builder -> final:\n%s", s);
+  if (edge_line(s, unused, final)) FAIL_MSG("Mermaid: a made-up edge:\n%s", s);
+  live_forget(s);
   free(s);
   planned_free(&p);
 }
@@ -916,7 +972,8 @@ static void test_render_text(void **state) {
   const char *skip = strstr(s, "Skip");
   if (!skip) skip = strstr(s, "skip");
   if (!skip) skip = strstr(s, "pruned");
-  if (!skip || !strstr(skip, "unused")) fail_msg("text: the pruned stage is not reported:\n%s", s);
+  if (!skip || !strstr(skip, "unused")) FAIL_MSG("text: the pruned stage is not reported:\n%s", s);
+  live_forget(s);
   free(s);
   planned_free(&p);
 
@@ -926,6 +983,7 @@ static void test_render_text(void **state) {
   assert_int_equal(stagegraph_plan_is_legacy(p.plan), 1);
   s = render(p.plan, STAGEGRAPH_FORMAT_TEXT);
   assert_non_null(strstr(s, "legacy"));
+  live_forget(s);
   free(s);
   s = render(p.plan, STAGEGRAPH_FORMAT_JSON);
   jr_value *v = jr_parse(s, strlen(s));
@@ -934,6 +992,7 @@ static void test_render_text(void **state) {
   assert_non_null(legacy);
   assert_int_equal(legacy->boolean, 1);
   jr_free(v);
+  live_forget(s);
   free(s);
   planned_free(&p);
 }
@@ -970,6 +1029,7 @@ static void test_out_of_memory(void **state) {
   stagegraph_doc *doc = NULL;
   alloc_budget = -1;
   assert_int_equal(stagegraph_parse(&doc, src, strlen(src), &o, NULL), 0);
+  live_add(1, doc);
   const char *targets[] = {"final"};
   const char *contexts[] = {"helper=docker-image://busybox"};
   stagegraph_plan_options po = STAGEGRAPH_PLAN_OPTIONS_INIT;
@@ -991,16 +1051,17 @@ static void test_out_of_memory(void **state) {
       alloc_budget = -1;
       stagegraph_plan_free(plan);
       done = budget > 0;
-      if (!done) fail_msg("plan_new succeeded without allocating");
+      if (!done) FAIL_MSG("plan_new succeeded without allocating");
     } else {
       if (rc != STAGEGRAPH_ENOMEM)
-        fail_msg("budget %ld: %s %s (want ENOMEM)", budget, stagegraph_code_name(rc), err.message);
+        FAIL_MSG("budget %ld: %s %s (want ENOMEM)", budget, stagegraph_code_name(rc), err.message);
       assert_int_equal(err.code, STAGEGRAPH_ENOMEM);
       assert_null(plan);
     }
   }
   alloc_budget = -1;
   assert_true(done);
+  live_forget(doc);
   stagegraph_doc_free(doc);
 }
 
@@ -1159,7 +1220,8 @@ static char *join(const char *dir, const char *name, const char *file) {
 }
 
 /* Runs one case; returns 1 when it passes, else fills `why`. */
-static int run_case(const char *dir, const char *name, char *why, size_t wcap) {
+static int run_case(const char *dir, const char *name, char *why, size_t wcap, char *actual,
+                    size_t actual_cap) {
   int ok = 0;
   char *df_path = join(dir, name, "Dockerfile"), *args_path = join(dir, name, "args");
   char *exp_path = join(dir, name, "expect.json"), *err_path = join(dir, name, "error");
@@ -1260,14 +1322,12 @@ static int run_case(const char *dir, const char *name, char *why, size_t wcap) {
   }
   ok = 1;
 out:
-  if (!ok && json && strlen(why) + 64 < wcap) {
-    /* the actual JSON helps: append it compactly */
-    size_t w = strlen(why);
-    snprintf(why + w, wcap - w, "\n        actual: ");
-    w = strlen(why);
-    for (const char *c = json; *c && w + 1 < wcap; c++)
-      if (*c != '\n' && !(*c == ' ' && (c[1] == ' ' || c[-1] == ' ' || c[-1] == '\n'))) why[w++] = *c;
-    why[w < wcap ? w : wcap - 1] = '\0';
+  if (!ok && json && actual_cap) {
+    /* the actual JSON, compact, helps to read a failure */
+    size_t w = 0;
+    for (const char *c = json; *c && w + 1 < actual_cap; c++)
+      if (*c != '\n' && !(*c == ' ' && (c[1] == ' ' || c[-1] == ' ' || c[-1] == '\n'))) actual[w++] = *c;
+    actual[w] = '\0';
   }
   jr_free(want);
   jr_free(got);
@@ -1292,7 +1352,7 @@ static int cmp_names(const void *a, const void *b) {
 static void test_golden_cases(void **state) {
   (void)state;
   const char *dir = find_cases_dir();
-  if (!dir) fail_msg("tests/cases/plan not found (run from the repository root)");
+  if (!dir) FAIL_MSG("tests/cases/plan not found (run from the repository root)");
   DIR *d = opendir(dir);
   assert_non_null(d);
   char **names = NULL;
@@ -1310,18 +1370,25 @@ static void test_golden_cases(void **state) {
   closedir(d);
   qsort(names, count, sizeof *names, cmp_names);
   size_t failures = 0;
-  static char why[8192];
+  static char why[700], actual[16384];
   for (size_t i = 0; i < count; i++) {
-    why[0] = '\0';
-    if (!run_case(dir, names[i], why, sizeof why)) {
+    why[0] = actual[0] = '\0';
+    if (!run_case(dir, names[i], why, sizeof why, actual, sizeof actual)) {
       failures++;
-      print_error("[  CASE  ] %s: FAILED\n        %s\n", names[i], why);
+      /* cmocka's print_error has a short buffer: print in pieces */
+      print_error("[  CASE  ] %s: FAILED\n", names[i]);
+      print_error("        %s\n", why);
+      if (actual[0]) {
+        print_error("        actual: ");
+        for (size_t k = 0, n = strlen(actual); k < n; k += 400) print_error("%.400s", actual + k);
+        print_error("\n");
+      }
     }
     free(names[i]);
   }
   free(names);
   print_message("[  CASES ] %zu of %zu golden plan cases passed\n", count - failures, count);
-  if (failures) fail_msg("%zu of %zu golden cases failed", failures, count);
+  if (failures) FAIL_MSG("%zu of %zu golden cases failed", failures, count);
 }
 
 int main(void) {
