@@ -80,6 +80,7 @@ static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_
                           doc->limits.max_expansion_bytes, &d->unset};
   sgi_buf_clear(&d->word);
   int rc = sgi_expand_word(&d->word, word, len, &env, &opts, d->err);
+  if (rc == 0) rc = sgi_plan_spend(d->plan, d->word.len, d->err);
   if (rc == 0 && d->unset.len && (rc = note_undefined(d, &d->unset))) return rc;
   if (rc && rc != STAGEGRAPH_ENOMEM) {
     sgi_pos pos = sgi_instruction_pos(at);
@@ -97,6 +98,7 @@ static int expand_words(dispatcher *d, const char *word, size_t len,
   sgi_buf_clear(&d->word);
   size_t count;
   int rc = sgi_expand_words(&d->word, &count, word, len, &env, &opts, d->err);
+  if (rc == 0) rc = sgi_plan_spend(d->plan, d->word.len, d->err);
   if (rc == 0 && d->unset.len && (rc = note_undefined(d, &d->unset))) return rc;
   if (rc && rc != STAGEGRAPH_ENOMEM) {
     sgi_pos pos = sgi_instruction_pos(at);

@@ -115,6 +115,7 @@ int stagegraph_parse(stagegraph_doc **out, const char *data, size_t len,
   doc->mem = mem;
   sgi_arena_init(&doc->arena, &doc->mem);
   sgi_limits_from_options(&doc->limits, opts);
+  doc->input_len = len;
   doc->escape = '\\';
   int rc;
   if (len > doc->limits.max_input_bytes) {

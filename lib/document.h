@@ -92,6 +92,7 @@ struct stagegraph_doc {
   sgi_mem mem;
   sgi_arena arena;
   sgi_limits limits;
+  size_t input_len;
   char escape;
   sgi_directive *directives;
   size_t directive_count;

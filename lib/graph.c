@@ -234,7 +234,8 @@ static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const cha
   sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
                           plan->doc->limits.max_expansion_bytes, NULL};
   sgi_buf_clear(out);
-  return sgi_expand_word(out, word, strlen(word), &env, &opts, err);
+  int rc = sgi_expand_word(out, word, strlen(word), &env, &opts, err);
+  return rc ? rc : sgi_plan_spend(plan, out->len, err);
 }
 
 static int build_global_scope(stagegraph_plan *plan, const char *target_stage,

@@ -303,6 +303,15 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   return critical_path(plan);
 }
 
+int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err) {
+  plan->expanded += bytes;
+  if (plan->expanded <= plan->expansion_budget) return 0;
+  return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL,
+                       "variable expansion produced more than %zu bytes in all (the limit is 16 "
+                       "times max_expansion_bytes plus 8 times the input)",
+                       plan->expansion_budget);
+}
+
 /* ---- the plan object ------------------------------------------------------ */
 
 static int add_contexts(stagegraph_plan *plan, const stagegraph_plan_options *opts,
@@ -384,6 +393,7 @@ int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
   sgi_arena_init(&plan->arena, &plan->mem);
   sgi_envmap_init(&plan->global, &plan->arena, &plan->mem);
   plan->legacy = POPT(opts, legacy, 0) != 0;
+  plan->expansion_budget = 16 * doc->limits.max_expansion_bytes + 8 * doc->input_len;
   plan->stage_count = stagegraph_doc_stage_count(doc);
   plan->stages = sgi_arena_calloc(&plan->arena, plan->stage_count ? plan->stage_count : 1,
                                   sizeof *plan->stages);

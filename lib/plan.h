@@ -101,6 +101,9 @@ struct stagegraph_plan {
   size_t context_count;
   /* the global scope of FROM lines */
   sgi_envmap global;
+  /* bytes all expansions produced, against a budget: chained ARG defaults
+   * can double a value at each step */
+  size_t expanded, expansion_budget;
   /* plan */
   size_t *targets, target_count;
   size_t *order, order_count;
@@ -136,6 +139,9 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err);
 int sgi_dispatch(stagegraph_plan *plan, stagegraph_error *err);
 
 /* Helpers shared by the plan's parts. */
+/* Count an expansion's output against the plan's budget: 0, or
+ * STAGEGRAPH_ELIMIT with the message in err. */
+int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err);
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference);
 /* Position of an instruction for errors. */
