@@ -322,8 +322,11 @@ static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, cons
         st->broad |= is_broad(path);
       }
     }
-    /* every build arg in scope is part of RUN's environment */
-    for (const sgi_envvar *v = sgi_envmap_next(args, NULL); v && !rc; v = sgi_envmap_next(args, v))
+    /* every build arg in scope is part of RUN's environment (the report
+     * lists the first 32; the model uses them all) */
+    size_t listed = 0;
+    for (const sgi_envvar *v = sgi_envmap_next(args, NULL); v && !rc && listed < 32;
+         v = sgi_envmap_next(args, v), listed++)
       rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, sgi_envvar_name(v), &cap);
   }
   if (rc) return rc;

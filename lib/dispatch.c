@@ -31,7 +31,7 @@ typedef struct dispatcher {
   stagegraph_plan *plan;
   stagegraph_error *err;
   size_t stage;
-  sgi_envmap *env;     /* the stage's variables */
+  sgi_scope *env;      /* the stage's variables */
   sgi_buf word;        /* scratch for expansions */
   sgi_buf msg;         /* scratch for messages */
   sgi_buf unset;       /* names an expansion found unset */
@@ -55,7 +55,7 @@ static int note_undefined(dispatcher *d, const sgi_buf *unset) {
     const char *name = unset->ptr + i;
     size_t len = strlen(name);
     i += len + 1;
-    if (sgi_envmap_get(d->env, name, len, NULL, NULL)) continue; /* declared */
+    if (sgi_scope_get(d->env, name, len, NULL, NULL)) continue; /* declared */
     int seen = 0;
     for (size_t k = 0; k < info->undefined_count && !seen; k++) seen = strcmp(info->undefined[k], name) == 0;
     if (seen) continue;
@@ -73,7 +73,7 @@ static int note_undefined(dispatcher *d, const sgi_buf *unset) {
 /* Expand one word in the stage scope into d->word. */
 static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_instruction *at,
                   int heredoc) {
-  sgi_env env = sgi_envmap_env(d->env);
+  sgi_env env = sgi_scope_env(d->env);
   const stagegraph_doc *doc = d->plan->doc;
   sgi_buf_clear(&d->unset);
   sgi_expand_opts opts = {heredoc ? '\\' : doc->escape, heredoc ? SGI_EXPAND_HEREDOC : SGI_EXPAND_NORMAL,
@@ -91,7 +91,7 @@ static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_
 
 static int expand_words(dispatcher *d, const char *word, size_t len,
                         const stagegraph_instruction *at) {
-  sgi_env env = sgi_envmap_env(d->env);
+  sgi_env env = sgi_scope_env(d->env);
   const stagegraph_doc *doc = d->plan->doc;
   sgi_buf_clear(&d->unset);
   sgi_expand_opts opts = {doc->escape, SGI_EXPAND_NORMAL, doc->limits.max_expansion_bytes, &d->unset};
@@ -297,10 +297,10 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
     }
     int sbom = (klen == 26 && memcmp(w, "BUILDKIT_SBOM_SCAN_CONTEXT", 26) == 0) ||
                (klen == 24 && memcmp(w, "BUILDKIT_SBOM_SCAN_STAGE", 24) == 0);
-    if (value && !sbom && (rc = sgi_envmap_set(d->env, w, klen, value, vlen))) return rc;
+    if (value && !sbom && (rc = sgi_scope_set(d->env, w, klen, value, vlen))) return rc;
     /* declared without a value: known to the stage, still unset */
-    if (!value && !sgi_envmap_get(d->env, w, klen, NULL, NULL) &&
-        (rc = sgi_envmap_set(d->env, w, klen, NULL, 0)))
+    if (!value && !sgi_scope_get(d->env, w, klen, NULL, NULL) &&
+        (rc = sgi_scope_set(d->env, w, klen, NULL, 0)))
       return rc;
   }
   return 0;
@@ -325,7 +325,7 @@ static int dispatch_env(dispatcher *d, const stagegraph_instruction *ins,
     }
   }
   for (size_t i = 0; sets_env && i < pairs; i++) {
-    int rc = sgi_envmap_set(d->env, keys[i].ptr, keys[i].len, values[i].ptr, values[i].len);
+    int rc = sgi_scope_set(d->env, keys[i].ptr, keys[i].len, values[i].ptr, values[i].len);
     if (rc) return rc;
   }
   return 0;
@@ -501,13 +501,14 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
 static int dispatch_stage(dispatcher *d, size_t s) {
   stagegraph_plan *p = d->plan;
   sgi_plan_stage *ps = &p->stages[s];
-  sgi_envmap *env = &p->final_env[s];
-  sgi_envmap_init(env, &p->arena, &p->mem);
+  sgi_scope *env = &p->final_env[s];
   int rc;
-  if (ps->parent != STAGEGRAPH_NONE)
-    rc = sgi_envmap_copy(env, &p->final_env[ps->parent]);
-  else
-    rc = sgi_envmap_set(env, "PATH", 4, default_path, sizeof default_path - 1);
+  if (ps->parent != STAGEGRAPH_NONE) {
+    rc = sgi_scope_init(env, &p->final_env[ps->parent], &p->arena, &p->mem);
+  } else {
+    rc = sgi_scope_init(env, NULL, &p->arena, &p->mem);
+    if (!rc) rc = sgi_scope_set(env, "PATH", 4, default_path, sizeof default_path - 1);
+  }
   if (rc) return rc;
   d->stage = s;
   d->env = env;

@@ -94,3 +94,53 @@ sgi_env sgi_envmap_env(const sgi_envmap *m) {
   sgi_env env = {lookup, (void *)m};
   return env;
 }
+
+/* Copy every visible entry of `from` and its parents into `to`, outermost
+ * first, so inner values win. Iterative over the chain. */
+static int flatten_into(sgi_envmap *to, const sgi_scope *from) {
+  const sgi_scope *chain[SGI_SCOPE_MAX_DEPTH + 1];
+  size_t n = 0;
+  for (const sgi_scope *s = from; s && n <= SGI_SCOPE_MAX_DEPTH; s = s->parent) chain[n++] = s;
+  while (n--) {
+    int rc = sgi_envmap_copy(to, &chain[n]->local);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+int sgi_scope_init(sgi_scope *s, const sgi_scope *parent, sgi_arena *arena, const sgi_mem *mem) {
+  sgi_envmap_init(&s->local, arena, mem);
+  s->parent = parent;
+  s->depth = parent ? parent->depth + 1 : 0;
+  if (parent && s->depth > SGI_SCOPE_MAX_DEPTH) {
+    s->parent = NULL;
+    s->depth = 0;
+    return flatten_into(&s->local, parent);
+  }
+  return 0;
+}
+
+void sgi_scope_free(sgi_scope *s) { sgi_envmap_free(&s->local); }
+
+int sgi_scope_set(sgi_scope *s, const char *name, size_t name_len, const char *value,
+                  size_t value_len) {
+  return sgi_envmap_set(&s->local, name, name_len, value, value_len);
+}
+
+int sgi_scope_get(const sgi_scope *s, const char *name, size_t name_len, const char **value,
+                  size_t *value_len) {
+  for (; s; s = s->parent)
+    if (sgi_envmap_get(&s->local, name, name_len, value, value_len)) return 1;
+  return 0;
+}
+
+static const char *scope_lookup(void *ctx, const char *name, size_t name_len, size_t *value_len) {
+  const char *value = NULL;
+  if (!sgi_scope_get(ctx, name, name_len, &value, value_len)) return NULL;
+  return value;
+}
+
+sgi_env sgi_scope_env(const sgi_scope *s) {
+  sgi_env env = {scope_lookup, (void *)s};
+  return env;
+}

@@ -34,4 +34,26 @@ const char *sgi_envvar_value(const sgi_envvar *v, size_t *len);
  * set. */
 sgi_env sgi_envmap_env(const sgi_envmap *m);
 
+/* A stage's variables: its own map over its parent stage's (shared, never
+ * copied while the chain is short), so stages built FROM a stage with many
+ * variables cost only what they add. Past SGI_SCOPE_MAX_DEPTH layers a
+ * scope starts from a flattened copy, which bounds lookups. */
+#define SGI_SCOPE_MAX_DEPTH 32
+
+typedef struct sgi_scope {
+  const struct sgi_scope *parent;
+  sgi_envmap local;
+  size_t depth;
+} sgi_scope;
+
+int sgi_scope_init(sgi_scope *s, const sgi_scope *parent, sgi_arena *arena, const sgi_mem *mem);
+void sgi_scope_free(sgi_scope *s);
+int sgi_scope_set(sgi_scope *s, const char *name, size_t name_len, const char *value,
+                  size_t value_len);
+/* 1 when the name is present in this scope or an enclosing one (its value
+ * may be NULL: declared without one). */
+int sgi_scope_get(const sgi_scope *s, const char *name, size_t name_len, const char **value,
+                  size_t *value_len);
+sgi_env sgi_scope_env(const sgi_scope *s);
+
 #endif

@@ -417,7 +417,7 @@ void stagegraph_plan_free(stagegraph_plan *plan) {
   for (size_t i = 0; i < plan->stage_count && plan->stages; i++) {
     for (size_t t = 0; t < plan->stages[i].trigger_count; t++)
       stagegraph_doc_free(plan->stages[i].triggers[t]);
-    if (plan->final_env) sgi_envmap_free(&plan->final_env[i]);
+    if (plan->final_env) sgi_scope_free(&plan->final_env[i]);
   }
   sgi_envmap_free(&plan->global);
   sgi_mem mem = plan->mem;

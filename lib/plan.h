@@ -113,7 +113,7 @@ struct stagegraph_plan {
   size_t *wave_starts; /* wave_count + 1 offsets into wave_items */
   size_t wave_count;
   /* each dispatched stage's variables at its end (for stages FROM it) */
-  sgi_envmap *final_env;
+  sgi_scope *final_env;
   /* per document instruction (by index): what dispatch learnt */
   sgi_ins_info *info;
   /* outline of the first target */
