@@ -402,6 +402,8 @@ STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_line(const stagegraph_diagnosti
 STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_column(const stagegraph_diagnostic *d);
 STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_end_line(const stagegraph_diagnostic *d);
 STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_end_column(const stagegraph_diagnostic *d);
+/** The rule's documentation URL, or NULL. Borrowed. */
+STAGEGRAPH_EXTERN const char *stagegraph_diagnostic_url(const stagegraph_diagnostic *d);
 
 /**
  * BuildKit's verdict on the document: 0 when BuildKit would accept it,
@@ -581,7 +583,9 @@ typedef enum stagegraph_format {
   /** Graphviz DOT. */
   STAGEGRAPH_FORMAT_DOT = 2,
   /** Mermaid flowchart. */
-  STAGEGRAPH_FORMAT_MERMAID = 3
+  STAGEGRAPH_FORMAT_MERMAID = 3,
+  /** SARIF 2.1.0 (lint only). */
+  STAGEGRAPH_FORMAT_SARIF = 4
 } stagegraph_format;
 
 /** Render the plan (owned output). */
@@ -717,6 +721,72 @@ STAGEGRAPH_EXTERN size_t stagegraph_cache_layers_surviving_edit(const stagegraph
  * Mermaid with the layers coloured by status. Owned output. */
 STAGEGRAPH_EXTERN int stagegraph_cache_render(stagegraph_buf *out, const stagegraph_cache *cache,
                                               stagegraph_format format, stagegraph_error *err);
+
+/* ------------------------------------------------------------------------
+ * Lint
+ * ------------------------------------------------------------------------ */
+
+typedef struct stagegraph_lint stagegraph_lint;
+
+/**
+ * Lint options. Initialise with STAGEGRAPH_LINT_OPTIONS_INIT or
+ * stagegraph_lint_options_init().
+ */
+typedef struct stagegraph_lint_options {
+  size_t size;
+  /** Rules apply to the stages these targets need; none: to every stage. */
+  const char *const *targets;
+  size_t target_count;
+  /** Rule names to skip ("all" skips every rule), on top of the file's
+   * `# check=skip=...` directive. */
+  const char *const *skip;
+  size_t skip_count;
+  /** Run experimental rules too (as `# check=experimental=all`). */
+  int experimental;
+  /** The .dockerignore text that applies (for CopyIgnoredFile), or NULL. */
+  const char *dockerignore;
+  size_t dockerignore_len;
+  /** Named build contexts, "name=source", as for plans. */
+  const char *const *build_contexts;
+  size_t build_context_count;
+} stagegraph_lint_options;
+
+#define STAGEGRAPH_LINT_OPTIONS_INIT                                           \
+  { sizeof(stagegraph_lint_options), NULL, 0, NULL, 0, 0, NULL, 0, NULL, 0 }
+
+STAGEGRAPH_EXTERN void stagegraph_lint_options_init(stagegraph_lint_options *opts);
+
+/**
+ * Lint a document: BuildKit's checks and the stage-graph rules. *out is
+ * owned (stagegraph_lint_free) and borrows `doc`. A document whose verdict
+ * is an error is refused with that error.
+ */
+STAGEGRAPH_EXTERN int stagegraph_lint_new(stagegraph_lint **out, const stagegraph_doc *doc,
+                                          const stagegraph_lint_options *opts,
+                                          stagegraph_error *err);
+STAGEGRAPH_EXTERN void stagegraph_lint_free(stagegraph_lint *lint);
+/** Findings in file order (diagnostics; see the diagnostic getters). */
+STAGEGRAPH_EXTERN size_t stagegraph_lint_count(const stagegraph_lint *lint);
+STAGEGRAPH_EXTERN const stagegraph_diagnostic *stagegraph_lint_diagnostic(const stagegraph_lint *lint,
+                                                                         size_t index);
+/** 1 when the lint should fail a build: an error-severity finding, or any
+ * finding under `# check=error=true`. */
+STAGEGRAPH_EXTERN int stagegraph_lint_failed(const stagegraph_lint *lint);
+/** Render findings: TEXT (`FILE:LINE:COL: severity: message [Rule]`), JSON
+ * (schema "stagegraph.lint/1") or SARIF 2.1.0. `path` names the file in the
+ * output (NULL: "Dockerfile"). */
+STAGEGRAPH_EXTERN int stagegraph_lint_render(stagegraph_buf *out, const stagegraph_lint *lint,
+                                             stagegraph_format format, const char *path,
+                                             stagegraph_error *err);
+
+/** The rules: name, one-line description, documentation URL, default
+ * severity, and whether the rule is experimental. Static strings. */
+STAGEGRAPH_EXTERN size_t stagegraph_rule_count(void);
+STAGEGRAPH_EXTERN const char *stagegraph_rule_name(size_t index);
+STAGEGRAPH_EXTERN const char *stagegraph_rule_description(size_t index);
+STAGEGRAPH_EXTERN const char *stagegraph_rule_url(size_t index);
+STAGEGRAPH_EXTERN stagegraph_severity stagegraph_rule_severity(size_t index);
+STAGEGRAPH_EXTERN int stagegraph_rule_experimental(size_t index);
 
 /* ------------------------------------------------------------------------
  * Dump
