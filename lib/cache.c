@@ -65,6 +65,8 @@ struct stagegraph_cache {
   size_t stage_count;
   size_t layer_count, surviving;
   sgi_patterns *ignore;
+  const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
+  size_t changed_norm_count;
 };
 
 /* The change being evaluated. */
@@ -118,6 +120,18 @@ static const char *dup(stagegraph_cache *c, const char *s) {
 static int in_list(const char *const *list, size_t n, const char *s) {
   for (size_t i = 0; i < n; i++)
     if (list[i] && strcmp(list[i], s) == 0) return 1;
+  return 0;
+}
+
+/* Is the image `ref` among the changed ones, as written or normalised? */
+static int image_changed(stagegraph_cache *c, const char *const *changed, size_t n, const char *ref) {
+  if (in_list(changed, n, ref)) return 1;
+  const char *norm = NULL;
+  for (size_t i = 0; i < c->plan->image_count && !norm; i++)
+    if (strcmp(c->plan->images[i]->ref, ref) == 0) norm = c->plan->images[i]->parts.normalized;
+  if (!norm) return 0;
+  for (size_t i = 0; i < n && i < c->changed_norm_count; i++)
+    if (c->changed_norm[i] && strcmp(c->changed_norm[i], norm) == 0) return 1;
   return 0;
 }
 
@@ -432,6 +446,34 @@ static stagegraph_cache_status worse(stagegraph_cache_status a, stagegraph_cache
   return a > b ? a : b;
 }
 
+static int parents_source(const stagegraph_instruction *ins) {
+  const char *v = stagegraph_instruction_flag_value(ins, "parents", 0);
+  return v && strcmp(v, "true") == 0;
+}
+
+/* COPY --parents: BuildKit splits the source at "/./" and matches the whole
+ * path as a .dockerignore-style pattern, where "**" spans directories. */
+static int parents_covers(stagegraph_cache *c, const char *src, const char *path) {
+  sgi_buf pattern;
+  sgi_buf_init(&pattern, &c->mem);
+  const char *mark = strstr(src, "/./");
+  if (mark) {
+    sgi_buf_append(&pattern, src, (size_t)(mark - src));
+    sgi_buf_puts(&pattern, mark + 2);
+  } else {
+    sgi_buf_puts(&pattern, strncmp(src, "./", 2) == 0 ? src + 2 : src);
+  }
+  if (pattern.failed) return STAGEGRAPH_ENOMEM;
+  const char *text = pattern.ptr;
+  sgi_patterns *p = NULL;
+  int hit = 0;
+  if (sgi_patterns_compile(&p, &c->mem, &text, 1, NULL) == 0)
+    hit = sgi_patterns_walk_matches(p, path, strlen(path), 0) == 1;
+  sgi_patterns_free(p);
+  sgi_buf_free(&pattern);
+  return hit;
+}
+
 /* Does a changed path reach a context input? Ignored paths do not exist
  * for the build. */
 static int context_changed(evaluation *ev, const cache_step *st, const char *src,
@@ -442,7 +484,9 @@ static int context_changed(evaluation *ev, const cache_step *st, const char *src
     const char *path = ev->chg->paths[i];
     if (!path) continue;
     if (c->ignore && sgi_patterns_walk_matches(c->ignore, path, strlen(path), 1) == 1) continue;
-    int hit = sgi_path_covered_by_source(&c->mem, src, strlen(src), path, strlen(path));
+    int hit = parents_source(st->ins) ? parents_covers(c, src, path)
+                                      : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
+                                                                   strlen(path));
     if (hit < 0) return hit;
     if (!hit) continue;
     /* COPY --exclude patterns, as one list, match the path relative to the
@@ -517,8 +561,8 @@ static stagegraph_cache_status own_status(evaluation *ev, size_t pos, const cach
       break;
     }
     case STAGEGRAPH_INPUT_IMAGE:
-      if (st->ins->kind != STAGEGRAPH_KIND_FROM && in_list(ev->chg->images, ev->chg->image_count, in->value) &&
-          status < STAGEGRAPH_MAYBE) {
+      if (st->ins->kind != STAGEGRAPH_KIND_FROM &&
+          image_changed(c, ev->chg->images, ev->chg->image_count, in->value) && status < STAGEGRAPH_MAYBE) {
         sgi_buf_clear(why);
         sgi_buf_printf(why, "image \"%s\" changed: its files are compared by content", in->value);
         status = STAGEGRAPH_MAYBE;
@@ -580,7 +624,10 @@ static int update_taint(evaluation *ev, const cache_step *st, sgi_envmap *tainte
       } else if (!t) {
         t = sgi_envmap_get(global_tainted, key, klen, NULL, NULL);
       }
-      if (t) rc = sgi_envmap_set(tainted, key, klen, "", 0);
+      if (t)
+        rc = sgi_envmap_set(tainted, key, klen, "", 0);
+      else if (eq)
+        sgi_envmap_remove(tainted, key, klen); /* a fresh, unchanged value */
     }
   } else if (ins->kind == STAGEGRAPH_KIND_ENV) {
     /* all pairs see the variables as they were before the instruction */
@@ -593,7 +640,11 @@ static int update_taint(evaluation *ev, const cache_step *st, sgi_envmap *tainte
         mark[i] |= sgi_envmap_get(tainted, n.names[k], strlen(n.names[k]), NULL, NULL);
     }
     for (size_t i = 0; i < pairs && i < 64 && !rc; i++) {
-      if (mark[i]) rc = sgi_envmap_set(tainted, ins->args[3 * i].ptr, ins->args[3 * i].len, "", 0);
+      /* ENV replaces the variable: changed only if its new value is */
+      if (mark[i])
+        rc = sgi_envmap_set(tainted, ins->args[3 * i].ptr, ins->args[3 * i].len, "", 0);
+      else
+        sgi_envmap_remove(tainted, ins->args[3 * i].ptr, ins->args[3 * i].len);
     }
   }
   return rc;
@@ -658,8 +709,7 @@ static int evaluate(evaluation *ev, size_t *layers, size_t *cached_layers) {
         }
         rc = sgi_envmap_copy(&cs->tainted, &parent->tainted);
       }
-    } else if (ps->image && (in_list(ev->chg->images, ev->chg->image_count, ps->image->ref) ||
-                             in_list(ev->chg->images, ev->chg->image_count, ps->image->parts.normalized) ||
+    } else if (ps->image && (image_changed(c, ev->chg->images, ev->chg->image_count, ps->image->ref) ||
                              in_list(ev->chg->images, ev->chg->image_count, ps->image->parts.familiar))) {
       chain = STAGEGRAPH_INVALIDATED;
       sgi_buf_printf(&why, "base image %s changed", ps->image->ref);
@@ -691,7 +741,7 @@ static int evaluate(evaluation *ev, size_t *layers, size_t *cached_layers) {
       if (st->layer) {
         (*layers)++;
         *cached_layers += status == STAGEGRAPH_CACHED;
-        if (chain == STAGEGRAPH_CACHED && status != STAGEGRAPH_CACHED) chain_line = st->shown->start_line;
+        if (status > chain) chain_line = st->shown->start_line; /* the step that made it worse */
         chain = worse(chain, status);
       }
       if (!first && status != STAGEGRAPH_CACHED) first = st->shown->start_line;
@@ -741,6 +791,17 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (!chg.paths) chg.path_count = 0;
   if (!chg.args) chg.arg_count = 0;
   if (!chg.images) chg.image_count = 0;
+  if (!rc && chg.image_count) {
+    c->changed_norm = sgi_arena_calloc(&c->arena, chg.image_count, sizeof *c->changed_norm);
+    if (!c->changed_norm) rc = STAGEGRAPH_ENOMEM;
+    for (size_t i = 0; !rc && i < chg.image_count; i++) {
+      sgi_reference ref;
+      if (chg.images[i] &&
+          sgi_reference_parse(&ref, &c->arena, chg.images[i], strlen(chg.images[i]), NULL) == 0)
+        c->changed_norm[i] = ref.normalized;
+    }
+    c->changed_norm_count = chg.image_count;
+  }
   size_t layers, cached;
   if (!rc) {
     /* an ordinary source edit, for the summary */

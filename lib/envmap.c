@@ -56,6 +56,14 @@ int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char 
   return 0;
 }
 
+void sgi_envmap_remove(sgi_envmap *m, const char *name, size_t name_len) {
+  sgi_envvar *v = find(m, name, name_len);
+  if (!v) return;
+  const sgi_mem *uthash_mem_ = m->mem;
+  HASH_DELETE(hh, m->head, v);
+  m->count--;
+}
+
 int sgi_envmap_get(const sgi_envmap *m, const char *name, size_t name_len, const char **value,
                    size_t *value_len) {
   sgi_envvar *v = find(m, name, name_len);

@@ -26,6 +26,8 @@ int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char 
 int sgi_envmap_get(const sgi_envmap *m, const char *name, size_t name_len, const char **value,
                    size_t *value_len);
 int sgi_envmap_copy(sgi_envmap *dst, const sgi_envmap *src);
+/* Remove a name (nothing when absent). */
+void sgi_envmap_remove(sgi_envmap *m, const char *name, size_t name_len);
 /* Iterate: returns the entry after `prev` (NULL for the first). */
 const sgi_envvar *sgi_envmap_next(const sgi_envmap *m, const sgi_envvar *prev);
 const char *sgi_envvar_name(const sgi_envvar *v);

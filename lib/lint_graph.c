@@ -1,0 +1,881 @@
+/* The stage-graph rules (documented in examples/RULES.md): what ships in
+ * the target image, how stages feed each other, and what the cache keeps.
+ * They read the plan (parents, edges, images, what the targets need) and
+ * the instructions; RUN commands are looked at word by word, the way a
+ * reviewer skims a shell line, not parsed as a shell would. */
+#include <stdio.h>
+#include <string.h>
+
+#include "expand.h"
+#include "lint.h"
+#include "text.h"
+
+/* ---- shell words ------------------------------------------------------------ */
+
+enum { MAX_WORDS = 64 };
+
+/* One simple command: its words (quotes removed), NUL-separated in `buf`. */
+typedef struct command {
+  sgi_buf buf;
+  size_t off[MAX_WORDS];
+  size_t count;
+  size_t start; /* the program's word, after assignments and wrappers */
+} command;
+
+static const char *word(const command *c, size_t i) { return c->buf.ptr + c->off[i]; }
+
+static void end_word(command *c, int *in_word) {
+  if (!*in_word) return;
+  sgi_buf_putc(&c->buf, '\0');
+  *in_word = 0;
+}
+
+/* Words past MAX_WORDS are dropped. */
+static void start_word(command *c, int *in_word) {
+  if (*in_word || c->count == MAX_WORDS) return;
+  c->off[c->count++] = c->buf.len;
+  *in_word = 1;
+}
+
+static void add_char(command *c, int *in_word, char ch) {
+  start_word(c, in_word);
+  if (*in_word) sgi_buf_putc(&c->buf, ch);
+}
+
+/* The next simple command of a shell text from *pos: separators are
+ * newlines, ; & | ( ) and backquotes; '#' starts a comment; quotes group. */
+static int next_command(const char *s, size_t len, size_t *pos, command *c) {
+  sgi_buf_clear(&c->buf);
+  c->count = 0;
+  int in_word = 0;
+  size_t i = *pos;
+  while (i < len) {
+    char ch = s[i];
+    if (ch == '\\' && i + 1 < len) {
+      if (s[i + 1] == '\n') end_word(c, &in_word);
+      else add_char(c, &in_word, s[i + 1]);
+      i += 2;
+    } else if (ch == '\'' || ch == '"') {
+      start_word(c, &in_word); /* "" is a word too */
+      size_t j = i + 1;
+      while (j < len && s[j] != ch) {
+        if (ch == '"' && s[j] == '\\' && j + 1 < len) j++;
+        add_char(c, &in_word, s[j++]);
+      }
+      i = j < len ? j + 1 : j;
+    } else if (ch == '#' && !in_word) {
+      while (i < len && s[i] != '\n') i++;
+    } else if (ch == ' ' || ch == '\t' || ch == '\r') {
+      end_word(c, &in_word);
+      i++;
+    } else if (ch == '\n' || ch == ';' || ch == '&' || ch == '|' || ch == '(' || ch == ')' ||
+               ch == '`') {
+      end_word(c, &in_word);
+      i++;
+      if (c->count) break;
+    } else {
+      add_char(c, &in_word, ch);
+      i++;
+    }
+  }
+  end_word(c, &in_word);
+  *pos = i;
+  if (c->buf.failed) return c->buf.failed;
+  /* skip variable assignments and wrappers to the program */
+  c->start = 0;
+  while (c->start < c->count) {
+    const char *w = word(c, c->start);
+    const char *eq = strchr(w, '=');
+    int assignment = eq && eq != w && !memchr(w, '/', (size_t)(eq - w)) &&
+                     ((w[0] >= 'A' && w[0] <= 'Z') || (w[0] >= 'a' && w[0] <= 'z') || w[0] == '_');
+    int wrapper = !strcmp(w, "sudo") || !strcmp(w, "env") || !strcmp(w, "exec") ||
+                  !strcmp(w, "time") || !strcmp(w, "nohup") || !strcmp(w, "command");
+    int option = w[0] == '-' && c->start > 0;
+    if (!assignment && !wrapper && !option) break;
+    c->start++;
+  }
+  return c->count > 0;
+}
+
+static const char *program(const command *c) {
+  if (c->start >= c->count) return "";
+  const char *w = word(c, c->start);
+  const char *slash = strrchr(w, '/');
+  return slash ? slash + 1 : w;
+}
+
+/* The first word after the program that is not an option, or "". */
+static const char *subcommand(const command *c, size_t from) {
+  for (size_t i = c->start + from; i < c->count; i++)
+    if (word(c, i)[0] != '-') return word(c, i);
+  return "";
+}
+
+static int has_word(const command *c, const char *w) {
+  for (size_t i = c->start + 1; i < c->count; i++)
+    if (strcmp(word(c, i), w) == 0) return 1;
+  return 0;
+}
+
+static int has_prefix_word(const command *c, const char *prefix) {
+  size_t n = strlen(prefix);
+  for (size_t i = c->start + 1; i < c->count; i++)
+    if (strncmp(word(c, i), prefix, n) == 0) return 1;
+  return 0;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* ---- dependency installs ------------------------------------------------------ */
+
+typedef enum ecosystem {
+  ECO_NONE = -1,
+  ECO_NPM,
+  ECO_YARN,
+  ECO_PNPM,
+  ECO_PIP,
+  ECO_POETRY,
+  ECO_UV,
+  ECO_PIPENV,
+  ECO_GO,
+  ECO_CARGO,
+  ECO_BUNDLE,
+  ECO_COMPOSER,
+  ECO_MAVEN,
+  ECO_GRADLE,
+  ECO_COUNT
+} ecosystem;
+
+static const char *const manifests[ECO_COUNT] = {
+    "package.json and package-lock.json", "package.json and yarn.lock",
+    "package.json and pnpm-lock.yaml",    "the requirements files",
+    "pyproject.toml and poetry.lock",     "pyproject.toml and uv.lock",
+    "Pipfile and Pipfile.lock",           "go.mod and go.sum",
+    "Cargo.toml and Cargo.lock",          "Gemfile and Gemfile.lock",
+    "composer.json and composer.lock",    "pom.xml",
+    "the Gradle build files"};
+
+static int is_pip(const command *c, size_t *sub) {
+  const char *p = program(c);
+  if (!strcmp(p, "pip") || !strncmp(p, "pip3", 4)) return *sub = 1, 1;
+  if (!strncmp(p, "python", 6) && c->start + 2 < c->count && !strcmp(word(c, c->start + 1), "-m") &&
+      !strncmp(word(c, c->start + 2), "pip", 3))
+    return *sub = 3, 1;
+  if (!strcmp(p, "uv") && !strcmp(subcommand(c, 1), "pip")) return *sub = 2, 1;
+  return 0;
+}
+
+/* A package manager installing a project's dependencies. */
+static ecosystem dependency_install_kind(const command *c) {
+  const char *p = program(c), *sub = subcommand(c, 1);
+  size_t pip_sub;
+  if (!strcmp(p, "npm"))
+    return (!strcmp(sub, "ci") || !strcmp(sub, "install") || !strcmp(sub, "i")) && !has_word(c, "-g") &&
+                   !has_word(c, "--global")
+               ? ECO_NPM
+               : ECO_NONE;
+  if (!strcmp(p, "yarn")) return !*sub || !strcmp(sub, "install") ? ECO_YARN : ECO_NONE;
+  if (!strcmp(p, "pnpm")) return !strcmp(sub, "install") || !strcmp(sub, "i") ? ECO_PNPM : ECO_NONE;
+  if (is_pip(c, &pip_sub))
+    return !strcmp(subcommand(c, pip_sub), "install") &&
+                   (has_word(c, "-r") || has_prefix_word(c, "--requirement") || has_prefix_word(c, "-r"))
+               ? ECO_PIP
+               : ECO_NONE;
+  if (!strcmp(p, "poetry")) return !strcmp(sub, "install") ? ECO_POETRY : ECO_NONE;
+  if (!strcmp(p, "uv")) return !strcmp(sub, "sync") ? ECO_UV : ECO_NONE;
+  if (!strcmp(p, "pipenv")) return !strcmp(sub, "install") || !strcmp(sub, "sync") ? ECO_PIPENV : ECO_NONE;
+  if (!strcmp(p, "go"))
+    return !strcmp(sub, "mod") && !strcmp(subcommand(c, 2), "download") ? ECO_GO : ECO_NONE;
+  if (!strcmp(p, "cargo")) return !strcmp(sub, "build") || !strcmp(sub, "fetch") ? ECO_CARGO : ECO_NONE;
+  if (!strcmp(p, "bundle") || !strcmp(p, "bundler")) return !strcmp(sub, "install") ? ECO_BUNDLE : ECO_NONE;
+  if (!strcmp(p, "composer")) return !strcmp(sub, "install") ? ECO_COMPOSER : ECO_NONE;
+  if (!strcmp(p, "mvn") || ends_with(p, "mvnw"))
+    return has_word(c, "dependency:go-offline") || has_word(c, "dependency:resolve") ||
+                   has_word(c, "package")
+               ? ECO_MAVEN
+               : ECO_NONE;
+  if (!strcmp(p, "gradle") || ends_with(p, "gradlew")) return has_word(c, "build") ? ECO_GRADLE : ECO_NONE;
+  return ECO_NONE;
+}
+
+/* The install and how to name it in a message ("go mod download"). */
+static ecosystem dependency_install(const command *c, char *label, size_t cap) {
+  ecosystem e = dependency_install_kind(c);
+  const char *p = program(c), *sub = subcommand(c, 1);
+  switch (e) {
+  case ECO_NONE: return e;
+  case ECO_PIP: snprintf(label, cap, "pip install -r"); break;
+  case ECO_GO: snprintf(label, cap, "go mod download"); break;
+  case ECO_YARN: snprintf(label, cap, "yarn install"); break;
+  case ECO_MAVEN:
+    snprintf(label, cap, "%s %s", p,
+             has_word(c, "package") ? "package" : has_word(c, "dependency:resolve") ? "dependency:resolve"
+                                                                                     : "dependency:go-offline");
+    break;
+  default: snprintf(label, cap, "%s %s", p, sub); break;
+  }
+  return e;
+}
+
+/* ---- build tooling ---------------------------------------------------------------- */
+
+static int is_package_manager(const char *p) {
+  return !strcmp(p, "apt-get") || !strcmp(p, "apt") || !strcmp(p, "aptitude") || !strcmp(p, "apk") ||
+         !strcmp(p, "dnf") || !strcmp(p, "yum") || !strcmp(p, "microdnf") || !strcmp(p, "zypper") ||
+         !strcmp(p, "tdnf");
+}
+
+static int is_build_package(const char *pkg) {
+  static const char *const tools[] = {"build-essential", "build-base", "gcc",      "g++",
+                                      "gcc-c++",         "make",       "cmake",    "git",
+                                      "clang",           "llvm",       "autoconf", "automake",
+                                      "libtool",         "pkg-config", "pkgconf",  "golang",
+                                      "golang-go",       "rustc",      "cargo"};
+  char name[128];
+  size_t n = strcspn(pkg, "=:");
+  if (n >= sizeof name) return 0;
+  memcpy(name, pkg, n);
+  name[n] = '\0';
+  for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+    if (!strcmp(name, tools[i])) return 1;
+  return ends_with(name, "-dev") || ends_with(name, "-devel");
+}
+
+/* A package manager removing packages (build dependencies installed and
+ * removed in one RUN leave no tooling behind). */
+static int removes_packages(const command *c) {
+  const char *p = program(c), *sub = subcommand(c, 1);
+  if (!strcmp(p, "apk")) return !strcmp(sub, "del");
+  if (!is_package_manager(p)) return 0;
+  return !strcmp(sub, "purge") || !strcmp(sub, "remove") || !strcmp(sub, "autoremove") ||
+         !strcmp(sub, "erase");
+}
+
+/* The build packages a command installs, appended to `found` ("gcc, make"). */
+static void build_packages(const command *c, sgi_buf *found) {
+  const char *p = program(c), *sub = subcommand(c, 1);
+  if (!is_package_manager(p)) return;
+  if (strcmp(sub, !strcmp(p, "apk") ? "add" : "install") && !(!strcmp(p, "zypper") && !strcmp(sub, "in")))
+    return;
+  int after_sub = 0;
+  for (size_t i = c->start + 1; i < c->count; i++) {
+    const char *w = word(c, i);
+    if (!strcmp(w, "--virtual") || !strcmp(w, "-t")) {
+      i++; /* its argument names the group */
+      continue;
+    }
+    if (w[0] == '-') continue;
+    if (!after_sub) {
+      after_sub = 1;
+      continue;
+    }
+    if (!is_build_package(w)) continue;
+    if (found->len) sgi_buf_puts(found, ", ");
+    sgi_buf_puts(found, w);
+  }
+}
+
+/* What a command does that belongs in a build stage, described for a
+ * message ("compiles (go build)"), or 0. */
+static int build_work(const command *c, int node_production, sgi_buf *what) {
+  const char *p = program(c), *sub = subcommand(c, 1);
+  if (!strcmp(p, "npm") && (!strcmp(sub, "ci") || !strcmp(sub, "install") || !strcmp(sub, "i"))) {
+    if (node_production || has_word(c, "-g") || has_word(c, "--global") || has_word(c, "--production") ||
+        has_prefix_word(c, "--omit=dev") || has_prefix_word(c, "--only=prod") ||
+        (has_word(c, "--omit") && has_word(c, "dev")))
+      return 0;
+    sgi_buf_printf(what, "installs development dependencies (npm %s without --omit=dev)", sub);
+    return 1;
+  }
+  if (!strcmp(p, "yarn") && (!*sub || !strcmp(sub, "install"))) {
+    if (node_production || has_word(c, "--production") || has_prefix_word(c, "--production=true"))
+      return 0;
+    sgi_buf_puts(what, "installs development dependencies (yarn install without --production)");
+    return 1;
+  }
+  size_t pip_sub;
+  if (is_pip(c, &pip_sub) && !strcmp(subcommand(c, pip_sub), "install")) {
+    for (size_t i = c->start + 1; i + 1 < c->count; i++) {
+      const char *w = word(c, i), *file = word(c, i + 1);
+      if (strcmp(w, "-r") && strcmp(w, "--requirement")) continue;
+      const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+      if (strstr(base, "dev") || strstr(base, "test")) {
+        sgi_buf_printf(what, "installs development dependencies (pip install -r %s)", file);
+        return 1;
+      }
+    }
+    return 0;
+  }
+  static const char *const compile[][2] = {
+      {"go", "build"},     {"cargo", "build"}, {"dotnet", "build"}, {"dotnet", "publish"},
+      {"mvn", "package"},  {"mvn", "install"}, {"mvn", "compile"},  {"gradle", "build"},
+      {"npm", "run"},      {"yarn", "build"},  {"pnpm", "build"}};
+  for (size_t i = 0; i < sizeof compile / sizeof compile[0]; i++) {
+    if (strcmp(p, compile[i][0]) || strcmp(sub, compile[i][1])) continue;
+    if (!strcmp(p, "npm") && strcmp(subcommand(c, 2), "build")) continue;
+    sgi_buf_printf(what, "builds code (%s %s%s)", p, sub, !strcmp(p, "npm") ? " build" : "");
+    return 1;
+  }
+  if (!strcmp(p, "make") || !strcmp(p, "gcc") || !strcmp(p, "g++") || !strcmp(p, "cc") ||
+      !strcmp(p, "cmake")) {
+    sgi_buf_printf(what, "builds code (%s)", p);
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- helpers over the plan ---------------------------------------------------------- */
+
+static const char *display(const sgi_linter *l, size_t s) { return l->plan->stages[s].display; }
+
+static const stagegraph_instruction *from_of(const sgi_linter *l, size_t s) {
+  return stagegraph_stage_from(stagegraph_doc_stage(l->doc, s));
+}
+
+static size_t chain_root(const stagegraph_plan *p, size_t s) {
+  while (p->stages[s].parent != STAGEGRAPH_NONE) s = p->stages[s].parent;
+  return s;
+}
+
+/* The i-th source of a COPY/ADD as dispatch expanded it, else as written
+ * when expansion cannot change it (heredoc sources excluded); NULL. */
+static const char *copy_source(const sgi_linter *l, const stagegraph_instruction *ins, size_t i,
+                               size_t *count) {
+  const sgi_ins_info *info = &l->plan->info[ins->index];
+  if (info->executed && info->word_count >= 1) {
+    *count = info->word_count - 1;
+    return i < *count ? info->words[i] : NULL;
+  }
+  *count = ins->arg_count ? ins->arg_count - 1 : 0;
+  if (i >= *count) return NULL;
+  const sgi_str *w = &ins->args[i];
+  if (!strncmp(w->ptr, "<<", 2)) return NULL;
+  return sgi_expand_changes(w->ptr, w->len, l->doc->escape) ? NULL : w->ptr;
+}
+
+/* path.Join("/", src): 1 when the source is the whole root. */
+static int whole_root(sgi_linter *l, const char *src, int *oom) {
+  size_t len = strlen(src);
+  char *tmp = sgi_malloc(&l->lint->mem, len + 4);
+  if (!tmp) return *oom = 1, 0;
+  tmp[0] = '/';
+  memcpy(tmp + 1, src, len + 1);
+  char *clean = sgi_malloc(&l->lint->mem, len + 4);
+  if (!clean) {
+    sgi_free(&l->lint->mem, tmp);
+    return *oom = 1, 0;
+  }
+  sgi_path_clean(clean, tmp, len + 1);
+  int whole = !strcmp(clean, "/");
+  sgi_free(&l->lint->mem, tmp);
+  sgi_free(&l->lint->mem, clean);
+  return whole;
+}
+
+static int is_context_copy(const stagegraph_instruction *ins) {
+  if (ins->kind == STAGEGRAPH_KIND_ADD) return 1;
+  return ins->kind == STAGEGRAPH_KIND_COPY && !stagegraph_instruction_flag_value(ins, "from", 0);
+}
+
+/* Stages a stage needs, itself included (parents and every edge). */
+static void closure(const stagegraph_plan *p, size_t s, unsigned char *mark, size_t *stack) {
+  size_t top = 0;
+  mark[s] = 1;
+  stack[top++] = s;
+  while (top) {
+    const sgi_plan_stage *st = &p->stages[stack[--top]];
+    for (size_t k = 0; k < st->dep_count; k++)
+      if (!mark[st->deps[k]]) mark[st->deps[k]] = 1, stack[top++] = st->deps[k];
+  }
+}
+
+/* Scan a RUN's commands, calling fn for each until it returns non-zero. */
+typedef int (*command_fn)(void *ctx, const command *c);
+
+static int each_command(sgi_linter *l, const stagegraph_instruction *ins, command_fn fn, void *ctx) {
+  sgi_buf text;
+  sgi_buf_init(&text, &l->lint->mem);
+  sgi_lint_command_text(&text, ins);
+  command c;
+  sgi_buf_init(&c.buf, &l->lint->mem);
+  size_t pos = 0;
+  int rc = text.failed, got;
+  while (!rc && (got = next_command(text.ptr ? text.ptr : "", text.len, &pos, &c)) != 0) {
+    if (got < 0) rc = got;
+    else rc = fn(ctx, &c);
+  }
+  sgi_buf_free(&c.buf);
+  sgi_buf_free(&text);
+  return rc;
+}
+
+/* ---- DependenciesAfterSources -------------------------------------------------------- */
+
+typedef struct installs {
+  unsigned char seen[ECO_COUNT];
+  ecosystem first;
+  char label[64];
+} installs;
+
+static int note_install(void *ctx, const command *c) {
+  installs *in = ctx;
+  char label[sizeof in->label];
+  ecosystem e = dependency_install(c, label, sizeof label);
+  if (e == ECO_NONE) return 0;
+  if (in->first == ECO_NONE && !in->seen[e]) {
+    in->first = e;
+    memcpy(in->label, label, sizeof label);
+  }
+  return 0;
+}
+
+/* The installs a RUN makes: marks `seen`, and reports the first one not
+ * seen before in in->first. */
+static int run_installs(sgi_linter *l, const stagegraph_instruction *ins, installs *in,
+                        unsigned char *seen_out) {
+  in->first = ECO_NONE;
+  installs probe;
+  memset(&probe, 0, sizeof probe);
+  probe.first = ECO_NONE;
+  memcpy(probe.seen, in->seen, sizeof probe.seen);
+  int rc = each_command(l, ins, note_install, &probe);
+  in->first = probe.first;
+  memcpy(in->label, probe.label, sizeof in->label);
+  if (seen_out && probe.first != ECO_NONE) seen_out[probe.first] = 1;
+  return rc;
+}
+
+static int broad_copy(sgi_linter *l, const stagegraph_instruction *ins, int *oom) {
+  if (!is_context_copy(ins)) return 0;
+  size_t n;
+  copy_source(l, ins, 0, &n);
+  for (size_t i = 0; i < n; i++) {
+    const char *src = copy_source(l, ins, i, &n);
+    if (!src) continue;
+    if (!strcmp(src, "*") || !strcmp(src, "./*") || whole_root(l, src, oom)) return 1;
+  }
+  return 0;
+}
+
+static int dependencies_after_sources(sgi_linter *l, size_t s) {
+  const stagegraph_plan *p = l->plan;
+  installs in;
+  memset(&in, 0, sizeof in);
+  int rc = 0, oom = 0;
+  /* installs in the stages this one is built on count as done before */
+  for (size_t a = p->stages[s].parent; a != STAGEGRAPH_NONE && !rc; a = p->stages[a].parent) {
+    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, a);
+    for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
+      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+      if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
+      do rc = run_installs(l, ins, &in, in.seen);
+      while (!rc && in.first != ECO_NONE);
+    }
+  }
+  const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+  const stagegraph_instruction *broad = NULL;
+  unsigned char reported[ECO_COUNT] = {0};
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+    if (!broad && broad_copy(l, ins, &oom)) broad = ins;
+    if (oom) return STAGEGRAPH_ENOMEM;
+    if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
+    for (;;) {
+      if ((rc = run_installs(l, ins, &in, broad ? NULL : in.seen))) break;
+      if (in.first == ECO_NONE) break;
+      ecosystem e = in.first;
+      if (!broad) continue;
+      in.seen[e] = 1; /* look for the next ecosystem in this RUN */
+      if (reported[e]) continue;
+      reported[e] = 1;
+      sgi_lint_msgf(l,
+                    "\"%s\" runs after the whole build context is copied (line %u), so every source "
+                    "change reinstalls the dependencies: copy %s first, install, then copy the sources",
+                    in.label, broad->start_line, manifests[e]);
+      if ((rc = sgi_lint_report_msg(l, SGI_RULE_DEPENDENCIES_AFTER_SOURCES, ins, ins))) break;
+    }
+  }
+  return rc;
+}
+
+/* ---- ToolchainInFinalStage ---------------------------------------------------------- */
+
+typedef struct tooling {
+  sgi_buf packages;
+  sgi_buf work;
+  int removes;
+  int node_production;
+} tooling;
+
+static int note_tooling(void *ctx, const command *c) {
+  tooling *t = ctx;
+  if (removes_packages(c)) t->removes = 1;
+  build_packages(c, &t->packages);
+  if (!t->work.len) build_work(c, t->node_production, &t->work);
+  return t->packages.failed ? t->packages.failed : t->work.failed;
+}
+
+/* NODE_ENV=production set by ENV in the stage chain. */
+static int node_production(const sgi_linter *l, size_t s) {
+  for (size_t a = s; a != STAGEGRAPH_NONE; a = l->plan->stages[a].parent) {
+    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, a);
+    for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++) {
+      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+      if (ins->kind != STAGEGRAPH_KIND_ENV) continue;
+      for (size_t k = 0; k + 2 < ins->arg_count; k += 3)
+        if (!strcmp(ins->args[k].ptr, "NODE_ENV") && strstr(ins->args[k + 1].ptr, "production")) return 1;
+    }
+  }
+  return 0;
+}
+
+/* The build stage a target uses: one it copies or mounts from that is not
+ * in its FROM chain, else any other stage it needs; NONE. */
+static size_t build_stage_of(sgi_linter *l, size_t t, unsigned char *mark, size_t *stack) {
+  const stagegraph_plan *p = l->plan;
+  for (size_t e = 0; e < p->edge_count; e++) {
+    const stagegraph_edge *ed = &p->edges[e];
+    if (ed->to == t && ed->kind != STAGEGRAPH_EDGE_FROM && !sgi_lint_is_ancestor(p, ed->from, t))
+      return ed->from;
+  }
+  memset(mark, 0, p->stage_count);
+  closure(p, t, mark, stack);
+  for (size_t s = 0; s < p->stage_count; s++)
+    if (mark[s] && !sgi_lint_is_ancestor(p, s, t)) return s;
+  return STAGEGRAPH_NONE;
+}
+
+static int toolchain_in_final(sgi_linter *l, size_t t, size_t builder) {
+  const stagegraph_stage *st = stagegraph_doc_stage(l->doc, t);
+  int rc = 0;
+  tooling tl;
+  sgi_buf_init(&tl.packages, &l->lint->mem);
+  sgi_buf_init(&tl.work, &l->lint->mem);
+  tl.node_production = node_production(l, t);
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+    if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
+    sgi_buf_clear(&tl.packages);
+    sgi_buf_clear(&tl.work);
+    tl.removes = 0;
+    if ((rc = each_command(l, ins, note_tooling, &tl))) break;
+    if (tl.packages.len && !tl.removes) {
+      sgi_lint_msgf(l, "The shipped stage \"%s\" installs build tools (%s) although stage \"%s\" builds for it: "
+                       "install them there and copy only the build output",
+                    display(l, t), tl.packages.ptr, display(l, builder));
+    } else if (tl.work.len) {
+      sgi_lint_msgf(l, "The shipped stage \"%s\" %s although stage \"%s\" builds for it: do that there "
+                       "and copy only the result",
+                    display(l, t), tl.work.ptr, display(l, builder));
+    } else {
+      continue;
+    }
+    rc = sgi_lint_report_msg(l, SGI_RULE_TOOLCHAIN_IN_FINAL_STAGE, ins, ins);
+  }
+  sgi_buf_free(&tl.packages);
+  sgi_buf_free(&tl.work);
+  return rc;
+}
+
+/* ---- FatFinalStage --------------------------------------------------------------------- */
+
+/* "toolchain", "distribution", or NULL for a runtime-sized image. */
+static const char *fat_kind(const stagegraph_image *img, int multi_stage) {
+  const char *path = img->parts.path, *tag = img->parts.tag;
+  if (strstr(path, "distroless") || strstr(path, "chainguard")) return NULL;
+  if (strstr(tag, "slim") || strstr(tag, "alpine") || strstr(tag, "distroless")) return NULL;
+  const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  if (ends_with(path, "dotnet/sdk") || ends_with(path, "dotnet/core/sdk")) return "toolchain";
+  static const char *const jdk[] = {"openjdk", "eclipse-temurin", "amazoncorretto"};
+  for (size_t i = 0; i < 3; i++)
+    if (!strcmp(name, jdk[i])) return strstr(tag, "jre") ? NULL : "toolchain";
+  static const char *const toolchains[] = {"golang", "rust", "node",  "python",
+                                           "maven",  "gradle", "gcc", "buildpack-deps"};
+  for (size_t i = 0; i < sizeof toolchains / sizeof toolchains[0]; i++)
+    if (!strcmp(name, toolchains[i])) return "toolchain";
+  static const char *const distributions[] = {"ubuntu", "debian", "fedora", "centos", "amazonlinux"};
+  for (size_t i = 0; multi_stage && i < sizeof distributions / sizeof distributions[0]; i++)
+    if (!strcmp(name, distributions[i])) return "distribution";
+  return NULL;
+}
+
+static int fat_final_stage(sgi_linter *l, size_t t, unsigned char *done) {
+  const stagegraph_plan *p = l->plan;
+  size_t root = chain_root(p, t);
+  if (done[root]) return 0;
+  done[root] = 1;
+  const stagegraph_image *img = p->stages[root].image;
+  if (!img || img->context || p->stages[root].context) return 0;
+  const char *kind = fat_kind(img, p->stage_count > 1);
+  if (!kind) return 0;
+  sgi_lint_msgf(l,
+                "The shipped stage \"%s\" is based on \"%s\", a full %s image: build there, then copy the "
+                "result into a small runtime base (distroless, alpine, a -slim tag or scratch)",
+                display(l, t), img->ref, kind);
+  return sgi_lint_report_msg(l, SGI_RULE_FAT_FINAL_STAGE, from_of(l, root), from_of(l, root));
+}
+
+/* ---- FinalStageRunsAsRoot -------------------------------------------------------------- */
+
+static int runs_as_root(sgi_linter *l, size_t t, unsigned char *done) {
+  const stagegraph_plan *p = l->plan;
+  const stagegraph_instruction *user = NULL;
+  for (size_t a = t; a != STAGEGRAPH_NONE && !user; a = p->stages[a].parent) {
+    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, a);
+    for (size_t i = stagegraph_stage_instruction_count(st); i-- > 0 && !user;) {
+      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+      if (ins->kind == STAGEGRAPH_KIND_USER) user = ins;
+    }
+  }
+  const stagegraph_instruction *at = user ? user : from_of(l, t);
+  size_t key = user ? user->index : at->index;
+  if (done[key]) return 0;
+  done[key] = 1;
+  if (user) {
+    if (!user->arg_count) return 0;
+    const sgi_str *v = &user->args[0];
+    if (sgi_expand_changes(v->ptr, v->len, l->doc->escape)) return 0; /* decided at build time */
+    size_t n = strcspn(v->ptr, ":");
+    if (!((n == 4 && !memcmp(v->ptr, "root", 4)) || (n == 1 && v->ptr[0] == '0'))) return 0;
+    sgi_lint_msgf(l, "The shipped stage \"%s\" runs as root (USER %s): switch to an unprivileged user "
+                     "before the end of the stage",
+                  display(l, t), v->ptr);
+  } else {
+    const stagegraph_image *img = p->stages[chain_root(p, t)].image;
+    if (p->stages[chain_root(p, t)].context) return 0;
+    if (img && (strstr(img->parts.tag, "nonroot") || !strcmp(img->parts.domain, "cgr.dev"))) return 0;
+    sgi_lint_msgf(l, "The shipped stage \"%s\" runs as root (no USER instruction in its stages): add USER "
+                     "with an unprivileged user",
+                  display(l, t));
+  }
+  return sgi_lint_report_msg(l, SGI_RULE_FINAL_STAGE_RUNS_AS_ROOT, at, at);
+}
+
+/* ---- SecretCopiedToFinalStage ----------------------------------------------------------- */
+
+/* 1 when a context path looks like a credential. */
+static int secret_path(const char *path) {
+  static const char *const suffixes[] = {".example", ".sample", ".template", ".dist", ".pub"};
+  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+    if (ends_with(path, suffixes[i])) return 0;
+  static const char *const tails[] = {".aws/credentials", ".docker/config.json", ".kube/config"};
+  for (size_t i = 0; i < 3; i++)
+    if (ends_with(path, tails[i])) return 1;
+  const char *base = path;
+  for (const char *c = path; *c; c++) {
+    if (*c != '/') continue;
+    if (c - base == 4 && !memcmp(base, ".git", 4)) return 1;
+    base = c + 1;
+  }
+  static const char *const names[] = {".env",    "id_rsa",  "id_ed25519",       "id_ecdsa",
+                                      "id_dsa",  ".npmrc",  ".pypirc",          ".netrc",
+                                      ".git",    ".git-credentials", "credentials.json", "kubeconfig"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(base, names[i])) return 1;
+  if (!strncmp(base, ".env.", 5)) return 1;
+  static const char *const exts[] = {".pem", ".key", ".p12", ".pfx"};
+  for (size_t i = 0; i < 4; i++)
+    if (ends_with(base, exts[i])) return 1;
+  return 0;
+}
+
+static int excluded(const sgi_linter *l, const char *path) {
+  return l->ignore && sgi_patterns_walk_matches(l->ignore, path, strlen(path), 1) == 1;
+}
+
+static void where(sgi_linter *l, size_t s) {
+  int shipped = 0;
+  for (size_t t = 0; t < l->shipped_count; t++) shipped |= l->shipped[t] == s;
+  if (shipped)
+    sgi_buf_printf(&l->msg, "stage \"%s\", which is shipped", display(l, s));
+  else
+    sgi_buf_printf(&l->msg, "stage \"%s\", whose files reach the shipped stage \"%s\"", display(l, s),
+                   display(l, l->shipped[0]));
+}
+
+static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *ins) {
+  size_t n;
+  int oom = 0, whole = 0;
+  copy_source(l, ins, 0, &n);
+  for (size_t i = 0; i < n; i++) {
+    const char *src = copy_source(l, ins, i, &n);
+    if (!src || (ins->kind == STAGEGRAPH_KIND_ADD && strstr(src, "://"))) continue;
+    if (whole_root(l, src, &oom)) {
+      whole = 1;
+      continue;
+    }
+    if (oom) return STAGEGRAPH_ENOMEM;
+    const char *rel = src;
+    while (rel[0] == '/' || (rel[0] == '.' && rel[1] == '/')) rel += rel[0] == '/' ? 1 : 2;
+    if (!secret_path(rel) || excluded(l, rel)) continue;
+    sgi_lint_msgf(l, "%s puts the secret-looking file ", ins->keyword);
+    sgi_lint_quote(&l->msg, src, strlen(src));
+    sgi_buf_puts(&l->msg, " into ");
+    where(l, s);
+    sgi_buf_puts(&l->msg, ": layers keep it in the image; use RUN --mount=type=secret (or ssh) instead");
+    return sgi_lint_report_msg(l, SGI_RULE_SECRET_COPIED_TO_FINAL_STAGE, ins, ins);
+  }
+  if (oom) return STAGEGRAPH_ENOMEM;
+  if (!whole) return 0;
+  if (!l->ignore) {
+    sgi_lint_msgf(l, "%s of the whole build context may copy secrets such as .env or .git into ",
+                  ins->keyword);
+    where(l, s);
+    sgi_buf_puts(&l->msg, ": add a .dockerignore");
+    return sgi_lint_report_msg(l, SGI_RULE_SECRET_COPIED_TO_FINAL_STAGE, ins, ins);
+  }
+  int git = !excluded(l, ".git"), env = !excluded(l, ".env");
+  if (!git && !env) return 0;
+  sgi_lint_msgf(l, "%s of the whole build context copies %s into ", ins->keyword,
+                git && env ? ".git and .env" : git ? ".git" : ".env");
+  where(l, s);
+  sgi_buf_printf(&l->msg, ": .dockerignore does not exclude %s", git && env ? "them" : "it");
+  return sgi_lint_report_msg(l, SGI_RULE_SECRET_COPIED_TO_FINAL_STAGE, ins, ins);
+}
+
+/* ---- edges --------------------------------------------------------------------------- */
+
+/* Go's strconv.Atoi shape: an optional sign and digits. */
+static int numeric(const char *s) {
+  if (*s == '+' || *s == '-') s++;
+  if (!*s) return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9') return 0;
+  return 1;
+}
+
+static int edge_rules(sgi_linter *l, const stagegraph_edge *e) {
+  const stagegraph_plan *p = l->plan;
+  const stagegraph_instruction *ins = e->ins;
+  int rc = 0;
+  if (e->kind == STAGEGRAPH_EDGE_FROM || e->onbuild) return 0;
+  if (e->from > e->to) {
+    int copy = e->kind == STAGEGRAPH_EDGE_COPY;
+    sgi_lint_msgf(l, "Stage \"%s\" (line %u) is defined after stage \"%s\", which %s from it: building "
+                     "\"%s\" fails with BuildKit's \"cannot %s from stage\" error",
+                  display(l, e->from), from_of(l, e->from)->start_line, display(l, e->to),
+                  copy ? "copies" : "mounts", display(l, e->to), copy ? "copy" : "mount");
+    if ((rc = sgi_lint_report_msg(l, SGI_RULE_FORWARD_STAGE_REFERENCE, ins, ins))) return rc;
+  }
+  if (!l->in_scope[e->to] || e->kind != STAGEGRAPH_EDGE_COPY) return 0;
+  if (e->from != e->to && sgi_lint_is_ancestor(p, e->from, e->to)) {
+    sgi_lint_msgf(l, "COPY --from=%s copies from stage \"%s\", which this stage is built on: its files "
+                     "are already here; use them in place (or RUN cp)",
+                  e->reference, display(l, e->from));
+    if ((rc = sgi_lint_report_msg(l, SGI_RULE_REDUNDANT_COPY_FROM_PARENT, ins, ins))) return rc;
+  }
+  if (numeric(e->reference)) {
+    const char *name = p->stages[e->from].name;
+    if (name)
+      sgi_lint_msgf(l, "COPY --from=%s names stage \"%s\" by its position: use --from=%s, positions change "
+                       "when stages are added or moved",
+                    e->reference, name, name);
+    else
+      sgi_lint_msgf(l, "COPY --from=%s names a stage by its position: name it (FROM ... AS <name>) and use "
+                       "--from=<name>, positions change when stages are added or moved",
+                    e->reference);
+    if ((rc = sgi_lint_report_msg(l, SGI_RULE_STAGE_REFERENCED_BY_INDEX, ins, ins))) return rc;
+  }
+  return 0;
+}
+
+/* COPY --from=x / : the whole filesystem of a stage (unless it is an
+ * artifact stage built on scratch) or of an image. */
+static int copy_whole(sgi_linter *l, size_t s, const stagegraph_instruction *ins) {
+  const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
+  if (!from || !strcmp(from, "scratch")) return 0;
+  const stagegraph_plan *p = l->plan;
+  const char *what = from;
+  for (size_t e = 0; e < p->edge_count; e++) {
+    const stagegraph_edge *ed = &p->edges[e];
+    if (ed->ins != ins || ed->kind != STAGEGRAPH_EDGE_COPY) continue;
+    size_t root = chain_root(p, ed->from);
+    if (!p->stages[root].image && !p->stages[root].context) return 0; /* built on scratch */
+    what = display(l, ed->from);
+  }
+  int oom = 0;
+  for (size_t i = 0; i + 1 < ins->arg_count; i++) {
+    const char *src = ins->args[i].ptr;
+    if (!whole_root(l, src, &oom)) {
+      if (oom) return STAGEGRAPH_ENOMEM;
+      continue;
+    }
+    sgi_lint_msgf(l, "COPY --from=%s copies the whole filesystem of \"%s\" into stage \"%s\": copy only "
+                     "the paths the image needs",
+                  from, what, display(l, s));
+    return sgi_lint_report_msg(l, SGI_RULE_COPY_WHOLE_FILESYSTEM, ins, ins);
+  }
+  return 0;
+}
+
+/* ---- DeadStage ----------------------------------------------------------------------- */
+
+static int dead_stages(sgi_linter *l) {
+  const stagegraph_plan *p = l->plan;
+  size_t last_target = 0;
+  for (size_t t = 0; t < l->shipped_count; t++)
+    if (l->shipped[t] > last_target) last_target = l->shipped[t];
+  const char *target = display(l, l->shipped[0]);
+  for (size_t s = 0; s < p->stage_count; s++) {
+    if (l->needed[s] || p->stages[s].context) continue;
+    int used = 0;
+    for (size_t o = 0; o < p->stage_count && !used; o++)
+      for (size_t k = 0; o != s && k < p->stages[o].dep_count && !used; k++) used = p->stages[o].deps[k] == s;
+    if (used) continue;
+    if (s < last_target)
+      sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: BuildKit skips "
+                       "it silently, but the classic builder and kaniko still build it",
+                    display(l, s), target);
+    else
+      sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: no build of "
+                       "the target runs it",
+                    display(l, s), target);
+    int rc = sgi_lint_report_msg(l, SGI_RULE_DEAD_STAGE, from_of(l, s), from_of(l, s));
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* ---- all of them ---------------------------------------------------------------------- */
+
+static int stage_rules(sgi_linter *l, size_t s) {
+  const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+  int rc = 0;
+  if (l->in_scope[s] && !l->plan->stages[s].context) rc = dependencies_after_sources(l, s);
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+    if (ins->kind != STAGEGRAPH_KIND_COPY && ins->kind != STAGEGRAPH_KIND_ADD) continue;
+    if (l->reach[s] && !l->plan->stages[s].context && is_context_copy(ins)) rc = secret_copy(l, s, ins);
+    if (!rc && l->in_scope[s] && ins->kind == STAGEGRAPH_KIND_COPY) rc = copy_whole(l, s, ins);
+  }
+  return rc;
+}
+
+int sgi_lint_graph(sgi_linter *l) {
+  const stagegraph_plan *p = l->plan;
+  size_t n = p->stage_count;
+  size_t dn = l->doc->instruction_count > n ? l->doc->instruction_count : n;
+  unsigned char *done = sgi_malloc(&l->lint->mem, dn), *mark = sgi_malloc(&l->lint->mem, n);
+  size_t *stack = sgi_malloc(&l->lint->mem, n * sizeof *stack);
+  int rc = done && mark && stack ? 0 : STAGEGRAPH_ENOMEM;
+  for (size_t s = 0; s < n && !rc; s++) rc = stage_rules(l, s);
+  for (size_t e = 0; e < p->edge_count && !rc; e++) rc = edge_rules(l, &p->edges[e]);
+  if (!rc) rc = dead_stages(l);
+  if (!rc) memset(done, 0, dn);
+  for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = fat_final_stage(l, l->shipped[t], done);
+  if (!rc) memset(done, 0, dn);
+  for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = runs_as_root(l, l->shipped[t], done);
+  for (size_t t = 0; t < l->shipped_count && !rc; t++) {
+    size_t ts = l->shipped[t];
+    if (p->stages[ts].context) continue;
+    size_t builder = build_stage_of(l, ts, mark, stack);
+    if (builder != STAGEGRAPH_NONE) rc = toolchain_in_final(l, ts, builder);
+  }
+  sgi_free(&l->lint->mem, done);
+  sgi_free(&l->lint->mem, mark);
+  sgi_free(&l->lint->mem, stack);
+  return rc;
+}

@@ -1,0 +1,766 @@
+/* BuildKit's build checks (spec section d), with BuildKit's names and
+ * message texts. Parse-time checks (casing, stage names, MAINTAINER, the
+ * FROM line's variables and platform, definition descriptions, empty
+ * continuation lines) run on every stage; dispatch-time checks run on the
+ * stages the plan dispatched, with what dispatch recorded (sgi_ins_info). */
+#include <string.h>
+
+#include "expand.h"
+#include "lint.h"
+#include "platform.h"
+#include "reference.h"
+#include "suggest.h"
+#include "text.h"
+
+static const char *const automatic_args[] = {
+    "BUILDPLATFORM",  "BUILDOS",    "BUILDOSVERSION",  "BUILDARCH",     "BUILDVARIANT", "TARGETPLATFORM",
+    "TARGETOS",       "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT", "TARGETSTAGE"};
+enum { AUTOMATIC_COUNT = sizeof automatic_args / sizeof automatic_args[0] };
+
+/* util/suggest.Search: the closest option within distance 2, the first
+ * strictly closest in order; none when the value itself is an option. */
+static const char *closest(const char *value, size_t len, const char *const *options, size_t n) {
+  const char *match = NULL;
+  size_t best = 3;
+  if (!len) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    size_t olen = strlen(options[i]);
+    if (olen == len && memcmp(options[i], value, len) == 0) return NULL;
+    size_t d = sgi_levenshtein(value, len, options[i], olen, best);
+    if (d < best) {
+      best = d;
+      match = options[i];
+    }
+  }
+  return match;
+}
+
+/* A growable list of borrowed names. */
+typedef struct names {
+  const sgi_mem *mem;
+  const char **items;
+  size_t count, cap;
+} names;
+
+static int names_push(names *n, const char *s) {
+  if (n->count == n->cap) {
+    size_t cap = n->cap ? n->cap * 2 : 16;
+    const char **items = sgi_realloc(n->mem, (void *)n->items, cap * sizeof *items);
+    if (!items) return STAGEGRAPH_ENOMEM;
+    n->items = items;
+    n->cap = cap;
+  }
+  n->items[n->count++] = s;
+  return 0;
+}
+
+static void names_free(names *n) { sgi_free(n->mem, (void *)n->items); }
+
+/* ---- the scope of FROM lines ------------------------------------------------------ */
+
+/* The declared global names (automatic args and meta ARGs) with their
+ * values; a declared ARG without a value maps to NULL. */
+typedef struct from_scope {
+  sgi_envmap vars;
+  names order; /* declared names in order, for suggestions */
+} from_scope;
+
+static const char *build_arg(const stagegraph_doc *doc, const char *name, size_t len) {
+  const char *found = NULL;
+  for (size_t i = 0; i < doc->build_arg_count; i++) {
+    const char *a = doc->build_args[i];
+    const char *eq = strchr(a, '=');
+    size_t klen = eq ? (size_t)(eq - a) : strlen(a);
+    if (klen == len && memcmp(a, name, len) == 0) found = eq ? eq + 1 : "";
+  }
+  return found;
+}
+
+static int set_platform(sgi_envmap *m, const char *prefix, const char *spec) {
+  sgi_platform p;
+  sgi_buf msg;
+  sgi_buf_init(&msg, m->mem);
+  int bad = sgi_platform_parse(spec, strlen(spec), &p, &msg);
+  sgi_buf_free(&msg);
+  char full[96], key[32];
+  if (bad) memset(&p, 0, sizeof p);
+  sgi_platform_format(&p, full, sizeof full);
+  const char *values[5] = {bad ? spec : full, p.os, "", p.arch, p.variant};
+  static const char *const suffix[5] = {"PLATFORM", "OS", "OSVERSION", "ARCH", "VARIANT"};
+  for (int i = 0; i < 5; i++) {
+    strcpy(key, prefix);
+    strcat(key, suffix[i]);
+    int rc = sgi_envmap_set(m, key, strlen(key), values[i], strlen(values[i]));
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Recording lookups: which names a word used, found (declared) or not. */
+enum { RECORD_MAX = 32 };
+typedef struct recorder {
+  const sgi_envmap *vars;
+  sgi_arena *arena;
+  const char *names[RECORD_MAX];
+  int found[RECORD_MAX];
+  size_t count;
+  int oom;
+} recorder;
+
+static const char *record_lookup(void *ctx, const char *name, size_t len, size_t *value_len) {
+  recorder *r = ctx;
+  const char *v = NULL;
+  size_t vlen = 0;
+  int found = sgi_envmap_get(r->vars, name, len, &v, &vlen);
+  int seen = 0;
+  for (size_t i = 0; i < r->count && !seen; i++)
+    seen = strlen(r->names[i]) == len && memcmp(r->names[i], name, len) == 0;
+  if (!seen && r->count < RECORD_MAX) {
+    const char *copy = sgi_arena_strndup(r->arena, name, len);
+    if (!copy) r->oom = 1;
+    else {
+      r->names[r->count] = copy;
+      r->found[r->count++] = found;
+    }
+  }
+  if (!found) return NULL;
+  *value_len = v ? vlen : 0;
+  return v ? v : "";
+}
+
+/* Expand a FROM word in the scope, recording the names it uses; the result
+ * goes to `out`. Returns 0, STAGEGRAPH_EEXPAND (or another expansion error;
+ * the names are still recorded) or STAGEGRAPH_ENOMEM. */
+static int expand_recorded(sgi_linter *l, const sgi_envmap *vars, sgi_arena *arena,
+                           const char *word, recorder *r, sgi_buf *out) {
+  memset(r, 0, sizeof *r);
+  r->vars = vars;
+  r->arena = arena;
+  sgi_env env = {record_lookup, r};
+  sgi_expand_opts opts = {l->doc->escape, SGI_EXPAND_NORMAL, l->doc->limits.max_expansion_bytes,
+                          NULL};
+  sgi_buf_clear(out);
+  int rc = sgi_expand_word(out, word, strlen(word), &env, &opts, NULL);
+  if (r->oom) return STAGEGRAPH_ENOMEM;
+  return rc;
+}
+
+/* BuildKit's global scope for FROM: the automatic args, then the meta ARGs
+ * in order, each default expanded in the scope so far. `build_args` 0 gives
+ * the scope "with only default values" of InvalidDefaultArgInFrom; *ok is
+ * then 0 when a default does not expand. */
+static int build_scope(sgi_linter *l, sgi_arena *arena, from_scope *sc, int build_args, int *ok) {
+  const stagegraph_doc *doc = l->doc;
+  sgi_envmap_init(&sc->vars, arena, &l->lint->mem);
+  sc->order.mem = &l->lint->mem;
+  *ok = 1;
+  int rc;
+  if ((rc = set_platform(&sc->vars, "BUILD", doc->build_platform)) ||
+      (rc = set_platform(&sc->vars, "TARGET", doc->platform)))
+    return rc;
+  const char *ts = l->first_target;
+  size_t nst = stagegraph_doc_stage_count(doc);
+  if (!ts) ts = nst ? stagegraph_stage_name(stagegraph_doc_stage(doc, nst - 1)) : NULL;
+  if (!ts || !*ts) ts = "default";
+  if ((rc = sgi_envmap_set(&sc->vars, "TARGETSTAGE", 11, ts, strlen(ts)))) return rc;
+  for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
+    const char *ba = build_arg(doc, automatic_args[i], strlen(automatic_args[i]));
+    if (ba && (rc = sgi_envmap_set(&sc->vars, automatic_args[i], strlen(automatic_args[i]), ba,
+                                   strlen(ba))))
+      return rc;
+    if ((rc = names_push(&sc->order, automatic_args[i]))) return rc;
+  }
+  sgi_buf value;
+  sgi_buf_init(&value, &l->lint->mem);
+  for (size_t m = 0; m < stagegraph_doc_meta_arg_count(doc) && !rc; m++) {
+    const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, m);
+    for (size_t k = 0; k < ins->arg_count && !rc; k++) {
+      const char *w = ins->args[k].ptr;
+      const char *eq = strchr(w, '=');
+      size_t klen = eq ? (size_t)(eq - w) : strlen(w);
+      const char *ba = build_args ? build_arg(doc, w, klen) : NULL;
+      if (ba) {
+        rc = sgi_envmap_set(&sc->vars, w, klen, ba, strlen(ba));
+      } else if (eq) {
+        recorder r;
+        int e = expand_recorded(l, &sc->vars, arena, eq + 1, &r, &value);
+        if (e == STAGEGRAPH_ENOMEM) rc = e;
+        else if (e) *ok = 0, rc = sgi_envmap_set(&sc->vars, w, klen, "", 0);
+        else rc = sgi_envmap_set(&sc->vars, w, klen, value.ptr ? value.ptr : "", value.len);
+      } else if (!sgi_envmap_get(&sc->vars, w, klen, NULL, NULL)) {
+        rc = sgi_envmap_set(&sc->vars, w, klen, NULL, 0);
+      }
+      if (!rc) {
+        const char *name = sgi_arena_strndup(arena, w, klen);
+        rc = name ? names_push(&sc->order, name) : STAGEGRAPH_ENOMEM;
+      }
+    }
+  }
+  sgi_buf_free(&value);
+  return rc;
+}
+
+static void scope_free(from_scope *sc) {
+  sgi_envmap_free(&sc->vars);
+  names_free(&sc->order);
+}
+
+/* ---- parse-time checks ------------------------------------------------------------- */
+
+/* NoEmptyContinuation: the parser's warnings, re-reported with the lint
+ * text at their instruction. */
+static int no_empty_continuation(sgi_linter *l) {
+  const stagegraph_doc *doc = l->doc;
+  for (size_t i = 0; i < doc->diagnostic_count; i++) {
+    const stagegraph_diagnostic *d = &doc->diagnostics[i];
+    if (!d->rule || strcmp(d->rule, "NoEmptyContinuation") != 0) continue;
+    const stagegraph_instruction *at = NULL;
+    for (size_t k = 0; k < doc->instruction_count && !at; k++)
+      if (doc->instructions[k]->start_offset == d->offset) at = doc->instructions[k];
+    int rc = sgi_lint_report(l, SGI_RULE_NO_EMPTY_CONTINUATION, at, at, "Empty continuation line");
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* ConsistentInstructionCasing over the stages' instructions (FROM and the
+ * commands; meta ARGs are not counted). A tie counts as uppercase. */
+static int instruction_casing(sgi_linter *l) {
+  const stagegraph_doc *doc = l->doc;
+  size_t lower = 0, upper = 0, n = stagegraph_doc_stage_count(doc);
+  for (int pass = 0; pass < 2; pass++) {
+    int majority_lower = lower > upper;
+    for (size_t s = 0; s < n; s++) {
+      const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
+      size_t count = stagegraph_stage_instruction_count(st);
+      for (size_t i = 0; i <= count; i++) {
+        const stagegraph_instruction *ins =
+            i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
+        const char *kw = ins->keyword;
+        size_t len = strlen(kw);
+        int is_lower = sgi_is_case(kw, len, 1), is_upper = sgi_is_case(kw, len, 0);
+        if (pass == 0) {
+          if (is_lower) lower++;
+          else if (is_upper) upper++;
+          continue;
+        }
+        const char *want = majority_lower ? (is_lower ? NULL : "lowercase") : (is_upper ? NULL : "uppercase");
+        if (!want) continue;
+        sgi_lint_msgf(l, "Command '%s' should match the case of the command majority (%s)", kw, want);
+        int rc = sgi_lint_report_msg(l, SGI_RULE_CONSISTENT_INSTRUCTION_CASING, ins, ins);
+        if (rc) return rc;
+      }
+    }
+  }
+  return 0;
+}
+
+/* InvalidDefinitionDescription: the last comment's first word must be one
+ * of the defined names. */
+static int definition_description(sgi_linter *l, const stagegraph_instruction *ins,
+                                  const char *what, const char *const *keys, size_t key_count) {
+  if (!ins->comment_count || !key_count) return 0;
+  const char *last = ins->comments[ins->comment_count - 1];
+  const char *sp = strchr(last, ' ');
+  size_t wlen = sp ? (size_t)(sp - last) : strlen(last);
+  for (size_t k = 0; k < key_count; k++)
+    if (strlen(keys[k]) == wlen && memcmp(keys[k], last, wlen) == 0) return 0;
+  sgi_lint_msgf(l, "Comment for %s should follow the format: `# %s <description>`", what,
+                key_count > 1 ? "<arg_key>" : keys[0]);
+  return sgi_lint_report_msg(l, SGI_RULE_INVALID_DEFINITION_DESCRIPTION, ins, ins);
+}
+
+static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi_arena *arena) {
+  if (!ins->arg_count || !ins->comment_count) return 0;
+  const char **keys = sgi_arena_calloc(arena, ins->arg_count, sizeof *keys);
+  if (!keys) return STAGEGRAPH_ENOMEM;
+  for (size_t k = 0; k < ins->arg_count; k++) {
+    const char *w = ins->args[k].ptr;
+    const char *eq = strchr(w, '=');
+    if (!(keys[k] = sgi_arena_strndup(arena, w, eq ? (size_t)(eq - w) : strlen(w))))
+      return STAGEGRAPH_ENOMEM;
+  }
+  return definition_description(l, ins, "ARG", keys, ins->arg_count);
+}
+
+/* The checks of one FROM line that need its words: stage name casing, the
+ * AS keyword's casing, the description, the name. */
+static int from_words(sgi_linter *l, const stagegraph_stage *st, names *seen) {
+  const stagegraph_instruction *from = stagegraph_stage_from(st);
+  int rc;
+  if (from->arg_count == 3) {
+    const sgi_str *name = &from->args[2], *as = &from->args[1];
+    if (!sgi_is_case(name->ptr, name->len, 1)) {
+      sgi_lint_msgf(l, "Stage name '%s' should be lowercase", name->ptr);
+      if ((rc = sgi_lint_report_msg(l, SGI_RULE_STAGE_NAME_CASING, from, from))) return rc;
+    }
+    const char *kw = from->keyword;
+    int from_lower = sgi_is_case(kw, strlen(kw), 1), from_upper = sgi_is_case(kw, strlen(kw), 0);
+    if ((from_lower && !sgi_is_case(as->ptr, as->len, 1)) ||
+        (!from_lower && from_upper && !sgi_is_case(as->ptr, as->len, 0))) {
+      sgi_lint_msgf(l, "'%s' and '%s' keywords' casing do not match", as->ptr, kw);
+      if ((rc = sgi_lint_report_msg(l, SGI_RULE_FROM_AS_CASING, from, from))) return rc;
+    }
+  }
+  const char *name = stagegraph_stage_name(st);
+  if (!name) return 0;
+  if ((rc = definition_description(l, from, "FROM", &name, 1))) return rc;
+  if (strcmp(name, "scratch") == 0 || strcmp(name, "context") == 0) {
+    sgi_lint_msgf(l, "Stage name should not use the same name as reserved stage ");
+    sgi_lint_quote(&l->msg, name, strlen(name));
+    if ((rc = sgi_lint_report_msg(l, SGI_RULE_RESERVED_STAGE_NAME, from, from))) return rc;
+  }
+  int dup = 0;
+  for (size_t i = 0; i < seen->count && !dup; i++) dup = strcmp(seen->items[i], name) == 0;
+  if (dup) {
+    sgi_lint_msgf(l, "Duplicate stage name ");
+    sgi_lint_quote(&l->msg, name, strlen(name));
+    sgi_buf_puts(&l->msg, ", stage names should be unique");
+    if ((rc = sgi_lint_report_msg(l, SGI_RULE_DUPLICATE_STAGE_NAME, from, from))) return rc;
+  }
+  return names_push(seen, name);
+}
+
+/* UndefinedArgInFrom for one expanded FROM word. */
+static int undeclared_in_from(sgi_linter *l, const stagegraph_instruction *from,
+                              const from_scope *sc, const recorder *r) {
+  for (size_t i = 0; i < r->count; i++) {
+    if (r->found[i]) continue;
+    sgi_lint_msgf(l, "FROM argument '%s' is not declared", r->names[i]);
+    const char *s = closest(r->names[i], strlen(r->names[i]), sc->order.items, sc->order.count);
+    if (s) sgi_buf_printf(&l->msg, " (did you mean %s?)", s);
+    int rc = sgi_lint_report_msg(l, SGI_RULE_UNDEFINED_ARG_IN_FROM, from, from);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* The FROM line's variables: UndefinedArgInFrom, RedundantTargetPlatform,
+ * FromPlatformFlagConstDisallowed. */
+static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_scope *sc,
+                          sgi_arena *arena, sgi_buf *word) {
+  const stagegraph_instruction *from = stagegraph_stage_from(st);
+  recorder r;
+  int rc = expand_recorded(l, &sc->vars, arena, stagegraph_stage_base(st), &r, word);
+  if (rc == STAGEGRAPH_ENOMEM || (rc = undeclared_in_from(l, from, sc, &r))) return rc;
+  const char *platform = stagegraph_stage_platform(st);
+  if (!platform) return 0;
+  rc = expand_recorded(l, &sc->vars, arena, platform, &r, word);
+  if (rc == STAGEGRAPH_ENOMEM) return rc;
+  int expanded = rc == 0;
+  if ((rc = undeclared_in_from(l, from, sc, &r)) || !expanded) return rc;
+  size_t matched = 0, unmatched = 0;
+  int target_platform = 0;
+  for (size_t i = 0; i < r.count; i++) {
+    if (!r.found[i]) {
+      unmatched++;
+      continue;
+    }
+    matched++;
+    target_platform |= strcmp(r.names[i], "TARGETPLATFORM") == 0;
+  }
+  const char *result = word->ptr ? word->ptr : "";
+  if (matched == 1 && unmatched == 0 && target_platform) {
+    const char *tp = NULL;
+    sgi_envmap_get(&sc->vars, "TARGETPLATFORM", 14, &tp, NULL);
+    if (tp && strcmp(tp, result) == 0) {
+      sgi_lint_msgf(l, "Setting platform to predefined %s in FROM is redundant as this is the default behavior",
+                    platform);
+      if ((rc = sgi_lint_report_msg(l, SGI_RULE_REDUNDANT_TARGET_PLATFORM, from, from))) return rc;
+    }
+  }
+  if (matched || unmatched) return 0;
+  sgi_platform p;
+  sgi_buf scratch;
+  sgi_buf_init(&scratch, &l->lint->mem);
+  int bad = sgi_platform_parse(result, word->len, &p, &scratch);
+  sgi_buf_free(&scratch);
+  if (bad) return 0;
+  const char *name = stagegraph_stage_name(st);
+  if (name && (strstr(name, p.os) || strstr(name, p.arch))) return 0;
+  sgi_lint_msgf(l, "FROM --platform flag should not use constant value ");
+  sgi_lint_quote(&l->msg, result, word->len);
+  return sgi_lint_report_msg(l, SGI_RULE_FROM_PLATFORM_FLAG_CONST_DISALLOWED, from, from);
+}
+
+/* InvalidDefaultArgInFrom: with only the ARG defaults, every FROM must
+ * expand to a valid image reference. Any expansion error abandons the
+ * check, as BuildKit does. */
+static int default_args_in_from(sgi_linter *l, sgi_arena *arena, sgi_buf *word) {
+  from_scope sc;
+  memset(&sc, 0, sizeof sc);
+  int ok;
+  int rc = build_scope(l, arena, &sc, 0, &ok);
+  for (size_t s = 0; !rc && ok && s < stagegraph_doc_stage_count(l->doc); s++) {
+    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+    recorder r;
+    int e = expand_recorded(l, &sc.vars, arena, stagegraph_stage_base(st), &r, word);
+    if (e == STAGEGRAPH_ENOMEM) rc = e;
+    if (e) break;
+    sgi_reference ref;
+    stagegraph_error rerr = STAGEGRAPH_ERROR_INIT;
+    e = sgi_reference_parse(&ref, arena, word->ptr ? word->ptr : "", word->len, &rerr);
+    if (e == STAGEGRAPH_ENOMEM) rc = e;
+    else if (e) {
+      const stagegraph_instruction *from = stagegraph_stage_from(st);
+      sgi_lint_msgf(l, "Default value for ARG %s results in empty or invalid base image name",
+                    stagegraph_stage_base(st));
+      rc = sgi_lint_report_msg(l, SGI_RULE_INVALID_DEFAULT_ARG_IN_FROM, from, from);
+    }
+  }
+  scope_free(&sc);
+  return rc;
+}
+
+int sgi_lint_buildkit_parse(sgi_linter *l) {
+  const stagegraph_doc *doc = l->doc;
+  sgi_arena arena;
+  sgi_arena_init(&arena, &l->lint->mem);
+  sgi_buf word;
+  sgi_buf_init(&word, &l->lint->mem);
+  names seen = {&l->lint->mem, NULL, 0, 0};
+  from_scope sc;
+  memset(&sc, 0, sizeof sc);
+  int ok;
+  int rc = no_empty_continuation(l);
+  if (!rc) rc = instruction_casing(l);
+  for (size_t i = 0; !rc && i < doc->instruction_count; i++) {
+    const stagegraph_instruction *ins = doc->instructions[i];
+    if (ins->kind == STAGEGRAPH_KIND_MAINTAINER)
+      rc = sgi_lint_report(l, SGI_RULE_MAINTAINER_DEPRECATED, ins, ins,
+                           "Maintainer instruction is deprecated in favor of using label");
+    else if (ins->kind == STAGEGRAPH_KIND_ARG)
+      rc = arg_description(l, ins, &arena);
+  }
+  if (!rc) rc = build_scope(l, &arena, &sc, 1, &ok);
+  for (size_t s = 0; !rc && s < stagegraph_doc_stage_count(doc); s++) {
+    const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
+    rc = from_words(l, st, &seen);
+    if (!rc) rc = from_variables(l, st, &sc, &arena, &word);
+  }
+  if (!rc) rc = default_args_in_from(l, &arena, &word);
+  scope_free(&sc);
+  names_free(&seen);
+  sgi_buf_free(&word);
+  sgi_arena_free(&arena);
+  return rc;
+}
+
+/* ---- dispatch-time checks --------------------------------------------------------- */
+
+/* The secret-looking key check: one of the tokens as a whole `_`-delimited
+ * part of the key, case-insensitively, unless an allowed token is too. */
+static int has_token(const char *key, size_t len, const char *const *tokens, size_t n) {
+  size_t start = 0;
+  for (size_t i = 0; i <= len; i++) {
+    if (i < len && key[i] != '_') continue;
+    for (size_t t = 0; t < n; t++)
+      if (sgi_equal_fold(key + start, i - start, tokens[t])) return 1;
+    start = i + 1;
+  }
+  return 0;
+}
+
+static int secret_key(sgi_linter *l, const stagegraph_instruction *ins, const char *what,
+                      const char *key, size_t len) {
+  static const char *const deny[] = {"apikey", "auth",   "credential", "credentials", "key",
+                                     "password", "pword", "passwd",     "secret",      "token"};
+  static const char *const allow[] = {"public", "file", "version"};
+  if (!has_token(key, len, deny, 10) || has_token(key, len, allow, 3)) return 0;
+  sgi_lint_msgf(l, "Do not use ARG or ENV instructions for sensitive data (%s ", what);
+  sgi_lint_quote(&l->msg, key, len);
+  sgi_buf_putc(&l->msg, ')');
+  return sgi_lint_report_msg(l, SGI_RULE_SECRETS_USED_IN_ARG_OR_ENV, ins, ins);
+}
+
+static int key_value(sgi_linter *l, const stagegraph_instruction *ins) {
+  int rc = 0, legacy = 0;
+  for (size_t i = 0; i + 2 < ins->arg_count && !rc; i += 3) {
+    legacy |= ins->args[i + 2].len == 0;
+    if (ins->kind == STAGEGRAPH_KIND_ENV)
+      rc = secret_key(l, ins, "ENV", ins->args[i].ptr, ins->args[i].len);
+  }
+  if (!rc && legacy) {
+    const char *kw = ins->keyword;
+    sgi_lint_msgf(l, "\"%s key=value\" should be used instead of legacy \"%s key value\" format", kw, kw);
+    rc = sgi_lint_report_msg(l, SGI_RULE_LEGACY_KEY_VALUE_FORMAT, ins, ins);
+  }
+  return rc;
+}
+
+/* The names set in a stage before an instruction, for UndefinedVar's
+ * suggestion: the parent's variables (or PATH), then ENV and ARG keys. */
+static int scope_names(const stagegraph_plan *p, size_t s, names *out) {
+  out->count = 0;
+  size_t parent = p->stages[s].parent;
+  if (parent == STAGEGRAPH_NONE || !p->final_env) return names_push(out, "PATH");
+  for (const sgi_scope *sc = &p->final_env[parent]; sc; sc = sc->parent) {
+    for (const sgi_envvar *v = sgi_envmap_next(&sc->local, NULL); v; v = sgi_envmap_next(&sc->local, v)) {
+      if (!sgi_envvar_value(v, NULL)) continue;
+      int rc = names_push(out, sgi_envvar_name(v));
+      if (rc) return rc;
+    }
+  }
+  return 0;
+}
+
+static int add_defined_names(const stagegraph_instruction *ins, names *scope, sgi_arena *arena) {
+  int rc = 0;
+  if (ins->kind == STAGEGRAPH_KIND_ENV) {
+    for (size_t i = 0; i + 2 < ins->arg_count && !rc; i += 3) rc = names_push(scope, ins->args[i].ptr);
+  } else if (ins->kind == STAGEGRAPH_KIND_ARG) {
+    for (size_t k = 0; k < ins->arg_count && !rc; k++) {
+      const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
+      const char *key = sgi_arena_strndup(arena, w, eq ? (size_t)(eq - w) : strlen(w));
+      rc = key ? names_push(scope, key) : STAGEGRAPH_ENOMEM;
+    }
+  }
+  return rc;
+}
+
+static int is_proxy_or_sbom(const char *name) {
+  static const char *const proxy[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"};
+  for (size_t i = 0; i < 5; i++)
+    if (sgi_ascii_casecmp(name, strlen(name), proxy[i]) == 0) return 1;
+  return strncmp(name, "BUILDKIT_SBOM_", 14) == 0;
+}
+
+static int undefined_vars(sgi_linter *l, const stagegraph_instruction *ins, const sgi_ins_info *info,
+                          const names *scope) {
+  for (size_t i = 0; i < info->undefined_count; i++) {
+    const char *name = info->undefined[i];
+    if (is_proxy_or_sbom(name)) continue;
+    sgi_lint_msgf(l, "Usage of undefined variable '$%s'", name);
+    const char *s = closest(name, strlen(name), scope->items, scope->count);
+    if (s) sgi_buf_printf(&l->msg, " (did you mean $%s?)", s);
+    int rc = sgi_lint_report_msg(l, SGI_RULE_UNDEFINED_VAR, ins, ins);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* The expanded word `i` of an instruction when dispatch recorded it, else
+ * the word as written when expansion cannot change it; NULL when unknown. */
+static const char *expanded_word(const stagegraph_doc *doc, const stagegraph_instruction *ins,
+                                 const sgi_ins_info *info, size_t i) {
+  if (info->word_count > i) return info->words[i];
+  if (info->word_count || i >= ins->arg_count) return NULL;
+  const sgi_str *w = &ins->args[i];
+  return sgi_expand_changes(w->ptr, w->len, doc->escape) ? NULL : w->ptr;
+}
+
+/* WORKDIR: the first one in a stage chain must be absolute. */
+static int workdir(sgi_linter *l, const stagegraph_instruction *ins, const sgi_ins_info *info,
+                   int *set) {
+  if (*set) return 0;
+  *set = 1;
+  /* without dispatch's expanded path, a path that expansion could change
+   * is not judged */
+  const char *path = expanded_word(l->doc, ins, info, 0);
+  if (!path) return 0;
+  if (path[0] == '/') return 0;
+  sgi_lint_msgf(l, "Relative workdir ");
+  sgi_lint_quote(&l->msg, path, strlen(path));
+  sgi_buf_puts(&l->msg, " can have unexpected results if the base image changes");
+  return sgi_lint_report_msg(l, SGI_RULE_WORKDIR_RELATIVE_PATH, ins, ins);
+}
+
+/* EXPOSE: each port spec ([ip:][hostPort:]port[/proto]) with a valid
+ * protocol raises ExposeProtoCasing for an uppercase protocol and
+ * ExposeInvalidFormat for an IP or host port. */
+static int expose_port(sgi_linter *l, const stagegraph_instruction *ins, const char *raw) {
+  /* splitParts: [ip:][hostPort:]containerPort */
+  size_t colons = 0;
+  const char *last = NULL, *before = NULL;
+  for (const char *c = raw; *c; c++)
+    if (*c == ':') colons++, before = last, last = c;
+  int mapped = 0;
+  const char *container = raw;
+  if (colons == 1) {
+    mapped = last != raw; /* a host port */
+    container = last + 1;
+  } else if (colons >= 2) {
+    mapped = before != raw || last != before + 1; /* an IP or a host port */
+    container = last + 1;
+  }
+  const char *slash = strchr(container, '/');
+  size_t plen = slash ? (size_t)(slash - container) : strlen(container);
+  const char *proto = slash ? slash + 1 : "";
+  size_t prlen = strlen(proto);
+  if (plen == 0) return 0; /* dispatch fails: no port specified */
+  if (prlen && sgi_ascii_casecmp(proto, prlen, "tcp") && sgi_ascii_casecmp(proto, prlen, "udp") &&
+      sgi_ascii_casecmp(proto, prlen, "sctp"))
+    return 0; /* dispatch fails: invalid proto */
+  int rc = 0;
+  if (!sgi_is_case(proto, prlen, 1)) {
+    sgi_lint_msgf(l, "Defined protocol '%s' in EXPOSE instruction should be lowercase", raw);
+    rc = sgi_lint_report_msg(l, SGI_RULE_EXPOSE_PROTO_CASING, ins, ins);
+  }
+  if (!rc && mapped) {
+    sgi_lint_msgf(l, "EXPOSE instruction should not define an IP address or host-port mapping, found '%s'",
+                  raw);
+    rc = sgi_lint_report_msg(l, SGI_RULE_EXPOSE_INVALID_FORMAT, ins, ins);
+  }
+  return rc;
+}
+
+static int expose(sgi_linter *l, const stagegraph_instruction *ins, const sgi_ins_info *info) {
+  int rc = 0;
+  if (info->word_count) {
+    for (size_t i = 0; i < info->word_count && !rc; i++) rc = expose_port(l, ins, info->words[i]);
+    return rc;
+  }
+  for (size_t i = 0; i < ins->arg_count && !rc; i++) {
+    const sgi_str *w = &ins->args[i];
+    if (!sgi_expand_changes(w->ptr, w->len, l->doc->escape)) rc = expose_port(l, ins, w->ptr);
+  }
+  return rc;
+}
+
+static int is_remote(const char *src) {
+  return strncmp(src, "http://", 7) == 0 || strncmp(src, "https://", 8) == 0 ||
+         strncmp(src, "git@", 4) == 0 || strncmp(src, "git://", 6) == 0 ||
+         strncmp(src, "ssh://", 6) == 0;
+}
+
+/* CopyIgnoredFile: sources from the main context that .dockerignore
+ * excludes. Skipped when the patterns have exceptions; "." and "/" only
+ * count when a pattern is "*", "**" or "**\/\*". */
+static int copy_ignored(sgi_linter *l, const stagegraph_instruction *ins, const sgi_ins_info *info) {
+  if (!l->ignore || sgi_patterns_has_exclusions(l->ignore) || info->word_count < 2) return 0;
+  if (ins->kind == STAGEGRAPH_KIND_COPY && stagegraph_instruction_flag_value(ins, "from", 0)) return 0;
+  int everything = 0;
+  for (size_t i = 0; i < sgi_patterns_count(l->ignore); i++) {
+    sgi_pattern_info pi;
+    if (sgi_patterns_get(l->ignore, i, &pi) == 0 && !pi.exclusion &&
+        (strcmp(pi.text, "*") == 0 || strcmp(pi.text, "**") == 0 || strcmp(pi.text, "**/*") == 0))
+      everything = 1;
+  }
+  const char *what = ins->kind == STAGEGRAPH_KIND_ADD ? "Add" : "Copy";
+  for (size_t i = 0; i + 1 < info->word_count; i++) {
+    const char *src = info->words[i];
+    if (ins->kind == STAGEGRAPH_KIND_ADD && is_remote(src)) continue;
+    size_t len = strlen(src);
+    char *clean = sgi_malloc(&l->lint->mem, len + 2);
+    if (!clean) return STAGEGRAPH_ENOMEM;
+    size_t clen = sgi_path_clean(clean, src, len);
+    int hit;
+    if (strcmp(clean, ".") == 0 || strcmp(clean, "/") == 0) hit = everything;
+    else hit = sgi_patterns_matches(l->ignore, clean, clen);
+    int rc = 0;
+    if (hit == STAGEGRAPH_ENOMEM) rc = hit;
+    else if (hit == 1) {
+      sgi_lint_msgf(l, "Attempting to %s file ", what);
+      sgi_lint_quote(&l->msg, clean, clen);
+      sgi_buf_puts(&l->msg, " that is excluded by .dockerignore");
+      rc = sgi_lint_report_msg(l, SGI_RULE_COPY_IGNORED_FILE, ins, ins);
+    }
+    sgi_free(&l->lint->mem, clean);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* CMD, ENTRYPOINT and HEALTHCHECK once per stage; the earlier one is
+ * reported, because it is the one that is ignored. */
+static int used_once(sgi_linter *l, const stagegraph_instruction *ins,
+                     const stagegraph_instruction **prev) {
+  int rc = 0;
+  if (*prev) {
+    sgi_lint_msgf(l, "Multiple %s instructions should not be used in the same stage because only the last one will be used",
+                  ins->keyword);
+    rc = sgi_lint_report_msg(l, SGI_RULE_MULTIPLE_INSTRUCTIONS_DISALLOWED, *prev, ins);
+  }
+  *prev = ins;
+  return rc;
+}
+
+typedef struct stage_state {
+  int shell;   /* a SHELL instruction is in effect */
+  int workdir; /* a WORKDIR was set in the stage chain */
+  const stagegraph_instruction *cmd, *entrypoint, *healthcheck;
+} stage_state;
+
+static int dispatch_instruction(sgi_linter *l, const stagegraph_instruction *ins,
+                                const sgi_ins_info *info, stage_state *st) {
+  int rc = 0;
+  switch (ins->kind) {
+  case STAGEGRAPH_KIND_ENV:
+  case STAGEGRAPH_KIND_LABEL: return key_value(l, ins);
+  case STAGEGRAPH_KIND_ARG:
+    for (size_t k = 0; k < ins->arg_count && !rc; k++) {
+      const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
+      rc = secret_key(l, ins, "ARG", w, eq ? (size_t)(eq - w) : strlen(w));
+    }
+    return rc;
+  case STAGEGRAPH_KIND_CMD:
+  case STAGEGRAPH_KIND_ENTRYPOINT:
+    rc = used_once(l, ins, ins->kind == STAGEGRAPH_KIND_CMD ? &st->cmd : &st->entrypoint);
+    if (!rc && !ins->json && !st->shell) {
+      sgi_lint_msgf(l, "JSON arguments recommended for %s to prevent unintended behavior related to OS signals",
+                    ins->keyword);
+      rc = sgi_lint_report_msg(l, SGI_RULE_JSON_ARGS_RECOMMENDED, ins, ins);
+    }
+    return rc;
+  case STAGEGRAPH_KIND_HEALTHCHECK: return used_once(l, ins, &st->healthcheck);
+  case STAGEGRAPH_KIND_SHELL: st->shell = 1; return 0;
+  case STAGEGRAPH_KIND_WORKDIR: return workdir(l, ins, info, &st->workdir);
+  case STAGEGRAPH_KIND_EXPOSE: return expose(l, ins, info);
+  case STAGEGRAPH_KIND_COPY:
+  case STAGEGRAPH_KIND_ADD: return copy_ignored(l, ins, info);
+  default: return 0;
+  }
+}
+
+/* ONBUILD triggers run first. They change the stage's state, but their own
+ * findings are not reported (BuildKit would place them in the trigger's
+ * one-line source); a later CMD, ENTRYPOINT or HEALTHCHECK is reported at
+ * the parent's ONBUILD. */
+static void trigger_state(const stagegraph_instruction *ins, const stagegraph_instruction *owner,
+                          stage_state *st) {
+  switch (ins->kind) {
+  case STAGEGRAPH_KIND_SHELL: st->shell = 1; break;
+  case STAGEGRAPH_KIND_WORKDIR: st->workdir = 1; break;
+  case STAGEGRAPH_KIND_CMD: st->cmd = owner; break;
+  case STAGEGRAPH_KIND_ENTRYPOINT: st->entrypoint = owner; break;
+  case STAGEGRAPH_KIND_HEALTHCHECK: st->healthcheck = owner; break;
+  default: break;
+  }
+}
+
+int sgi_lint_buildkit_dispatch(sgi_linter *l) {
+  const stagegraph_plan *p = l->plan;
+  size_t n = p->stage_count;
+  stage_state *states = sgi_malloc(&l->lint->mem, n * sizeof *states);
+  if (!states) return STAGEGRAPH_ENOMEM;
+  memset(states, 0, n * sizeof *states);
+  names scope = {&l->lint->mem, NULL, 0, 0};
+  sgi_arena arena;
+  sgi_arena_init(&arena, &l->lint->mem);
+  int rc = 0;
+  for (size_t s = 0; s < n && !rc; s++) {
+    const sgi_plan_stage *ps = &p->stages[s];
+    if (!ps->needed || ps->context) continue;
+    stage_state *st = &states[s];
+    if (ps->parent != STAGEGRAPH_NONE) {
+      st->shell = states[ps->parent].shell;
+      st->workdir = states[ps->parent].workdir;
+    }
+    for (size_t t = 0; t < ps->trigger_count; t++)
+      if (ps->triggers[t]) trigger_state(ps->triggers[t]->instructions[0], ps->trigger_owners[t], st);
+    if ((rc = scope_names(p, s, &scope))) break;
+    const stagegraph_stage *dst = stagegraph_doc_stage(l->doc, s);
+    for (size_t i = 0; i < stagegraph_stage_instruction_count(dst) && !rc; i++) {
+      const stagegraph_instruction *ins = stagegraph_stage_instruction(dst, i);
+      const sgi_ins_info *info = &p->info[ins->index];
+      if (!info->executed) continue;
+      rc = undefined_vars(l, ins, info, &scope);
+      if (!rc) rc = dispatch_instruction(l, ins, info, st);
+      if (!rc) rc = add_defined_names(ins, &scope, &arena);
+    }
+  }
+  names_free(&scope);
+  sgi_arena_free(&arena);
+  sgi_free(&l->lint->mem, states);
+  return rc;
+}
