@@ -404,6 +404,8 @@ STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_end_line(const stagegraph_diagn
 STAGEGRAPH_EXTERN uint32_t stagegraph_diagnostic_end_column(const stagegraph_diagnostic *d);
 /** The rule's documentation URL, or NULL. Borrowed. */
 STAGEGRAPH_EXTERN const char *stagegraph_diagnostic_url(const stagegraph_diagnostic *d);
+/** 0-based byte offset of (line, column) in the input. */
+STAGEGRAPH_EXTERN size_t stagegraph_diagnostic_offset(const stagegraph_diagnostic *d);
 
 /**
  * BuildKit's verdict on the document: 0 when BuildKit would accept it,

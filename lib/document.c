@@ -317,6 +317,7 @@ uint32_t stagegraph_diagnostic_end_column(const stagegraph_diagnostic *d) {
   return d ? d->end_column : 0;
 }
 const char *stagegraph_diagnostic_url(const stagegraph_diagnostic *d) { return d ? d->url : NULL; }
+size_t stagegraph_diagnostic_offset(const stagegraph_diagnostic *d) { return d ? d->offset : 0; }
 
 int stagegraph_doc_verdict(const stagegraph_doc *doc, stagegraph_error *err) {
   if (!doc) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "doc must not be NULL");

@@ -321,6 +321,14 @@ static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
   }
   ins->end_line = sc->lines;
   ins->end_offset = sc->pos;
+  for (stagegraph_instruction *t = ins->trigger; t; t = t->trigger) {
+    /* an ONBUILD trigger sits on its ONBUILD's lines */
+    t->start_line = ins->start_line;
+    t->end_line = ins->end_line;
+    t->start_offset = ins->start_offset;
+    t->end_offset = ins->end_offset;
+    t->column = ins->column;
+  }
   if (ps->comments.count) {
     ins->comments = ps->comments.items;
     ins->comment_count = ps->comments.count;
