@@ -321,13 +321,13 @@ static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
   }
   ins->end_line = sc->lines;
   ins->end_offset = sc->pos;
-  for (stagegraph_instruction *t = ins->trigger; t; t = t->trigger) {
+  for (stagegraph_instruction *trig = ins->trigger; trig; trig = trig->trigger) {
     /* an ONBUILD trigger sits on its ONBUILD's lines */
-    t->start_line = ins->start_line;
-    t->end_line = ins->end_line;
-    t->start_offset = ins->start_offset;
-    t->end_offset = ins->end_offset;
-    t->column = ins->column;
+    trig->start_line = ins->start_line;
+    trig->end_line = ins->end_line;
+    trig->start_offset = ins->start_offset;
+    trig->end_offset = ins->end_offset;
+    trig->column = ins->column;
   }
   if (ps->comments.count) {
     ins->comments = ps->comments.items;
