@@ -4,6 +4,7 @@
 #define STAGEGRAPH_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <stagegraph.h>
 
@@ -13,7 +14,12 @@
  * "stagegraph <name>"; main.c builds its dispatch table from this list.
  */
 #define CLI_COMMANDS(X) \
-  X(dump, "print the syntax tree as BuildKit's parser dumps it, or as JSON")
+  X(dump, "print the syntax tree as BuildKit's parser dumps it, or as JSON") \
+  X(targets, "list the stages a build can target, as --call=targets does") \
+  X(plan, "plan a build: the stages a target needs, in order and in waves") \
+  X(outline, "list the build args, secrets and ssh a target uses (--call=outline)") \
+  X(cache, "show the cacheable layers and what a change rebuilds") \
+  X(lint, "check a Dockerfile with BuildKit's rules and the stage-graph rules")
 
 #define CLI_DECLARE_COMMAND(name, summary) int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE_COMMAND)
@@ -58,5 +64,96 @@ int cli_write(const char *data, size_t len);
  * usage on stderr. Returns CLI_TROUBLE.
  */
 int cli_usage_error(const char *prog, const char *usage, const char *message);
+
+/* ---- options shared by the subcommands ---- */
+
+/* A growable list of option values (owned copies). */
+typedef struct cli_strings {
+  char **items;
+  size_t count, cap;
+} cli_strings;
+
+/* Append a copy of `s`; CLI_TROUBLE (reported) when out of memory. */
+int cli_strings_push(cli_strings *list, const char *s);
+void cli_strings_free(cli_strings *list);
+
+/*
+ * --build-arg VALUE, as docker build takes it: "KEY=VALUE" is kept as is;
+ * a bare "KEY" takes KEY's value from the environment and is skipped when
+ * KEY is not set there. An empty KEY is a usage error (reported with
+ * `prog` and `usage`). Returns CLI_OK or CLI_TROUBLE.
+ */
+int cli_build_arg(cli_strings *args, const char *value, const char *prog, const char *usage);
+
+/* --build-context NAME=SOURCE: the form is checked here (NAME non-empty,
+ * an "=" present); the library checks the name and the source kind. */
+int cli_build_context(cli_strings *contexts, const char *value, const char *prog,
+                      const char *usage);
+
+/* What plan and outline take from the command line. */
+typedef struct cli_build_options {
+  cli_strings targets;        /* --target, in order */
+  cli_strings build_args;     /* --build-arg, as KEY=VALUE */
+  cli_strings build_contexts; /* --build-context NAME=SOURCE */
+  const char *platform;       /* --platform, or NULL */
+  int legacy;                 /* --legacy */
+} cli_build_options;
+
+void cli_build_options_free(cli_build_options *opts);
+
+/*
+ * Read and parse `path` with the build args and platform of `opts`, then
+ * plan the build of its targets (stagegraph_plan_new). On success *doc and
+ * *plan are owned by the caller (free the plan first). On failure both are
+ * NULL, the error has been reported (see cli_fail) and the exit status is
+ * returned.
+ */
+int cli_plan_load(stagegraph_doc **doc, stagegraph_plan **plan, const char *path,
+                  const cli_build_options *opts, int json);
+
+/* ---- output ---- */
+
+/* Write `text` as a JSON string literal (invalid UTF-8 becomes U+FFFD). */
+void cli_json_string(FILE *f, const char *text);
+
+/*
+ * A streaming JSON writer in the library's style: two-space indentation,
+ * one value per line, "[]" and "{}" for empty containers, a newline after
+ * the top-level value. Strings passed as NULL are written as null.
+ */
+typedef struct cli_json {
+  FILE *f;
+  int depth;
+  int need_comma;
+  int after_key;
+} cli_json;
+
+void cli_json_init(cli_json *j, FILE *f);
+void cli_json_begin_object(cli_json *j);
+void cli_json_end_object(cli_json *j);
+void cli_json_begin_array(cli_json *j);
+void cli_json_end_array(cli_json *j);
+void cli_json_key(cli_json *j, const char *key);
+void cli_json_str(cli_json *j, const char *s);
+void cli_json_uint(cli_json *j, unsigned long long v);
+void cli_json_bool(cli_json *j, int v);
+
+/*
+ * Go's text/tabwriter as BuildKit's printers configure it (minwidth 0,
+ * tabwidth 0, pad character ' ', no flags), for output that matches
+ * BuildKit's byte for byte: print rows into `f` with cells ended by '\t'
+ * and rows by '\n'; cli_tab_flush then writes them to `out`, each
+ * tab-ended cell padded with spaces to the widest cell of its column block
+ * plus `padding` (the last cell of a row is not padded).
+ */
+typedef struct cli_tabwriter {
+  FILE *f;
+  char *text;
+  size_t len;
+  size_t padding;
+} cli_tabwriter;
+
+int cli_tab_open(cli_tabwriter *tw, size_t padding);
+int cli_tab_flush(cli_tabwriter *tw, FILE *out);
 
 #endif /* STAGEGRAPH_CLI_H */

@@ -402,7 +402,10 @@ static int mount_expander(void *ctx, const char *value, size_t len, sgi_buf *out
     sgi_buf_puts(msg, e.message);
     return rc == STAGEGRAPH_ENOMEM ? (msg->failed = STAGEGRAPH_ENOMEM, 1) : 1;
   }
-  sgi_buf_append(out, c->d->word.ptr ? c->d->word.ptr : "", c->d->word.len);
+  if (sgi_buf_append(out, c->d->word.ptr ? c->d->word.ptr : "", c->d->word.len)) {
+    msg->failed = STAGEGRAPH_ENOMEM;
+    return 1;
+  }
   return 0;
 }
 

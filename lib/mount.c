@@ -211,8 +211,8 @@ int sgi_mount_parse(sgi_arena *arena, const char *value, sgi_mount_expander expa
     size_t vlen = flen - (size_t)(eq - f) - 1;
     if (expand) {
       sgi_buf_clear(&expanded);
-      if (expand(ctx, v, vlen, &expanded, msg)) {
-        rc = msg->failed ? -1 : 1;
+      if (expand(ctx, v, vlen, &expanded, msg) || expanded.failed) {
+        rc = msg->failed || expanded.failed ? -1 : 1;
         break;
       }
       v = expanded.ptr ? expanded.ptr : "";
