@@ -466,9 +466,13 @@ static int parents_covers(stagegraph_cache *c, const char *src, const char *path
   if (pattern.failed) return STAGEGRAPH_ENOMEM;
   const char *text = pattern.ptr;
   sgi_patterns *p = NULL;
-  int hit = 0;
-  if (sgi_patterns_compile(&p, &c->mem, &text, 1, NULL) == 0)
-    hit = sgi_patterns_walk_matches(p, path, strlen(path), 0) == 1;
+  int hit = sgi_patterns_compile(&p, &c->mem, &text, 1, NULL);
+  if (hit == 0) {
+    hit = sgi_patterns_walk_matches(p, path, strlen(path), 0);
+    if (hit != STAGEGRAPH_ENOMEM) hit = hit == 1;
+  } else if (hit != STAGEGRAPH_ENOMEM) {
+    hit = 0; /* a pattern BuildKit would reject reads nothing */
+  }
   sgi_patterns_free(p);
   sgi_buf_free(&pattern);
   return hit;
@@ -483,7 +487,11 @@ static int context_changed(evaluation *ev, const cache_step *st, const char *src
   for (size_t i = 0; i < ev->chg->path_count; i++) {
     const char *path = ev->chg->paths[i];
     if (!path) continue;
-    if (c->ignore && sgi_patterns_walk_matches(c->ignore, path, strlen(path), 1) == 1) continue;
+    if (c->ignore) {
+      int ignored = sgi_patterns_walk_matches(c->ignore, path, strlen(path), 1);
+      if (ignored == STAGEGRAPH_ENOMEM) return ignored;
+      if (ignored == 1) continue;
+    }
     int hit = parents_source(st->ins) ? parents_covers(c, src, path)
                                       : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
                                                                    strlen(path));
@@ -498,8 +506,13 @@ static int context_changed(evaluation *ev, const cache_step *st, const char *src
     if (nex) {
       size_t depth = 0;
       sgi_patterns *pat = NULL;
-      if (sgi_path_source_root(&c->mem, src, strlen(src), path, strlen(path), &depth) == 1 &&
-          sgi_patterns_compile(&pat, &c->mem, ex, nex, NULL) == 0) {
+      int root = sgi_path_source_root(&c->mem, src, strlen(src), path, strlen(path), &depth);
+      int comp = root == 1 ? sgi_patterns_compile(&pat, &c->mem, ex, nex, NULL) : 0;
+      if (root == STAGEGRAPH_ENOMEM || comp == STAGEGRAPH_ENOMEM) {
+        sgi_patterns_free(pat);
+        return STAGEGRAPH_ENOMEM;
+      }
+      if (root == 1 && comp == 0) {
         char clean[1024];
         size_t plen = strlen(path);
         if (plen < sizeof clean - 2) {
@@ -509,7 +522,14 @@ static int context_changed(evaluation *ev, const cache_step *st, const char *src
             const char *slash = strchr(rest, '/');
             rest = slash ? slash + 1 : rest + strlen(rest);
           }
-          if (*rest) excluded = sgi_patterns_walk_matches(pat, rest, strlen(rest), 0) == 1;
+          if (*rest) {
+            int m = sgi_patterns_walk_matches(pat, rest, strlen(rest), 0);
+            if (m == STAGEGRAPH_ENOMEM) {
+              sgi_patterns_free(pat);
+              return m;
+            }
+            excluded = m == 1;
+          }
         }
       }
       sgi_patterns_free(pat);
@@ -528,9 +548,10 @@ static const cache_stage *stage_result(const stagegraph_cache *c, size_t upto, s
   return NULL;
 }
 
-/* The step's own inputs: what would change its key by itself. */
-static stagegraph_cache_status own_status(evaluation *ev, size_t pos, const cache_step *st,
-                                          const sgi_envmap *tainted, sgi_buf *why) {
+/* The step's own inputs: what would change its key by itself. Returns 0
+ * or STAGEGRAPH_ENOMEM; the status goes to *out. */
+static int own_status(evaluation *ev, size_t pos, const cache_step *st, const sgi_envmap *tainted,
+                      sgi_buf *why, stagegraph_cache_status *out) {
   stagegraph_cache *c = ev->c;
   stagegraph_cache_status status = STAGEGRAPH_CACHED;
   for (size_t i = 0; i < st->input_count; i++) {
@@ -539,6 +560,7 @@ static stagegraph_cache_status own_status(evaluation *ev, size_t pos, const cach
     case STAGEGRAPH_INPUT_CONTEXT: {
       const char *path = NULL;
       int hit = context_changed(ev, st, in->value, &path);
+      if (hit < 0) return STAGEGRAPH_ENOMEM;
       if (hit > 0) {
         if (status < STAGEGRAPH_INVALIDATED) {
           sgi_buf_clear(why);
@@ -597,7 +619,8 @@ static stagegraph_cache_status own_status(evaluation *ev, size_t pos, const cach
       status = STAGEGRAPH_INVALIDATED;
     }
   }
-  return status;
+  *out = status;
+  return why->failed ? STAGEGRAPH_ENOMEM : 0;
 }
 
 /* ARG and ENV change which variables carry a changed value. */
@@ -674,6 +697,7 @@ static int global_taint(evaluation *ev, sgi_envmap *out) {
 }
 
 static int set_reason(evaluation *ev, cache_step *st, const sgi_buf *why) {
+  if (why->failed) return STAGEGRAPH_ENOMEM;
   if (!ev->record) return 0;
   st->reason = NULL;
   if (st->status == STAGEGRAPH_CACHED) return 0;
@@ -731,7 +755,8 @@ static int evaluate(evaluation *ev, size_t *layers, size_t *cached_layers) {
     for (size_t k = 1; k < cs->step_count && !rc; k++) {
       cache_step *st = &cs->steps[k];
       sgi_buf_clear(&why);
-      stagegraph_cache_status own = own_status(ev, pos, st, &cs->tainted, &why);
+      stagegraph_cache_status own;
+      if ((rc = own_status(ev, pos, st, &cs->tainted, &why, &own))) break;
       stagegraph_cache_status status = own;
       if (!(st->layer && st->linked) && chain > status) {
         status = chain;

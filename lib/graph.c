@@ -98,19 +98,21 @@ typedef struct image_entry {
   UT_hash_handle hh;
 } image_entry;
 
-static const char *context_for(const stagegraph_plan *plan, const char *name) {
+/* The named context replacing `name`, in *out (NULL when none). */
+static int context_for(const stagegraph_plan *plan, const char *name, const char **out) {
+  *out = NULL;
   if (!plan->context_count || strcmp(name, "scratch") == 0 || strcmp(name, "context") == 0)
-    return NULL;
+    return 0;
   sgi_arena scratch;
   sgi_arena_init(&scratch, &plan->mem);
   const char *key = NULL;
-  const char *found = NULL;
-  if (sgi_reference_context_key(&key, &scratch, name, strlen(name), NULL) == 0) {
-    for (size_t i = 0; i < plan->context_count && !found; i++)
-      if (strcmp(plan->context_keys[i], key) == 0) found = plan->context_sources[i];
+  int rc = sgi_reference_context_key(&key, &scratch, name, strlen(name), NULL);
+  if (rc == 0) {
+    for (size_t i = 0; i < plan->context_count && !*out; i++)
+      if (strcmp(plan->context_keys[i], key) == 0) *out = plan->context_sources[i];
   }
   sgi_arena_free(&scratch);
-  return found;
+  return rc == STAGEGRAPH_ENOMEM ? rc : 0; /* a name that is no reference has no context */
 }
 
 /* Record a use of an external image, parsing it on first sight. */
@@ -137,7 +139,7 @@ static int use_image(stagegraph_plan *plan, const char *ref, stagegraph_edge_kin
       return sgi_error_set(err, STAGEGRAPH_EREFERENCE, &pos, "failed to parse stage name \"%s\": %s",
                            ref, rerr.message);
     }
-    img->context = context_for(plan, ref);
+    if ((rc = context_for(plan, ref, &img->context))) return rc;
     e->image = img;
     const sgi_mem *uthash_mem_ = &plan->mem;
     int uthash_oom_ = 0;
@@ -343,8 +345,8 @@ static int resolve_bases(stagegraph_plan *plan, names *earlier, stagegraph_error
     name_entry *parent = names_find(earlier, ps->base, strlen(ps->base));
     if (parent) ps->parent = parent->stage;
     if (ps->name) {
-      ps->context = context_for(plan, ps->name);
-      if ((rc = names_set(earlier, ps->name, i))) break;
+      if ((rc = context_for(plan, ps->name, &ps->context)) || (rc = names_set(earlier, ps->name, i)))
+        break;
     }
   }
   sgi_buf_free(&word);
