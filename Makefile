@@ -58,7 +58,7 @@ EXPANSION_VECTORS ?= ../shared/conformance/expansion
 PYTHON ?= python3
 
 .PHONY: all lib cli deps run check test unit conformance cli-test headertest check-exports \
-        install-test python-test asan valgrind install uninstall clean bench fuzz
+        install-test python-test asan valgrind install uninstall clean bench bench-compare fuzz fuzz-replay
 
 all: lib cli pkgconfig/stagegraph.pc
 
@@ -108,6 +108,7 @@ $(BUILD)/tests/test_%: tests/test_%.c $(STATIC_LIB) $(TEST_SUPPORT_OBJ) $(wildca
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Itests/support -o $@ $< $(TEST_SUPPORT_OBJ) \
 	  $(STATIC_LIB) $(CMOCKA_LIBS) $(LDFLAGS)
+$(BUILD)/tests/test_threads: LDFLAGS += -pthread
 
 $(BUILD)/tests/conformance: tests/conformance.c $(STATIC_LIB) $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(@D)
@@ -151,10 +152,22 @@ check: deps
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)echo '$$ stagegraph dump examples/Dockerfile' && $(CLI) dump examples/Dockerfile
+	$(Q)echo '$$ stagegraph plan examples/Dockerfile' && $(CLI) plan examples/Dockerfile
+	$(Q)echo && echo '$$ stagegraph cache examples/Dockerfile --changed src/server.ts' && \
+	  $(CLI) cache examples/Dockerfile --changed src/server.ts
+	$(Q)echo && echo '$$ stagegraph lint examples/Dockerfile' && $(CLI) lint examples/Dockerfile || true
 
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CC=clang unit conformance cli-test
+
+# ThreadSanitizer: the library and tests/test_threads built with clang into
+# build/tsan; any data race fails the run.
+.PHONY: tsan
+tsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE= CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread -pthread" \
+	  build/tsan/tests/test_threads
+	$(Q)TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $(TSAN_OPTIONS)" build/tsan/tests/test_threads
 
 # Valgrind runs code 20-50 times slower: tests that bound their own running
 # time skip those bounds when STAGEGRAPH_NO_TIME_LIMITS is set.
@@ -164,6 +177,26 @@ valgrind: $(TEST_BIN) $(BUILD)/tests/conformance
 	  STAGEGRAPH_EXPANSION_VECTORS=$(EXPANSION_VECTORS) STAGEGRAPH_CORPUS=$(CORPUS) \
 	  STAGEGRAPH_NO_TIME_LIMITS=1 $(VALGRIND) $$t; done
 	$(Q)$(VALGRIND) $(BUILD)/tests/conformance $(CORPUS)
+
+# Benchmarks report figures and never fail on them; not part of `check`.
+# BENCH_QUICK=1 runs a reduced set. Lint is measured once stagegraph_lint_new
+# and stagegraph_lint_render link (probed at build time).
+BENCH := $(BUILD)/bench/bench
+$(BENCH): tests/bench/bench.c include/stagegraph.h $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(Q)printf '#include "stagegraph.h"\nint main(void) { stagegraph_lint_free(0);\n%s\n' \
+	  'return stagegraph_lint_new(0, 0, 0, 0) + stagegraph_lint_render(0, 0, 0, 0, 0); }' \
+	  > $(@D)/lint-probe.c; \
+	lint=; if $(CC) -Iinclude -o $(@D)/lint-probe $(@D)/lint-probe.c $(STATIC_LIB) $(LDFLAGS) \
+	  >/dev/null 2>&1; then lint=-DBENCH_HAVE_LINT; fi; rm -f $(@D)/lint-probe $(@D)/lint-probe.c; \
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARN) -Iinclude $$lint -o $@ \
+	  tests/bench/bench.c $(STATIC_LIB) $(LDFLAGS)
+
+bench: $(BENCH) $(CLI)
+	$(Q)$(BENCH) --corpus $(CORPUS) --cli $(CLI)
+
+bench-compare: $(BENCH)
+	$(Q)sh tests/bench/compare.sh $(BENCH) $(CORPUS)
 
 # ---- install ---------------------------------------------------------------
 
@@ -187,3 +220,46 @@ uninstall:
 
 clean:
 	rm -rf build pkgconfig/stagegraph.pc
+
+# ---- fuzzing (tests/fuzz; see tests/fuzz/README.md) -------------------------
+# `make fuzz`: every target built with clang's libFuzzer, ASan and UBSan, and
+# run FUZZ_SECONDS seconds on its seeds (plus $(CORPUS)/files for the targets
+# reading Dockerfiles), with tests/fuzz/dockerfile.dict.
+# `make fuzz-replay`: the same targets built with $(CC) and
+# tests/fuzz/standalone.c (ASan and UBSan unless FUZZ_REPLAY_SANITIZE is
+# empty), replaying the seeds, tests/fuzz/regressions and $(CORPUS)/files.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_REPLAY_SANITIZE ?= 1
+FUZZ_BUILD := $(BUILD)/fuzz
+# lint joins once the library defines stagegraph_lint_new and _render
+FUZZ_TARGETS := parse expand reference ignore plan cache \
+  $(if $(and $(shell grep -l '^int stagegraph_lint_new\b' lib/*.c 2>/dev/null),\
+  $(shell grep -l '^int stagegraph_lint_render\b' lib/*.c 2>/dev/null)),lint)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LIB := $(FUZZ_BUILD)/libfuzzer/lib/libstagegraph.a
+FUZZ_REPLAY_LIB := $(FUZZ_BUILD)/replay/lib/libstagegraph.a
+FUZZ_REPLAY_FLAGS := $(if $(FUZZ_REPLAY_SANITIZE),$(FUZZ_SAN))
+FUZZ_DEPS := tests/fuzz/fuzz_common.h include/stagegraph.h $(wildcard lib/*.h)
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD)/libfuzzer CC=$(FUZZ_CC) SANITIZE= \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_LIB)
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
+	$(Q)sh tests/fuzz/run.sh fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(CORPUS) $(FUZZ_TARGETS)
+
+$(FUZZ_BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(CFLAGS) -O1 -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIB)
+
+fuzz-replay:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD)/replay SANITIZE=$(FUZZ_REPLAY_SANITIZE) \
+	  $(FUZZ_REPLAY_LIB)
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/replay/bin/fuzz_%_replay)
+	$(Q)sh tests/fuzz/run.sh replay $(FUZZ_BUILD) $(CORPUS) $(FUZZ_TARGETS)
+
+$(FUZZ_BUILD)/replay/bin/fuzz_%_replay: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c $(FUZZ_DEPS) \
+    $(FUZZ_REPLAY_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(FUZZ_REPLAY_FLAGS) -o $@ $< tests/fuzz/standalone.c $(FUZZ_REPLAY_LIB) \
+	  $(LDFLAGS) $(FUZZ_REPLAY_FLAGS)
