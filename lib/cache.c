@@ -65,6 +65,7 @@ struct stagegraph_cache {
   size_t stage_count;
   size_t layer_count, surviving;
   sgi_patterns *ignore;
+  size_t *position; /* stage index -> position in stages, STAGEGRAPH_NONE if absent */
   const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
   size_t changed_norm_count;
 };
@@ -280,13 +281,10 @@ static int is_broad(const char *src) {
 }
 
 /* The stage a --from / from= names, or STAGEGRAPH_NONE. */
-static size_t stage_named(const stagegraph_plan *p, const stagegraph_instruction *at,
+static size_t stage_named(const stagegraph_plan *p, const stagegraph_instruction *at, size_t stage,
                           stagegraph_edge_kind kind, const char *ref) {
-  for (size_t e = 0; e < p->edge_count; e++) {
-    const stagegraph_edge *ed = &p->edges[e];
-    if (ed->ins == at && ed->kind == kind && strcmp(ed->reference, ref) == 0) return ed->from;
-  }
-  return STAGEGRAPH_NONE;
+  const stagegraph_edge *e = sgi_plan_edge_at(p, at, stage, kind, ref);
+  return e ? e->from : STAGEGRAPH_NONE;
 }
 
 /* ---- building the steps ------------------------------------------------------ */
@@ -299,7 +297,7 @@ static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, cons
   if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
     const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
     if (from) {
-      size_t src = stage_named(p, st->shown, STAGEGRAPH_EDGE_COPY, from);
+      size_t src = stage_named(p, st->shown, s, STAGEGRAPH_EDGE_COPY, from);
       rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src, &cap)
                                   : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, &cap);
     } else if (st->info && st->info->word_count) {
@@ -327,7 +325,7 @@ static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, cons
       if (!source && (rc = sgi_mount_field(&c->arena, m, "src", &source))) break;
       if (type && strcmp(type, "bind") != 0) continue;
       if (from && *from) {
-        size_t src = stage_named(p, st->shown, STAGEGRAPH_EDGE_MOUNT, from);
+        size_t src = stage_named(p, st->shown, s, STAGEGRAPH_EDGE_MOUNT, from);
         rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src, &cap)
                                     : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, &cap);
       } else {
@@ -350,7 +348,6 @@ static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, cons
   for (size_t i = 0; i < n.count && !rc; i++)
     if (sgi_envmap_get(args, n.names[i], strlen(n.names[i]), NULL, NULL))
       rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, n.names[i], &cap);
-  (void)s;
   return rc;
 }
 
@@ -382,10 +379,8 @@ static int build_stage(stagegraph_cache *c, size_t order_pos, cache_stage *cs) {
   sgi_envmap args;
   sgi_envmap_init(&args, &c->arena, &c->mem);
   int rc = 0;
-  if (ps->parent != STAGEGRAPH_NONE) {
-    for (size_t k = 0; k < order_pos; k++)
-      if (c->stages[k].index == ps->parent) rc = sgi_envmap_copy(&args, &c->stages[k].args);
-  }
+  if (ps->parent != STAGEGRAPH_NONE && c->position[ps->parent] < order_pos)
+    rc = sgi_envmap_copy(&args, &c->stages[c->position[ps->parent]].args);
   cache_step *from = &cs->steps[cs->step_count++];
   from->ins = from->shown = stagegraph_stage_from(st);
   size_t cap = 0;
@@ -543,9 +538,8 @@ static int context_changed(evaluation *ev, const cache_step *st, const char *src
 
 /* The result of a stage evaluated before position `upto`, or NULL. */
 static const cache_stage *stage_result(const stagegraph_cache *c, size_t upto, size_t stage) {
-  for (size_t k = 0; k < upto; k++)
-    if (c->stages[k].index == stage) return &c->stages[k];
-  return NULL;
+  size_t pos = c->position[stage];
+  return pos < upto ? &c->stages[pos] : NULL;
 }
 
 /* The step's own inputs: what would change its key by itself. Returns 0
@@ -804,7 +798,10 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (ignore) rc = sgi_ignore_parse(&c->ignore, &c->mem, ignore, COPT(opts, dockerignore_len, (size_t)0), err);
   /* the needed stages in build order, context-replaced ones included */
   c->stages = sgi_arena_calloc(&c->arena, plan->order_count ? plan->order_count : 1, sizeof *c->stages);
-  if (!rc && !c->stages) rc = STAGEGRAPH_ENOMEM;
+  c->position = sgi_arena_calloc(&c->arena, plan->stage_count ? plan->stage_count : 1, sizeof *c->position);
+  if (!rc && (!c->stages || !c->position)) rc = STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; !rc && i < plan->stage_count; i++) c->position[i] = STAGEGRAPH_NONE;
+  for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = i;
   for (size_t i = 0; i < plan->order_count && !rc; i++) {
     rc = build_stage(c, i, &c->stages[i]);
     c->stage_count = i + 1;

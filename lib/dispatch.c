@@ -130,8 +130,7 @@ static int outline_arg(dispatcher *d, const char *name, size_t len, const char *
   }
   sgi_outline_arg *a = &p->args[slot];
   if (!(a->name = sgi_arena_strndup(&p->arena, name, len))) return STAGEGRAPH_ENOMEM;
-  a->value = NULL;
-  if (value && !(a->value = sgi_arena_strndup(&p->arena, value, strlen(value)))) return STAGEGRAPH_ENOMEM;
+  a->value = value; /* values live in the plan's or the document's arena */
   a->line = defined_at->start_line;
   a->seq = slot;
   /* the doc comment: "# <name> <description>" */
@@ -277,27 +276,24 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
     const char *value = NULL;
     size_t vlen = 0;
     const stagegraph_instruction *def = at;
-    int rc;
+    int rc; /* values live in the document's or the plan's arena: maps share them */
     if (ba) {
       value = ba;
       vlen = strlen(ba);
     } else if (eq) {
       if ((rc = expand(d, eq + 1, strlen(eq + 1), at, 0))) return rc;
-      value = d->word.ptr ? d->word.ptr : "";
+      if (!(value = sgi_arena_strndup(&p->arena, d->word.ptr ? d->word.ptr : "", d->word.len)))
+        return STAGEGRAPH_ENOMEM;
       vlen = d->word.len;
     } else if (sgi_envmap_get(&p->global, w, klen, &value, &vlen) && value) {
       const stagegraph_instruction *meta = meta_definition(p->doc, w, klen, NULL);
       if (meta) def = meta;
     }
     int listed = !(is_automatic(w, klen) && !eq && !ba && def == at);
-    if (d->outline && listed) {
-      char *vcopy = NULL;
-      if (value && !(vcopy = sgi_arena_strndup(&p->arena, value, vlen))) return STAGEGRAPH_ENOMEM;
-      if ((rc = outline_arg(d, w, klen, vcopy, def))) return rc;
-    }
+    if (d->outline && listed && (rc = outline_arg(d, w, klen, value, def))) return rc;
     int sbom = (klen == 26 && memcmp(w, "BUILDKIT_SBOM_SCAN_CONTEXT", 26) == 0) ||
                (klen == 24 && memcmp(w, "BUILDKIT_SBOM_SCAN_STAGE", 24) == 0);
-    if (value && !sbom && (rc = sgi_scope_set(d->env, w, klen, value, vlen))) return rc;
+    if (value && !sbom && (rc = sgi_scope_set_ref(d->env, w, klen, value, vlen))) return rc;
     /* declared without a value: known to the stage, still unset */
     if (!value && !sgi_scope_get(d->env, w, klen, NULL, NULL) &&
         (rc = sgi_scope_set(d->env, w, klen, NULL, 0)))
@@ -333,13 +329,9 @@ static int dispatch_env(dispatcher *d, const stagegraph_instruction *ins,
 
 /* The stage an instruction's COPY --from or mount from= names, through the
  * graph's edges (by name or index). */
-static size_t edge_source(const stagegraph_plan *p, const stagegraph_instruction *at,
-                          stagegraph_edge_kind kind, const char *ref) {
-  for (size_t e = 0; e < p->edge_count; e++) {
-    const stagegraph_edge *ed = &p->edges[e];
-    if (ed->ins == at && ed->kind == kind && (!ref || strcmp(ed->reference, ref) == 0)) return ed->from;
-  }
-  return STAGEGRAPH_NONE;
+static size_t edge_source(const dispatcher *d, stagegraph_edge_kind kind, const char *ref) {
+  const stagegraph_edge *e = sgi_plan_edge_at(d->plan, d->edge_at, d->stage, kind, ref);
+  return e ? e->from : STAGEGRAPH_NONE;
 }
 
 
@@ -347,7 +339,7 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
                          const stagegraph_instruction *at) {
   stagegraph_plan *p = d->plan;
   const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
-  size_t source = from ? edge_source(p, d->edge_at, STAGEGRAPH_EDGE_COPY, from) : STAGEGRAPH_NONE;
+  size_t source = from ? edge_source(d, STAGEGRAPH_EDGE_COPY, from) : STAGEGRAPH_NONE;
   /* a stage replaced by a named context is resolved early: forward is fine */
   if (source != STAGEGRAPH_NONE && source > d->stage && !p->stages[source].context) {
     sgi_buf_clear(&d->msg);
@@ -431,7 +423,7 @@ static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
       return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "invalid mount target \"/\"");
     if (m.type == SGI_MOUNT_SSH && m.source)
       return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "ssh does not support source");
-    size_t source = m.from ? edge_source(p, d->edge_at, STAGEGRAPH_EDGE_MOUNT, m.from) : STAGEGRAPH_NONE;
+    size_t source = m.from ? edge_source(d, STAGEGRAPH_EDGE_MOUNT, m.from) : STAGEGRAPH_NONE;
     if (source != STAGEGRAPH_NONE && source > d->stage && !p->stages[source].context) {
       sgi_buf_clear(&d->msg);
       sgi_buf_printf(&d->msg,

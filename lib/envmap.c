@@ -32,11 +32,11 @@ static sgi_envvar *find(const sgi_envmap *m, const char *name, size_t len) {
   return v;
 }
 
-int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
-                   size_t value_len) {
+static int set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+               size_t value_len, int copy) {
   sgi_envvar *v = find(m, name, name_len);
-  const char *val = NULL;
-  if (value && !(val = sgi_arena_strndup(m->arena, value, value_len))) return STAGEGRAPH_ENOMEM;
+  const char *val = copy ? NULL : value;
+  if (copy && value && !(val = sgi_arena_strndup(m->arena, value, value_len))) return STAGEGRAPH_ENOMEM;
   if (v) {
     v->value = val;
     v->value_len = value ? value_len : 0;
@@ -54,6 +54,16 @@ int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char 
   if (uthash_oom_) return STAGEGRAPH_ENOMEM;
   m->count++;
   return 0;
+}
+
+int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+                   size_t value_len) {
+  return set(m, name, name_len, value, value_len, 1);
+}
+
+int sgi_envmap_set_ref(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+                       size_t value_len) {
+  return set(m, name, name_len, value, value_len, 0);
 }
 
 void sgi_envmap_remove(sgi_envmap *m, const char *name, size_t name_len) {
@@ -133,6 +143,11 @@ void sgi_scope_free(sgi_scope *s) { sgi_envmap_free(&s->local); }
 int sgi_scope_set(sgi_scope *s, const char *name, size_t name_len, const char *value,
                   size_t value_len) {
   return sgi_envmap_set(&s->local, name, name_len, value, value_len);
+}
+
+int sgi_scope_set_ref(sgi_scope *s, const char *name, size_t name_len, const char *value,
+                      size_t value_len) {
+  return sgi_envmap_set_ref(&s->local, name, name_len, value, value_len);
 }
 
 int sgi_scope_get(const sgi_scope *s, const char *name, size_t name_len, const char **value,

@@ -22,6 +22,10 @@ void sgi_envmap_free(sgi_envmap *m);
  * declared without a value). Strings are copied. 0 or STAGEGRAPH_ENOMEM. */
 int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
                    size_t value_len);
+/* The same, keeping a pointer to `value` (NUL-terminated), which must
+ * outlive the map: values shared between scopes are not copied. */
+int sgi_envmap_set_ref(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+                       size_t value_len);
 /* Look up a name: 1 when present (*value may be NULL), 0 when absent. */
 int sgi_envmap_get(const sgi_envmap *m, const char *name, size_t name_len, const char **value,
                    size_t *value_len);
@@ -52,6 +56,8 @@ int sgi_scope_init(sgi_scope *s, const sgi_scope *parent, sgi_arena *arena, cons
 void sgi_scope_free(sgi_scope *s);
 int sgi_scope_set(sgi_scope *s, const char *name, size_t name_len, const char *value,
                   size_t value_len);
+int sgi_scope_set_ref(sgi_scope *s, const char *name, size_t name_len, const char *value,
+                      size_t value_len);
 /* 1 when the name is present in this scope or an enclosing one (its value
  * may be NULL: declared without one). */
 int sgi_scope_get(const sgi_scope *s, const char *name, size_t name_len, const char **value,

@@ -18,6 +18,30 @@ sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins) {
   return pos;
 }
 
+/* Edges are sorted by (instruction offset, dependent): find the first edge
+ * of `ins` into stage `to`, then the one of this kind and reference. */
+const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan,
+                                        const stagegraph_instruction *ins, size_t to,
+                                        stagegraph_edge_kind kind, const char *reference) {
+  size_t lo = 0, hi = plan->edge_count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const stagegraph_edge *e = &plan->edges[mid];
+    if (e->ins->start_offset < ins->start_offset ||
+        (e->ins->start_offset == ins->start_offset && e->to < to))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (; lo < plan->edge_count; lo++) {
+    const stagegraph_edge *e = &plan->edges[lo];
+    if (e->ins->start_offset != ins->start_offset || e->to != to) break;
+    if (e->ins == ins && e->kind == kind && (!reference || strcmp(e->reference, reference) == 0))
+      return e;
+  }
+  return NULL;
+}
+
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference) {
   if (plan->edge_count == plan->edge_cap) {
@@ -664,7 +688,10 @@ static int sort_edges(stagegraph_plan *plan) {
       size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
       size_t i = lo, j = mid, k = lo;
       while (i < mid && j < hi)
-        b[k++] = a[j].ins->start_offset < a[i].ins->start_offset ? a[j++] : a[i++];
+        b[k++] = a[j].ins->start_offset < a[i].ins->start_offset ||
+                         (a[j].ins->start_offset == a[i].ins->start_offset && a[j].to < a[i].to)
+                     ? a[j++]
+                     : a[i++];
       while (i < mid) b[k++] = a[i++];
       while (j < hi) b[k++] = a[j++];
     }

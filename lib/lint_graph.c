@@ -682,8 +682,12 @@ static int secret_path(const char *path) {
   return 0;
 }
 
+/* 1 when .dockerignore keeps the path out of the context, 0 when not;
+ * STAGEGRAPH_ENOMEM. */
 static int excluded(const sgi_linter *l, const char *path) {
-  return l->ignore && sgi_patterns_walk_matches(l->ignore, path, strlen(path), 1) == 1;
+  if (!l->ignore) return 0;
+  int rc = sgi_patterns_walk_matches(l->ignore, path, strlen(path), 1);
+  return rc == STAGEGRAPH_ENOMEM ? rc : rc == 1;
 }
 
 static void where(sgi_linter *l, size_t s) {
@@ -710,7 +714,10 @@ static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *in
     if (oom) return STAGEGRAPH_ENOMEM;
     const char *rel = src;
     while (rel[0] == '/' || (rel[0] == '.' && rel[1] == '/')) rel += rel[0] == '/' ? 1 : 2;
-    if (!secret_path(rel) || excluded(l, rel)) continue;
+    if (!secret_path(rel)) continue;
+    int ex = excluded(l, rel);
+    if (ex < 0) return ex;
+    if (ex) continue;
     sgi_lint_msgf(l, "%s puts the secret-looking file ", ins->keyword);
     sgi_lint_quote(&l->msg, src, strlen(src));
     sgi_buf_puts(&l->msg, " into ");
@@ -727,7 +734,10 @@ static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *in
     sgi_buf_puts(&l->msg, ": add a .dockerignore");
     return sgi_lint_report_msg(l, SGI_RULE_SECRET_COPIED_TO_FINAL_STAGE, ins, ins);
   }
-  int git = !excluded(l, ".git"), env = !excluded(l, ".env");
+  int git = excluded(l, ".git"), env = excluded(l, ".env");
+  if (git < 0 || env < 0) return STAGEGRAPH_ENOMEM;
+  git = !git;
+  env = !env;
   if (!git && !env) return 0;
   sgi_lint_msgf(l, "%s of the whole build context copies %s into ", ins->keyword,
                 git && env ? ".git and .env" : git ? ".git" : ".env");

@@ -197,6 +197,12 @@ static int read_heredoc_bodies(parse_state *ps, stagegraph_instruction *ins, uin
       if (!body) body = ps->sc.line;
       body_len = (size_t)(ps->sc.line + ps->sc.line_len - body);
     }
+    if (!terminated && ps->sc.too_long && ps->sc.max_line != 65535) {
+      /* a body line over a limit the caller set */
+      sgi_error_set(ps->err, STAGEGRAPH_ELIMIT, NULL,
+                    "dockerfile line greater than max allowed size of %zu", ps->sc.max_line);
+      return syntax_at(ps, STAGEGRAPH_ELIMIT, ps->sc.too_long_line, 1, ps->sc.too_long_line, ps->sc.pos);
+    }
     if (!terminated) {
       sgi_error_set(ps->err, STAGEGRAPH_ESYNTAX, NULL, "unterminated heredoc");
       return syntax_at(ps, STAGEGRAPH_ESYNTAX, start_line, ins->column, ps->sc.lines, start_offset);

@@ -96,15 +96,23 @@ static int collect_deps(stagegraph_plan *plan) {
     if (!plan->stages[i].deps) return STAGEGRAPH_ENOMEM;
     seen[i] = STAGEGRAPH_NONE;
   }
-  /* dedupe with a per-target "last seen from" marker: edges of one target
-   * are not contiguous, so mark with the edge's from and check the list */
-  for (size_t e = 0; e < plan->edge_count; e++) {
-    const stagegraph_edge *ed = &plan->edges[e];
-    sgi_plan_stage *to = &plan->stages[ed->to];
+  /* group the edges by dependent stage, then drop repeated sources with a
+   * per-source marker holding the last dependent that recorded it */
+  size_t *start = alloc_indices(plan, n + 1), *by_to = alloc_indices(plan, plan->edge_count);
+  if (!start || !by_to) return STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; i < n; i++) start[i + 1] = start[i] + count[i];
+  for (size_t e = 0; e < plan->edge_count; e++) by_to[start[plan->edges[e].to]++] = e;
+  for (size_t i = n; i > 0; i--) start[i] = start[i - 1];
+  start[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    sgi_plan_stage *to = &plan->stages[i];
     if (to->context) continue; /* a replaced stage is not built */
-    int dup = 0;
-    for (size_t k = 0; k < to->dep_count && !dup; k++) dup = to->deps[k] == ed->from;
-    if (!dup) to->deps[to->dep_count++] = ed->from;
+    for (size_t k = start[i]; k < start[i + 1]; k++) {
+      size_t from = plan->edges[by_to[k]].from;
+      if (seen[from] == i) continue;
+      seen[from] = i;
+      to->deps[to->dep_count++] = from;
+    }
   }
   return 0;
 }

@@ -144,6 +144,11 @@ int sgi_dispatch(stagegraph_plan *plan, stagegraph_error *err);
 int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err);
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference);
+/* The edge an instruction (a trigger's ONBUILD for trigger edges) makes
+ * into stage `to`, of this kind and reference (NULL: any), or NULL. */
+const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan,
+                                        const stagegraph_instruction *ins, size_t to,
+                                        stagegraph_edge_kind kind, const char *reference);
 /* Position of an instruction for errors. */
 sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins);
 
