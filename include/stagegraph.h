@@ -13,7 +13,9 @@
  *   stagegraph_*_free / stagegraph_buf_dispose function; "borrowed" results
  *   live as long as the object they came from and must not be freed.
  * - A document is immutable once parsed: any number of threads may read one
- *   document at the same time.
+ *   document at the same time, and build plans, caches and lints from it
+ *   concurrently. Plans, caches and lints are immutable too once made, and
+ *   safe to read from several threads.
  * - The library has no global state, never aborts or exits, and reports a
  *   failed allocation as STAGEGRAPH_ENOMEM.
  *

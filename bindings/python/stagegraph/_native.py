@@ -190,6 +190,47 @@ class PlanOptions(Structure):
     ]
 
 
+class CacheHandle(Structure):
+    """stagegraph_cache"""
+
+
+class CacheOptions(Structure):
+    """stagegraph_cache_options"""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("changed_paths", POINTER(c_char_p)),
+        ("changed_path_count", c_size_t),
+        ("changed_args", POINTER(c_char_p)),
+        ("changed_arg_count", c_size_t),
+        ("changed_images", POINTER(c_char_p)),
+        ("changed_image_count", c_size_t),
+        ("dockerignore", c_char_p),
+        ("dockerignore_len", c_size_t),
+    ]
+
+
+class LintHandle(Structure):
+    """stagegraph_lint"""
+
+
+class LintOptions(Structure):
+    """stagegraph_lint_options"""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("targets", POINTER(c_char_p)),
+        ("target_count", c_size_t),
+        ("skip", POINTER(c_char_p)),
+        ("skip_count", c_size_t),
+        ("experimental", c_int),
+        ("dockerignore", c_char_p),
+        ("dockerignore_len", c_size_t),
+        ("build_contexts", POINTER(c_char_p)),
+        ("build_context_count", c_size_t),
+    ]
+
+
 #: STAGEGRAPH_NONE: "no index" ((size_t)-1).
 NONE = ctypes.c_size_t(-1).value
 
@@ -210,6 +251,10 @@ CTYPES = {
     "stagegraph_edge": EdgeHandle,
     "stagegraph_image": ImageHandle,
     "stagegraph_plan_options": PlanOptions,
+    "stagegraph_cache": CacheHandle,
+    "stagegraph_cache_options": CacheOptions,
+    "stagegraph_lint": LintHandle,
+    "stagegraph_lint_options": LintOptions,
 }
 
 
@@ -223,6 +268,8 @@ _ref = P(ReferenceHandle)
 _plan = P(PlanHandle)
 _edge = P(EdgeHandle)
 _img = P(ImageHandle)
+_cache = P(CacheHandle)
+_lint = P(LintHandle)
 _err = P(Error)
 _buf = P(Buf)
 _bytes = P(c_char)  # borrowed text with a separate length (may hold NUL)
@@ -307,8 +354,10 @@ FUNCTIONS = [
     ("stagegraph_diagnostic_column", [_diag], c_uint32),
     ("stagegraph_diagnostic_end_line", [_diag], c_uint32),
     ("stagegraph_diagnostic_end_column", [_diag], c_uint32),
+    ("stagegraph_diagnostic_url", [_diag], c_char_p),
+    ("stagegraph_diagnostic_offset", [_diag], c_size_t),
     ("stagegraph_doc_verdict", [_doc, _err], c_int),
-    # Stage graph and build plan (declared; no Python-level wrapper yet)
+    # Stage graph and build plan
     ("stagegraph_plan_options_init", [P(PlanOptions)], None),
     ("stagegraph_plan_new", [P(_plan), _doc, P(PlanOptions), _err], c_int),
     ("stagegraph_plan_free", [_plan], None),
@@ -364,6 +413,44 @@ FUNCTIONS = [
     ("stagegraph_plan_ssh_required", [_plan, c_size_t], c_int),
     ("stagegraph_plan_ssh_line", [_plan, c_size_t], c_uint32),
     ("stagegraph_plan_render", [_buf, _plan, _enum, _err], c_int),
+    # Cacheable layers and change impact
+    ("stagegraph_cache_options_init", [P(CacheOptions)], None),
+    ("stagegraph_cache_status_name", [_enum], c_char_p),
+    ("stagegraph_input_kind_name", [_enum], c_char_p),
+    ("stagegraph_cache_new", [P(_cache), _plan, P(CacheOptions), _err], c_int),
+    ("stagegraph_cache_free", [_cache], None),
+    ("stagegraph_cache_plan", [_cache], _plan),
+    ("stagegraph_cache_stage_count", [_cache], c_size_t),
+    ("stagegraph_cache_stage", [_cache, c_size_t], c_size_t),
+    ("stagegraph_cache_first_invalidated", [_cache, c_size_t], c_uint32),
+    ("stagegraph_cache_boundary", [_cache, c_size_t], c_size_t),
+    ("stagegraph_cache_instruction_count", [_cache, c_size_t], c_size_t),
+    ("stagegraph_cache_instruction", [_cache, c_size_t, c_size_t], _ins),
+    ("stagegraph_cache_instruction_onbuild", [_cache, c_size_t, c_size_t], c_int),
+    ("stagegraph_cache_instruction_layer", [_cache, c_size_t, c_size_t], c_int),
+    ("stagegraph_cache_instruction_linked", [_cache, c_size_t, c_size_t], c_int),
+    ("stagegraph_cache_instruction_status", [_cache, c_size_t, c_size_t], _enum),
+    ("stagegraph_cache_instruction_reason", [_cache, c_size_t, c_size_t], c_char_p),
+    ("stagegraph_cache_input_count", [_cache, c_size_t, c_size_t], c_size_t),
+    ("stagegraph_cache_input_kind", [_cache, c_size_t, c_size_t, c_size_t], _enum),
+    ("stagegraph_cache_input_value", [_cache, c_size_t, c_size_t, c_size_t], c_char_p),
+    ("stagegraph_cache_layer_count", [_cache], c_size_t),
+    ("stagegraph_cache_layers_surviving_edit", [_cache], c_size_t),
+    ("stagegraph_cache_render", [_buf, _cache, _enum, _err], c_int),
+    # Lint
+    ("stagegraph_lint_options_init", [P(LintOptions)], None),
+    ("stagegraph_lint_new", [P(_lint), _doc, P(LintOptions), _err], c_int),
+    ("stagegraph_lint_free", [_lint], None),
+    ("stagegraph_lint_count", [_lint], c_size_t),
+    ("stagegraph_lint_diagnostic", [_lint, c_size_t], _diag),
+    ("stagegraph_lint_failed", [_lint], c_int),
+    ("stagegraph_lint_render", [_buf, _lint, _enum, c_char_p, _err], c_int),
+    ("stagegraph_rule_count", [], c_size_t),
+    ("stagegraph_rule_name", [c_size_t], c_char_p),
+    ("stagegraph_rule_description", [c_size_t], c_char_p),
+    ("stagegraph_rule_url", [c_size_t], c_char_p),
+    ("stagegraph_rule_severity", [c_size_t], _enum),
+    ("stagegraph_rule_experimental", [c_size_t], c_int),
     # Dump
     ("stagegraph_doc_dump", [_buf, _doc, _enum, _err], c_int),
     # Variable expansion
@@ -553,6 +640,14 @@ def new_options() -> Options:
     return opts
 
 
+def new_struct(cls):
+    """A zeroed options struct (PlanOptions, CacheOptions, LintOptions) with
+    ``size`` set to the mirror's own ctypes.sizeof()."""
+    opts = cls()
+    opts.size = ctypes.sizeof(cls)
+    return opts
+
+
 def error_from(err: Error, rc: int, path: Optional[str] = None):
     """The exception for a failed call's return code and error struct."""
     code = err.code if err.code < 0 else rc
@@ -615,6 +710,13 @@ def take_buf(lib_ns, buf: Buf) -> bytes:
         return ctypes.string_at(buf.ptr, buf.size)
     finally:
         lib_ns.stagegraph_buf_dispose(ctypes.byref(buf))
+
+
+def index_list(ptr, count: int) -> List[int]:
+    """Copy a borrowed ``const size_t *`` array of ``count`` indexes."""
+    if not ptr or count == 0:
+        return []
+    return ptr[:count]
 
 
 def borrowed(ptr, length: int) -> bytes:

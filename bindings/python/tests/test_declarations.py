@@ -163,6 +163,21 @@ class TableTest(unittest.TestCase):
         for name in TABLE:
             self.assertTrue(callable(getattr(lib, name)), name)
 
+    def test_handles_are_distinct_types(self):
+        lib = _native.lib()
+        with stagegraph.parse("FROM a\n") as df:
+            h = df._acquire()
+            try:
+                ins = lib.stagegraph_doc_instruction(h, 0)
+                self.assertIsInstance(ins, ctypes.POINTER(_native.InstructionHandle))
+                with self.assertRaises(ctypes.ArgumentError):
+                    lib.stagegraph_instruction_keyword(h)  # a doc is not an instruction
+                with self.assertRaises(ctypes.ArgumentError):
+                    lib.stagegraph_doc_stage_count(ins)
+                self.assertEqual(lib.stagegraph_instruction_keyword(ins), b"FROM")
+            finally:
+                df._release()
+
     def test_package_only_calls_table_functions(self):
         used = set()
         for fname in ("__init__.py", "_native.py"):
@@ -189,6 +204,12 @@ class MirrorTest(unittest.TestCase, _support.TempDirMixin):
         self.assertEqual(
             self._size_written_by(lib.stagegraph_error_init), ctypes.sizeof(_native.Error)
         )
+        for name, cls in (
+            ("stagegraph_plan_options_init", _native.PlanOptions),
+            ("stagegraph_cache_options_init", _native.CacheOptions),
+            ("stagegraph_lint_options_init", _native.LintOptions),
+        ):
+            self.assertEqual(self._size_written_by(getattr(lib, name)), ctypes.sizeof(cls), name)
 
     def test_struct_layouts_match_the_header(self):
         header = _support.read_header()  # noqa: F841 (skips outside the tree)
@@ -198,6 +219,8 @@ class MirrorTest(unittest.TestCase, _support.TempDirMixin):
             "stagegraph_options": _native.Options,
             "stagegraph_allocator": _native.Allocator,
             "stagegraph_plan_options": _native.PlanOptions,
+            "stagegraph_cache_options": _native.CacheOptions,
+            "stagegraph_lint_options": _native.LintOptions,
         }
         lines = ["#include <stddef.h>", "#include <stdio.h>", '#include "stagegraph.h"', "int main(void) {"]
         expected = []
@@ -260,6 +283,32 @@ class MirrorTest(unittest.TestCase, _support.TempDirMixin):
         from stagegraph import _FORMATS
 
         self.assertEqual(fmt, {k.upper(): v for k, v in _FORMATS.items()})
+
+
+    def test_analysis_enums_match_header_and_library(self):
+        header = _support.read_header()
+        from stagegraph import _RENDER_FORMATS
+
+        fmt = header_enum(header, "stagegraph_format", "STAGEGRAPH_FORMAT_")
+        self.assertEqual(fmt, {k.upper(): v for k, v in _RENDER_FORMATS.items()})
+        lib = _native.lib()
+        # The strings the binding hands out come from these functions.
+        edge = header_enum(header, "stagegraph_edge_kind", "STAGEGRAPH_EDGE_")
+        self.assertEqual({lib.stagegraph_edge_kind_name(v).decode(): k for k, v in edge.items()},
+                         {"from": "FROM", "copy": "COPY", "mount": "MOUNT"})
+        status = header_enum(header, "stagegraph_cache_status", "STAGEGRAPH_")
+        self.assertEqual(sorted(lib.stagegraph_cache_status_name(v).decode() for v in status.values()),
+                         ["cached", "invalidated", "maybe"])
+        inputs = header_enum(header, "stagegraph_input_kind", "STAGEGRAPH_INPUT_")
+        self.assertEqual({lib.stagegraph_input_kind_name(v).decode() for v in inputs.values()},
+                         {k.lower() for k in inputs})
+        self.assertEqual(_native.NONE, ctypes.c_size_t(-1).value)
+
+    def test_options_structs_carry_their_own_size(self):
+        for cls in (_native.PlanOptions, _native.CacheOptions, _native.LintOptions):
+            opts = _native.new_struct(cls)
+            self.assertEqual(opts.size, ctypes.sizeof(cls))
+            self.assertEqual(cls._fields_[0][0], "size")
 
 
 if __name__ == "__main__":
