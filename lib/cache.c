@@ -143,12 +143,17 @@ typedef struct names_seen {
   const char **names;
   size_t count, cap;
   int oom;
+  sgi_envmap seen; /* for deduplication in constant time */
 } names_seen;
 
 static const char *record_name(void *ctx, const char *name, size_t len, size_t *value_len) {
   names_seen *n = ctx;
-  for (size_t i = 0; i < n->count; i++)
-    if (strlen(n->names[i]) == len && memcmp(n->names[i], name, len) == 0) goto done;
+  if (!n->seen.arena) sgi_envmap_init(&n->seen, &n->cache->arena, &n->cache->mem);
+  if (sgi_envmap_get(&n->seen, name, len, NULL, NULL)) goto done;
+  if (sgi_envmap_set(&n->seen, name, len, NULL, 0)) {
+    n->oom = 1;
+    goto done;
+  }
   if (n->count == n->cap) {
     size_t cap = n->cap ? n->cap * 2 : 8;
     const char **names = sgi_arena_calloc(&n->cache->arena, cap, sizeof *names);
@@ -176,6 +181,8 @@ static int refer(names_seen *n, const char *word, size_t len, char escape) {
   sgi_buf_init(&scratch, &n->cache->mem);
   int rc = sgi_expand_word(&scratch, word, len, &env, &opts, NULL);
   sgi_buf_free(&scratch);
+  sgi_envmap_free(&n->seen);
+  memset(&n->seen, 0, sizeof n->seen);
   if (rc == STAGEGRAPH_ENOMEM || n->oom) return STAGEGRAPH_ENOMEM;
   return 0;
 }
@@ -343,7 +350,7 @@ static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, cons
   }
   if (rc) return rc;
   /* build args an instruction expands */
-  names_seen n = {c, NULL, 0, 0, 0};
+  names_seen n = {c, NULL, 0, 0, 0, {0}};
   if ((rc = instruction_refs(c, ins, &n))) return rc;
   for (size_t i = 0; i < n.count && !rc; i++)
     if (sgi_envmap_get(args, n.names[i], strlen(n.names[i]), NULL, NULL))
@@ -390,7 +397,7 @@ static int build_stage(stagegraph_cache *c, size_t order_pos, cache_stage *cs) {
     rc = add_input(c, from, STAGEGRAPH_INPUT_IMAGE, ps->image->ref, &cap);
   if (!rc) {
     /* global args the FROM line uses */
-    names_seen names = {c, NULL, 0, 0, 0};
+    names_seen names = {c, NULL, 0, 0, 0, {0}};
     rc = refer(&names, stagegraph_stage_base(st), strlen(stagegraph_stage_base(st)), p->doc->escape);
     if (!rc && stagegraph_stage_platform(st))
       rc = refer(&names, stagegraph_stage_platform(st), strlen(stagegraph_stage_platform(st)),
@@ -634,7 +641,7 @@ static int update_taint(evaluation *ev, const cache_step *st, sgi_envmap *tainte
       key[klen] = '\0';
       int t = in_list(ev->chg->args, ev->chg->arg_count, key);
       if (!t && eq) {
-        names_seen n = {ev->c, NULL, 0, 0, 0};
+        names_seen n = {ev->c, NULL, 0, 0, 0, {0}};
         if ((rc = refer(&n, eq + 1, strlen(eq + 1), esc))) return rc;
         for (size_t k = 0; k < n.count && !t; k++)
           t = sgi_envmap_get(tainted, n.names[k], strlen(n.names[k]), NULL, NULL);
@@ -651,7 +658,7 @@ static int update_taint(evaluation *ev, const cache_step *st, sgi_envmap *tainte
     size_t pairs = ins->arg_count / 3;
     unsigned char mark[64] = {0};
     for (size_t i = 0; i < pairs && i < 64 && !rc; i++) {
-      names_seen n = {ev->c, NULL, 0, 0, 0};
+      names_seen n = {ev->c, NULL, 0, 0, 0, {0}};
       if ((rc = refer(&n, ins->args[3 * i + 1].ptr, ins->args[3 * i + 1].len, esc))) return rc;
       for (size_t k = 0; k < n.count; k++)
         mark[i] |= sgi_envmap_get(tainted, n.names[k], strlen(n.names[k]), NULL, NULL);

@@ -502,30 +502,31 @@ static int instruction_edges(edge_ctx *c, size_t stage, const stagegraph_instruc
   return 0;
 }
 
-/* ONBUILD triggers of the parent, each parsed as a standalone Dockerfile
- * with the default escape (C/convert.go initOnBuildTriggers). A trigger
- * that does not parse is kept as an error for dispatch. */
-static int parse_triggers(stagegraph_plan *plan, size_t stage) {
+/* A stage's ONBUILD instructions, each parsed as a standalone Dockerfile
+ * with the default escape (C/convert.go initOnBuildTriggers), once for all
+ * the stages built FROM it. A trigger that does not parse keeps its error
+ * for dispatch. */
+static int parse_onbuilds(stagegraph_plan *plan, size_t stage) {
   sgi_plan_stage *ps = &plan->stages[stage];
-  const stagegraph_stage *parent = stagegraph_doc_stage(plan->doc, ps->parent);
+  if (ps->onbuild_parsed) return 0;
+  ps->onbuild_parsed = 1;
+  const stagegraph_stage *st = stagegraph_doc_stage(plan->doc, stage);
   size_t n = 0;
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(parent); i++)
-    n += stagegraph_stage_instruction(parent, i)->kind == STAGEGRAPH_KIND_ONBUILD;
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++)
+    n += stagegraph_stage_instruction(st, i)->kind == STAGEGRAPH_KIND_ONBUILD;
   if (!n) return 0;
-  ps->triggers = sgi_arena_calloc(&plan->arena, n, sizeof *ps->triggers);
-  ps->trigger_owners = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_owners);
-  ps->trigger_errors = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_errors);
-  ps->trigger_info = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_info);
-  if (!ps->triggers || !ps->trigger_owners || !ps->trigger_errors || !ps->trigger_info)
-    return STAGEGRAPH_ENOMEM;
+  ps->onbuild_docs = sgi_arena_calloc(&plan->arena, n, sizeof *ps->onbuild_docs);
+  ps->onbuild_owners = sgi_arena_calloc(&plan->arena, n, sizeof *ps->onbuild_owners);
+  ps->onbuild_errors = sgi_arena_calloc(&plan->arena, n, sizeof *ps->onbuild_errors);
+  if (!ps->onbuild_docs || !ps->onbuild_owners || !ps->onbuild_errors) return STAGEGRAPH_ENOMEM;
   sgi_buf text;
   sgi_buf_init(&text, &plan->mem);
   int rc = 0;
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(parent) && !rc; i++) {
-    const stagegraph_instruction *ins = stagegraph_stage_instruction(parent, i);
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
     if (ins->kind != STAGEGRAPH_KIND_ONBUILD) continue;
-    size_t t = ps->trigger_count++;
-    ps->trigger_owners[t] = ins;
+    size_t t = ps->onbuild_count++;
+    ps->onbuild_owners[t] = ins;
     /* the original minus a leading ONBUILD, then each heredoc */
     sgi_buf_clear(&text);
     const char *o = ins->original;
@@ -559,15 +560,33 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
       problem = sgi_doc_first_error(tdoc)->inner;
     }
     if (problem) {
-      if (!(ps->trigger_errors[t] = sgi_arena_strndup(&plan->arena, problem, strlen(problem))))
+      if (!(ps->onbuild_errors[t] = sgi_arena_strndup(&plan->arena, problem, strlen(problem))))
         rc = STAGEGRAPH_ENOMEM;
       stagegraph_doc_free(tdoc);
       tdoc = NULL;
     }
-    ps->triggers[t] = tdoc;
+    ps->onbuild_docs[t] = tdoc;
   }
   sgi_buf_free(&text);
   return rc;
+}
+
+/* The parent's triggers, shared, with errors and records of this stage. */
+static int parse_triggers(stagegraph_plan *plan, size_t stage) {
+  sgi_plan_stage *ps = &plan->stages[stage];
+  int rc = parse_onbuilds(plan, ps->parent);
+  if (rc) return rc;
+  const sgi_plan_stage *parent = &plan->stages[ps->parent];
+  size_t n = parent->onbuild_count;
+  if (!n) return 0;
+  ps->trigger_errors = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_errors);
+  ps->trigger_info = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_info);
+  if (!ps->trigger_errors || !ps->trigger_info) return STAGEGRAPH_ENOMEM;
+  memcpy(ps->trigger_errors, parent->onbuild_errors, n * sizeof *ps->trigger_errors);
+  ps->triggers = parent->onbuild_docs;
+  ps->trigger_owners = parent->onbuild_owners;
+  ps->trigger_count = n;
+  return 0;
 }
 
 /* Edges and images in file order: each stage's FROM, then its COPY --from

@@ -423,8 +423,8 @@ int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
 void stagegraph_plan_free(stagegraph_plan *plan) {
   if (!plan) return;
   for (size_t i = 0; i < plan->stage_count && plan->stages; i++) {
-    for (size_t t = 0; t < plan->stages[i].trigger_count; t++)
-      stagegraph_doc_free(plan->stages[i].triggers[t]);
+    for (size_t t = 0; t < plan->stages[i].onbuild_count; t++)
+      stagegraph_doc_free(plan->stages[i].onbuild_docs[t]);
     if (plan->final_env) sgi_scope_free(&plan->final_env[i]);
   }
   sgi_envmap_free(&plan->global);

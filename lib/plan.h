@@ -58,9 +58,17 @@ typedef struct sgi_plan_stage {
   size_t depth;          /* longest chain of dependencies below, in stages */
   size_t *deps;          /* stages this one depends on (base and edges), deduplicated */
   size_t dep_count;
-  /* ONBUILD triggers inherited from the parent stage, each parsed as a
-   * Dockerfile of its own (NULL when it does not parse: trigger_errors) */
-  stagegraph_doc **triggers;
+  /* this stage's own ONBUILD instructions, each parsed once as a
+   * Dockerfile of its own for every stage built FROM it (NULL when it
+   * does not parse: onbuild_errors) */
+  stagegraph_doc **onbuild_docs;
+  const stagegraph_instruction **onbuild_owners;
+  const char **onbuild_errors;
+  size_t onbuild_count;
+  int onbuild_parsed;
+  /* ONBUILD triggers inherited from the parent stage (shared with it),
+   * with this stage's errors and records */
+  stagegraph_doc *const *triggers;
   const stagegraph_instruction **trigger_owners; /* the parent's ONBUILDs */
   const char **trigger_errors;
   sgi_ins_info *trigger_info;
