@@ -70,7 +70,8 @@ void *sgi_arena_alloc(sgi_arena *arena, size_t size) {
   if ((size_t)(arena->end - arena->cur) < need) {
     /* Blocks grow with the arena so the block count stays logarithmic. */
     size_t want = arena->total / 2;
-    if (want < ARENA_MIN_BLOCK) want = ARENA_MIN_BLOCK;
+    size_t min = arena->min_block ? arena->min_block : ARENA_MIN_BLOCK;
+    if (want < min) want = min;
     if (want < need) want = need;
     if (want > (size_t)-1 - sizeof(sgi_arena_block)) return NULL;
     sgi_arena_block *b = sgi_malloc(arena->mem, sizeof *b + want);

@@ -24,6 +24,7 @@ typedef struct sgi_arena {
   char *cur;
   char *end;
   size_t total; /* bytes obtained from mem, for benchmarks */
+  size_t min_block; /* 0: the default; a small arena can ask for less */
 } sgi_arena;
 
 void sgi_arena_init(sgi_arena *arena, const sgi_mem *mem);

@@ -41,7 +41,7 @@ int sgi_buf_grow(sgi_buf *b, size_t extra) {
   return 0;
 }
 
-int sgi_buf_append(sgi_buf *b, const char *s, size_t n) {
+int sgi_buf_append_slow(sgi_buf *b, const char *s, size_t n) {
   int rc = sgi_buf_grow(b, n);
   if (rc) return rc;
   if (n) memcpy(b->ptr + b->len, s, n);
@@ -51,8 +51,6 @@ int sgi_buf_append(sgi_buf *b, const char *s, size_t n) {
 }
 
 int sgi_buf_puts(sgi_buf *b, const char *s) { return sgi_buf_append(b, s, strlen(s)); }
-
-int sgi_buf_putc(sgi_buf *b, char c) { return sgi_buf_append(b, &c, 1); }
 
 int sgi_buf_printf(sgi_buf *b, const char *fmt, ...) {
   char small[256];

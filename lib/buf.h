@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "alloc.h"
 
@@ -21,9 +22,29 @@ typedef struct sgi_buf {
 void sgi_buf_init(sgi_buf *b, const sgi_mem *mem);
 void sgi_buf_free(sgi_buf *b);
 int sgi_buf_grow(sgi_buf *b, size_t extra);
-int sgi_buf_append(sgi_buf *b, const char *s, size_t n);
+int sgi_buf_append_slow(sgi_buf *b, const char *s, size_t n);
 int sgi_buf_puts(sgi_buf *b, const char *s);
-int sgi_buf_putc(sgi_buf *b, char c);
+
+/* Appends are the inner loop of every parser and renderer: the common case
+ * (room in the buffer) is inline. */
+static inline int sgi_buf_append(sgi_buf *b, const char *s, size_t n) {
+  if (!b->failed && b->ptr && n < b->cap - b->len && (!b->limit || b->len + n <= b->limit)) {
+    memcpy(b->ptr + b->len, s, n);
+    b->len += n;
+    b->ptr[b->len] = '\0';
+    return 0;
+  }
+  return sgi_buf_append_slow(b, s, n);
+}
+
+static inline int sgi_buf_putc(sgi_buf *b, char c) {
+  if (!b->failed && b->ptr && b->len + 1 < b->cap && (!b->limit || b->len + 1 <= b->limit)) {
+    b->ptr[b->len++] = c;
+    b->ptr[b->len] = '\0';
+    return 0;
+  }
+  return sgi_buf_append_slow(b, &c, 1);
+}
 int sgi_buf_printf(sgi_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -114,6 +114,9 @@ int stagegraph_parse(stagegraph_doc **out, const char *data, size_t len,
   memset(doc, 0, sizeof *doc);
   doc->mem = mem;
   sgi_arena_init(&doc->arena, &doc->mem);
+  /* a document needs roughly ten bytes per input byte: small inputs get
+   * small blocks */
+  doc->arena.min_block = len < 1536 ? 1024 + 8 * len : 0;
   sgi_limits_from_options(&doc->limits, opts);
   doc->input_len = len;
   doc->escape = '\\';

@@ -76,6 +76,10 @@ static int parse_whitespace_list(arg_list *l, const char *s, size_t len) {
 }
 
 static void put_rune(sgi_buf *w, uint32_t r) {
+  if (r < 0x80) {
+    sgi_buf_putc(w, (char)r);
+    return;
+  }
   char enc[4];
   sgi_buf_append(w, enc, sgi_utf8_encode(r, enc));
 }

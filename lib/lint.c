@@ -346,6 +346,15 @@ int sgi_lint_report_msg(sgi_linter *l, sgi_rule_id rule, const stagegraph_instru
   return sgi_lint_report(l, rule, at, owner, l->msg.ptr ? l->msg.ptr : "");
 }
 
+int sgi_lint_spend(sgi_linter *l, size_t bytes) {
+  l->expanded += bytes;
+  if (l->expanded <= l->expansion_budget) return 0;
+  return sgi_error_set(l->err, STAGEGRAPH_ELIMIT, NULL,
+                       "variable expansion produced more than %zu bytes in all (the limit is 16 "
+                       "times max_expansion_bytes plus 8 times the input)",
+                       l->expansion_budget);
+}
+
 void sgi_lint_msgf(sgi_linter *l, const char *fmt, ...) {
   sgi_buf_clear(&l->msg);
   char small[1024];
@@ -450,8 +459,18 @@ static int read_config(sgi_linter *l) {
  * (`files_only` 0), or FROM and COPY --from only (1). */
 static int mark_closure(sgi_linter *l, unsigned char *mark, int files_only) {
   const stagegraph_plan *p = l->plan;
-  size_t *stack = sgi_arena_calloc(&l->lint->arena, p->stage_count, sizeof *stack);
-  if (!stack) return STAGEGRAPH_ENOMEM;
+  sgi_arena *a = &l->lint->arena;
+  size_t n = p->stage_count;
+  size_t *stack = sgi_arena_calloc(a, n, sizeof *stack);
+  /* the FROM and COPY edges into each stage, in CSR form */
+  size_t *start = sgi_arena_calloc(a, n + 1, sizeof *start), *fill = sgi_arena_calloc(a, n, sizeof *fill);
+  size_t *from = sgi_arena_calloc(a, p->edge_count ? p->edge_count : 1, sizeof *from);
+  if (!stack || !start || !fill || !from) return STAGEGRAPH_ENOMEM;
+  for (size_t e = 0; e < p->edge_count; e++)
+    if (p->edges[e].kind != STAGEGRAPH_EDGE_MOUNT) start[p->edges[e].to + 1]++;
+  for (size_t i = 0; i < n; i++) start[i + 1] += start[i], fill[i] = start[i];
+  for (size_t e = 0; e < p->edge_count; e++)
+    if (p->edges[e].kind != STAGEGRAPH_EDGE_MOUNT) from[fill[p->edges[e].to]++] = p->edges[e].from;
   size_t top = 0;
   for (size_t t = 0; t < l->shipped_count; t++)
     if (!mark[l->shipped[t]]) mark[l->shipped[t]] = 1, stack[top++] = l->shipped[t];
@@ -465,12 +484,8 @@ static int mark_closure(sgi_linter *l, unsigned char *mark, int files_only) {
       continue;
     }
     if (p->stages[s].context) continue; /* replaced: its files are the context's */
-    for (size_t e = 0; e < p->edge_count; e++) {
-      const stagegraph_edge *ed = &p->edges[e];
-      if (ed->to != s || ed->kind == STAGEGRAPH_EDGE_MOUNT || mark[ed->from]) continue;
-      mark[ed->from] = 1;
-      stack[top++] = ed->from;
-    }
+    for (size_t k = start[s]; k < start[s + 1]; k++)
+      if (!mark[from[k]]) mark[from[k]] = 1, stack[top++] = from[k];
   }
   return 0;
 }
@@ -515,14 +530,21 @@ static int make_plan(sgi_linter *l, stagegraph_plan **plan, const stagegraph_lin
   stagegraph_error perr = STAGEGRAPH_ERROR_INIT;
   int rc = sgi_plan_build(plan, l->doc, &popts, !l->targets_given, &perr);
   if (rc == 0) return 0;
-  if (rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_ENOTFOUND || rc == STAGEGRAPH_EINVAL) {
+  /* a bad target or option, and the limits, stop the lint as they stop a plan */
+  if (rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_ENOTFOUND || rc == STAGEGRAPH_EINVAL ||
+      rc == STAGEGRAPH_ELIMIT) {
     sgi_error_copy(err, &perr);
     return rc;
   }
   sgi_pos pos = {perr.line, perr.column, perr.end_line, perr.end_column, perr.offset};
   if ((rc = sgi_lint_add_error(l->lint, rc, perr.line ? &pos : NULL, perr.message))) return rc;
-  if (!l->targets_given && sgi_plan_build(plan, l->doc, &popts, 0, NULL) == STAGEGRAPH_ENOMEM)
-    return STAGEGRAPH_ENOMEM;
+  if (!l->targets_given) {
+    rc = sgi_plan_build(plan, l->doc, &popts, 0, &perr);
+    if (rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_ELIMIT) {
+      sgi_error_copy(err, &perr);
+      return rc;
+    }
+  }
   return 0;
 }
 
@@ -614,6 +636,8 @@ int stagegraph_lint_new(stagegraph_lint **out, const stagegraph_doc *doc,
   l.skip = LOPT(opts, skip, (const char *const *)NULL);
   l.skip_count = l.skip ? LOPT(opts, skip_count, (size_t)0) : 0;
   l.experimental = LOPT(opts, experimental, 0) != 0;
+  l.err = err;
+  l.expansion_budget = 16 * doc->limits.max_expansion_bytes + 8 * doc->input_len;
   sgi_buf_init(&l.msg, &lint->mem);
   rc = run(&l, opts, err);
   sgi_buf_free(&l.msg);

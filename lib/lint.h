@@ -93,6 +93,10 @@ typedef struct sgi_linter {
   unsigned char *reach;        /* its files reach a shipped target (FROM, COPY --from) */
   unsigned char *in_scope;     /* rules apply: needed by the targets, or every stage */
   sgi_buf msg;                 /* scratch for messages */
+  stagegraph_error *err;       /* the caller's, for ELIMIT */
+  /* bytes the rules' own expansions produced (FROM lines, meta ARGs),
+   * against the plan's budget */
+  size_t expanded, expansion_budget;
 } sgi_linter;
 
 /* Report a finding of `rule` at instruction `at` (NULL: no position) unless
@@ -106,6 +110,10 @@ int sgi_lint_report_msg(sgi_linter *l, sgi_rule_id rule, const stagegraph_instru
                         const stagegraph_instruction *owner);
 /* An error finding without a rule (a bad check directive, a build error). */
 int sgi_lint_add_error(stagegraph_lint *lint, int code, const sgi_pos *pos, const char *message);
+
+/* Count the rules' own expansion output: 0, or STAGEGRAPH_ELIMIT (the
+ * message in l->err) once it passes the budget plans have. */
+int sgi_lint_spend(sgi_linter *l, size_t bytes);
 
 /* Start a message in l->msg (cleared), printf-style. */
 void sgi_lint_msgf(sgi_linter *l, const char *fmt, ...)

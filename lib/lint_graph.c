@@ -210,6 +210,7 @@ static ecosystem dependency_install(const command *c, char *label, size_t cap) {
   case ECO_PIP: snprintf(label, cap, "pip install -r"); break;
   case ECO_GO: snprintf(label, cap, "go mod download"); break;
   case ECO_YARN: snprintf(label, cap, "yarn install"); break;
+  case ECO_GRADLE: snprintf(label, cap, "%s build", p); break;
   case ECO_MAVEN:
     snprintf(label, cap, "%s %s", p,
              has_word(c, "package") ? "package" : has_word(c, "dependency:resolve") ? "dependency:resolve"
@@ -279,7 +280,7 @@ static void build_packages(const command *c, sgi_buf *found) {
 }
 
 /* What a command does that belongs in a build stage, described for a
- * message ("compiles (go build)"), or 0. */
+ * message ("builds code (go build)"): 1, or 0 for nothing. */
 static int build_work(const command *c, int node_production, sgi_buf *what) {
   const char *p = program(c), *sub = subcommand(c, 1);
   if (!strcmp(p, "npm") && (!strcmp(sub, "ci") || !strcmp(sub, "install") || !strcmp(sub, "i"))) {
@@ -414,38 +415,23 @@ static int each_command(sgi_linter *l, const stagegraph_instruction *ins, comman
 
 /* ---- DependenciesAfterSources -------------------------------------------------------- */
 
+/* The ecosystems one RUN installs, in order of first appearance. */
 typedef struct installs {
-  unsigned char seen[ECO_COUNT];
-  ecosystem first;
-  char label[64];
+  ecosystem list[ECO_COUNT];
+  char labels[ECO_COUNT][48];
+  size_t count;
 } installs;
 
 static int note_install(void *ctx, const command *c) {
   installs *in = ctx;
-  char label[sizeof in->label];
+  char label[sizeof in->labels[0]];
   ecosystem e = dependency_install(c, label, sizeof label);
   if (e == ECO_NONE) return 0;
-  if (in->first == ECO_NONE && !in->seen[e]) {
-    in->first = e;
-    memcpy(in->label, label, sizeof label);
-  }
+  for (size_t i = 0; i < in->count; i++)
+    if (in->list[i] == e) return 0;
+  in->list[in->count] = e;
+  memcpy(in->labels[in->count++], label, sizeof label);
   return 0;
-}
-
-/* The installs a RUN makes: marks `seen`, and reports the first one not
- * seen before in in->first. */
-static int run_installs(sgi_linter *l, const stagegraph_instruction *ins, installs *in,
-                        unsigned char *seen_out) {
-  in->first = ECO_NONE;
-  installs probe;
-  memset(&probe, 0, sizeof probe);
-  probe.first = ECO_NONE;
-  memcpy(probe.seen, in->seen, sizeof probe.seen);
-  int rc = each_command(l, ins, note_install, &probe);
-  in->first = probe.first;
-  memcpy(in->label, probe.label, sizeof in->label);
-  if (seen_out && probe.first != ECO_NONE) seen_out[probe.first] = 1;
-  return rc;
 }
 
 static int broad_copy(sgi_linter *l, const stagegraph_instruction *ins, int *oom) {
@@ -460,44 +446,39 @@ static int broad_copy(sgi_linter *l, const stagegraph_instruction *ins, int *oom
   return 0;
 }
 
-static int dependencies_after_sources(sgi_linter *l, size_t s) {
+/* Walks every stage in file order: installed[s] gets the ecosystems
+ * installed in the stage and the stages it is built on (one bit each), so
+ * an install there counts as done before; stages in scope are checked. */
+static int dependencies_after_sources(sgi_linter *l, size_t s, unsigned *installed) {
   const stagegraph_plan *p = l->plan;
-  installs in;
-  memset(&in, 0, sizeof in);
-  int rc = 0, oom = 0;
-  /* installs in the stages this one is built on count as done before */
-  for (size_t a = p->stages[s].parent; a != STAGEGRAPH_NONE && !rc; a = p->stages[a].parent) {
-    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, a);
-    for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
-      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-      if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
-      do rc = run_installs(l, ins, &in, in.seen);
-      while (!rc && in.first != ECO_NONE);
-    }
-  }
+  size_t parent = p->stages[s].parent;
+  unsigned seen = parent != STAGEGRAPH_NONE ? installed[parent] : 0, reported = 0;
+  int check = l->in_scope[s] && !p->stages[s].context;
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
   const stagegraph_instruction *broad = NULL;
-  unsigned char reported[ECO_COUNT] = {0};
+  int rc = 0, oom = 0;
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
     if (!broad && broad_copy(l, ins, &oom)) broad = ins;
     if (oom) return STAGEGRAPH_ENOMEM;
     if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
-    for (;;) {
-      if ((rc = run_installs(l, ins, &in, broad ? NULL : in.seen))) break;
-      if (in.first == ECO_NONE) break;
-      ecosystem e = in.first;
-      if (!broad) continue;
-      in.seen[e] = 1; /* look for the next ecosystem in this RUN */
-      if (reported[e]) continue;
-      reported[e] = 1;
+    installs in;
+    in.count = 0;
+    if ((rc = each_command(l, ins, note_install, &in))) break;
+    for (size_t k = 0; k < in.count && !rc; k++) {
+      unsigned bit = 1u << in.list[k];
+      int late = broad && check && !(seen & bit) && !(reported & bit);
+      seen |= bit;
+      if (!late) continue;
+      reported |= bit;
       sgi_lint_msgf(l,
                     "\"%s\" runs after the whole build context is copied (line %u), so every source "
                     "change reinstalls the dependencies: copy %s first, install, then copy the sources",
-                    in.label, broad->start_line, manifests[e]);
-      if ((rc = sgi_lint_report_msg(l, SGI_RULE_DEPENDENCIES_AFTER_SOURCES, ins, ins))) break;
+                    in.labels[k], broad->start_line, manifests[in.list[k]]);
+      rc = sgi_lint_report_msg(l, SGI_RULE_DEPENDENCIES_AFTER_SOURCES, ins, ins);
     }
   }
+  installed[s] = seen;
   return rc;
 }
 
@@ -533,18 +514,19 @@ static int node_production(const sgi_linter *l, size_t s) {
 }
 
 /* The build stage a target uses: one it copies or mounts from that is not
- * in its FROM chain, else any other stage it needs; NONE. */
+ * in its FROM chain, else any other stage it needs; NONE. `mark` and
+ * `stack` are scratch of the stage count. */
 static size_t build_stage_of(sgi_linter *l, size_t t, unsigned char *mark, size_t *stack) {
   const stagegraph_plan *p = l->plan;
-  for (size_t e = 0; e < p->edge_count; e++) {
-    const stagegraph_edge *ed = &p->edges[e];
-    if (ed->to == t && ed->kind != STAGEGRAPH_EDGE_FROM && !sgi_lint_is_ancestor(p, ed->from, t))
-      return ed->from;
-  }
   memset(mark, 0, p->stage_count);
   closure(p, t, mark, stack);
+  for (size_t a = t; a != STAGEGRAPH_NONE; a = p->stages[a].parent) mark[a] = 2; /* the chain */
+  for (size_t e = 0; e < p->edge_count; e++) {
+    const stagegraph_edge *ed = &p->edges[e];
+    if (ed->to == t && ed->kind != STAGEGRAPH_EDGE_FROM && mark[ed->from] != 2) return ed->from;
+  }
   for (size_t s = 0; s < p->stage_count; s++)
-    if (mark[s] && !sgi_lint_is_ancestor(p, s, t)) return s;
+    if (mark[s] == 1) return s;
   return STAGEGRAPH_NONE;
 }
 
@@ -794,17 +776,16 @@ static int edge_rules(sgi_linter *l, const stagegraph_edge *e) {
 
 /* COPY --from=x / : the whole filesystem of a stage (unless it is an
  * artifact stage built on scratch) or of an image. */
-static int copy_whole(sgi_linter *l, size_t s, const stagegraph_instruction *ins) {
+static int copy_whole(sgi_linter *l, size_t s, const stagegraph_instruction *ins, const size_t *copy_edge) {
   const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
   if (!from || !strcmp(from, "scratch")) return 0;
   const stagegraph_plan *p = l->plan;
   const char *what = from;
-  for (size_t e = 0; e < p->edge_count; e++) {
-    const stagegraph_edge *ed = &p->edges[e];
-    if (ed->ins != ins || ed->kind != STAGEGRAPH_EDGE_COPY) continue;
-    size_t root = chain_root(p, ed->from);
+  size_t e = copy_edge[ins->index];
+  if (e != STAGEGRAPH_NONE) {
+    size_t root = chain_root(p, p->edges[e].from);
     if (!p->stages[root].image && !p->stages[root].context) return 0; /* built on scratch */
-    what = display(l, ed->from);
+    what = display(l, p->edges[e].from);
   }
   int oom = 0;
   for (size_t i = 0; i + 1 < ins->arg_count; i++) {
@@ -823,18 +804,18 @@ static int copy_whole(sgi_linter *l, size_t s, const stagegraph_instruction *ins
 
 /* ---- DeadStage ----------------------------------------------------------------------- */
 
-static int dead_stages(sgi_linter *l) {
+static int dead_stages(sgi_linter *l, unsigned char *used) {
   const stagegraph_plan *p = l->plan;
+  memset(used, 0, p->stage_count);
+  for (size_t o = 0; o < p->stage_count; o++)
+    for (size_t k = 0; k < p->stages[o].dep_count; k++)
+      if (p->stages[o].deps[k] != o) used[p->stages[o].deps[k]] = 1;
   size_t last_target = 0;
   for (size_t t = 0; t < l->shipped_count; t++)
     if (l->shipped[t] > last_target) last_target = l->shipped[t];
   const char *target = display(l, l->shipped[0]);
   for (size_t s = 0; s < p->stage_count; s++) {
-    if (l->needed[s] || p->stages[s].context) continue;
-    int used = 0;
-    for (size_t o = 0; o < p->stage_count && !used; o++)
-      for (size_t k = 0; o != s && k < p->stages[o].dep_count && !used; k++) used = p->stages[o].deps[k] == s;
-    if (used) continue;
+    if (l->needed[s] || p->stages[s].context || used[s]) continue;
     if (s < last_target)
       sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: BuildKit skips "
                        "it silently, but the classic builder and kaniko still build it",
@@ -851,29 +832,34 @@ static int dead_stages(sgi_linter *l) {
 
 /* ---- all of them ---------------------------------------------------------------------- */
 
-static int stage_rules(sgi_linter *l, size_t s) {
+static int stage_rules(sgi_linter *l, size_t s, unsigned *installed, const size_t *copy_edge) {
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
-  int rc = 0;
-  if (l->in_scope[s] && !l->plan->stages[s].context) rc = dependencies_after_sources(l, s);
+  int rc = dependencies_after_sources(l, s, installed);
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
     if (ins->kind != STAGEGRAPH_KIND_COPY && ins->kind != STAGEGRAPH_KIND_ADD) continue;
     if (l->reach[s] && !l->plan->stages[s].context && is_context_copy(ins)) rc = secret_copy(l, s, ins);
-    if (!rc && l->in_scope[s] && ins->kind == STAGEGRAPH_KIND_COPY) rc = copy_whole(l, s, ins);
+    if (!rc && l->in_scope[s] && ins->kind == STAGEGRAPH_KIND_COPY) rc = copy_whole(l, s, ins, copy_edge);
   }
   return rc;
 }
 
 int sgi_lint_graph(sgi_linter *l) {
   const stagegraph_plan *p = l->plan;
-  size_t n = p->stage_count;
-  size_t dn = l->doc->instruction_count > n ? l->doc->instruction_count : n;
-  unsigned char *done = sgi_malloc(&l->lint->mem, dn), *mark = sgi_malloc(&l->lint->mem, n);
-  size_t *stack = sgi_malloc(&l->lint->mem, n * sizeof *stack);
-  int rc = done && mark && stack ? 0 : STAGEGRAPH_ENOMEM;
-  for (size_t s = 0; s < n && !rc; s++) rc = stage_rules(l, s);
+  const sgi_mem *mem = &l->lint->mem;
+  size_t n = p->stage_count, ni = l->doc->instruction_count;
+  size_t dn = ni > n ? ni : n;
+  unsigned char *done = sgi_malloc(mem, dn), *mark = sgi_malloc(mem, n);
+  size_t *stack = sgi_malloc(mem, n * sizeof *stack), *copy_edge = sgi_malloc(mem, (ni ? ni : 1) * sizeof *copy_edge);
+  unsigned *installed = sgi_malloc(mem, n * sizeof *installed);
+  int rc = done && mark && stack && copy_edge && installed ? 0 : STAGEGRAPH_ENOMEM;
+  /* each COPY instruction's edge, for the rules looking at its source */
+  for (size_t i = 0; !rc && i < ni; i++) copy_edge[i] = STAGEGRAPH_NONE;
+  for (size_t e = 0; !rc && e < p->edge_count; e++)
+    if (p->edges[e].kind == STAGEGRAPH_EDGE_COPY && !p->edges[e].onbuild) copy_edge[p->edges[e].ins->index] = e;
+  for (size_t s = 0; s < n && !rc; s++) rc = stage_rules(l, s, installed, copy_edge);
   for (size_t e = 0; e < p->edge_count && !rc; e++) rc = edge_rules(l, &p->edges[e]);
-  if (!rc) rc = dead_stages(l);
+  if (!rc) rc = dead_stages(l, mark);
   if (!rc) memset(done, 0, dn);
   for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = fat_final_stage(l, l->shipped[t], done);
   if (!rc) memset(done, 0, dn);
@@ -884,8 +870,10 @@ int sgi_lint_graph(sgi_linter *l) {
     size_t builder = build_stage_of(l, ts, mark, stack);
     if (builder != STAGEGRAPH_NONE) rc = toolchain_in_final(l, ts, builder);
   }
-  sgi_free(&l->lint->mem, done);
-  sgi_free(&l->lint->mem, mark);
-  sgi_free(&l->lint->mem, stack);
+  sgi_free(mem, done);
+  sgi_free(mem, mark);
+  sgi_free(mem, stack);
+  sgi_free(mem, copy_edge);
+  sgi_free(mem, installed);
   return rc;
 }

@@ -3,6 +3,7 @@
  * FROM line's variables and platform, definition descriptions, empty
  * continuation lines) run on every stage; dispatch-time checks run on the
  * stages the plan dispatched, with what dispatch recorded (sgi_ins_info). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "expand.h"
@@ -128,9 +129,13 @@ static const char *record_lookup(void *ctx, const char *name, size_t len, size_t
   return v ? v : "";
 }
 
+/* ENOMEM, and ELIMIT once the rules' expansions pass their total budget,
+ * end the lint; other expansion errors only end a check. */
+static int fatal(int rc) { return rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_ELIMIT; }
+
 /* Expand a FROM word in the scope, recording the names it uses; the result
- * goes to `out`. Returns 0, STAGEGRAPH_EEXPAND (or another expansion error;
- * the names are still recorded) or STAGEGRAPH_ENOMEM. */
+ * goes to `out`. Returns 0, an expansion error (EEXPAND, also for one word
+ * over its limit; the names are still recorded), or a fatal code. */
 static int expand_recorded(sgi_linter *l, const sgi_envmap *vars, sgi_arena *arena,
                            const char *word, recorder *r, sgi_buf *out) {
   memset(r, 0, sizeof *r);
@@ -142,7 +147,8 @@ static int expand_recorded(sgi_linter *l, const sgi_envmap *vars, sgi_arena *are
   sgi_buf_clear(out);
   int rc = sgi_expand_word(out, word, strlen(word), &env, &opts, NULL);
   if (r->oom) return STAGEGRAPH_ENOMEM;
-  return rc;
+  if (rc == 0 && (rc = sgi_lint_spend(l, out->len))) return rc;
+  return rc == STAGEGRAPH_ELIMIT ? STAGEGRAPH_EEXPAND : rc; /* one word over its limit */
 }
 
 /* BuildKit's global scope for FROM: the automatic args, then the meta ARGs
@@ -184,7 +190,7 @@ static int build_scope(sgi_linter *l, sgi_arena *arena, from_scope *sc, int buil
       } else if (eq) {
         recorder r;
         int e = expand_recorded(l, &sc->vars, arena, eq + 1, &r, &value);
-        if (e == STAGEGRAPH_ENOMEM) rc = e;
+        if (fatal(e)) rc = e;
         else if (e) *ok = 0, rc = sgi_envmap_set(&sc->vars, w, klen, "", 0);
         else rc = sgi_envmap_set(&sc->vars, w, klen, value.ptr ? value.ptr : "", value.len);
       } else if (!sgi_envmap_get(&sc->vars, w, klen, NULL, NULL)) {
@@ -214,9 +220,15 @@ static int no_empty_continuation(sgi_linter *l) {
   for (size_t i = 0; i < doc->diagnostic_count; i++) {
     const stagegraph_diagnostic *d = &doc->diagnostics[i];
     if (!d->rule || strcmp(d->rule, "NoEmptyContinuation") != 0) continue;
-    const stagegraph_instruction *at = NULL;
-    for (size_t k = 0; k < doc->instruction_count && !at; k++)
-      if (doc->instructions[k]->start_offset == d->offset) at = doc->instructions[k];
+    /* instructions are in offset order */
+    size_t lo = 0, hi = doc->instruction_count;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (doc->instructions[mid]->start_offset < d->offset) lo = mid + 1;
+      else hi = mid;
+    }
+    const stagegraph_instruction *at =
+        lo < doc->instruction_count && doc->instructions[lo]->start_offset == d->offset ? doc->instructions[lo] : NULL;
     int rc = sgi_lint_report(l, SGI_RULE_NO_EMPTY_CONTINUATION, at, at, "Empty continuation line");
     if (rc) return rc;
   }
@@ -285,7 +297,7 @@ static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi
 
 /* The checks of one FROM line that need its words: stage name casing, the
  * AS keyword's casing, the description, the name. */
-static int from_words(sgi_linter *l, const stagegraph_stage *st, names *seen) {
+static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) {
   const stagegraph_instruction *from = stagegraph_stage_from(st);
   int rc;
   if (from->arg_count == 3) {
@@ -310,15 +322,38 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, names *seen) {
     sgi_lint_quote(&l->msg, name, strlen(name));
     if ((rc = sgi_lint_report_msg(l, SGI_RULE_RESERVED_STAGE_NAME, from, from))) return rc;
   }
-  int dup = 0;
-  for (size_t i = 0; i < seen->count && !dup; i++) dup = strcmp(seen->items[i], name) == 0;
-  if (dup) {
-    sgi_lint_msgf(l, "Duplicate stage name ");
-    sgi_lint_quote(&l->msg, name, strlen(name));
-    sgi_buf_puts(&l->msg, ", stage names should be unique");
-    if ((rc = sgi_lint_report_msg(l, SGI_RULE_DUPLICATE_STAGE_NAME, from, from))) return rc;
+  if (!duplicate) return 0;
+  sgi_lint_msgf(l, "Duplicate stage name ");
+  sgi_lint_quote(&l->msg, name, strlen(name));
+  sgi_buf_puts(&l->msg, ", stage names should be unique");
+  return sgi_lint_report_msg(l, SGI_RULE_DUPLICATE_STAGE_NAME, from, from);
+}
+
+/* Stage s has the name of an earlier stage: stage indexes sorted by name,
+ * then by index. */
+typedef struct named {
+  const char *name;
+  size_t stage;
+} named;
+
+static int cmp_named(const void *a, const void *b) {
+  const named *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x->stage > y->stage) - (x->stage < y->stage);
+}
+
+static unsigned char *duplicate_names(const sgi_linter *l, sgi_arena *arena) {
+  size_t n = stagegraph_doc_stage_count(l->doc), k = 0;
+  unsigned char *dup = sgi_arena_calloc(arena, n ? n : 1, 1);
+  named *list = sgi_arena_calloc(arena, n ? n : 1, sizeof *list);
+  if (!dup || !list) return NULL;
+  for (size_t s = 0; s < n; s++) {
+    const char *name = stagegraph_stage_name(stagegraph_doc_stage(l->doc, s));
+    if (name) list[k].name = name, list[k++].stage = s;
   }
-  return names_push(seen, name);
+  if (k > 1) qsort(list, k, sizeof *list, cmp_named);
+  for (size_t i = 1; i < k; i++) dup[list[i].stage] = !strcmp(list[i].name, list[i - 1].name);
+  return dup;
 }
 
 /* UndefinedArgInFrom for one expanded FROM word. */
@@ -342,11 +377,11 @@ static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_
   const stagegraph_instruction *from = stagegraph_stage_from(st);
   recorder r;
   int rc = expand_recorded(l, &sc->vars, arena, stagegraph_stage_base(st), &r, word);
-  if (rc == STAGEGRAPH_ENOMEM || (rc = undeclared_in_from(l, from, sc, &r))) return rc;
+  if (fatal(rc) || (rc = undeclared_in_from(l, from, sc, &r))) return rc;
   const char *platform = stagegraph_stage_platform(st);
   if (!platform) return 0;
   rc = expand_recorded(l, &sc->vars, arena, platform, &r, word);
-  if (rc == STAGEGRAPH_ENOMEM) return rc;
+  if (fatal(rc)) return rc;
   int expanded = rc == 0;
   if ((rc = undeclared_in_from(l, from, sc, &r)) || !expanded) return rc;
   size_t matched = 0, unmatched = 0;
@@ -391,6 +426,7 @@ static int default_args_in_from(sgi_linter *l, sgi_arena *arena, sgi_buf *word) 
   memset(&sc, 0, sizeof sc);
   int ok;
   int rc = build_scope(l, arena, &sc, 0, &ok);
+  if (rc == STAGEGRAPH_ELIMIT) rc = 0, ok = 0; /* the defaults outgrow the budget: no check */
   for (size_t s = 0; !rc && ok && s < stagegraph_doc_stage_count(l->doc); s++) {
     const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
     recorder r;
@@ -418,7 +454,6 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
   sgi_arena_init(&arena, &l->lint->mem);
   sgi_buf word;
   sgi_buf_init(&word, &l->lint->mem);
-  names seen = {&l->lint->mem, NULL, 0, 0};
   from_scope sc;
   memset(&sc, 0, sizeof sc);
   int ok;
@@ -433,14 +468,15 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
       rc = arg_description(l, ins, &arena);
   }
   if (!rc) rc = build_scope(l, &arena, &sc, 1, &ok);
+  unsigned char *dup = rc ? NULL : duplicate_names(l, &arena);
+  if (!rc && !dup) rc = STAGEGRAPH_ENOMEM;
   for (size_t s = 0; !rc && s < stagegraph_doc_stage_count(doc); s++) {
     const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
-    rc = from_words(l, st, &seen);
+    rc = from_words(l, st, dup[s]);
     if (!rc) rc = from_variables(l, st, &sc, &arena, &word);
   }
   if (!rc) rc = default_args_in_from(l, &arena, &word);
   scope_free(&sc);
-  names_free(&seen);
   sgi_buf_free(&word);
   sgi_arena_free(&arena);
   return rc;
@@ -525,16 +561,43 @@ static int is_proxy_or_sbom(const char *name) {
   return strncmp(name, "BUILDKIT_SBOM_", 14) == 0;
 }
 
+/* The names in scope for suggestions are gathered only for a stage that
+ * has an undefined variable: *ready tells whether `scope` holds them for
+ * the instructions before `ins`. */
+typedef struct scope_view {
+  const stagegraph_plan *plan;
+  size_t stage;
+  const stagegraph_stage *dst;
+  size_t position; /* of the instruction being checked */
+  names *names;
+  int ready;
+  sgi_arena *arena;
+} scope_view;
+
+static int add_defined_names(const stagegraph_instruction *ins, names *scope, sgi_arena *arena);
+
+static int scope_ready(scope_view *v) {
+  if (v->ready) return 0;
+  int rc = scope_names(v->plan, v->stage, v->names);
+  for (size_t i = 0; !rc && i < v->position; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(v->dst, i);
+    if (v->plan->info[ins->index].executed) rc = add_defined_names(ins, v->names, v->arena);
+  }
+  v->ready = !rc;
+  return rc;
+}
+
 static int undefined_vars(sgi_linter *l, const stagegraph_instruction *ins, const sgi_ins_info *info,
-                          const names *scope) {
+                          scope_view *scope) {
   for (size_t i = 0; i < info->undefined_count; i++) {
     const char *name = info->undefined[i];
     if (is_proxy_or_sbom(name)) continue;
-    sgi_lint_msgf(l, "Usage of undefined variable '$%s'", name);
-    const char *s = closest(name, strlen(name), scope->items, scope->count);
-    if (s) sgi_buf_printf(&l->msg, " (did you mean $%s?)", s);
-    int rc = sgi_lint_report_msg(l, SGI_RULE_UNDEFINED_VAR, ins, ins);
+    int rc = scope_ready(scope);
     if (rc) return rc;
+    sgi_lint_msgf(l, "Usage of undefined variable '$%s'", name);
+    const char *s = closest(name, strlen(name), scope->names->items, scope->names->count);
+    if (s) sgi_buf_printf(&l->msg, " (did you mean $%s?)", s);
+    if ((rc = sgi_lint_report_msg(l, SGI_RULE_UNDEFINED_VAR, ins, ins))) return rc;
   }
   return 0;
 }
@@ -748,15 +811,16 @@ int sgi_lint_buildkit_dispatch(sgi_linter *l) {
     }
     for (size_t t = 0; t < ps->trigger_count; t++)
       if (ps->triggers[t]) trigger_state(ps->triggers[t]->instructions[0], ps->trigger_owners[t], st);
-    if ((rc = scope_names(p, s, &scope))) break;
     const stagegraph_stage *dst = stagegraph_doc_stage(l->doc, s);
+    scope_view view = {p, s, dst, 0, &scope, 0, &arena};
     for (size_t i = 0; i < stagegraph_stage_instruction_count(dst) && !rc; i++) {
       const stagegraph_instruction *ins = stagegraph_stage_instruction(dst, i);
       const sgi_ins_info *info = &p->info[ins->index];
       if (!info->executed) continue;
-      rc = undefined_vars(l, ins, info, &scope);
+      view.position = i;
+      rc = undefined_vars(l, ins, info, &view);
       if (!rc) rc = dispatch_instruction(l, ins, info, st);
-      if (!rc) rc = add_defined_names(ins, &scope, &arena);
+      if (!rc && view.ready) rc = add_defined_names(ins, &scope, &arena);
     }
   }
   names_free(&scope);

@@ -64,6 +64,14 @@ int sgi_is_space(uint32_t r) {
 size_t sgi_space_prefix(const char *s, size_t len) {
   size_t i = 0;
   while (i < len) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80) { /* ASCII: no decoding */
+      if (c == ' ' || (c >= '\t' && c <= '\r')) {
+        i++;
+        continue;
+      }
+      break;
+    }
     size_t w;
     uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
     if (!sgi_is_space(r)) break;
