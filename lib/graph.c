@@ -228,7 +228,7 @@ static const char *build_arg(const stagegraph_doc *doc, const char *name, size_t
   return found;
 }
 
-static int platform_args(stagegraph_plan *plan, const char *prefix, const char *spec,
+static int platform_args(stagegraph_plan *plan, int target, const char *spec,
                          stagegraph_error *err) {
   sgi_platform p;
   sgi_buf msg;
@@ -241,13 +241,14 @@ static int platform_args(stagegraph_plan *plan, const char *prefix, const char *
     return rc;
   }
   sgi_buf_free(&msg);
-  char full[96], key[32];
+  static const char *const keys[2][5] = {
+      {"BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT"},
+      {"TARGETPLATFORM", "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT"}};
+  char full[96];
   sgi_platform_format(&p, full, sizeof full);
   const char *values[5] = {full, p.os, "", p.arch, p.variant};
-  const char *suffix[5] = {"PLATFORM", "OS", "OSVERSION", "ARCH", "VARIANT"};
   for (int i = 0; i < 5; i++) {
-    snprintf(key, sizeof key, "%s%s", prefix, suffix[i]);
-    int rc = set_cstr(&plan->global, key, values[i]);
+    int rc = set_cstr(&plan->global, keys[target][i], values[i]);
     if (rc) return rc;
   }
   return 0;
@@ -268,8 +269,8 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
                               stagegraph_error *err) {
   const stagegraph_doc *doc = plan->doc;
   int rc;
-  if ((rc = platform_args(plan, "BUILD", doc->build_platform, err)) ||
-      (rc = platform_args(plan, "TARGET", doc->platform, err)) ||
+  if ((rc = platform_args(plan, 0, doc->build_platform, err)) ||
+      (rc = platform_args(plan, 1, doc->platform, err)) ||
       (rc = set_cstr(&plan->global, "TARGETSTAGE", target_stage)))
     return rc;
   /* build args override the automatic ones */
