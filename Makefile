@@ -198,6 +198,19 @@ bench: $(BENCH) $(CLI)
 bench-compare: $(BENCH)
 	$(Q)sh tests/bench/compare.sh $(BENCH) $(CORPUS)
 
+# Pathological inputs generated in code, each case in a child process with
+# a time bound (tests/pathological/run.c); fails on a crash or a case over
+# its bound. PATHOLOGICAL_FLAGS: e.g. `--bound 20` or `--scale 0.1 chain`.
+PATHOLOGICAL := $(BUILD)/pathological/run
+$(PATHOLOGICAL): tests/pathological/run.c include/stagegraph.h $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARN) -Iinclude -Ilib -o $@ \
+	  tests/pathological/run.c $(STATIC_LIB) $(LDFLAGS)
+
+.PHONY: pathological
+pathological: $(PATHOLOGICAL)
+	$(Q)$(PATHOLOGICAL) $(PATHOLOGICAL_FLAGS)
+
 # ---- install ---------------------------------------------------------------
 
 install: all

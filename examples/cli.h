@@ -156,4 +156,16 @@ typedef struct cli_tabwriter {
 int cli_tab_open(cli_tabwriter *tw, size_t padding);
 int cli_tab_flush(cli_tabwriter *tw, FILE *out);
 
+/* ---- the build context (context.c) ---- */
+/* The directory of a file path ("." when it has none), malloc'd, or NULL. */
+char *cli_dir_of(const char *path);
+/* CLI_OK when `dir` is a directory, else CLI_TROUBLE (reported). */
+int cli_check_context(const char *prog, const char *dir);
+/* The .dockerignore that applies: FILE.dockerignore beside the Dockerfile
+ * (not for standard input), else .dockerignore in `context` (may be NULL).
+ * Sets *text and *len (NULL when there is none) and *source (its file name);
+ * both malloc'd. Returns CLI_OK or CLI_TROUBLE (reported). */
+int cli_dockerignore(const char *dockerfile, const char *context, char **text, size_t *len,
+                     char **source);
+
 #endif /* STAGEGRAPH_CLI_H */

@@ -64,87 +64,6 @@ typedef struct lint_args {
   stagegraph_format format;
 } lint_args;
 
-/*
- * Read `path` into *data (malloc'd, NUL-terminated). Returns 1 when read, 0
- * when it does not exist, -1 on another error (reported).
- */
-static int read_optional(const char *path, char **data, size_t *len) {
-  *data = NULL;
-  *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    if (errno == ENOENT) return 0;
-    fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
-    return -1;
-  }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - 1 - n, f);
-    if (n < cap - 1) break;
-    char *grown = realloc(buf, cap * 2);
-    if (!grown) free(buf);
-    buf = grown;
-    cap *= 2;
-  }
-  int failed = ferror(f);
-  fclose(f);
-  if (!buf || failed) {
-    fprintf(stderr, "%s: error: %s\n", path, buf ? "read error" : "out of memory");
-    free(buf);
-    return -1;
-  }
-  buf[n] = '\0';
-  *data = buf;
-  *len = n;
-  return 1;
-}
-
-/* The .dockerignore that applies: FILE.dockerignore beside the Dockerfile,
- * else .dockerignore in the context (--context DIR, or the Dockerfile's
- * directory). *source gets its path. Returns CLI_OK or CLI_TROUBLE. */
-static int load_dockerignore(const char *path, const char *context, char **text, size_t *len,
-                             char **source) {
-  *source = NULL;
-  *text = NULL;
-  *len = 0;
-  int stdin_input = !path || strcmp(path, "-") == 0;
-  if (stdin_input && !context) return CLI_OK;
-  char *candidates[2] = {NULL, NULL};
-  if (!stdin_input) {
-    size_t n = strlen(path);
-    if ((candidates[0] = malloc(n + sizeof ".dockerignore")))
-      memcpy(candidates[0], path, n), memcpy(candidates[0] + n, ".dockerignore", sizeof ".dockerignore");
-  }
-  const char *dir = context;
-  size_t dlen = dir ? strlen(dir) : 0;
-  if (!dir) {
-    const char *slash = strrchr(path, '/');
-    dir = path;
-    dlen = slash ? (size_t)(slash - path) + 1 : 0;
-  }
-  if ((candidates[1] = malloc(dlen + 1 + sizeof ".dockerignore"))) {
-    memcpy(candidates[1], dir, dlen);
-    size_t at = dlen;
-    if (dlen && dir[dlen - 1] != '/') candidates[1][at++] = '/';
-    memcpy(candidates[1] + at, ".dockerignore", sizeof ".dockerignore");
-  }
-  int status = CLI_OK;
-  if ((!stdin_input && !candidates[0]) || !candidates[1]) {
-    fprintf(stderr, "stagegraph: out of memory\n");
-    status = CLI_TROUBLE;
-  }
-  for (int i = 0; i < 2 && status == CLI_OK && !*source; i++) {
-    if (!candidates[i]) continue;
-    int found = read_optional(candidates[i], text, len);
-    if (found < 0) status = CLI_TROUBLE;
-    if (found == 1) *source = candidates[i], candidates[i] = NULL;
-  }
-  free(candidates[0]);
-  free(candidates[1]);
-  return status;
-}
-
 /* "3 findings (1 error, 2 warnings)", and BuildKit's line when
  * `check=error=true` turns the findings into a failure. */
 static void summary(const char *source, const stagegraph_lint *lint) {
@@ -176,14 +95,7 @@ static void summary(const char *source, const stagegraph_lint *lint) {
 static int run(const char *path, const lint_args *a) {
   int json = a->format == STAGEGRAPH_FORMAT_JSON;
   const char *source = cli_source(path);
-  if (a->context) {
-    struct stat st;
-    int problem = stat(a->context, &st) != 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
-    if (problem) {
-      fprintf(stderr, "stagegraph lint: context %s: %s\n", a->context, strerror(problem));
-      return CLI_TROUBLE;
-    }
-  }
+  if (a->context && cli_check_context("stagegraph lint", a->context) != CLI_OK) return CLI_TROUBLE;
   stagegraph_options popts = STAGEGRAPH_OPTIONS_INIT;
   popts.platform = a->build.platform;
   popts.build_args = (const char *const *)a->build.build_args.items;
@@ -193,7 +105,10 @@ static int run(const char *path, const lint_args *a) {
   if (status != CLI_OK) return status;
   char *ignore = NULL, *ignore_source = NULL;
   size_t ignore_len = 0;
-  status = load_dockerignore(path, a->context, &ignore, &ignore_len, &ignore_source);
+  /* the context: --context, else the Dockerfile's directory (none for stdin) */
+  char *dir = !a->context && path && strcmp(path, "-") != 0 ? cli_dir_of(path) : NULL;
+  status = cli_dockerignore(path, a->context ? a->context : dir, &ignore, &ignore_len, &ignore_source);
+  free(dir);
 
   stagegraph_lint *lint = NULL;
   if (status == CLI_OK) {

@@ -90,14 +90,15 @@ static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_
 }
 
 static int expand_words(dispatcher *d, const char *word, size_t len,
-                        const stagegraph_instruction *at) {
+                        const stagegraph_instruction *at, size_t *count_out) {
   sgi_env env = sgi_scope_env(d->env);
   const stagegraph_doc *doc = d->plan->doc;
   sgi_buf_clear(&d->unset);
   sgi_expand_opts opts = {doc->escape, SGI_EXPAND_NORMAL, doc->limits.max_expansion_bytes, &d->unset};
   sgi_buf_clear(&d->word);
-  size_t count;
+  size_t count = 0;
   int rc = sgi_expand_words(&d->word, &count, word, len, &env, &opts, d->err);
+  *count_out = count;
   if (rc == 0) rc = sgi_plan_spend(d->plan, d->word.len, d->err);
   if (rc == 0 && d->unset.len && (rc = note_undefined(d, &d->unset))) return rc;
   if (rc && rc != STAGEGRAPH_ENOMEM) {
@@ -438,6 +439,24 @@ static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
   return 0;
 }
 
+/* Append expanded words (count of them NUL-separated in text) to the
+ * instruction's record. */
+static int record_words(dispatcher *d, const char *text, size_t len, size_t count) {
+  sgi_ins_info *info = d->info;
+  const char **list = sgi_arena_calloc(&d->plan->arena, info->word_count + count, sizeof *list);
+  if (!list) return STAGEGRAPH_ENOMEM;
+  if (info->word_count) memcpy(list, info->words, info->word_count * sizeof *list);
+  const char *p = text;
+  for (size_t i = 0; i < count; i++) {
+    size_t n = count == 1 ? len : strlen(p);
+    if (!(list[info->word_count + i] = sgi_arena_strndup(&d->plan->arena, p, n))) return STAGEGRAPH_ENOMEM;
+    p += n + 1;
+  }
+  info->words = list;
+  info->word_count += count;
+  return 0;
+}
+
 /* WORKDIR resolves against the previous one; "/" makes no layer. */
 static int dispatch_workdir(dispatcher *d, const stagegraph_instruction *ins,
                             const stagegraph_instruction *at) {
@@ -464,7 +483,8 @@ static int dispatch_workdir(dispatcher *d, const stagegraph_instruction *ins,
   sgi_buf_free(&joined);
   d->cwd = clean;
   d->info->root = strcmp(clean, "/") == 0;
-  return 0;
+  /* the path as written after expansion, for lint */
+  return record_words(d, d->word.ptr ? d->word.ptr : "", d->word.len, 1);
 }
 
 static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins,
@@ -486,8 +506,11 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
       rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0);
     return rc;
   case STAGEGRAPH_KIND_EXPOSE:
-    for (size_t i = 0; i < ins->arg_count && !rc; i++)
-      rc = expand_words(d, ins->args[i].ptr, ins->args[i].len, at);
+    for (size_t i = 0; i < ins->arg_count && !rc; i++) {
+      size_t count = 0;
+      rc = expand_words(d, ins->args[i].ptr, ins->args[i].len, at, &count);
+      if (!rc) rc = record_words(d, d->word.ptr ? d->word.ptr : "", d->word.len, count);
+    }
     return rc;
   default: return 0;
   }

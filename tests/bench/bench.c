@@ -1,0 +1,1374 @@
+/*
+ * `make bench`: throughput, memory and scaling of stagegraph through its
+ * public API. Not part of `make check`: it reports, it never fails on a
+ * figure. Every time is the median of several runs; a run repeats the
+ * operation until it has taken a minimum time, so short operations are
+ * timed over many iterations.
+ *
+ * usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only]
+ *   --corpus DIR   the corpus (DIR/files/ is read into memory first)
+ *   --cli PATH     build/bin/stagegraph, for the peak RSS of `dump`
+ *   --quick        a reduced set (also BENCH_QUICK=1)
+ *   --parse-only   print only the corpus parse throughput (bench-compare)
+ *   --profile WHAT one untimed run for a profiler (valgrind --tool=callgrind):
+ *                  a corpus phase (parse, dump-json, plan, cache,
+ *                  render-plan, render-cache, pipeline, lint, render-lint:
+ *                  one pass after the
+ *                  setup), or FAMILY:N (parse, plan, cache and lint of one
+ *                  generated input, e.g. chain:10000)
+ *
+ * Scaling inputs are generated in a child process per size, so one size
+ * that is much slower than expected (or crashes) is cut off by a time
+ * limit and reported instead of stalling the run, and the child's peak RSS
+ * is that size's own.
+ */
+#define _DEFAULT_SOURCE /* wait4: the child's own rusage */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stagegraph.h"
+
+#ifdef BENCH_HAVE_LINT
+#define HAVE_LINT 1
+#else
+#define HAVE_LINT 0
+#endif
+
+/* ---- settings ---------------------------------------------------------- */
+
+typedef struct settings {
+  int quick;
+  int runs;             /* runs per corpus measurement (median taken) */
+  double min_run;       /* seconds a run lasts at least */
+  double scale_timeout; /* seconds one scaling size may take in all */
+  double scale_budget;  /* seconds the whole scaling section may take */
+} settings;
+
+static settings S;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* What measurements use: this process's CPU time (user + system), so that
+ * other load on the two cores does not count; page faults and other kernel
+ * work done for the library still do. */
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("bench: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(2);
+}
+
+static void *xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p) die("out of memory");
+  return p;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* ---- timing -------------------------------------------------------------- */
+
+/* One operation; returns 0, or nonzero when it failed (counted, not fatal). */
+typedef int (*op_fn)(void *ctx);
+
+typedef struct timing {
+  double median; /* seconds per operation */
+  double min, max;
+  int runs;
+} timing;
+
+/* Median over `runs` runs of the CPU time per operation; each run repeats
+ * the operation in doubling batches (the clock is read between batches)
+ * until `min_run` seconds have passed. When one operation alone is slow,
+ * fewer runs are made so that the total stays near `cap` seconds. */
+static timing measure(op_fn op, void *ctx, int runs, double min_run, double cap) {
+  double t[32];
+  if (runs > 32) runs = 32;
+  int done = 0;
+  for (int r = 0; r < runs; r++) {
+    long iters = 0, batch = 1;
+    double start = cpu_now(), elapsed;
+    for (;;) {
+      for (long b = 0; b < batch; b++) op(ctx);
+      iters += batch;
+      elapsed = cpu_now() - start;
+      if (elapsed >= min_run) break;
+      if (elapsed < min_run / 4) batch *= 2;
+    }
+    t[done++] = elapsed / (double)iters;
+    if (r == 0 && runs > 1 && t[0] * runs > cap) {
+      runs = (int)(cap / t[0]);
+      if (runs < 1) runs = 1;
+      if (runs > 1 && runs % 2 == 0) runs--; /* odd: a true median */
+    }
+  }
+  qsort(t, (size_t)done, sizeof t[0], cmp_double);
+  timing out = {t[done / 2], t[0], t[done - 1], done};
+  return out;
+}
+
+/* ---- a counting allocator ------------------------------------------------ */
+
+/* Total bytes requested by malloc and realloc (a realloc counts its whole
+ * new size) and the peak of the bytes live at once. A header before each
+ * block remembers its size for realloc and free. */
+typedef struct counter {
+  size_t requested;
+  size_t live;
+  size_t peak;
+  size_t calls;
+} counter;
+
+enum { HDR = 16 };
+
+static void count_add(counter *c, size_t add, size_t sub) {
+  c->requested += add;
+  c->live = c->live - sub + add;
+  if (c->live > c->peak) c->peak = c->live;
+  c->calls++;
+}
+
+static void *cnt_malloc(size_t size, void *ctx) {
+  char *p = malloc(HDR + size);
+  if (!p) return NULL;
+  memcpy(p, &size, sizeof size);
+  count_add(ctx, size, 0);
+  return p + HDR;
+}
+
+static void *cnt_realloc(void *ptr, size_t size, void *ctx) {
+  if (!ptr) return cnt_malloc(size, ctx);
+  char *base = (char *)ptr - HDR;
+  size_t old;
+  memcpy(&old, base, sizeof old);
+  char *p = realloc(base, HDR + size);
+  if (!p) return NULL;
+  memcpy(p, &size, sizeof size);
+  count_add(ctx, size, old);
+  return p + HDR;
+}
+
+static void cnt_free(void *ptr, void *ctx) {
+  if (!ptr) return;
+  counter *c = ctx;
+  char *base = (char *)ptr - HDR;
+  size_t old;
+  memcpy(&old, base, sizeof old);
+  c->live -= old;
+  free(base);
+}
+
+static stagegraph_allocator counting_allocator(counter *c) {
+  memset(c, 0, sizeof *c);
+  stagegraph_allocator a = {cnt_malloc, cnt_realloc, cnt_free, c};
+  return a;
+}
+
+/* ---- formatting ---------------------------------------------------------- */
+
+/* A duration in seconds as ns, us, ms or s with three significant digits. */
+static const char *fmt_time(char *out, size_t n, double s) {
+  if (s < 0)
+    snprintf(out, n, "-");
+  else if (s < 1e-6)
+    snprintf(out, n, "%.3g ns", s * 1e9);
+  else if (s < 1e-3)
+    snprintf(out, n, "%.3g us", s * 1e6);
+  else if (s < 1)
+    snprintf(out, n, "%.3g ms", s * 1e3);
+  else
+    snprintf(out, n, "%.3g s", s);
+  return out;
+}
+
+static const char *fmt_size(char *out, size_t n, double bytes) {
+  if (bytes < 1e3)
+    snprintf(out, n, "%.0f B", bytes);
+  else if (bytes < 1e6)
+    snprintf(out, n, "%.1f kB", bytes / 1e3);
+  else
+    snprintf(out, n, "%.2f MB", bytes / 1e6);
+  return out;
+}
+
+/* ---- the corpus ------------------------------------------------------------ */
+
+typedef struct file {
+  char *name;
+  char *data;
+  size_t len;
+  int parse_rc;   /* stagegraph_parse */
+  int plan_rc;    /* stagegraph_plan_new (default target), 1 = not tried */
+  int cache_rc;   /* stagegraph_cache_new (no change), 1 = not tried */
+  int lint_rc;    /* stagegraph_lint_new, 1 = not tried or not linked */
+  stagegraph_doc *doc;
+  stagegraph_plan *plan;
+  stagegraph_cache *cache;
+#if HAVE_LINT
+  stagegraph_lint *lint;
+#endif
+} file;
+
+typedef struct corpus {
+  file *files;
+  size_t count;
+  size_t bytes;
+} corpus;
+
+static int cmp_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_file(const char *path, char **data, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  size_t cap = 1 << 14, n = 0;
+  char *buf = xmalloc(cap);
+  for (;;) {
+    if (n == cap) {
+      cap *= 2;
+      buf = realloc(buf, cap);
+      if (!buf) die("out of memory");
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    free(buf);
+    return -1;
+  }
+  *data = buf;
+  *len = n;
+  return 0;
+}
+
+static void corpus_load(corpus *c, const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/files", dir);
+  DIR *d = opendir(path);
+  if (!d) die("cannot open %s: %s", path, strerror(errno));
+  size_t cap = 256, n = 0;
+  char **names = xmalloc(cap * sizeof *names);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    if (n == cap) {
+      cap *= 2;
+      names = realloc(names, cap * sizeof *names);
+      if (!names) die("out of memory");
+    }
+    names[n] = xmalloc(strlen(e->d_name) + 1);
+    strcpy(names[n++], e->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof *names, cmp_name);
+  c->files = calloc(n ? n : 1, sizeof *c->files);
+  if (!c->files) die("out of memory");
+  c->count = 0;
+  c->bytes = 0;
+  for (size_t i = 0; i < n; i++) {
+    file *f = &c->files[c->count];
+    snprintf(path, sizeof path, "%s/files/%s", dir, names[i]);
+    if (read_file(path, &f->data, &f->len) != 0) {
+      fprintf(stderr, "bench: skipped unreadable %s\n", path);
+      free(names[i]);
+      continue;
+    }
+    f->name = names[i];
+    f->plan_rc = f->cache_rc = f->lint_rc = 1;
+    c->bytes += f->len;
+    c->count++;
+  }
+  free(names);
+}
+
+static void corpus_free(corpus *c) {
+  for (size_t i = 0; i < c->count; i++) {
+#if HAVE_LINT
+    stagegraph_lint_free(c->files[i].lint);
+#endif
+    stagegraph_cache_free(c->files[i].cache);
+    stagegraph_plan_free(c->files[i].plan);
+    stagegraph_doc_free(c->files[i].doc);
+    free(c->files[i].data);
+    free(c->files[i].name);
+  }
+  free(c->files);
+  c->files = NULL;
+  c->count = 0;
+}
+
+/* Parse, plan and cache every file once, keeping the results: the per-phase
+ * measurements below time one phase over the results of the one before. */
+static void corpus_prepare(corpus *c) {
+  stagegraph_cache_options co = STAGEGRAPH_CACHE_OPTIONS_INIT;
+  for (size_t i = 0; i < c->count; i++) {
+    file *f = &c->files[i];
+    f->parse_rc = stagegraph_parse(&f->doc, f->data, f->len, NULL, NULL);
+    if (f->parse_rc != 0) continue;
+    f->plan_rc = stagegraph_plan_new(&f->plan, f->doc, NULL, NULL);
+    if (f->plan_rc == 0) f->cache_rc = stagegraph_cache_new(&f->cache, f->plan, &co, NULL);
+#if HAVE_LINT
+    f->lint_rc = stagegraph_lint_new(&f->lint, f->doc, NULL, NULL);
+#endif
+  }
+}
+
+/* "N (ECODE n, ...)": how many files failed a phase, by code. */
+static void print_failures(const corpus *c, const char *what, size_t offset) {
+  int codes[32];
+  size_t counts[32], kinds = 0, total = 0;
+  for (size_t i = 0; i < c->count; i++) {
+    int rc = *(const int *)((const char *)&c->files[i] + offset);
+    if (rc == 0 || rc == 1) continue;
+    total++;
+    size_t k = 0;
+    while (k < kinds && codes[k] != rc) k++;
+    if (k == kinds && kinds < 32) {
+      codes[kinds] = rc;
+      counts[kinds++] = 0;
+    }
+    if (k < kinds) counts[k]++;
+  }
+  printf("  %-28s %zu", what, total);
+  for (size_t k = 0; k < kinds; k++)
+    printf("%s%s %zu", k ? ", " : " (", stagegraph_code_name(codes[k]), counts[k]);
+  printf("%s\n", kinds ? ")" : "");
+}
+
+/* One pass of a phase over the corpus. `count` files and `bytes` input
+ * bytes take part; each op_ctx carries the corpus. */
+typedef struct pass {
+  corpus *c;
+  size_t files;
+  size_t bytes;
+  size_t failed; /* counted on the last pass */
+} pass;
+
+static int pass_parse(void *ctx) {
+  pass *p = ctx;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    stagegraph_doc *doc = NULL;
+    stagegraph_parse(&doc, f->data, f->len, NULL, NULL);
+    stagegraph_doc_free(doc);
+  }
+  return 0;
+}
+
+static int dump_one(stagegraph_dump_format format, void *ctx) {
+  pass *p = ctx;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    if (!f->doc) continue;
+    stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+    stagegraph_doc_dump(&out, f->doc, format, NULL);
+    stagegraph_buf_dispose(&out);
+  }
+  return 0;
+}
+static int pass_dump_json(void *ctx) { return dump_one(STAGEGRAPH_DUMP_JSON, ctx); }
+static int pass_dump_text(void *ctx) { return dump_one(STAGEGRAPH_DUMP_BUILDKIT, ctx); }
+
+static int pass_plan(void *ctx) {
+  pass *p = ctx;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    if (!f->doc) continue;
+    stagegraph_plan *plan = NULL;
+    stagegraph_plan_new(&plan, f->doc, NULL, NULL);
+    stagegraph_plan_free(plan);
+  }
+  return 0;
+}
+
+static int pass_cache(void *ctx) {
+  pass *p = ctx;
+  stagegraph_cache_options co = STAGEGRAPH_CACHE_OPTIONS_INIT;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    if (!f->plan) continue;
+    stagegraph_cache *cache = NULL;
+    stagegraph_cache_new(&cache, f->plan, &co, NULL);
+    stagegraph_cache_free(cache);
+  }
+  return 0;
+}
+
+static int pass_render_plan(void *ctx) {
+  pass *p = ctx;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    if (!f->plan) continue;
+    stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+    stagegraph_plan_render(&out, f->plan, STAGEGRAPH_FORMAT_JSON, NULL);
+    stagegraph_buf_dispose(&out);
+  }
+  return 0;
+}
+
+static int pass_render_cache(void *ctx) {
+  pass *p = ctx;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    if (!f->cache) continue;
+    stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+    stagegraph_cache_render(&out, f->cache, STAGEGRAPH_FORMAT_JSON, NULL);
+    stagegraph_buf_dispose(&out);
+  }
+  return 0;
+}
+
+#if HAVE_LINT
+static int pass_lint(void *ctx) {
+  pass *p = ctx;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    if (!f->doc) continue;
+    stagegraph_lint *lint = NULL;
+    stagegraph_lint_new(&lint, f->doc, NULL, NULL);
+    stagegraph_lint_free(lint);
+  }
+  return 0;
+}
+
+static int pass_render_lint(void *ctx) {
+  pass *p = ctx;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    if (!f->lint) continue;
+    stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+    stagegraph_lint_render(&out, f->lint, STAGEGRAPH_FORMAT_JSON, f->name, NULL);
+    stagegraph_buf_dispose(&out);
+  }
+  return 0;
+}
+#endif
+
+/* Parse, plan for the default target, cache impact with no change: what a
+ * tool does with each file. A file that fails a step stops there. */
+static int pass_pipeline(void *ctx) {
+  pass *p = ctx;
+  stagegraph_cache_options co = STAGEGRAPH_CACHE_OPTIONS_INIT;
+  size_t failed = 0;
+  for (size_t i = 0; i < p->c->count; i++) {
+    file *f = &p->c->files[i];
+    stagegraph_doc *doc = NULL;
+    stagegraph_plan *plan = NULL;
+    stagegraph_cache *cache = NULL;
+    if (stagegraph_parse(&doc, f->data, f->len, NULL, NULL) != 0 ||
+        stagegraph_plan_new(&plan, doc, NULL, NULL) != 0 ||
+        stagegraph_cache_new(&cache, plan, &co, NULL) != 0)
+      failed++;
+    stagegraph_cache_free(cache);
+    stagegraph_plan_free(plan);
+    stagegraph_doc_free(doc);
+  }
+  p->failed = failed;
+  return 0;
+}
+
+typedef struct throughput {
+  double mbps, files_per_s;
+} throughput;
+
+static throughput report_phase(const char *name, op_fn op, pass *p, const char *note) {
+  op(p); /* warm-up */
+  timing t = measure(op, p, S.runs, S.min_run, 10.0);
+  throughput r = {(double)p->bytes / t.median / 1e6, (double)p->files / t.median};
+  char ms[32];
+  snprintf(ms, sizeof ms, "%.2f", t.median * 1e3);
+  printf("  %-24s %6zu %9.1f %10.0f %10s   %6.1f..%-6.1f %s\n", name, p->files, r.mbps,
+         r.files_per_s, ms, (double)p->bytes / t.max / 1e6, (double)p->bytes / t.min / 1e6,
+         note ? note : "");
+  return r;
+}
+
+/* The files and bytes a phase runs over: those with a result at `offset`
+ * (a stagegraph_doc / plan / cache pointer in `file`). */
+static pass pass_over(corpus *c, size_t offset) {
+  pass p = {c, 0, 0, 0};
+  for (size_t i = 0; i < c->count; i++) {
+    if (offset != (size_t)-1 && !*(void **)((char *)&c->files[i] + offset)) continue;
+    p.files++;
+    p.bytes += c->files[i].len;
+  }
+  return p;
+}
+
+/* ---- memory --------------------------------------------------------------- */
+
+typedef struct alloc_stats {
+  double requested_per_byte; /* total requested / input bytes */
+  double peak_per_byte;      /* peak live / input bytes */
+  size_t requested, peak, calls;
+} alloc_stats;
+
+static alloc_stats parse_allocations(const char *data, size_t len, const stagegraph_options *base) {
+  counter cnt;
+  stagegraph_allocator a = counting_allocator(&cnt);
+  stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
+  if (base) o = *base;
+  o.allocator = &a;
+  stagegraph_doc *doc = NULL;
+  stagegraph_parse(&doc, data, len, &o, NULL);
+  stagegraph_doc_free(doc);
+  alloc_stats s = {len ? (double)cnt.requested / (double)len : 0,
+                   len ? (double)cnt.peak / (double)len : 0, cnt.requested, cnt.peak, cnt.calls};
+  return s;
+}
+
+/* Peak RSS (kB) of `argv` run as a child with its output thrown away. */
+static long child_rss_kb(char *const argv[], int *status_out) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    FILE *null = freopen("/dev/null", "w", stdout);
+    (void)null;
+    if (!freopen("/dev/null", "w", stderr)) _exit(127);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage ru;
+  if (wait4(pid, &status, 0, &ru) < 0) return -1;
+  *status_out = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return ru.ru_maxrss;
+}
+
+/* The resident set now (kB), or -1 where /proc is not there. */
+static long current_rss_kb(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return -1;
+  long size = 0, resident = -1;
+  if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
+  fclose(f);
+  return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* The largest file of DIR/files, by stat, without reading any. */
+static int largest_file(const char *dir, char *path, size_t n) {
+  char files[4096];
+  if ((size_t)snprintf(files, sizeof files, "%s/files", dir) >= sizeof files) return -1;
+  DIR *d = opendir(files);
+  if (!d) return -1;
+  off_t best = -1;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    char p[4096 + 256 + 2];
+    struct stat st;
+    if (e->d_name[0] == '.') continue;
+    snprintf(p, sizeof p, "%s/%s", files, e->d_name);
+    if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > best) {
+      best = st.st_size;
+      if ((size_t)snprintf(path, n, "%s", p) >= n) best = -1;
+    }
+  }
+  closedir(d);
+  return best < 0 ? -1 : 0;
+}
+
+static long self_rss_kb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+/* ---- generated inputs --------------------------------------------------- */
+
+typedef struct text {
+  char *ptr;
+  size_t len, cap;
+} text;
+
+static void put(text *t, const char *fmt, ...) {
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->ptr + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) die("format error");
+    if ((size_t)n < t->cap - t->len) {
+      t->len += (size_t)n;
+      return;
+    }
+    t->cap = t->cap ? t->cap * 2 : 1 << 16;
+    while (t->cap - t->len <= (size_t)n) t->cap *= 2;
+    t->ptr = realloc(t->ptr, t->cap);
+    if (!t->ptr) die("out of memory");
+  }
+}
+
+static uint64_t rng_state;
+static uint64_t rng(void) { /* xorshift64*, fixed seed: the same DAG every run */
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return rng_state * 2685821657736338717ull;
+}
+
+/* Each family writes an input with `n` units. */
+typedef void (*gen_fn)(text *t, size_t n);
+
+static void gen_run_lines(text *t, size_t n) {
+  put(t, "FROM alpine\n");
+  for (size_t i = 1; i < n; i++) put(t, "RUN echo %zu\n", i);
+}
+
+static void gen_stages_of_5(text *t, size_t n) {
+  for (size_t s = 0; s < n / 5; s++)
+    put(t, "FROM alpine:3.19 AS s%zu\nWORKDIR /src\nENV N=%zu\nCOPY go.mod ./\nRUN make %zu\n", s,
+        s, s);
+}
+
+static void gen_chain(text *t, size_t n) {
+  put(t, "FROM alpine AS s0\nRUN echo 0\n");
+  for (size_t i = 1; i < n; i++) put(t, "FROM s%zu AS s%zu\nRUN echo %zu\n", i - 1, i, i);
+}
+
+static void gen_fan_in(text *t, size_t n) {
+  for (size_t i = 0; i + 1 < n; i++) put(t, "FROM alpine AS s%zu\nRUN echo %zu > /out\n", i, i);
+  put(t, "FROM alpine AS final\n");
+  for (size_t i = 0; i + 1 < n; i++) put(t, "COPY --from=s%zu /out /in/%zu\n", i, i);
+}
+
+static void gen_fan_out(text *t, size_t n) {
+  put(t, "FROM alpine AS base\nRUN echo base\n");
+  for (size_t i = 1; i < n; i++) put(t, "FROM base AS s%zu\nRUN echo %zu\n", i, i);
+}
+
+static void gen_random_dag(text *t, size_t n) {
+  rng_state = 0x9e3779b97f4a7c15ull;
+  put(t, "FROM alpine AS s0\nRUN echo 0 > /out\n");
+  for (size_t i = 1; i < n; i++) {
+    if (rng() % 4 == 0)
+      put(t, "FROM alpine AS s%zu\n", i);
+    else
+      put(t, "FROM s%zu AS s%zu\n", (size_t)(rng() % i), i);
+    size_t copies = (size_t)(rng() % 3);
+    for (size_t k = 0; k < copies; k++)
+      put(t, "COPY --from=s%zu /out /in/%zu\n", (size_t)(rng() % i), k);
+    put(t, "RUN echo %zu > /out\n", i);
+  }
+}
+
+/* One RUN of `n` bytes, continued over 64-byte physical lines. */
+static void gen_huge_run(text *t, size_t n) {
+  put(t, "FROM alpine\nRUN true");
+  while (t->len + 64 < n)
+    put(t, " \\\n    && echo 0123456789abcdef0123456789abcdef0123456789abcd");
+  put(t, "\n");
+}
+
+static void gen_heredocs(text *t, size_t n) {
+  put(t, "FROM alpine\n");
+  for (size_t i = 0; i < n; i++) put(t, "RUN <<EOF\nset -e\necho %zu\nEOF\n", i);
+}
+
+typedef struct family {
+  const char *name;
+  const char *what;
+  const char *unit;
+  gen_fn gen;
+  size_t sizes[6]; /* 0-terminated */
+  int stages;      /* measured in stages (the 100k-stages target) */
+  int weight;      /* its share of the scaling time */
+} family;
+
+static const family families[] = {
+    {"run-lines", "one stage, N-1 RUN lines", "instruction", gen_run_lines,
+     {1000, 10000, 100000, 1000000}, 0, 2},
+    {"stages-of-5", "N/5 stages: FROM + 4 instructions each", "instruction", gen_stages_of_5,
+     {1000, 10000, 100000, 1000000}, 0, 2},
+    {"chain", "stage i FROM s{i-1}", "stage", gen_chain, {10, 100, 1000, 10000, 100000}, 1, 1},
+    {"fan-in", "last stage COPY --from every other", "stage", gen_fan_in,
+     {10, 100, 1000, 10000, 100000}, 1, 1},
+    {"fan-out", "every stage FROM base", "stage", gen_fan_out, {10, 100, 1000, 10000, 100000}, 1,
+     1},
+    {"random-dag", "FROM a random earlier stage, 0-2 COPY --from, seed fixed", "stage",
+     gen_random_dag, {10, 100, 1000, 10000, 100000}, 1, 1},
+    {"huge-run", "one RUN, 64-byte continuation lines, N bytes", "byte", gen_huge_run,
+     {10000, 100000, 1000000, 10000000}, 0, 1},
+    {"heredocs", "N RUN <<EOF heredocs", "heredoc", gen_heredocs, {100, 1000, 10000, 100000}, 0,
+     1},
+};
+
+enum { PH_PARSE, PH_PLAN, PH_CACHE, PH_LINT, PH_COUNT };
+static const char *const phase_names[PH_COUNT] = {"parse", "plan", "cache", "lint"};
+
+typedef struct scale_result {
+  int phases_done; /* results below are valid for phases [0, phases_done) */
+  int failed_rc;   /* the code a phase failed with, 0 if none */
+  int failed_phase;
+  size_t bytes;
+  long rss_start_kb;       /* the child's resident set before generating */
+  double per_op[PH_COUNT]; /* seconds per operation, -1 when not measured */
+  double alloc_per_byte, peak_per_byte;
+} scale_result;
+
+typedef struct scale_ctx {
+  const char *data;
+  size_t len;
+  const stagegraph_options *opts;
+  const stagegraph_doc *doc;
+  const stagegraph_plan *plan;
+} scale_ctx;
+
+static int op_parse(void *ctx) {
+  scale_ctx *s = ctx;
+  stagegraph_doc *doc = NULL;
+  int rc = stagegraph_parse(&doc, s->data, s->len, s->opts, NULL);
+  stagegraph_doc_free(doc);
+  return rc;
+}
+static int op_plan(void *ctx) {
+  scale_ctx *s = ctx;
+  stagegraph_plan *plan = NULL;
+  int rc = stagegraph_plan_new(&plan, s->doc, NULL, NULL);
+  stagegraph_plan_free(plan);
+  return rc;
+}
+static int op_cache(void *ctx) {
+  scale_ctx *s = ctx;
+  stagegraph_cache_options co = STAGEGRAPH_CACHE_OPTIONS_INIT;
+  stagegraph_cache *cache = NULL;
+  int rc = stagegraph_cache_new(&cache, s->plan, &co, NULL);
+  stagegraph_cache_free(cache);
+  return rc;
+}
+#if HAVE_LINT
+static int op_lint(void *ctx) {
+  scale_ctx *s = ctx;
+  stagegraph_lint *lint = NULL;
+  int rc = stagegraph_lint_new(&lint, s->doc, NULL, NULL);
+  stagegraph_lint_free(lint);
+  return rc;
+}
+#endif
+
+static void send_result(int fd, const scale_result *r) {
+  ssize_t n = write(fd, r, sizeof *r); /* < PIPE_BUF: atomic */
+  (void)n;
+}
+
+static int scale_runs(void) { return S.quick ? 3 : 5; }
+static double scale_min_run(void) { return S.quick ? 0.02 : 0.05; }
+static double scale_cap(void) { return 1.0; }
+
+/* About how long measuring one phase takes when one operation takes `op`
+ * seconds: one untimed setup operation, then measure(). */
+static double scale_phase_seconds(double op) {
+  double runs = scale_runs(), min_run = scale_min_run(), cap = scale_cap();
+  double run = op > min_run ? op : min_run;
+  double timed = run * runs > cap ? (op > cap ? op : cap) : run * runs;
+  return op + timed;
+}
+
+/* The phases the next child measures (bit p for phase p); set before fork. */
+static unsigned scale_mask = (1u << PH_COUNT) - 1;
+
+/* In the child: generate, then measure each phase, sending the results so
+ * far after each so a time-out keeps what was measured. */
+static void scale_child(int fd, const family *fam, size_t n) {
+  scale_result r;
+  memset(&r, 0, sizeof r);
+  r.rss_start_kb = current_rss_kb();
+  text t = {NULL, 0, 0};
+  fam->gen(&t, n);
+  for (int p = 0; p < PH_COUNT; p++) r.per_op[p] = -1;
+  r.bytes = t.len;
+
+  stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
+  opts.max_instructions = 4u << 20; /* the 1M families pass the default */
+
+  /* The document the later phases use comes from a counted parse. */
+  counter cnt;
+  stagegraph_allocator counting = counting_allocator(&cnt);
+  opts.allocator = &counting;
+  stagegraph_doc *doc = NULL;
+  stagegraph_plan *plan = NULL;
+  int rc = stagegraph_parse(&doc, t.ptr, t.len, &opts, NULL);
+  opts.allocator = NULL;
+  r.alloc_per_byte = t.len ? (double)cnt.requested / (double)t.len : 0;
+  r.peak_per_byte = t.len ? (double)cnt.peak / (double)t.len : 0;
+
+  scale_ctx ctx = {t.ptr, t.len, &opts, NULL, NULL};
+  int runs = scale_runs();
+  double min_run = scale_min_run(), cap = scale_cap();
+  if (rc != 0) {
+    r.failed_rc = rc;
+    r.failed_phase = PH_PARSE;
+    send_result(fd, &r);
+    _exit(0);
+  }
+  r.per_op[PH_PARSE] = measure(op_parse, &ctx, runs, min_run, cap).median;
+  r.phases_done = 1;
+  send_result(fd, &r);
+
+  ctx.doc = doc;
+  double t0 = cpu_now();
+  rc = stagegraph_plan_new(&plan, doc, NULL, NULL);
+  double first = cpu_now() - t0;
+  /* One plan taking longer than a whole measurement is its own sample. */
+  if (rc == 0 && (scale_mask & 1u << PH_PLAN))
+    r.per_op[PH_PLAN] = first > cap ? first : measure(op_plan, &ctx, runs, min_run, cap).median;
+  r.phases_done = 2;
+  if (rc != 0) {
+    r.failed_rc = rc;
+    r.failed_phase = PH_PLAN;
+    r.phases_done = PH_COUNT;
+  }
+  send_result(fd, &r);
+  if (rc != 0) _exit(0);
+
+  ctx.plan = plan;
+  if (scale_mask & 1u << PH_CACHE)
+    r.per_op[PH_CACHE] = measure(op_cache, &ctx, runs, min_run, cap).median;
+  r.phases_done = 3;
+  send_result(fd, &r);
+#if HAVE_LINT
+  if (scale_mask & 1u << PH_LINT)
+    r.per_op[PH_LINT] = measure(op_lint, &ctx, runs, min_run, cap).median;
+#endif
+  r.phases_done = 4;
+  send_result(fd, &r);
+  _exit(0);
+}
+
+typedef struct scale_run {
+  scale_result r;
+  int got;       /* a result arrived */
+  int timed_out; /* killed after the time limit */
+  int crashed;   /* the child died of a signal */
+  long rss_kb;
+  double cpu;    /* the child's CPU time (user + sys) */
+} scale_run;
+
+static scale_run scale_size(const family *fam, size_t n, double timeout) {
+  scale_run out;
+  memset(&out, 0, sizeof out);
+  int fds[2];
+  if (pipe(fds) != 0) die("pipe: %s", strerror(errno));
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) die("fork: %s", strerror(errno));
+  if (pid == 0) {
+    close(fds[0]);
+    scale_child(fds[1], fam, n);
+    _exit(0);
+  }
+  close(fds[1]);
+  double deadline = now() + timeout;
+  for (;;) {
+    double left = deadline - now();
+    if (left <= 0) {
+      kill(pid, SIGKILL);
+      out.timed_out = 1;
+      break;
+    }
+    struct pollfd pfd = {fds[0], POLLIN, 0};
+    int pr = poll(&pfd, 1, (int)(left * 1000) + 1);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr <= 0) continue;
+    scale_result r;
+    ssize_t got = read(fds[0], &r, sizeof r);
+    if (got == (ssize_t)sizeof r) {
+      out.r = r;
+      out.got = 1;
+    } else if (got <= 0) {
+      break; /* the child is done */
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  struct rusage ru;
+  if (wait4(pid, &status, 0, &ru) == pid) {
+    out.rss_kb = ru.ru_maxrss;
+    out.cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+              (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    if (WIFSIGNALED(status) && !out.timed_out) out.crashed = WTERMSIG(status);
+  }
+  return out;
+}
+
+/* The worst (largest) last/first ratio over the phases of each family kind,
+ * for the summary. */
+typedef struct scale_summary {
+  double worst_first; /* per-unit time, largest size / smallest size */
+  double worst_best;  /* largest size / the cheapest size */
+  char where[96];
+  int incomplete; /* a size was skipped, timed out, crashed or failed */
+  char why[160];
+} scale_summary;
+
+static void scale_family(const family *fam, double budget_end, scale_summary *sum) {
+  size_t sizes[6], nsizes = 0;
+  for (size_t i = 0; i < 6 && fam->sizes[i]; i++) {
+    if (S.quick && i + 1 < 6 && fam->sizes[i + 1] == 0 && i > 0) break; /* drop the largest */
+    sizes[nsizes++] = fam->sizes[i];
+  }
+  printf("\n%s: %s; time per %s\n", fam->name, fam->what, fam->unit);
+  printf("  %9s %10s", "N", "input");
+  for (int p = 0; p < PH_COUNT; p++) printf(" %10s", phase_names[p]);
+  printf(" %10s %9s %9s\n", "+peak RSS", "alloc/B", "peak/B");
+
+  double per_unit[6][PH_COUNT];
+  double growth[PH_COUNT];
+  unsigned mask = (1u << PH_COUNT) - 1;
+  if (!HAVE_LINT) mask &= ~(1u << PH_LINT);
+  for (int p = 0; p < PH_COUNT; p++) growth[p] = 1;
+  double slowdown = 1; /* wall time over CPU time of the last child: other load */
+  size_t done = 0;
+  for (size_t i = 0; i < nsizes; i++) {
+    size_t n = sizes[i];
+    double remaining = budget_end - now();
+    double timeout = S.scale_timeout < remaining ? S.scale_timeout : remaining;
+    char skipped[128] = "";
+    if (i > 0) {
+      /* Project each phase: its time per unit grown as much as it grew
+       * over the last step. Phases are kept in order while they fit; a
+       * phase that would not fit is skipped from here on (cache needs
+       * plan), and the size is skipped when parsing alone would not fit. */
+      double projected = 0;
+      for (int p = 0; p < PH_COUNT; p++) {
+        if (!(mask & 1u << p)) continue;
+        double op = per_unit[i - 1][p] * (double)n * growth[p];
+        double t = scale_phase_seconds(op) * slowdown;
+        if (p == PH_PARSE && t > timeout) {
+          char b1[32], b2[32];
+          printf("  %9zu skipped: projected %s for parsing exceeds the %s left for it\n", n,
+                 fmt_time(b1, sizeof b1, t), fmt_time(b2, sizeof b2, timeout));
+          if (!sum->incomplete)
+            snprintf(sum->why, sizeof sum->why, "%s N=%zu skipped (projected %.0f s)", fam->name,
+                     n, t);
+          sum->incomplete = 1;
+          mask = 0;
+          break;
+        }
+        if (projected + t > timeout || (p == PH_CACHE && !(mask & 1u << PH_PLAN))) {
+          mask &= ~(1u << p);
+          size_t k = strlen(skipped);
+          snprintf(skipped + k, sizeof skipped - k, "%s%s (projected %.0f s)", k ? ", " : "",
+                   phase_names[p], t);
+          continue;
+        }
+        projected += t;
+      }
+      if (!mask) break;
+    }
+    scale_mask = mask;
+    double t0 = now();
+    scale_run run = scale_size(fam, n, timeout);
+    double took = now() - t0;
+    if (run.cpu > 0.05 && !run.timed_out) slowdown = took / run.cpu > 1 ? took / run.cpu : 1;
+    char buf[32];
+    printf("  %9zu %10s", n, run.got ? fmt_size(buf, sizeof buf, (double)run.r.bytes) : "-");
+    for (int p = 0; p < PH_COUNT; p++) {
+      double t = run.got && p < run.r.phases_done ? run.r.per_op[p] : -1;
+      per_unit[i][p] = t >= 0 ? t / (double)n : -1;
+      printf(" %10s", per_unit[i][p] < 0 && !(mask & 1u << p) && (HAVE_LINT || p != PH_LINT)
+                          ? "skipped"
+                          : fmt_time(buf, sizeof buf, per_unit[i][p]));
+    }
+    long grew = run.got && run.r.rss_start_kb >= 0 ? run.rss_kb - run.r.rss_start_kb : run.rss_kb;
+    printf(" %10s", run.rss_kb > 0 ? fmt_size(buf, sizeof buf, grew * 1024.0) : "-");
+    if (run.got)
+      printf(" %9.2f %9.2f", run.r.alloc_per_byte, run.r.peak_per_byte);
+    if (skipped[0]) {
+      printf("  skipped: %s", skipped);
+      if (!sum->incomplete)
+        snprintf(sum->why, sizeof sum->why, "%s N=%zu %s", fam->name, n, skipped);
+      sum->incomplete = 1;
+    }
+    if (run.timed_out) printf("  TIMED OUT after %.0f s", took);
+    if (run.crashed) printf("  CRASHED (signal %d)", run.crashed);
+    if (run.got && run.r.failed_rc)
+      printf("  %s failed: %s", phase_names[run.r.failed_phase],
+             stagegraph_code_name(run.r.failed_rc));
+    printf("\n");
+    fflush(stdout);
+    if (run.timed_out || run.crashed || !run.got || run.r.failed_rc ||
+        run.r.phases_done < PH_COUNT) {
+      if (!sum->incomplete)
+        snprintf(sum->why, sizeof sum->why, "%s N=%zu %s", fam->name, n,
+                 run.timed_out ? "timed out"
+                 : run.crashed ? "crashed"
+                 : run.got && run.r.failed_rc ? "failed"
+                                              : "incomplete");
+      sum->incomplete = 1;
+      if (!run.got || run.r.phases_done == 0) break;
+    }
+    for (int p = 0; p < PH_COUNT; p++) {
+      if (per_unit[i][p] < 0) mask &= ~(1u << p); /* not measured: no projection */
+      else if (i > 0 && per_unit[i - 1][p] > 0)
+        growth[p] = per_unit[i][p] / per_unit[i - 1][p] > 1 ? per_unit[i][p] / per_unit[i - 1][p] : 1;
+    }
+    done = i + 1;
+    if (run.timed_out || run.crashed) break;
+  }
+  if (done < 2) return;
+  printf("  per-%s time, largest measured N vs N=%zu (last/first; last/cheapest):", fam->unit,
+         sizes[0]);
+  for (int p = 0; p < PH_COUNT; p++) {
+    size_t last = done - 1;
+    while (last > 0 && per_unit[last][p] <= 0) last--;
+    if (last == 0 || per_unit[0][p] <= 0) continue;
+    double best = per_unit[0][p];
+    for (size_t i = 0; i <= last; i++)
+      if (per_unit[i][p] > 0 && per_unit[i][p] < best) best = per_unit[i][p];
+    double rf = per_unit[last][p] / per_unit[0][p], rb = per_unit[last][p] / best;
+    printf(" %s@%zu %.2fx; %.2fx%s", phase_names[p], sizes[last], rf, rb, rb > 1.2 ? " (!)" : "");
+    if (rf > sum->worst_first || rb > sum->worst_best) {
+      if (rb > sum->worst_best) sum->worst_best = rb;
+      if (rf > sum->worst_first) sum->worst_first = rf;
+      snprintf(sum->where, sizeof sum->where, "%s %s", fam->name, phase_names[p]);
+    }
+  }
+  printf("\n");
+}
+
+/* ---- profiling ------------------------------------------------------------ */
+
+static int profile(corpus *c, const char *corpus_dir, const char *what) {
+  const char *colon = strchr(what, ':');
+  if (colon) {
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+      if (strncmp(families[f].name, what, (size_t)(colon - what)) != 0 ||
+          families[f].name[colon - what] != 0)
+        continue;
+      text t = {NULL, 0, 0};
+      families[f].gen(&t, (size_t)strtoull(colon + 1, NULL, 10));
+      stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
+      opts.max_instructions = 4u << 20;
+      stagegraph_doc *doc = NULL;
+      stagegraph_plan *plan = NULL;
+      stagegraph_cache *cache = NULL;
+      stagegraph_cache_options co = STAGEGRAPH_CACHE_OPTIONS_INIT;
+      int rc = stagegraph_parse(&doc, t.ptr, t.len, &opts, NULL);
+      if (rc == 0) rc = stagegraph_plan_new(&plan, doc, NULL, NULL);
+      if (rc == 0) rc = stagegraph_cache_new(&cache, plan, &co, NULL);
+#if HAVE_LINT
+      stagegraph_lint *lint = NULL;
+      if (rc == 0) rc = stagegraph_lint_new(&lint, doc, NULL, NULL);
+      stagegraph_lint_free(lint);
+#endif
+      printf("profile %s: %zu bytes, %s\n", what, t.len, rc ? stagegraph_code_name(rc) : "ok");
+      stagegraph_cache_free(cache);
+      stagegraph_plan_free(plan);
+      stagegraph_doc_free(doc);
+      free(t.ptr);
+      return 0;
+    }
+    die("unknown family in --profile %s", what);
+  }
+  static const struct {
+    const char *name;
+    op_fn op;
+  } phases[] = {{"parse", pass_parse},       {"dump-json", pass_dump_json},
+                {"plan", pass_plan},         {"cache", pass_cache},
+                {"render-plan", pass_render_plan}, {"render-cache", pass_render_cache},
+                {"pipeline", pass_pipeline},
+#if HAVE_LINT
+                {"lint", pass_lint},         {"render-lint", pass_render_lint},
+#endif
+  };
+  corpus_load(c, corpus_dir);
+  for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
+    if (strcmp(phases[i].name, what) != 0) continue;
+    if (phases[i].op != pass_parse && phases[i].op != pass_pipeline) corpus_prepare(c);
+    pass p = pass_over(c, (size_t)-1);
+    phases[i].op(&p);
+    printf("profile %s: one pass over %zu files\n", what, c->count);
+    corpus_free(c);
+    return 0;
+  }
+  die("unknown --profile %s", what);
+  return 2;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+/* "load average 1.23" from /proc/loadavg: other work on the machine makes
+ * every figure noisier, even in CPU time (shared caches, memory bandwidth). */
+static const char *load_average(void) {
+  static char out[64];
+  double l1 = -1;
+  FILE *f = fopen("/proc/loadavg", "r");
+  if (f) {
+    if (fscanf(f, "%lf", &l1) != 1) l1 = -1;
+    fclose(f);
+  }
+  if (l1 < 0)
+    snprintf(out, sizeof out, "load average unknown");
+  else
+    snprintf(out, sizeof out, "load average %.2f", l1);
+  return out;
+}
+
+static void machine(void) {
+  char model[256] = "unknown";
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (f) {
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+      if (strncmp(line, "model name", 10) == 0) {
+        char *colon = strchr(line, ':');
+        if (colon) {
+          snprintf(model, sizeof model, "%s", colon + 2);
+          model[strcspn(model, "\n")] = 0;
+        }
+        break;
+      }
+    }
+    fclose(f);
+  }
+  printf("machine: %ld cores online, %s; %s\n", sysconf(_SC_NPROCESSORS_ONLN), model,
+         load_average());
+}
+
+int main(int argc, char **argv) {
+  const char *corpus_dir = "../shared/corpus";
+  const char *cli = NULL;
+  int parse_only = 0;
+  const char *profile_what = NULL;
+  const char *q = getenv("BENCH_QUICK");
+  S.quick = q && *q && strcmp(q, "0") != 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc)
+      corpus_dir = argv[++i];
+    else if (strcmp(argv[i], "--cli") == 0 && i + 1 < argc)
+      cli = argv[++i];
+    else if (strcmp(argv[i], "--quick") == 0)
+      S.quick = 1;
+    else if (strcmp(argv[i], "--parse-only") == 0)
+      parse_only = 1;
+    else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+      profile_what = argv[++i];
+    else
+      die("usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only] [--profile WHAT]");
+  }
+  S.runs = S.quick ? 3 : 7;
+  S.min_run = S.quick ? 0.03 : 0.1;
+  S.scale_timeout = S.quick ? 10 : 40;
+  S.scale_budget = S.quick ? 30 : 125;
+  double start = now();
+  if (profile_what) {
+    corpus pc;
+    return profile(&pc, corpus_dir, profile_what);
+  }
+
+  /* The CLI's peak RSS first, while this process is small: a child's
+   * ru_maxrss counts the resident set it had before exec too. */
+  long cli_rss = -1, base_rss = -1;
+  int cli_status = 0;
+  char cli_file[4096] = "";
+  if (cli && !parse_only && largest_file(corpus_dir, cli_file, sizeof cli_file) == 0) {
+    int st2 = 0;
+    char *dump_argv[] = {(char *)cli, "dump", cli_file, NULL};
+    char *ver_argv[] = {(char *)cli, "--version", NULL};
+    cli_rss = child_rss_kb(dump_argv, &cli_status);
+    base_rss = child_rss_kb(ver_argv, &st2);
+  }
+
+  corpus c;
+  corpus_load(&c, corpus_dir);
+  if (c.count == 0) die("no files in %s/files", corpus_dir);
+
+  if (parse_only) {
+    pass p = pass_over(&c, (size_t)-1);
+    pass_parse(&p);
+    timing t = measure(pass_parse, &p, S.runs, S.min_run, 10.0);
+    printf("stagegraph %s parse(+instructions): %zu files, %zu bytes, %.1f MB/s (median of %d)\n",
+           stagegraph_version_string(), c.count, c.bytes, (double)c.bytes / t.median / 1e6,
+           t.runs);
+    printf("mbps=%.3f\n", (double)c.bytes / t.median / 1e6);
+    corpus_free(&c);
+    return 0;
+  }
+
+  printf("stagegraph %s benchmark%s; MB = 10^6 bytes; times are medians of the process's CPU "
+         "time (user + sys)\n",
+         stagegraph_version_string(), S.quick ? " (BENCH_QUICK: reduced set)" : "");
+  machine();
+
+  /* -- corpus throughput -- */
+  corpus_prepare(&c);
+  size_t max_i = 0;
+  for (size_t i = 1; i < c.count; i++)
+    if (c.files[i].len > c.files[max_i].len) max_i = i;
+  printf("\ncorpus: %s/files: %zu files, %zu bytes (%.2f MB), read into memory first; "
+         "largest %s (%zu bytes)\n",
+         corpus_dir, c.count, c.bytes, (double)c.bytes / 1e6, c.files[max_i].name,
+         c.files[max_i].len);
+  printf("  files failing a phase (kept going; a phase runs over the files the one before "
+         "accepted):\n");
+  print_failures(&c, "parse:", offsetof(file, parse_rc));
+  print_failures(&c, "plan (default target):", offsetof(file, plan_rc));
+  print_failures(&c, "cache (no change):", offsetof(file, cache_rc));
+#if HAVE_LINT
+  print_failures(&c, "lint:", offsetof(file, lint_rc));
+#endif
+
+  printf("\nthroughput over the corpus (MB/s of input; median of %d runs, each >= %.0f ms; "
+         "range = slowest..fastest run)\n",
+         S.runs, S.min_run * 1e3);
+  printf("  %-24s %6s %9s %10s %10s   %-14s\n", "phase", "files", "MB/s", "files/s", "ms/pass",
+         "range MB/s");
+  pass p_all = pass_over(&c, (size_t)-1);
+  pass p_doc = pass_over(&c, offsetof(file, doc));
+  pass p_plan = pass_over(&c, offsetof(file, plan));
+  pass p_cache = pass_over(&c, offsetof(file, cache));
+  throughput parse_tp =
+      report_phase("parse(+instructions)", pass_parse, &p_all,
+                   "parse+free; the public API has no parser-only entry point");
+  report_phase("dump json", pass_dump_json, &p_doc, "stagegraph_doc_dump JSON, parsed docs");
+  report_phase("dump buildkit text", pass_dump_text, &p_doc, NULL);
+  report_phase("plan", pass_plan, &p_doc, "plan_new+free, default target, parsed docs");
+  report_phase("cache", pass_cache, &p_plan, "cache_new+free, no change, planned docs");
+#if HAVE_LINT
+  report_phase("lint", pass_lint, &p_doc, "lint_new+free, parsed docs");
+#endif
+  report_phase("render plan json", pass_render_plan, &p_plan, NULL);
+  report_phase("render cache json", pass_render_cache, &p_cache, NULL);
+#if HAVE_LINT
+  pass p_lint = pass_over(&c, offsetof(file, lint));
+  report_phase("render lint json", pass_render_lint, &p_lint, NULL);
+#endif
+  throughput pipe_tp = report_phase("full pipeline", pass_pipeline, &p_all,
+                                    "parse+plan+cache+free of every file");
+#if !HAVE_LINT
+  printf("  %-24s not measured: stagegraph_lint_new/_render are declared but did not link "
+         "against the library when this benchmark was built\n",
+         "lint");
+#endif
+
+  /* -- memory -- */
+  printf("\nmemory (counting allocator passed in stagegraph_options.allocator)\n");
+  size_t req = 0, peak_sum = 0, worst_i = 0;
+  double worst = 0;
+  for (size_t i = 0; i < c.count; i++) {
+    alloc_stats a = parse_allocations(c.files[i].data, c.files[i].len, NULL);
+    req += a.requested;
+    peak_sum += a.peak;
+    if (a.requested_per_byte > worst) {
+      worst = a.requested_per_byte;
+      worst_i = i;
+    }
+  }
+  alloc_stats big = parse_allocations(c.files[max_i].data, c.files[max_i].len, NULL);
+  double corpus_alloc = (double)req / (double)c.bytes;
+  printf("  parse, whole corpus: %.2f bytes requested per input byte (%zu / %zu); sum of "
+         "per-file peaks %.2f per input byte\n",
+         corpus_alloc, req, c.bytes, (double)peak_sum / (double)c.bytes);
+  printf("  parse, largest file: %.2f bytes requested per input byte, peak live %.2f per "
+         "input byte, %zu allocator calls\n",
+         big.requested_per_byte, big.peak_per_byte, big.calls);
+  printf("  parse, worst file: %.1f per input byte (%s, %zu bytes)\n", worst,
+         c.files[worst_i].name, c.files[worst_i].len);
+  {
+    static const char tiny[] = "FROM alpine\n";
+    alloc_stats a = parse_allocations(tiny, sizeof tiny - 1, NULL);
+    printf("  parse, \"FROM alpine\\n\" (12 bytes): %zu bytes requested in %zu calls (the fixed "
+           "cost per document)\n",
+           a.requested, a.calls);
+  }
+  printf("  peak RSS of this benchmark so far: %.1f MB\n", self_rss_kb() / 1024.0);
+  if (cli_rss > 0)
+    printf("  peak RSS of `%s dump %s` (measured first, getrusage of the child): %.2f MB "
+           "(%ld kB, exit %d); `--version` alone: %.2f MB\n",
+           cli, cli_file, cli_rss / 1024.0, cli_rss, cli_status, base_rss / 1024.0);
+
+  /* -- scaling -- */
+  /* The corpus goes first: each child is a fork, and a small parent leaves
+   * it less to copy on write. */
+  corpus_free(&c);
+
+  printf("\nscaling on generated inputs (a child process per size; time per unit, median; "
+         "+peak RSS: the child's peak over its resident set at fork, input text included; "
+         "alloc/B and peak/B: bytes requested and peak live bytes of one parse per input "
+         "byte)\n");
+  double budget_end = now() + S.scale_budget;
+  scale_summary instr = {0, 0, "", 0, ""}, stages = {0, 0, "", 0, ""},
+                other = {0, 0, "", 0, ""};
+  size_t nfam = sizeof families / sizeof families[0];
+  for (size_t f = 0; f < nfam; f++) {
+    const family *fam = &families[f];
+    /* Each family gets its weight's share of the time left, so one slow
+     * family cannot starve the next; time it does not use goes on. */
+    int weights = 0;
+    for (size_t g = f; g < nfam; g++) weights += families[g].weight;
+    double family_end = now() + (budget_end - now()) * fam->weight / weights;
+    scale_summary *sum = fam->stages                              ? &stages
+                         : strcmp(fam->unit, "instruction") == 0 ? &instr
+                                                                 : &other;
+    scale_family(fam, family_end, sum);
+  }
+
+  /* -- summary against the targets -- */
+  printf("\ntargets (reported, not asserted)\n");
+  printf("  parse(+instructions) >= 300 MB/s:               %7.1f MB/s   %s\n", parse_tp.mbps,
+         parse_tp.mbps >= 300 ? "met" : "MISSED");
+  printf("  full pipeline >= 150 MB/s:                      %7.1f MB/s   %s\n", pipe_tp.mbps,
+         pipe_tp.mbps >= 150 ? "met" : "MISSED");
+  printf("  linear within 20%%, 1k -> 1M instructions:       worst %.2fx last/first, %.2fx "
+         "last/cheapest (%s)   %s%s%s\n",
+         instr.worst_first, instr.worst_best, instr.where,
+         instr.worst_first <= 1.2 && !instr.incomplete ? "met" : "MISSED",
+         instr.incomplete ? "; incomplete: " : "", instr.why);
+  printf("  linear within 20%%, 10 -> 100k stages:           worst %.2fx last/first, %.2fx "
+         "last/cheapest (%s)   %s%s%s\n",
+         stages.worst_first, stages.worst_best, stages.where,
+         stages.worst_first <= 1.2 && !stages.incomplete ? "met" : "MISSED",
+         stages.incomplete ? "; incomplete: " : "", stages.why);
+  printf("  (not a target) huge-run, heredocs:            worst %.2fx last/first, %.2fx "
+         "last/cheapest (%s)%s%s\n",
+         other.worst_first, other.worst_best, other.where, other.incomplete ? "; incomplete: " : "",
+         other.why);
+  printf("  parse allocations <= 4 bytes per input byte:    %7.2f (corpus), %.2f (largest file)   "
+         "%s\n",
+         corpus_alloc, big.requested_per_byte, corpus_alloc <= 4 ? "met" : "MISSED");
+  if (cli_rss > 0)
+    printf("  CLI dump peak RSS, largest corpus file < 4 MB: %7.2f MB   %s\n", cli_rss / 1024.0,
+           cli_rss < 4096 ? "met" : "MISSED");
+  else
+    printf("  CLI dump peak RSS: not measured (no --cli)\n");
+  printf("  lint:                                           %s\n",
+         HAVE_LINT ? "measured above"
+                   : "GAP: stagegraph_lint_new/_render did not link when bench was built");
+  printf("\nbench: done in %.1f s; %s\n", now() - start, load_average());
+
+  return 0;
+}

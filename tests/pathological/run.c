@@ -1,0 +1,531 @@
+/*
+ * `make pathological`: inputs built to find the quadratic (or worse)
+ * corners of stagegraph, cmark's pathological_tests.py for Dockerfiles.
+ * Every input is generated here, in code. Each case runs parse, plan,
+ * cache and lint (when the library has it) in a child process of its own,
+ * so a crash or a hang is reported and cut off instead of ending the run,
+ * and the peak RSS printed is the case's own.
+ *
+ * A case fails when the library steps together take more CPU time than
+ * the bound (10 s unless --bound; CPU time, so a loaded machine does not
+ * fail a case; wall time is printed too), when the child crashes or is
+ * killed (once it has used twice the bound plus 5 s of CPU, or ten times
+ * the bound plus 60 s of wall time), or when a step returns a code the
+ * case does not accept (ENOMEM, EINVAL and STAGEGRAPH_ERROR never are). The exit status is 1 when any case failed.
+ * Not a cmocka test and not part of `make unit`: timings depend on the
+ * machine.
+ *
+ * usage: run [--bound SECONDS] [--scale F] [--list] [CASE...]
+ *   --scale F  multiply every count by F (0.1: 10k stages instead of 100k),
+ *              to see how a case grows
+ */
+#define _DEFAULT_SOURCE /* getrusage, kill, nanosleep */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stagegraph.h"
+
+#ifndef STAGEGRAPH_TEST_LINT
+#if defined(__has_include)
+#if __has_include("lint.c")
+#define STAGEGRAPH_TEST_LINT 1
+#endif
+#endif
+#endif
+#ifndef STAGEGRAPH_TEST_LINT
+#define STAGEGRAPH_TEST_LINT 0
+#endif
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- generated text ---------------------------------------------------------- */
+
+typedef struct text {
+  char *ptr;
+  size_t len, cap;
+} text;
+
+static void die(const char *what) {
+  fprintf(stderr, "pathological: %s\n", what);
+  exit(3);
+}
+
+static void put(text *t, const char *s, size_t n) {
+  if (t->len + n + 1 > t->cap) {
+    size_t cap = t->cap ? t->cap : 4096;
+    while (cap < t->len + n + 1) cap *= 2;
+    char *p = realloc(t->ptr, cap);
+    if (!p) die("out of memory generating an input");
+    t->ptr = p;
+    t->cap = cap;
+  }
+  memcpy(t->ptr + t->len, s, n);
+  t->len += n;
+  t->ptr[t->len] = '\0';
+}
+
+static void add(text *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void add(text *t, const char *fmt, ...) {
+  char small[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof small) die("a generated line is too long");
+  put(t, small, (size_t)n);
+}
+
+/* ---- the cases ------------------------------------------------------------------ */
+
+/* What a case feeds the library besides its text. */
+typedef struct setup {
+  const char *target; /* plan and lint target, or NULL for the last stage */
+  const char *changed_path;
+} setup;
+
+typedef struct pcase {
+  const char *name;
+  const char *what;
+  void (*generate)(text *t, setup *s);
+  /* accepted codes of plan (the first step that may legitimately refuse
+   * the input); parse must succeed, cache and lint follow the plan */
+  int plan_ok[3];
+} pcase;
+
+static double scale = 1;
+
+/* n scaled by --scale, at least 1 */
+static int scaled(int n) {
+  double v = n * scale;
+  return v < 1 ? 1 : (int)v;
+}
+#define N100K scaled(100000)
+#define N50K scaled(50000)
+#define N25K scaled(25000)
+#define N1K scaled(1000)
+
+static void gen_chain(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine AS s0\nRUN echo 0\n");
+  for (int i = 1; i < N100K; i++) add(t, "FROM s%d AS s%d\nRUN echo %d\n", i - 1, i, i);
+}
+
+static void gen_fan_in(text *t, setup *s) {
+  s->changed_path = "src/main.c";
+  for (int i = 0; i < N100K; i++) add(t, "FROM alpine AS s%d\nCOPY src/ /src/\n", i);
+  add(t, "FROM scratch AS final\n");
+  for (int i = 0; i < N100K; i++) add(t, "COPY --from=s%d /out /s%d\n", i, i);
+}
+
+/* One RUN of 10 MB: 100k physical lines of 104 bytes. */
+static void gen_big_run(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine\nRUN true");
+  char word[101];
+  for (int i = 0; i < N100K; i++) {
+    memset(word, 'a' + i % 26, 100);
+    word[100] = '\0';
+    add(t, " \\\n && %s", word);
+  }
+  add(t, "\n");
+}
+
+/* 50k heredocs: 25k in one RUN (its logical line spread over continuation
+ * lines, bodies after it), 25k in RUNs of their own. */
+static void gen_heredocs(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine\nRUN cat");
+  for (int i = 0; i < N25K; i++) add(t, " <<H%d \\\n", i);
+  add(t, " > /dev/null\n");
+  for (int i = 0; i < N25K; i++) add(t, "line %d\nH%d\n", i, i);
+  for (int i = 0; i < N25K; i++) add(t, "RUN <<E%d\necho %d\nE%d\n", i, i, i);
+}
+
+/* ARG X=${v0:-${v1:-...${v99999:-alpine}...}} used in FROM, the default
+ * spread over continuation lines (each physical line under 64 KiB). */
+static void gen_deep_nesting(text *t, setup *s) {
+  (void)s;
+  add(t, "ARG X=");
+  size_t line = 0;
+  for (int i = 0; i < N100K; i++) {
+    size_t before = t->len;
+    add(t, "${v%d:-", i);
+    line += t->len - before;
+    if (line > 60000) {
+      add(t, "\\\n");
+      line = 0;
+    }
+  }
+  add(t, "alpine");
+  for (int i = 0; i < N100K; i++) {
+    put(t, "}", 1);
+    if (++line > 60000) {
+      add(t, "\\\n");
+      line = 0;
+    }
+  }
+  add(t, "\nFROM $X\nRUN true\n");
+}
+
+static void gen_duplicate_names(text *t, setup *s) {
+  (void)s;
+  for (int i = 0; i < N100K; i++) add(t, "FROM alpine AS dup\nRUN echo %d\n", i);
+  add(t, "FROM dup\n");
+}
+
+/* 100k names of 200 bytes sharing a 190-byte prefix, differing in case
+ * (names are lowercased) and in the last bytes, then a target that is
+ * none of them, so the "did you mean" search runs over all of them. */
+static void gen_similar_names(text *t, setup *s) {
+  s->target = "stage-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+              "aaaaaaaaaaaaaaaaaaaaaaaaaaaa-missing";
+  char prefix[191];
+  memset(prefix, 'a', 190);
+  prefix[190] = '\0';
+  for (int i = 0; i < N100K; i++)
+    add(t, "FROM alpine AS %s%s%08x\nRUN true\n", i % 2 ? "STAGE-" : "stage-", prefix,
+        (unsigned)i * 2654435761u);
+}
+
+/* 100k continuation lines in one RUN: words, comment lines (skipped) and
+ * empty lines (BuildKit's empty-continuation warning). */
+static void gen_continuations(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine\nRUN true");
+  for (int i = 0; i < N100K; i++) {
+    switch (i % 4) {
+    case 0:
+    case 1: add(t, " \\\n  && echo %d", i); break;
+    case 2: add(t, " \\\n# comment %d", i); break;
+    default: add(t, " \\\n"); break;
+    }
+  }
+  add(t, "\n");
+}
+
+/* 100k ENV lines in one stage, then 1000 stages FROM it with one ENV
+ * each: does every stage copy the whole environment? */
+static void gen_env_copy(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine AS base\n");
+  for (int i = 0; i < N100K; i++) add(t, "ENV V%d=value-%d\n", i, i);
+  for (int i = 0; i < N1K; i++) add(t, "FROM base AS c%d\nENV C%d=$V%d\n", i, i, (i * 97) % N100K);
+  add(t, "FROM scratch\n");
+  for (int i = 0; i < N1K; i++) add(t, "COPY --from=c%d / /c%d/\n", i, i);
+}
+
+#define OK STAGEGRAPH_OK
+static const pcase CASES[] = {
+    {"chain", "100k stages in a chain: FROM s{i-1} AS s{i}", gen_chain, {OK, OK, OK}},
+    {"fan-in", "100k stages, the last one COPY --from every other", gen_fan_in, {OK, OK, OK}},
+    {"big-run", "one 10 MB RUN over 100k continuation lines", gen_big_run, {OK, OK, OK}},
+    {"heredocs", "50k heredocs: 25k in one RUN, 25k in RUNs of their own", gen_heredocs,
+     {OK, OK, OK}},
+    {"deep-nesting", "${v0:-${v1:-...}} 100k levels deep in an ARG used in FROM", gen_deep_nesting,
+     {OK, STAGEGRAPH_ELIMIT, STAGEGRAPH_EEXPAND}},
+    {"duplicate-names", "100k stages all named dup", gen_duplicate_names,
+     {STAGEGRAPH_EINSTRUCTION, OK, OK}},
+    {"similar-names", "100k long, similar stage names and a target that misses them all",
+     gen_similar_names, {STAGEGRAPH_ENOTFOUND, STAGEGRAPH_ENOTFOUND, STAGEGRAPH_ENOTFOUND}},
+    {"continuations", "100k continuation lines (with comments and empty lines) in one RUN",
+     gen_continuations, {OK, OK, OK}},
+    {"env-copy", "100k ENV in one stage, then 1000 stages FROM it with one ENV each",
+     gen_env_copy, {OK, OK, OK}},
+};
+
+/* ---- running a case ---------------------------------------------------------------- */
+
+enum { STEP_PARSE, STEP_PLAN, STEP_CACHE, STEP_LINT, STEPS };
+static const char *const STEP_NAMES[STEPS] = {"parse", "plan", "cache", "lint"};
+
+/* What the child reports, in memory shared with the parent, kept current
+ * so a killed child still tells which step it was in. */
+typedef struct report {
+  int current; /* the step running, or -1 */
+  int ran[STEPS];
+  int rc[STEPS];
+  double cpu[STEPS], wall[STEPS];
+  size_t input_bytes;
+  long peak_rss_kib;
+  int bad_code; /* a step returned a code the case does not accept */
+  int done;
+} report;
+
+static double clock_of(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+static double now(void) { return clock_of(CLOCK_MONOTONIC); }
+static double cpu_now(void) { return clock_of(CLOCK_PROCESS_CPUTIME_ID); }
+
+static int accepted(const pcase *c, int step, int rc) {
+  if (rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_EINVAL || rc == STAGEGRAPH_ERROR) return 0;
+  if (step == STEP_PARSE) return rc == 0;
+  if (step == STEP_PLAN) {
+    for (size_t i = 0; i < N_OF(c->plan_ok); i++)
+      if (c->plan_ok[i] == rc) return 1;
+    return 0;
+  }
+  return 1; /* cache and lint: any analysis verdict, as long as it is timely */
+}
+
+/* Timing one step: begin() before the call, end() after it. */
+static double began_wall, began_cpu;
+
+static void begin(report *r, int step) {
+  r->current = step;
+  began_wall = now();
+  began_cpu = cpu_now();
+}
+
+static void end(const pcase *c, report *r, int step, int rc, stagegraph_error *err) {
+  r->cpu[step] = cpu_now() - began_cpu;
+  r->wall[step] = now() - began_wall;
+  r->ran[step] = 1;
+  r->rc[step] = rc;
+  r->current = -1;
+  if (!accepted(c, step, rc)) r->bad_code = 1;
+  if (strlen(err->message) > 100) strcpy(err->message + 97, "...");
+  printf("    %-6s %8.3f s CPU %8.3f s wall  %s%s%s%s\n", STEP_NAMES[step], r->cpu[step],
+         r->wall[step], stagegraph_code_name(rc), rc ? ": " : "", rc ? err->message : "",
+         accepted(c, step, rc) ? "" : "  (not accepted)");
+  fflush(stdout);
+  *err = (stagegraph_error)STAGEGRAPH_ERROR_INIT;
+}
+
+static void run_case(const pcase *c, report *r) {
+  text t = {NULL, 0, 0};
+  setup s = {NULL, NULL};
+  c->generate(&t, &s);
+  r->input_bytes = t.len;
+  printf("    input  %.1f MB\n", (double)t.len / 1e6);
+  fflush(stdout);
+
+  stagegraph_doc *doc = NULL;
+  stagegraph_plan *plan = NULL;
+  stagegraph_cache *cache = NULL;
+  stagegraph_error err = STAGEGRAPH_ERROR_INIT;
+  const char *targets[] = {s.target};
+  begin(r, STEP_PARSE);
+  int rc = stagegraph_parse(&doc, t.ptr, t.len, NULL, &err);
+  end(c, r, STEP_PARSE, rc, &err);
+  if (rc == 0) {
+    stagegraph_plan_options po = STAGEGRAPH_PLAN_OPTIONS_INIT;
+    po.targets = targets;
+    po.target_count = s.target ? 1 : 0;
+    begin(r, STEP_PLAN);
+    rc = stagegraph_plan_new(&plan, doc, &po, &err);
+    end(c, r, STEP_PLAN, rc, &err);
+    if (rc != 0) plan = NULL;
+  }
+  if (plan) {
+    const char *changed[] = {s.changed_path ? s.changed_path : "Dockerfile.extra"};
+    stagegraph_cache_options co = STAGEGRAPH_CACHE_OPTIONS_INIT;
+    co.changed_paths = changed;
+    co.changed_path_count = 1;
+    begin(r, STEP_CACHE);
+    rc = stagegraph_cache_new(&cache, plan, &co, &err);
+    end(c, r, STEP_CACHE, rc, &err);
+    if (rc != 0) cache = NULL;
+  }
+#if STAGEGRAPH_TEST_LINT
+  if (doc) {
+    stagegraph_lint_options lo = STAGEGRAPH_LINT_OPTIONS_INIT;
+    lo.targets = targets;
+    lo.target_count = s.target ? 1 : 0;
+    stagegraph_lint *lint = NULL;
+    begin(r, STEP_LINT);
+    rc = stagegraph_lint_new(&lint, doc, &lo, &err);
+    end(c, r, STEP_LINT, rc, &err);
+    stagegraph_lint_free(rc == 0 ? lint : NULL);
+  }
+#endif
+  stagegraph_cache_free(cache);
+  stagegraph_plan_free(plan);
+  stagegraph_doc_free(doc);
+  free(t.ptr);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  r->peak_rss_kib = ru.ru_maxrss;
+  r->done = 1;
+}
+
+/* ---- the runner ------------------------------------------------------------------------- */
+
+typedef struct verdict {
+  const char *name;
+  double cpu, wall;
+  long peak_rss_kib;
+  char status[96]; /* "ok", or what went wrong */
+} verdict;
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* CPU seconds a running child has used (Linux /proc), or -1. */
+static double child_cpu(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+  unsigned long utime = 0, stime = 0;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    return -1;
+  return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double children_cpu(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_CHILDREN, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Runs a case in a child, killed once it has used twice the bound plus
+ * 5 s of CPU (generating the input included), or ten times the bound plus
+ * 60 s of wall time where /proc cannot tell. */
+static verdict run_child(const pcase *c, double bound) {
+  verdict v;
+  memset(&v, 0, sizeof v);
+  v.name = c->name;
+  report *r = mmap(NULL, sizeof *r, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (r == MAP_FAILED) die("mmap");
+  memset(r, 0, sizeof *r);
+  r->current = -1;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) {
+    /* a runaway case fails with ENOMEM instead of taking the machine */
+    struct rlimit rl = {(rlim_t)8 << 30, (rlim_t)8 << 30};
+    setrlimit(RLIMIT_AS, &rl);
+    run_case(c, r);
+    _exit(0);
+  }
+  double start = now(), cpu_before = children_cpu();
+  int status = 0, killed = 0;
+  for (;;) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) die("waitpid");
+    if (!killed && (child_cpu(pid) > 2 * bound + 5 || now() - start > 10 * bound + 60)) {
+      kill(pid, SIGKILL);
+      killed = 1;
+    }
+    sleep_ms(20);
+  }
+  double child_total = children_cpu() - cpu_before;
+  for (int s = 0; s < STEPS; s++) {
+    v.cpu += r->cpu[s];
+    v.wall += r->wall[s];
+  }
+  v.peak_rss_kib = r->peak_rss_kib;
+  const char *in = r->current >= 0 ? STEP_NAMES[r->current] : "no step";
+  if (killed) {
+    snprintf(v.status, sizeof v.status, "killed in %s after %.0f s of CPU", in, child_total);
+    v.wall = now() - start;
+    v.cpu = child_total;
+  } else if (WIFSIGNALED(status)) {
+    snprintf(v.status, sizeof v.status, "crashed in %s (signal %d, %s)", in, WTERMSIG(status),
+             strsignal(WTERMSIG(status)));
+  } else if (!r->done || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    snprintf(v.status, sizeof v.status, "the child failed in %s (exit %d)", in,
+             WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  } else if (v.cpu > bound) {
+    int slowest = 0;
+    for (int s = 1; s < STEPS; s++)
+      if (r->cpu[s] > r->cpu[slowest]) slowest = s;
+    snprintf(v.status, sizeof v.status, "over the bound (%s: %.1f s)", STEP_NAMES[slowest],
+             r->cpu[slowest]);
+  } else if (r->bad_code) {
+    snprintf(v.status, sizeof v.status, "a step returned a code the case does not accept");
+  } else {
+    snprintf(v.status, sizeof v.status, "ok");
+  }
+  munmap(r, sizeof *r);
+  return v;
+}
+
+int main(int argc, char **argv) {
+  double bound = 10;
+  const char *only[N_OF(CASES) + 1];
+  size_t only_count = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--bound") == 0 && i + 1 < argc) {
+      bound = atof(argv[++i]);
+      if (bound <= 0) die("--bound needs a positive number of seconds");
+    } else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
+      scale = atof(argv[++i]);
+      if (scale <= 0) die("--scale needs a positive factor");
+    } else if (strcmp(argv[i], "--list") == 0) {
+      for (size_t k = 0; k < N_OF(CASES); k++) printf("%-16s %s\n", CASES[k].name, CASES[k].what);
+      return 0;
+    } else if (argv[i][0] == '-') {
+      fprintf(stderr, "usage: %s [--bound SECONDS] [--scale F] [--list] [CASE...]\n", argv[0]);
+      return 2;
+    } else if (only_count < N_OF(only)) {
+      only[only_count++] = argv[i];
+    }
+  }
+
+  printf("pathological inputs (stagegraph %s%s), bound %g s of CPU per case%s\n",
+         stagegraph_version_string(), STAGEGRAPH_TEST_LINT ? "" : ", no lint", bound,
+         scale != 1 ? ", counts scaled" : "");
+  verdict results[N_OF(CASES)];
+  size_t n = 0, failed = 0;
+  for (size_t k = 0; k < N_OF(CASES); k++) {
+    int wanted = only_count == 0;
+    for (size_t j = 0; j < only_count; j++) wanted |= strcmp(only[j], CASES[k].name) == 0;
+    if (!wanted) continue;
+    printf("\n%s: %s\n", CASES[k].name, CASES[k].what);
+    fflush(stdout);
+    results[n] = run_child(&CASES[k], bound);
+    verdict *v = &results[n++];
+    int ok = strcmp(v->status, "ok") == 0;
+    failed += !ok;
+    printf("    total  %8.3f s CPU %8.3f s wall  peak RSS %.1f MiB  %s\n", v->cpu, v->wall,
+           (double)v->peak_rss_kib / 1024, v->status);
+    if (!v->peak_rss_kib) printf("           (no peak RSS: the child did not finish)\n");
+  }
+  for (size_t j = 0; j < only_count; j++) {
+    int known = 0;
+    for (size_t k = 0; k < N_OF(CASES); k++) known |= strcmp(only[j], CASES[k].name) == 0;
+    if (!known) {
+      fprintf(stderr, "pathological: no case named %s (see --list)\n", only[j]);
+      return 2;
+    }
+  }
+
+  printf("\n%-16s %9s %9s %13s  %s\n", "case", "CPU s", "wall s", "peak RSS MiB", "verdict");
+  for (size_t i = 0; i < n; i++) {
+    char rss[32] = "-";
+    if (results[i].peak_rss_kib) snprintf(rss, sizeof rss, "%.1f", (double)results[i].peak_rss_kib / 1024);
+    printf("%-16s %9.3f %9.3f %13s  %s\n", results[i].name, results[i].cpu, results[i].wall, rss,
+           results[i].status);
+  }
+  printf("%zu of %zu cases passed (bound %g s of CPU each)\n", n - failed, n, bound);
+  return failed ? 1 : 0;
+}
