@@ -29,7 +29,7 @@ int sgi_buf_puts(sgi_buf *b, const char *s);
  * (room in the buffer) is inline. */
 static inline int sgi_buf_append(sgi_buf *b, const char *s, size_t n) {
   if (!b->failed && b->ptr && n < b->cap - b->len && (!b->limit || b->len + n <= b->limit)) {
-    memcpy(b->ptr + b->len, s, n);
+    if (n) memcpy(b->ptr + b->len, s, n);
     b->len += n;
     b->ptr[b->len] = '\0';
     return 0;
