@@ -255,17 +255,6 @@ static int outline_mount(dispatcher *d, const sgi_mount *m, const stagegraph_ins
 
 /* ---- instructions ------------------------------------------------------------ */
 
-static const char *build_arg(const stagegraph_doc *doc, const char *name, size_t len) {
-  const char *found = NULL;
-  for (size_t i = 0; i < doc->build_arg_count; i++) {
-    const char *a = doc->build_args[i];
-    const char *eq = strchr(a, '=');
-    size_t klen = eq ? (size_t)(eq - a) : strlen(a);
-    if (klen == len && memcmp(a, name, len) == 0) found = eq ? eq + 1 : "";
-  }
-  return found;
-}
-
 static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
                         const stagegraph_instruction *at) {
   stagegraph_plan *p = d->plan;
@@ -273,7 +262,7 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
     const char *w = ins->args[k].ptr;
     const char *eq = strchr(w, '=');
     size_t klen = eq ? (size_t)(eq - w) : strlen(w);
-    const char *ba = build_arg(p->doc, w, klen);
+    const char *ba = sgi_doc_build_arg(p->doc, w, klen);
     const char *value = NULL;
     size_t vlen = 0;
     const stagegraph_instruction *def = at;

@@ -71,6 +71,17 @@ int sgi_doc_add_diagnostic(stagegraph_doc *doc, stagegraph_severity severity, in
   return 0;
 }
 
+const char *sgi_doc_build_arg(const stagegraph_doc *doc, const char *name, size_t len) {
+  const char *found = NULL;
+  for (size_t i = 0; i < doc->build_arg_count; i++) {
+    const char *a = doc->build_args[i];
+    const char *eq = strchr(a, '=');
+    size_t klen = eq ? (size_t)(eq - a) : strlen(a);
+    if (klen == len && memcmp(a, name, len) == 0) found = eq ? eq + 1 : "";
+  }
+  return found;
+}
+
 const stagegraph_diagnostic *sgi_doc_first_error(const stagegraph_doc *doc) {
   for (size_t i = 0; i < doc->diagnostic_count; i++)
     if (doc->diagnostics[i].severity == STAGEGRAPH_SEVERITY_ERROR) return &doc->diagnostics[i];

@@ -116,6 +116,10 @@ void sgi_limits_from_options(sgi_limits *limits, const stagegraph_options *opts)
 int sgi_doc_add_diagnostic(stagegraph_doc *doc, stagegraph_severity severity, int code,
                            const char *rule, const sgi_pos *pos, const char *message);
 
+/* The value of a build arg the caller gave ("KEY=VALUE"; the last one
+ * wins; "KEY" alone is ""), or NULL. */
+const char *sgi_doc_build_arg(const stagegraph_doc *doc, const char *name, size_t len);
+
 /* The first error-severity diagnostic, or NULL. */
 const stagegraph_diagnostic *sgi_doc_first_error(const stagegraph_doc *doc);
 

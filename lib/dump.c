@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "document.h"
 #include "json_writer.h"
+#include "render_diagnostic.h"
 #include "text.h"
 
 static void put_lower(sgi_buf *b, const char *s) { sgi_append_lower(b, s, strlen(s)); }
@@ -140,21 +141,7 @@ static void dump_json(sgi_buf *b, const stagegraph_doc *doc) {
   sgi_json_key(&j, "diagnostics");
   sgi_json_begin_array(&j);
   for (size_t i = 0; i < doc->diagnostic_count; i++) {
-    const stagegraph_diagnostic *d = &doc->diagnostics[i];
-    sgi_json_begin_object(&j);
-    sgi_json_key(&j, "severity");
-    sgi_json_cstring(&j, d->severity == STAGEGRAPH_SEVERITY_ERROR     ? "error"
-                         : d->severity == STAGEGRAPH_SEVERITY_WARNING ? "warning"
-                                                                      : "info");
-    sgi_json_key(&j, "rule");
-    sgi_json_cstring(&j, d->rule);
-    sgi_json_key(&j, "message");
-    sgi_json_cstring(&j, d->message);
-    sgi_json_key(&j, "line");
-    sgi_json_int(&j, d->line);
-    sgi_json_key(&j, "column");
-    sgi_json_int(&j, d->column);
-    sgi_json_end_object(&j);
+    sgi_json_diagnostic(&j, &doc->diagnostics[i]);
   }
   sgi_json_end_array(&j);
   sgi_json_end_object(&j);

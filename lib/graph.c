@@ -217,17 +217,6 @@ static int set_cstr(sgi_envmap *m, const char *k, const char *v) {
   return sgi_envmap_set(m, k, strlen(k), v, strlen(v));
 }
 
-static const char *build_arg(const stagegraph_doc *doc, const char *name, size_t len) {
-  const char *found = NULL;
-  for (size_t i = 0; i < doc->build_arg_count; i++) {
-    const char *a = doc->build_args[i];
-    const char *eq = strchr(a, '=');
-    size_t klen = eq ? (size_t)(eq - a) : strlen(a);
-    if (klen == len && memcmp(a, name, len) == 0) found = eq ? eq + 1 : "";
-  }
-  return found;
-}
-
 static int platform_args(stagegraph_plan *plan, int target, const char *spec,
                          stagegraph_error *err) {
   sgi_platform p;
@@ -277,7 +266,7 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
   for (const sgi_envvar *v = sgi_envmap_next(&plan->global, NULL); v;
        v = sgi_envmap_next(&plan->global, v)) {
     const char *name = sgi_envvar_name(v);
-    const char *ba = build_arg(doc, name, strlen(name));
+    const char *ba = sgi_doc_build_arg(doc, name, strlen(name));
     if (ba && (rc = set_cstr(&plan->global, name, ba))) return rc;
   }
   sgi_buf value;
@@ -288,7 +277,7 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
       const char *word = ins->args[k].ptr;
       const char *eq = strchr(word, '=');
       size_t klen = eq ? (size_t)(eq - word) : strlen(word);
-      const char *ba = build_arg(doc, word, klen);
+      const char *ba = sgi_doc_build_arg(doc, word, klen);
       if (ba) {
         rc = sgi_envmap_set(&plan->global, word, klen, ba, strlen(ba));
       } else if (eq) {

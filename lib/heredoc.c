@@ -14,37 +14,16 @@
 #include <string.h>
 
 #include "buf.h"
+#include "strlist.h"
 #include "text.h"
 
-typedef struct word_list {
-  sgi_arena *arena;
-  sgi_str *items;
-  size_t count, cap;
-} word_list;
-
-static int word_push(word_list *l, const char *s, size_t len) {
-  if (l->count == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 8;
-    sgi_str *items = sgi_arena_calloc(l->arena, cap, sizeof *items);
-    if (!items) return STAGEGRAPH_ENOMEM;
-    if (l->count) memcpy(items, l->items, l->count * sizeof *items);
-    l->items = items;
-    l->cap = cap;
-  }
-  const char *copy = sgi_arena_strndup(l->arena, s, len);
-  if (!copy) return STAGEGRAPH_ENOMEM;
-  l->items[l->count].ptr = copy;
-  l->items[l->count].len = len;
-  l->count++;
-  return 0;
-}
 
 /* Word accumulation with the lexer's two ways of adding text: "raw" text
  * never splits; "split" text ends the word at whitespace. */
 typedef struct words_state {
   sgi_buf word;
   int in_word;
-  word_list *out;
+  sgi_strlist *out;
   int rc;
 } words_state;
 
@@ -60,7 +39,7 @@ static void add_split(words_state *w, const char *s, size_t n) {
     uint32_t r = sgi_utf8_decode(s + i, n - i, &width);
     if (sgi_is_space(r)) {
       if (w->in_word && w->word.len) {
-        if (!w->rc) w->rc = word_push(w->out, w->word.ptr, w->word.len);
+        if (!w->rc) w->rc = sgi_strlist_push(w->out, w->word.ptr, w->word.len);
         sgi_buf_clear(&w->word);
         w->in_word = 0;
       }
@@ -201,7 +180,7 @@ static int lex_dollar(lexer *lx, words_state *w, frame **stack, size_t *cap, siz
 
 /* Lex `s` into words (ProcessWords). Returns 0, or STAGEGRAPH_ESYNTAX with
  * the message in lx, or STAGEGRAPH_ENOMEM. */
-static int lex_words(lexer *lx, int raw_escapes_top, word_list *out) {
+static int lex_words(lexer *lx, int raw_escapes_top, sgi_strlist *out) {
   const char *s = lx->s;
   size_t len = lx->len;
   const sgi_mem *mem = out->arena->mem;
@@ -307,7 +286,7 @@ static int lex_words(lexer *lx, int raw_escapes_top, word_list *out) {
     emit(&w, stack, depth, 1, s + lx->pos, width);
     lx->pos += width;
   }
-  if (!rc && w.word.len) rc = word_push(out, w.word.ptr, w.word.len);
+  if (!rc && w.word.len) rc = sgi_strlist_push(out, w.word.ptr, w.word.len);
   if (!rc && w.rc) rc = w.rc;
   if (!rc && w.word.failed) rc = w.word.failed;
   sgi_buf_free(&w.word);
@@ -328,7 +307,7 @@ static size_t count_quotes(const sgi_str *w) {
 /* Lex the name part of a marker; ESYNTAX errors are wrapped as BuildKit's
  * `failed to process "<rest>": <err>`. */
 static int lex_name(sgi_arena *arena, const char *rest, size_t len, int raw_quotes,
-                    word_list *out, stagegraph_error *err) {
+                    sgi_strlist *out, stagegraph_error *err) {
   lexer lx;
   memset(&lx, 0, sizeof lx);
   lx.s = rest;
@@ -372,7 +351,7 @@ static int parse_marker(sgi_arena *arena, const char *w, size_t wl, stagegraph_h
     p++;
   if (memchr(w + p, '<', wl - p)) return 0;
   if (p == wl) return 0;
-  word_list plain = {arena, NULL, 0, 0}, raw = {arena, NULL, 0, 0};
+  sgi_strlist plain = {arena, NULL, 0, 0}, raw = {arena, NULL, 0, 0};
   int rc;
   if ((rc = lex_name(arena, w + p, wl - p, 0, &plain, err))) return report || rc != STAGEGRAPH_ESYNTAX ? rc : 0;
   if (plain.count != 1) return 0;
@@ -405,7 +384,7 @@ int sgi_heredocs_from_line(sgi_arena *arena, const char *line, size_t len,
                            stagegraph_heredoc **out, size_t *count, stagegraph_error *err) {
   *out = NULL;
   *count = 0;
-  word_list words = {arena, NULL, 0, 0};
+  sgi_strlist words = {arena, NULL, 0, 0};
   lexer lx;
   memset(&lx, 0, sizeof lx);
   lx.s = line;

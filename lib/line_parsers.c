@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "json_array.h"
 #include "split.h"
+#include "strlist.h"
 #include "text.h"
 
 static const char *const kind_names[] = {
@@ -36,42 +37,19 @@ stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len) {
   return STAGEGRAPH_KIND_UNKNOWN;
 }
 
-/* A growable list of arguments, copied to an exact-size arena array at the end. */
-typedef struct arg_list {
-  sgi_arena *arena;
-  sgi_str *items;
-  size_t count, cap;
-} arg_list;
-
-static int arg_push(arg_list *l, const char *s, size_t len) {
-  if (l->count == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 8;
-    sgi_str *items = sgi_arena_calloc(l->arena, cap, sizeof *items);
-    if (!items) return STAGEGRAPH_ENOMEM;
-    if (l->count) memcpy(items, l->items, l->count * sizeof *items);
-    l->items = items;
-    l->cap = cap;
-  }
-  const char *copy = sgi_arena_strndup(l->arena, s, len);
-  if (!copy) return STAGEGRAPH_ENOMEM;
-  l->items[l->count].ptr = copy;
-  l->items[l->count].len = len;
-  l->count++;
-  return 0;
-}
 
 /* parseStringsWhitespaceDelimited: split on runs of [\t\v\f\r ]. */
-static int parse_whitespace_list(arg_list *l, const char *s, size_t len) {
+static int parse_whitespace_list(sgi_strlist *l, const char *s, size_t len) {
   size_t i = 0;
   if (len == 0) return 0;
   for (;;) {
     size_t start = i;
     while (i < len && !sgi_is_blank((unsigned char)s[i])) i++;
-    int rc = arg_push(l, s + start, i - start);
+    int rc = sgi_strlist_push(l, s + start, i - start);
     if (rc) return rc;
     if (i == len) return 0;
     while (i < len && sgi_is_blank((unsigned char)s[i])) i++;
-    if (i == len) return arg_push(l, "", 0);
+    if (i == len) return sgi_strlist_push(l, "", 0);
   }
 }
 
@@ -86,7 +64,7 @@ static void put_rune(sgi_buf *w, uint32_t r) {
 
 /* parseWords: quote-aware word list for ARG, ENV and LABEL. Quotes and
  * escapes stay in the words; invalid UTF-8 becomes U+FFFD as in Go. */
-static int parse_words(arg_list *l, const char *s, size_t len, char escape) {
+static int parse_words(sgi_strlist *l, const char *s, size_t len, char escape) {
   enum { IN_SPACES, IN_WORD, IN_QUOTE } phase = IN_SPACES;
   sgi_buf word;
   sgi_buf_init(&word, l->arena->mem);
@@ -102,14 +80,14 @@ static int parse_words(arg_list *l, const char *s, size_t len, char escape) {
       phase = IN_WORD;
     }
     if (pos == len) {
-      if (blank_ok || word.len > 0) rc = arg_push(l, word.ptr ? word.ptr : "", word.len);
+      if (blank_ok || word.len > 0) rc = sgi_strlist_push(l, word.ptr ? word.ptr : "", word.len);
       break;
     }
     if (phase == IN_WORD) {
       if (sgi_is_space(ch)) {
         phase = IN_SPACES;
         if (blank_ok || word.len > 0) {
-          if ((rc = arg_push(l, word.ptr ? word.ptr : "", word.len))) break;
+          if ((rc = sgi_strlist_push(l, word.ptr ? word.ptr : "", word.len))) break;
         }
         sgi_buf_clear(&word);
         blank_ok = 0;
@@ -152,9 +130,9 @@ static int syntax_error(stagegraph_error *err, const char *fmt, const char *arg)
 }
 
 /* parseNameVal for ENV and LABEL: key, value, delimiter triples. */
-static int parse_name_val(arg_list *l, const char *s, size_t len, char escape, const char *key,
+static int parse_name_val(sgi_strlist *l, const char *s, size_t len, char escape, const char *key,
                           stagegraph_error *err) {
-  arg_list words = {l->arena, NULL, 0, 0};
+  sgi_strlist words = {l->arena, NULL, 0, 0};
   int rc = parse_words(&words, s, len, escape);
   if (rc) return rc;
   if (words.count == 0) return 0;
@@ -164,7 +142,7 @@ static int parse_name_val(arg_list *l, const char *s, size_t len, char escape, c
     size_t j = i;
     while (j < len && sgi_is_blank((unsigned char)s[j])) j++;
     if (i == len) return syntax_error(err, "%s must have two arguments", key);
-    if ((rc = arg_push(l, s, i)) || (rc = arg_push(l, s + j, len - j)) || (rc = arg_push(l, "", 0)))
+    if ((rc = sgi_strlist_push(l, s, i)) || (rc = sgi_strlist_push(l, s + j, len - j)) || (rc = sgi_strlist_push(l, "", 0)))
       return rc;
     return 0;
   }
@@ -185,15 +163,15 @@ static int parse_name_val(arg_list *l, const char *s, size_t len, char escape, c
       return STAGEGRAPH_ESYNTAX;
     }
     size_t klen = (size_t)(eq - word);
-    if ((rc = arg_push(l, word, klen)) || (rc = arg_push(l, eq + 1, wlen - klen - 1)) ||
-        (rc = arg_push(l, "=", 1)))
+    if ((rc = sgi_strlist_push(l, word, klen)) || (rc = sgi_strlist_push(l, eq + 1, wlen - klen - 1)) ||
+        (rc = sgi_strlist_push(l, "=", 1)))
       return rc;
   }
   return 0;
 }
 
 /* parseJSON then the fallback. `list` selects parseMaybeJSONToList. */
-static int parse_maybe_json(arg_list *l, const char *s, size_t len, int list, int *json,
+static int parse_maybe_json(sgi_strlist *l, const char *s, size_t len, int list, int *json,
                             stagegraph_error *err) {
   if (len == 0 && !list) return 0;
   size_t lead = sgi_space_prefix(s, len);
@@ -213,24 +191,24 @@ static int parse_maybe_json(arg_list *l, const char *s, size_t len, int list, in
     if (r < 0) return r;
   }
   if (list) return parse_whitespace_list(l, s, len);
-  return arg_push(l, s, len);
+  return sgi_strlist_push(l, s, len);
 }
 
 /* parseHealthConfig: type word, then JSON or the rest as one string. The
  * type ends at the first byte that is whitespace when taken as a rune. */
-static int parse_health(arg_list *l, const char *s, size_t len, int *json, stagegraph_error *err) {
+static int parse_health(sgi_strlist *l, const char *s, size_t len, int *json, stagegraph_error *err) {
   size_t sep = 0;
   while (sep < len && !sgi_is_space((unsigned char)s[sep])) sep++;
   size_t next = sep;
   while (next < len && sgi_is_space((unsigned char)s[next])) next++;
   if (sep == 0) return 0;
-  int rc = arg_push(l, s, sep);
+  int rc = sgi_strlist_push(l, s, sep);
   if (rc) return rc;
-  arg_list cmd = {l->arena, NULL, 0, 0};
+  sgi_strlist cmd = {l->arena, NULL, 0, 0};
   rc = parse_maybe_json(&cmd, s + next, len - next, 0, json, err);
   if (rc) return rc;
   for (size_t i = 0; i < cmd.count; i++) {
-    if ((rc = arg_push(l, cmd.items[i].ptr, cmd.items[i].len))) return rc;
+    if ((rc = sgi_strlist_push(l, cmd.items[i].ptr, cmd.items[i].len))) return rc;
   }
   return 0;
 }
@@ -246,7 +224,7 @@ int sgi_parse_line(sgi_arena *arena, const char *line, size_t len, char escape,
     ins->kind = sgi_kind_from_keyword(sp.keyword, sp.keyword_len);
     ins->flags = sp.flags;
     ins->flag_count = sp.flag_count;
-    arg_list args = {arena, NULL, 0, 0};
+    sgi_strlist args = {arena, NULL, 0, 0};
     const char *rest = sp.rest;
     size_t rlen = sp.rest_len;
     switch (ins->kind) {
@@ -281,12 +259,12 @@ int sgi_parse_line(sgi_arena *arena, const char *line, size_t len, char escape,
     case STAGEGRAPH_KIND_USER:
     case STAGEGRAPH_KIND_WORKDIR:
     case STAGEGRAPH_KIND_STOPSIGNAL:
-      if (rlen) rc = arg_push(&args, rest, rlen);
+      if (rlen) rc = sgi_strlist_push(&args, rest, rlen);
       break;
     case STAGEGRAPH_KIND_ONBUILD:
       break;
     case STAGEGRAPH_KIND_UNKNOWN:
-      rc = arg_push(&args, "", 0);
+      rc = sgi_strlist_push(&args, "", 0);
       break;
     }
     if (rc) return rc;

@@ -66,17 +66,6 @@ typedef struct from_scope {
   names order; /* declared names in order, for suggestions */
 } from_scope;
 
-static const char *build_arg(const stagegraph_doc *doc, const char *name, size_t len) {
-  const char *found = NULL;
-  for (size_t i = 0; i < doc->build_arg_count; i++) {
-    const char *a = doc->build_args[i];
-    const char *eq = strchr(a, '=');
-    size_t klen = eq ? (size_t)(eq - a) : strlen(a);
-    if (klen == len && memcmp(a, name, len) == 0) found = eq ? eq + 1 : "";
-  }
-  return found;
-}
-
 static int set_platform(sgi_envmap *m, const char *prefix, const char *spec) {
   sgi_platform p;
   sgi_buf msg;
@@ -170,7 +159,7 @@ static int build_scope(sgi_linter *l, sgi_arena *arena, from_scope *sc, int buil
   if (!ts || !*ts) ts = "default";
   if ((rc = sgi_envmap_set(&sc->vars, "TARGETSTAGE", 11, ts, strlen(ts)))) return rc;
   for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
-    const char *ba = build_arg(doc, automatic_args[i], strlen(automatic_args[i]));
+    const char *ba = sgi_doc_build_arg(doc, automatic_args[i], strlen(automatic_args[i]));
     if (ba && (rc = sgi_envmap_set(&sc->vars, automatic_args[i], strlen(automatic_args[i]), ba,
                                    strlen(ba))))
       return rc;
@@ -184,7 +173,7 @@ static int build_scope(sgi_linter *l, sgi_arena *arena, from_scope *sc, int buil
       const char *w = ins->args[k].ptr;
       const char *eq = strchr(w, '=');
       size_t klen = eq ? (size_t)(eq - w) : strlen(w);
-      const char *ba = build_args ? build_arg(doc, w, klen) : NULL;
+      const char *ba = build_args ? sgi_doc_build_arg(doc, w, klen) : NULL;
       if (ba) {
         rc = sgi_envmap_set(&sc->vars, w, klen, ba, strlen(ba));
       } else if (eq) {

@@ -5,14 +5,7 @@
 #include "buf.h"
 #include "json_writer.h"
 #include "lint.h"
-
-static const char *severity_name(stagegraph_severity s) {
-  switch (s) {
-  case STAGEGRAPH_SEVERITY_ERROR: return "error";
-  case STAGEGRAPH_SEVERITY_WARNING: return "warning";
-  default: return "info";
-  }
-}
+#include "render_diagnostic.h"
 
 static const char *sarif_level(stagegraph_severity s) {
   switch (s) {
@@ -29,7 +22,7 @@ static void render_text(sgi_buf *b, const stagegraph_lint *lint, const char *pat
     sgi_buf_puts(b, path);
     if (d->line) sgi_buf_printf(b, ":%u", (unsigned)d->line);
     if (d->line && d->column) sgi_buf_printf(b, ":%u", (unsigned)d->column);
-    sgi_buf_printf(b, ": %s: %s", severity_name(d->severity), d->message);
+    sgi_buf_printf(b, ": %s: %s", sgi_severity_name(d->severity), d->message);
     if (d->rule) sgi_buf_printf(b, " [%s]", d->rule);
     sgi_buf_putc(b, '\n');
   }
@@ -44,25 +37,7 @@ static void render_json(sgi_buf *b, const stagegraph_lint *lint) {
   sgi_json_key(&j, "diagnostics");
   sgi_json_begin_array(&j);
   for (size_t i = 0; i < lint->count; i++) {
-    const stagegraph_diagnostic *d = &lint->items[i];
-    sgi_json_begin_object(&j);
-    sgi_json_key(&j, "rule");
-    sgi_json_cstring(&j, d->rule);
-    sgi_json_key(&j, "severity");
-    sgi_json_cstring(&j, severity_name(d->severity));
-    sgi_json_key(&j, "message");
-    sgi_json_cstring(&j, d->message);
-    sgi_json_key(&j, "line");
-    sgi_json_int(&j, d->line);
-    sgi_json_key(&j, "column");
-    sgi_json_int(&j, d->column);
-    sgi_json_key(&j, "end_line");
-    sgi_json_int(&j, d->end_line);
-    sgi_json_key(&j, "end_column");
-    sgi_json_int(&j, d->end_column);
-    sgi_json_key(&j, "url");
-    sgi_json_cstring(&j, d->url);
-    sgi_json_end_object(&j);
+    sgi_json_diagnostic(&j, &lint->items[i]);
   }
   sgi_json_end_array(&j);
   sgi_json_end_object(&j);
