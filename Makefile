@@ -256,10 +256,13 @@ FUZZ_REPLAY_FLAGS := $(if $(FUZZ_REPLAY_SANITIZE),$(FUZZ_SAN))
 FUZZ_DEPS := tests/fuzz/fuzz_common.h include/stagegraph.h $(wildcard lib/*.h)
 
 fuzz:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD)/libfuzzer CC=$(FUZZ_CC) SANITIZE= \
-	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_LIB)
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
-	$(Q)sh tests/fuzz/run.sh fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(CORPUS) $(FUZZ_TARGETS)
+	$(Q)if ! command -v $(FUZZ_CC) >/dev/null 2>&1; then \
+	  echo "fuzz: $(FUZZ_CC) not found, replaying the corpus instead (make fuzz-replay)"; \
+	  exec $(MAKE) --no-print-directory fuzz-replay; fi; \
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD)/libfuzzer CC=$(FUZZ_CC) SANITIZE= \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_LIB) && \
+	$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%) && \
+	sh tests/fuzz/run.sh fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(CORPUS) $(FUZZ_TARGETS)
 
 $(FUZZ_BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FUZZ_LIB)
 	@mkdir -p $(@D)
