@@ -35,6 +35,9 @@ static void check_reparse(const char *text, const char *want, const char *what) 
  * path component then reads as a domain ("docker.io/a.b/c" gives "a.b/c",
  * which parses as registry a.b): Go has the same non-round-trip. */
 static int familiar_ambiguous(const char *familiar) {
+  /* "docker.io/<64 hex>" is a valid name whose familiar form, 64 hex
+   * digits alone, is refused as an image ID (distribution does the same) */
+  if (strlen(familiar) == 64 && strspn(familiar, "0123456789abcdef") == 64) return 1;
   size_t first = strcspn(familiar, "/");
   if (familiar[first] != '/') return 0;
   return memchr(familiar, '.', first) || memchr(familiar, ':', first) ||

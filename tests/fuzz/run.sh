@@ -8,6 +8,9 @@
 #       for the targets reading Dockerfiles, CORPUS/files when present.
 #       Crashes go to FUZZ_BUILD/artifacts/TARGET/. Prints one line per
 #       target (executions, coverage); fails if any target crashed.
+#       FUZZ_SEED and FUZZ_RUNS (environment), when set, fix libFuzzer's seed
+#       and cap the executions, so that a CI run explores the same inputs
+#       every time.
 #   run.sh replay FUZZ_BUILD CORPUS TARGET...
 #       FUZZ_BUILD/replay/bin/fuzz_TARGET_replay (standalone.c) on the seeds,
 #       tests/fuzz/regressions/TARGET and CORPUS/files (Dockerfile targets).
@@ -37,7 +40,11 @@ fuzz)
     if reads_dockerfiles "$t" && [ -d "$corpus/files" ]; then
       set -- "$@" "$corpus/files"
     fi
-    "$build/bin/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    extra=
+    [ -n "${FUZZ_SEED:-}" ] && extra="$extra -seed=$FUZZ_SEED"
+    [ -n "${FUZZ_RUNS:-}" ] && extra="$extra -runs=$FUZZ_RUNS"
+    # shellcheck disable=SC2086
+    "$build/bin/fuzz_$t" $extra -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -dict="$dict" -artifact_prefix="$artifacts/" -print_final_stats=1 "$@" >"$log" 2>&1
     rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
