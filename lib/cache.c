@@ -465,7 +465,10 @@ static int parents_covers(stagegraph_cache *c, const char *src, const char *path
   } else {
     sgi_buf_puts(&pattern, strncmp(src, "./", 2) == 0 ? src + 2 : src);
   }
-  if (pattern.failed) return STAGEGRAPH_ENOMEM;
+  if (pattern.failed) {
+      sgi_buf_free(&pattern);
+      return STAGEGRAPH_ENOMEM;
+    }
   const char *text = pattern.ptr;
   sgi_patterns *p = NULL;
   int hit = sgi_patterns_compile(&p, &c->mem, &text, 1, NULL);

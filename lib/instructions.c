@@ -206,7 +206,10 @@ static int check_from(checker *c) {
     sgi_buf lower;
     sgi_buf_init(&lower, &c->doc->mem);
     sgi_append_lower(&lower, n->ptr, n->len);
-    if (lower.failed) return STAGEGRAPH_ENOMEM;
+    if (lower.failed) {
+      sgi_buf_free(&lower);
+      return STAGEGRAPH_ENOMEM;
+    }
     int ok = lower.len > 0 && lower.ptr[0] >= 'a' && lower.ptr[0] <= 'z';
     for (size_t i = 1; ok && i < lower.len; i++) {
       char ch = lower.ptr[i];
@@ -217,7 +220,10 @@ static int check_from(checker *c) {
       sgi_buf q;
       sgi_buf_init(&q, &c->doc->mem);
       sgi_quote_go(&q, n->ptr, n->len);
-      if (q.failed) return STAGEGRAPH_ENOMEM;
+      if (q.failed) {
+      sgi_buf_free(&q);
+      return STAGEGRAPH_ENOMEM;
+    }
       fail(c, "invalid name for build stage: %s, name can't start with a number or contain symbols",
            q.ptr);
       sgi_buf_free(&q);
@@ -240,7 +246,10 @@ static int check_onbuild(checker *c) {
   sgi_buf up;
   sgi_buf_init(&up, &c->doc->mem);
   sgi_append_upper(&up, kw, len);
-  if (up.failed) return STAGEGRAPH_ENOMEM;
+  if (up.failed) {
+      sgi_buf_free(&up);
+      return STAGEGRAPH_ENOMEM;
+    }
   const char *u = up.ptr ? up.ptr : "";
   if (strcmp(u, "ONBUILD") == 0)
     fail(c, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
@@ -274,7 +283,10 @@ static int check_healthcheck(checker *c) {
   sgi_buf up;
   sgi_buf_init(&up, &c->doc->mem);
   sgi_append_upper(&up, t->ptr, t->len);
-  if (up.failed) return STAGEGRAPH_ENOMEM;
+  if (up.failed) {
+      sgi_buf_free(&up);
+      return STAGEGRAPH_ENOMEM;
+    }
   const char *typ = up.ptr ? up.ptr : "";
   int rc = 0;
   if (strcmp(typ, "NONE") == 0) {
@@ -338,7 +350,10 @@ static int check_run(checker *c) {
   sgi_buf q;
   sgi_buf_init(&q, &c->doc->mem);
   sgi_quote_go(&q, bad, strlen(bad));
-  if (q.failed) return STAGEGRAPH_ENOMEM;
+  if (q.failed) {
+      sgi_buf_free(&q);
+      return STAGEGRAPH_ENOMEM;
+    }
   fail(c, fmt, q.ptr);
   sgi_buf_free(&q);
   return 0;
