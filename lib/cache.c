@@ -176,7 +176,8 @@ done:
 
 static int refer(names_seen *n, const char *word, size_t len, char escape) {
   sgi_env env = {record_name, n};
-  sgi_expand_opts opts = {escape, SGI_EXPAND_NORMAL, 0, NULL};
+  sgi_expand_opts opts = {escape, SGI_EXPAND_NORMAL, n->cache->plan->doc->limits.max_expansion_bytes,
+                          NULL};
   sgi_buf scratch;
   sgi_buf_init(&scratch, &n->cache->mem);
   int rc = sgi_expand_word(&scratch, word, len, &env, &opts, NULL);

@@ -427,7 +427,8 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
     sgi_buf scratch;
     sgi_buf_init(&scratch, &plan->mem);
     sgi_env none = {NULL, NULL};
-    sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL, 0, NULL};
+    sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
+                            plan->doc->limits.max_expansion_bytes, NULL};
     int rc = sgi_expand_word(&scratch, from, strlen(from), &none, &opts, c->err);
     sgi_buf_free(&scratch);
     if (rc == STAGEGRAPH_ENOMEM) return rc;

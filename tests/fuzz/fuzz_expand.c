@@ -11,7 +11,10 @@
  *   flags bit 1  ask for the unset-variable record
  *   flags bit 2  put a NULL entry among the environment (skipped)
  *   flags bit 3  internal call in heredoc mode (else normal)
- *   flags bit 4  internal call with max_bytes = 1 + 8 * parameter
+ *   flags bit 4  internal call with max_bytes = 1 + 8 * parameter (else
+ *                1 MiB, the public default: without a limit, nested
+ *                replacements grow exponentially, see
+ *                regressions/expand/nested-replace-unlimited)
  *   flags bit 5  failing allocator, failing allocation 1 + parameter
  *   flags bit 6  ... and every allocation after it
  */
@@ -164,7 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   expand_public(word, len, env, n, escape, flags & 2, 1);
   fz_alloc_reset((flags & 0x20) ? 1ul + param : 0, (flags & 0x40) != 0);
   expand_internal(word, len, &view, escape, (flags & 8) ? SGI_EXPAND_HEREDOC : SGI_EXPAND_NORMAL,
-                  (flags & 0x10) ? 1 + 8 * (size_t)param : 0);
+                  (flags & 0x10) ? 1 + 8 * (size_t)param : (size_t)1 << 20);
   check_changes(word, len, escape);
   fz_pool_free(&pool);
   return 0;
