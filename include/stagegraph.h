@@ -308,7 +308,8 @@ STAGEGRAPH_EXTERN size_t
 stagegraph_instruction_start_offset(const stagegraph_instruction *ins);
 STAGEGRAPH_EXTERN size_t
 stagegraph_instruction_end_offset(const stagegraph_instruction *ins);
-/** The joined logical line (continuations removed, no heredoc bodies). */
+/** The joined logical line (continuations removed, no heredoc bodies);
+ * NULL for an ONBUILD trigger (its ONBUILD holds the text). */
 STAGEGRAPH_EXTERN const char *
 stagegraph_instruction_original(const stagegraph_instruction *ins, size_t *len);
 
@@ -357,7 +358,8 @@ STAGEGRAPH_EXTERN const stagegraph_stage *stagegraph_doc_stage(const stagegraph_
 STAGEGRAPH_EXTERN size_t stagegraph_stage_index(const stagegraph_stage *stage);
 /** The lowercased `AS` name, or NULL for an unnamed stage. */
 STAGEGRAPH_EXTERN const char *stagegraph_stage_name(const stagegraph_stage *stage);
-/** The FROM image text as written (unexpanded). */
+/** The FROM image text as written (unexpanded); NULL for a FROM without
+ * arguments (the document's verdict is then an error). */
 STAGEGRAPH_EXTERN const char *stagegraph_stage_base(const stagegraph_stage *stage);
 /** The raw --platform value, or NULL. */
 STAGEGRAPH_EXTERN const char *stagegraph_stage_platform(const stagegraph_stage *stage);
@@ -621,7 +623,9 @@ typedef struct stagegraph_cache_options {
   size_t changed_image_count;
   /** The text of the .dockerignore that applies (<Dockerfile>.dockerignore
    * beside the Dockerfile, else .dockerignore at the context root), or NULL.
-   * Ignored paths never invalidate anything. */
+   * Ignored paths never invalidate anything. A bad pattern fails with
+   * STAGEGRAPH_ESYNTAX whose line, column and offset are positions in
+   * this text, not in the Dockerfile. */
   const char *dockerignore;
   size_t dockerignore_len;
 } stagegraph_cache_options;
@@ -747,7 +751,9 @@ typedef struct stagegraph_lint_options {
   size_t skip_count;
   /** Run experimental rules too (as `# check=experimental=all`). */
   int experimental;
-  /** The .dockerignore text that applies (for CopyIgnoredFile), or NULL. */
+  /** The .dockerignore text that applies (for CopyIgnoredFile), or NULL.
+   * A bad pattern fails with STAGEGRAPH_ESYNTAX positioned in this text,
+   * not in the Dockerfile. */
   const char *dockerignore;
   size_t dockerignore_len;
   /** Named build contexts, "name=source", as for plans. */
