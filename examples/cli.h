@@ -156,6 +156,11 @@ typedef struct cli_tabwriter {
 int cli_tab_open(cli_tabwriter *tw, size_t padding);
 int cli_tab_flush(cli_tabwriter *tw, FILE *out);
 
+/* The output format `name` names, if it is among `allowed` (names from
+ * text, json, dot, mermaid, sarif; NULL-terminated): CLI_OK and *out set,
+ * else CLI_TROUBLE (nothing reported: the caller words the usage error). */
+int cli_format(const char *name, const char *const *allowed, stagegraph_format *out);
+
 /* ---- the build context (context.c) ---- */
 /* The directory of a file path ("." when it has none), malloc'd, or NULL. */
 char *cli_dir_of(const char *path);

@@ -9,6 +9,8 @@
 
 #include "cli.h"
 
+static const char *const graph_formats[] = {"text", "json", "dot", "mermaid", NULL};
+
 static const char usage[] =
     "stagegraph cache [--target T]... [--build-arg K[=V]]... [--context DIR]\n"
     "                        [--changed PATH]... [--changed-arg NAME]... [--changed-image REF]...\n"
@@ -209,15 +211,7 @@ int cmd_cache(int argc, char **argv) {
         status = cli_strings_push(&a.changed_images, optarg);
       break;
     case 'f':
-      if (strcmp(optarg, "text") == 0)
-        format = STAGEGRAPH_FORMAT_TEXT;
-      else if (strcmp(optarg, "json") == 0)
-        format = STAGEGRAPH_FORMAT_JSON;
-      else if (strcmp(optarg, "dot") == 0)
-        format = STAGEGRAPH_FORMAT_DOT;
-      else if (strcmp(optarg, "mermaid") == 0)
-        format = STAGEGRAPH_FORMAT_MERMAID;
-      else
+      if (cli_format(optarg, graph_formats, &format) != CLI_OK)
         status = cli_usage_error(argv[0], usage,
                                  "unknown format (expected text, json, dot or mermaid)");
       break;

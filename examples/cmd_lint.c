@@ -9,6 +9,8 @@
 
 #include "cli.h"
 
+static const char *const lint_formats[] = {"text", "json", "sarif", NULL};
+
 static const char usage[] =
     "stagegraph lint [--target T]... [--skip RULE]... [--experimental] [--build-arg K=V]...\n"
     "                       [--build-context NAME=SRC]... [--context DIR]\n"
@@ -190,13 +192,7 @@ int cmd_lint(int argc, char **argv) {
         a.context = optarg;
       break;
     case 'f':
-      if (strcmp(optarg, "text") == 0)
-        a.format = STAGEGRAPH_FORMAT_TEXT;
-      else if (strcmp(optarg, "json") == 0)
-        a.format = STAGEGRAPH_FORMAT_JSON;
-      else if (strcmp(optarg, "sarif") == 0)
-        a.format = STAGEGRAPH_FORMAT_SARIF;
-      else
+      if (cli_format(optarg, lint_formats, &a.format) != CLI_OK)
         status = cli_usage_error(argv[0], usage, "unknown format (expected text, json or sarif)");
       break;
     case 'h':

@@ -6,6 +6,8 @@
 
 #include "cli.h"
 
+static const char *const graph_formats[] = {"text", "json", "dot", "mermaid", NULL};
+
 static const char usage[] =
     "stagegraph plan [--target T]... [--build-arg K[=V]]... [--build-context NAME=SRC]...\n"
     "                       [--platform P] [--legacy] [--format text|json|dot|mermaid] [FILE|-]";
@@ -90,15 +92,7 @@ int cmd_plan(int argc, char **argv) {
       opts.legacy = 1;
       break;
     case 'f':
-      if (strcmp(optarg, "text") == 0)
-        format = STAGEGRAPH_FORMAT_TEXT;
-      else if (strcmp(optarg, "json") == 0)
-        format = STAGEGRAPH_FORMAT_JSON;
-      else if (strcmp(optarg, "dot") == 0)
-        format = STAGEGRAPH_FORMAT_DOT;
-      else if (strcmp(optarg, "mermaid") == 0)
-        format = STAGEGRAPH_FORMAT_MERMAID;
-      else
+      if (cli_format(optarg, graph_formats, &format) != CLI_OK)
         status = cli_usage_error(argv[0], usage,
                                  "unknown format (expected text, json, dot or mermaid)");
       break;

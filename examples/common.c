@@ -478,3 +478,23 @@ int cli_tab_flush(cli_tabwriter *tw, FILE *out) {
   tw->text = NULL;
   return status;
 }
+
+int cli_format(const char *name, const char *const *allowed, stagegraph_format *out) {
+  static const struct {
+    const char *name;
+    stagegraph_format format;
+  } formats[] = {{"text", STAGEGRAPH_FORMAT_TEXT},
+                 {"json", STAGEGRAPH_FORMAT_JSON},
+                 {"dot", STAGEGRAPH_FORMAT_DOT},
+                 {"mermaid", STAGEGRAPH_FORMAT_MERMAID},
+                 {"sarif", STAGEGRAPH_FORMAT_SARIF}};
+  for (; *allowed; allowed++) {
+    if (strcmp(*allowed, name) != 0) continue;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+      if (strcmp(formats[i].name, name) == 0) {
+        *out = formats[i].format;
+        return CLI_OK;
+      }
+  }
+  return CLI_TROUBLE;
+}

@@ -1,5 +1,6 @@
 /* Go-compatible text helpers: UTF-8, whitespace, quoting. */
 #include "text.h"
+#include "unicode.h"
 
 #include <string.h>
 
@@ -103,30 +104,6 @@ void sgi_trim_space(const char **s, size_t *len) {
   *s += pre;
   *len -= pre;
   *len -= sgi_space_suffix(*s, *len);
-}
-
-/* Code points Go's unicode.IsPrint rejects beyond the ASCII controls: the
- * other space separators, C1 controls, format characters, private use,
- * line/paragraph separators and noncharacters. Unassigned code points are
- * treated as printable (Go's answer depends on its Unicode version). */
-int sgi_is_print(uint32_t r) {
-  if (r < 0x20 || r == 0x7F) return 0;
-  if (r < 0x7F) return 1;
-  if (r >= 0x80 && r <= 0xA0) return 0;
-  if (r == 0xAD) return 0;
-  if (r == 0x061C || r == 0x06DD || r == 0x070F || r == 0x180E || r == 0x1680) return 0;
-  if (r >= 0x0600 && r <= 0x0605) return 0;
-  if (r >= 0x2000 && r <= 0x200F) return 0;
-  if (r >= 0x2028 && r <= 0x202F) return 0;
-  if (r >= 0x205F && r <= 0x2064) return 0;
-  if (r >= 0x2066 && r <= 0x206F) return 0;
-  if (r == 0x3000 || r == 0xFEFF) return 0;
-  if (r >= 0xD800 && r <= 0xF8FF) return 0;
-  if (r >= 0xFFF9 && r <= 0xFFFB) return 0;
-  if (r == 0xFFFE || r == 0xFFFF) return 0;
-  if (r >= 0xE0000 && r <= 0xE007F) return 0;
-  if (r >= 0xF0000) return 0;
-  return 1;
 }
 
 int sgi_quote_go(sgi_buf *out, const char *s, size_t len) {

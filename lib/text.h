@@ -33,8 +33,6 @@ static inline int sgi_is_blank(unsigned char c) {
 
 /* Append s as Go's strconv.Quote would write it. */
 int sgi_quote_go(sgi_buf *out, const char *s, size_t len);
-/* strconv.IsPrint for one rune. */
-int sgi_is_print(uint32_t r);
 
 /* ASCII case-insensitive comparison with a NUL-terminated ASCII string. */
 int sgi_ascii_casecmp(const char *a, size_t alen, const char *b);
