@@ -177,7 +177,7 @@ typedef struct stagegraph_options {
   const char *const *build_args;
   size_t build_arg_count;
   /** Limits (0 = default). */
-  size_t max_input_bytes;      /* default 64 MiB */
+  size_t max_input_bytes;      /* default 64 MiB; at most 4 GiB - 1 */
   size_t max_line_bytes;       /* default 65535, BuildKit's */
   size_t max_instructions;     /* default 1,000,000 */
   size_t max_stages;           /* default 1,000,000 */

@@ -72,6 +72,10 @@ void *sgi_arena_alloc(sgi_arena *arena, size_t size) {
     size_t want = arena->total / 2;
     size_t min = arena->min_block ? arena->min_block : ARENA_MIN_BLOCK;
     if (want < min) want = min;
+    if (arena->next_block) {
+      want = arena->next_block;
+      arena->next_block = 0;
+    }
     if (want < need) want = need;
     if (want > (size_t)-1 - sizeof(sgi_arena_block)) return NULL;
     sgi_arena_block *b = sgi_malloc(arena->mem, sizeof *b + want);

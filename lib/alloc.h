@@ -25,6 +25,8 @@ typedef struct sgi_arena {
   char *end;
   size_t total; /* bytes obtained from mem, for benchmarks */
   size_t min_block; /* 0: the default; a small arena can ask for less */
+  size_t next_block; /* 0, or the size of the next block (then cleared): a
+                        caller that can estimate its need asks for it once */
 } sgi_arena;
 
 void sgi_arena_init(sgi_arena *arena, const sgi_mem *mem);

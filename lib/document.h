@@ -32,31 +32,32 @@ typedef struct sgi_flagval {
   const char *value;
 } sgi_flagval;
 
+/* One instruction. Pointers first, then sizes, then the 32-bit fields
+ * (inputs are under 4 GiB, so line numbers, columns and counts fit), so
+ * the struct packs without holes: every document has one per line. */
 struct stagegraph_instruction {
-  size_t index;           /* position in the document (a trigger shares its ONBUILD's) */
-  stagegraph_kind kind;
   const char *keyword;    /* as written */
   const char **flags;
-  size_t flag_count;
   sgi_str *args;
-  size_t arg_count;
-  int json;               /* JSON (exec) form */
   stagegraph_instruction *trigger; /* ONBUILD's nested instruction */
   stagegraph_heredoc *heredocs;
-  size_t heredoc_count;
-  uint32_t start_line, end_line;
-  size_t start_offset, end_offset;
   const char *original;   /* the joined logical line */
-  size_t original_len;
-  /* Column (1-based) of the keyword on the start line. */
-  uint32_t column;
   const char **comments;
-  size_t comment_count;
-  int empty_continuation; /* a blank line was dropped inside a continuation */
-  /* Set by the instruction layer. */
-  const sgi_flagval *flag_values;
-  size_t flag_value_count;
-  int invalid; /* the instruction layer rejected it */
+  const sgi_flagval *flag_values; /* set by the instruction layer */
+  size_t index;           /* position in the document (a trigger shares its ONBUILD's) */
+  size_t start_offset, end_offset;
+  size_t original_len;
+  uint32_t start_line, end_line;
+  uint32_t column;        /* 1-based column of the keyword on the start line */
+  uint32_t flag_count;
+  uint32_t arg_count;
+  uint32_t heredoc_count;
+  uint32_t comment_count;
+  uint32_t flag_value_count;
+  stagegraph_kind kind;
+  unsigned char json;               /* JSON (exec) form */
+  unsigned char empty_continuation; /* a blank line was dropped inside a continuation */
+  unsigned char invalid;            /* the instruction layer rejected it */
 };
 
 typedef struct sgi_directive {

@@ -123,7 +123,7 @@ static void skip_name(lexer *lx) {
 /* A `$` at lx->pos. Plain `$name` is emitted; `${` emits its head and
  * pushes a frame for the modifier's word. */
 static int lex_dollar(lexer *lx, words_state *w, frame **stack, size_t *cap, size_t *depth) {
-  const sgi_mem *mem = w->out->arena->mem;
+  const sgi_mem *mem = w->out->bytes.mem;
   const char *s = lx->s;
   size_t len = lx->len, start = lx->pos++;
   if (lx->pos >= len || s[lx->pos] != '{') {
@@ -183,7 +183,7 @@ static int lex_dollar(lexer *lx, words_state *w, frame **stack, size_t *cap, siz
 static int lex_words(lexer *lx, int raw_escapes_top, sgi_strlist *out) {
   const char *s = lx->s;
   size_t len = lx->len;
-  const sgi_mem *mem = out->arena->mem;
+  const sgi_mem *mem = out->bytes.mem;
   words_state w;
   memset(&w, 0, sizeof w);
   sgi_buf_init(&w.word, mem);
@@ -313,7 +313,6 @@ static int lex_name(sgi_arena *arena, const char *rest, size_t len, int raw_quot
   lx.s = rest;
   lx.len = len;
   lx.raw_quotes = raw_quotes;
-  out->arena = arena;
   int rc = lex_words(&lx, 0, out);
   if (rc == STAGEGRAPH_ESYNTAX) {
     sgi_buf msg;
@@ -330,6 +329,29 @@ static int lex_name(sgi_arena *arena, const char *rest, size_t len, int raw_quot
   }
   sgi_buf_free(&lx.err_text);
   return rc;
+}
+
+/* The name of a marker from its lexed remainder (once with quotes removed,
+ * once kept, to see whether any part was quoted): 1 with doc->name (an
+ * arena copy) and doc->expand set, 0 when it is not a marker, or an error
+ * code as parse_marker returns it. */
+static int marker_name(sgi_arena *arena, const char *rest, size_t len, sgi_strlist *plain,
+                       sgi_strlist *raw, stagegraph_heredoc *doc, stagegraph_error *err,
+                       int report) {
+  int rc;
+  if ((rc = lex_name(arena, rest, len, 0, plain, err))) return report || rc != STAGEGRAPH_ESYNTAX ? rc : 0;
+  if (plain->count != 1) return 0;
+  if ((rc = lex_name(arena, rest, len, 1, raw, err))) return report || rc != STAGEGRAPH_ESYNTAX ? rc : 0;
+  if (raw->count != plain->count) {
+    if (!report) return 0;
+    return sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL,
+                         "internal lexing of heredoc produced inconsistent results: %.*s",
+                         (int)len, rest);
+  }
+  sgi_str name = sgi_strlist_at(plain, 0), raw_name = sgi_strlist_at(raw, 0);
+  if (!(doc->name = sgi_arena_strndup(arena, name.ptr, name.len))) return STAGEGRAPH_ENOMEM;
+  doc->expand = count_quotes(&name) == count_quotes(&raw_name);
+  return 1;
 }
 
 /* Match ^(\d*)<<(-?)\s*([^<]*)$ and lex the name. Returns 1 for a
@@ -351,24 +373,18 @@ static int parse_marker(sgi_arena *arena, const char *w, size_t wl, stagegraph_h
     p++;
   if (memchr(w + p, '<', wl - p)) return 0;
   if (p == wl) return 0;
-  sgi_strlist plain = {arena, NULL, 0, 0}, raw = {arena, NULL, 0, 0};
-  int rc;
-  if ((rc = lex_name(arena, w + p, wl - p, 0, &plain, err))) return report || rc != STAGEGRAPH_ESYNTAX ? rc : 0;
-  if (plain.count != 1) return 0;
-  if ((rc = lex_name(arena, w + p, wl - p, 1, &raw, err))) return report || rc != STAGEGRAPH_ESYNTAX ? rc : 0;
-  if (raw.count != plain.count) {
-    if (!report) return 0;
-    return sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL,
-                         "internal lexing of heredoc produced inconsistent results: %.*s",
-                         (int)(wl - p), w + p);
-  }
+  sgi_strlist plain, raw;
+  sgi_strlist_init(&plain, arena->mem);
+  sgi_strlist_init(&raw, arena->mem);
+  int rc = marker_name(arena, w + p, wl - p, &plain, &raw, doc, err, report);
+  sgi_strlist_free(&plain);
+  sgi_strlist_free(&raw);
+  if (rc != 1) return rc;
   long fd = 0;
   for (size_t k = 0; k < digits; k++) {
     fd = fd * 10 + (w[k] - '0');
     if (fd > 0x7FFFFFFF) fd = 0x7FFFFFFF;
   }
-  doc->name = plain.items[0].ptr;
-  doc->expand = count_quotes(&plain.items[0]) == count_quotes(&raw.items[0]);
   doc->chomp = chomp;
   doc->fd = (int)fd;
   doc->content = "";
@@ -384,7 +400,8 @@ int sgi_heredocs_from_line(sgi_arena *arena, const char *line, size_t len,
                            stagegraph_heredoc **out, size_t *count, stagegraph_error *err) {
   *out = NULL;
   *count = 0;
-  sgi_strlist words = {arena, NULL, 0, 0};
+  sgi_strlist words;
+  sgi_strlist_init(&words, arena->mem);
   lexer lx;
   memset(&lx, 0, sizeof lx);
   lx.s = line;
@@ -393,25 +410,32 @@ int sgi_heredocs_from_line(sgi_arena *arena, const char *line, size_t len,
   lx.glue_heredoc = 1;
   int rc = lex_words(&lx, 1, &words);
   sgi_buf_free(&lx.err_text);
-  if (rc == STAGEGRAPH_ESYNTAX) return 0; /* an unlexable line has no heredocs */
-  if (rc) return rc;
-
+  if (rc == STAGEGRAPH_ESYNTAX) { /* an unlexable line has no heredocs */
+    rc = 0;
+    words.count = 0;
+  }
   stagegraph_heredoc *docs = NULL;
   size_t n = 0, cap = 0;
-  for (size_t i = 0; i < words.count; i++) {
+  for (size_t i = 0; rc == 0 && i < words.count; i++) {
     stagegraph_heredoc doc;
-    rc = parse_marker(arena, words.items[i].ptr, words.items[i].len, &doc, err, 1);
-    if (rc < 0) return rc;
-    if (rc == 0) continue;
+    sgi_str word = sgi_strlist_at(&words, i);
+    int found = parse_marker(arena, word.ptr, word.len, &doc, err, 1);
+    if (found < 0) rc = found;
+    if (found != 1) continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 2;
-      stagegraph_heredoc *grown = sgi_arena_calloc(arena, cap, sizeof *grown);
-      if (!grown) return STAGEGRAPH_ENOMEM;
+      stagegraph_heredoc *grown = sgi_arena_alloc(arena, cap * sizeof *grown);
+      if (!grown) {
+        rc = STAGEGRAPH_ENOMEM;
+        break;
+      }
       if (n) memcpy(grown, docs, n * sizeof *docs);
       docs = grown;
     }
     docs[n++] = doc;
   }
+  sgi_strlist_free(&words);
+  if (rc) return rc;
   *out = docs;
   *count = n;
   return 0;

@@ -20,23 +20,34 @@ const char *stagegraph_kind_name(stagegraph_kind kind) {
 }
 
 /* BuildKit looks the keyword up as strings.ToLower(keyword), so letters
- * outside ASCII that lowercase to ASCII (U+212A KELVIN SIGN) still match. */
+ * outside ASCII that lowercase to ASCII (U+212A KELVIN SIGN) still match.
+ * The keyword is folded to upper case, then compared with the names of
+ * its length only. */
 stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len) {
-  char lowered[16];
+  char upper[16];
   size_t n = 0, i = 0;
   while (i < len) {
-    size_t w;
-    uint32_t r = sgi_rune_lower(sgi_utf8_decode(kw + i, len - i, &w));
-    if (r >= 0x80 || n == sizeof lowered) return STAGEGRAPH_KIND_UNKNOWN;
-    lowered[n++] = (char)r;
-    i += w;
+    unsigned char c = (unsigned char)kw[i];
+    uint32_t r;
+    if (c < 0x80) {
+      r = c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c;
+      i++;
+    } else {
+      size_t w;
+      r = sgi_rune_lower(sgi_utf8_decode(kw + i, len - i, &w));
+      if (r >= 'a' && r <= 'z') r -= 'a' - 'A';
+      i += w;
+    }
+    if (r >= 0x80 || n == sizeof upper) return STAGEGRAPH_KIND_UNKNOWN;
+    upper[n++] = (char)r;
   }
   for (size_t k = 1; k < sizeof kind_names / sizeof kind_names[0]; k++) {
-    if (sgi_ascii_casecmp(lowered, n, kind_names[k]) == 0) return (stagegraph_kind)k;
+    const char *name = kind_names[k];
+    if (name[0] == upper[0] && strlen(name) == n && memcmp(name, upper, n) == 0)
+      return (stagegraph_kind)k;
   }
   return STAGEGRAPH_KIND_UNKNOWN;
 }
-
 
 /* parseStringsWhitespaceDelimited: split on runs of [\t\v\f\r ]. */
 static int parse_whitespace_list(sgi_strlist *l, const char *s, size_t len) {
@@ -64,10 +75,9 @@ static void put_rune(sgi_buf *w, uint32_t r) {
 
 /* parseWords: quote-aware word list for ARG, ENV and LABEL. Quotes and
  * escapes stay in the words; invalid UTF-8 becomes U+FFFD as in Go. */
-static int parse_words(sgi_strlist *l, const char *s, size_t len, char escape) {
+static int parse_words(sgi_strlist *l, sgi_buf *word, const char *s, size_t len, char escape) {
   enum { IN_SPACES, IN_WORD, IN_QUOTE } phase = IN_SPACES;
-  sgi_buf word;
-  sgi_buf_init(&word, l->arena->mem);
+  sgi_buf_clear(word);
   int blank_ok = 0, rc = 0;
   uint32_t quote = 0, ch = 0;
   size_t w = 0;
@@ -80,17 +90,30 @@ static int parse_words(sgi_strlist *l, const char *s, size_t len, char escape) {
       phase = IN_WORD;
     }
     if (pos == len) {
-      if (blank_ok || word.len > 0) rc = sgi_strlist_push(l, word.ptr ? word.ptr : "", word.len);
+      if (blank_ok || word->len > 0) rc = sgi_strlist_push(l, word->ptr ? word->ptr : "", word->len);
       break;
     }
     if (phase == IN_WORD) {
       if (sgi_is_space(ch)) {
         phase = IN_SPACES;
-        if (blank_ok || word.len > 0) {
-          if ((rc = sgi_strlist_push(l, word.ptr ? word.ptr : "", word.len))) break;
+        if (blank_ok || word->len > 0) {
+          if ((rc = sgi_strlist_push(l, word->ptr ? word->ptr : "", word->len))) break;
         }
-        sgi_buf_clear(&word);
+        sgi_buf_clear(word);
         blank_ok = 0;
+        continue;
+      }
+      if (ch < 0x80 && ch != '\'' && ch != '"' && ch != (unsigned char)escape) {
+        /* a run of plain ASCII goes in with one append */
+        size_t end = pos + 1;
+        while (end < len) {
+          unsigned char c = (unsigned char)s[end];
+          if (c >= 0x80 || c == '\'' || c == '"' || c == (unsigned char)escape || sgi_is_space(c))
+            break;
+          end++;
+        }
+        sgi_buf_append(word, s + pos, end - pos);
+        w = end - pos;
         continue;
       }
       if (ch == '\'' || ch == '"') {
@@ -100,11 +123,11 @@ static int parse_words(sgi_strlist *l, const char *s, size_t len, char escape) {
       }
       if (ch == (unsigned char)escape) {
         if (pos + w == len) continue;
-        put_rune(&word, ch);
+        put_rune(word, ch);
         pos += w;
         ch = sgi_utf8_decode(s + pos, len - pos, &w);
       }
-      put_rune(&word, ch);
+      put_rune(word, ch);
       continue;
     }
     /* IN_QUOTE */
@@ -115,13 +138,12 @@ static int parse_words(sgi_strlist *l, const char *s, size_t len, char escape) {
         continue;
       }
       pos += w;
-      put_rune(&word, ch);
+      put_rune(word, ch);
       ch = sgi_utf8_decode(s + pos, len - pos, &w);
     }
-    put_rune(&word, ch);
+    put_rune(word, ch);
   }
-  if (!rc && word.failed) rc = word.failed;
-  sgi_buf_free(&word);
+  if (!rc && word->failed) rc = word->failed;
   return rc;
 }
 
@@ -130,13 +152,15 @@ static int syntax_error(stagegraph_error *err, const char *fmt, const char *arg)
 }
 
 /* parseNameVal for ENV and LABEL: key, value, delimiter triples. */
-static int parse_name_val(sgi_strlist *l, const char *s, size_t len, char escape, const char *key,
-                          stagegraph_error *err) {
-  sgi_strlist words = {l->arena, NULL, 0, 0};
-  int rc = parse_words(&words, s, len, escape);
+static int parse_name_val(sgi_strlist *l, sgi_line_scratch *sc, const char *s, size_t len,
+                          char escape, const char *key, stagegraph_error *err) {
+  sgi_strlist *words = &sc->words;
+  sgi_strlist_reset(words, NULL);
+  int rc = parse_words(words, &sc->word, s, len, escape);
   if (rc) return rc;
-  if (words.count == 0) return 0;
-  if (!memchr(words.items[0].ptr, '=', words.items[0].len)) {
+  if (words->count == 0) return 0;
+  sgi_str first = sgi_strlist_at(words, 0);
+  if (!memchr(first.ptr, '=', first.len)) {
     size_t i = 0;
     while (i < len && !sgi_is_blank((unsigned char)s[i])) i++;
     size_t j = i;
@@ -146,14 +170,13 @@ static int parse_name_val(sgi_strlist *l, const char *s, size_t len, char escape
       return rc;
     return 0;
   }
-  for (size_t k = 0; k < words.count; k++) {
-    const char *word = words.items[k].ptr;
-    size_t wlen = words.items[k].len;
-    const char *eq = memchr(word, '=', wlen);
+  for (size_t k = 0; k < words->count; k++) {
+    sgi_str w = sgi_strlist_at(words, k);
+    const char *eq = memchr(w.ptr, '=', w.len);
     if (!eq) {
       sgi_buf q;
-      sgi_buf_init(&q, l->arena->mem);
-      sgi_quote_go(&q, word, wlen);
+      sgi_buf_init(&q, sc->word.mem);
+      sgi_quote_go(&q, w.ptr, w.len);
       if (q.failed) {
         sgi_buf_free(&q);
         return STAGEGRAPH_ENOMEM;
@@ -162,27 +185,31 @@ static int parse_name_val(sgi_strlist *l, const char *s, size_t len, char escape
       sgi_buf_free(&q);
       return STAGEGRAPH_ESYNTAX;
     }
-    size_t klen = (size_t)(eq - word);
-    if ((rc = sgi_strlist_push(l, word, klen)) || (rc = sgi_strlist_push(l, eq + 1, wlen - klen - 1)) ||
+    size_t klen = (size_t)(eq - w.ptr);
+    if ((rc = sgi_strlist_push(l, w.ptr, klen)) || (rc = sgi_strlist_push(l, eq + 1, w.len - klen - 1)) ||
         (rc = sgi_strlist_push(l, "=", 1)))
       return rc;
   }
   return 0;
 }
 
-/* parseJSON then the fallback. `list` selects parseMaybeJSONToList. */
-static int parse_maybe_json(sgi_strlist *l, const char *s, size_t len, int list, int *json,
-                            stagegraph_error *err) {
+/* A JSON (exec form) argument list, straight into the arena. */
+typedef struct json_args {
+  int found;
+  sgi_str *items;
+  size_t count;
+} json_args;
+
+/* parseJSON then the fallback. `list` selects parseMaybeJSONToList. A JSON
+ * array goes to *ja, anything else into l. */
+static int parse_maybe_json(sgi_strlist *l, sgi_arena *arena, const char *s, size_t len, int list,
+                            json_args *ja, stagegraph_error *err) {
   if (len == 0 && !list) return 0;
   size_t lead = sgi_space_prefix(s, len);
   if (lead < len && s[lead] == '[') {
-    sgi_str *items = NULL;
-    size_t count = 0;
-    int r = sgi_json_string_array(l->arena, s + lead, len - lead, &items, &count);
+    int r = sgi_json_string_array(arena, s + lead, len - lead, &ja->items, &ja->count);
     if (r == SGI_JSON_ARRAY) {
-      l->items = items;
-      l->count = l->cap = count;
-      *json = 1;
+      ja->found = 1;
       return 0;
     }
     if (r == SGI_JSON_NOT_STRINGS)
@@ -196,7 +223,8 @@ static int parse_maybe_json(sgi_strlist *l, const char *s, size_t len, int list,
 
 /* parseHealthConfig: type word, then JSON or the rest as one string. The
  * type ends at the first byte that is whitespace when taken as a rune. */
-static int parse_health(sgi_strlist *l, const char *s, size_t len, int *json, stagegraph_error *err) {
+static int parse_health(sgi_strlist *l, sgi_arena *arena, const char *s, size_t len,
+                        unsigned char *json, stagegraph_error *err) {
   size_t sep = 0;
   while (sep < len && !sgi_is_space((unsigned char)s[sep])) sep++;
   size_t next = sep;
@@ -204,72 +232,103 @@ static int parse_health(sgi_strlist *l, const char *s, size_t len, int *json, st
   if (sep == 0) return 0;
   int rc = sgi_strlist_push(l, s, sep);
   if (rc) return rc;
-  sgi_strlist cmd = {l->arena, NULL, 0, 0};
-  rc = parse_maybe_json(&cmd, s + next, len - next, 0, json, err);
-  if (rc) return rc;
-  for (size_t i = 0; i < cmd.count; i++) {
-    if ((rc = sgi_strlist_push(l, cmd.items[i].ptr, cmd.items[i].len))) return rc;
+  json_args ja = {0, NULL, 0};
+  rc = parse_maybe_json(l, arena, s + next, len - next, 0, &ja, err);
+  if (rc || !ja.found) return rc;
+  /* the command's JSON words follow the type word */
+  *json = 1;
+  for (size_t i = 0; i < ja.count; i++) {
+    if ((rc = sgi_strlist_push(l, ja.items[i].ptr, ja.items[i].len))) return rc;
   }
   return 0;
 }
 
-int sgi_parse_line(sgi_arena *arena, const char *line, size_t len, char escape,
-                   stagegraph_instruction *ins, stagegraph_error *err) {
+void sgi_line_scratch_init(sgi_line_scratch *sc, const sgi_mem *mem) {
+  sgi_strlist_init(&sc->args, mem);
+  sgi_strlist_init(&sc->words, mem);
+  sgi_buf_init(&sc->word, mem);
+}
+
+void sgi_line_scratch_free(sgi_line_scratch *sc) {
+  sgi_strlist_free(&sc->args);
+  sgi_strlist_free(&sc->words);
+  sgi_buf_free(&sc->word);
+}
+
+int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, size_t len,
+                   char escape, stagegraph_instruction *ins, stagegraph_error *err) {
+  /* `line` is NUL-terminated arena text: an argument running to its end
+   * is kept in place instead of copied */
+  const char *nul_end = line + len;
   for (;;) {
     sgi_split sp;
     int rc = sgi_split_command(arena, line, len, escape, &sp);
     if (rc) return rc;
-    ins->keyword = sgi_arena_strndup(arena, sp.keyword, sp.keyword_len);
-    if (!ins->keyword) return STAGEGRAPH_ENOMEM;
     ins->kind = sgi_kind_from_keyword(sp.keyword, sp.keyword_len);
+    /* a keyword written as its canonical name shares the static string */
+    const char *canonical = kind_names[ins->kind];
+    if (ins->kind != STAGEGRAPH_KIND_UNKNOWN && strlen(canonical) == sp.keyword_len &&
+        memcmp(canonical, sp.keyword, sp.keyword_len) == 0)
+      ins->keyword = canonical;
+    else if (!(ins->keyword = sgi_arena_strndup(arena, sp.keyword, sp.keyword_len)))
+      return STAGEGRAPH_ENOMEM;
     ins->flags = sp.flags;
     ins->flag_count = sp.flag_count;
-    sgi_strlist args = {arena, NULL, 0, 0};
+    sgi_strlist *args = &sc->args;
+    sgi_strlist_reset(args, nul_end);
+    json_args ja = {0, NULL, 0};
     const char *rest = sp.rest;
     size_t rlen = sp.rest_len;
     switch (ins->kind) {
     case STAGEGRAPH_KIND_ADD:
     case STAGEGRAPH_KIND_COPY:
     case STAGEGRAPH_KIND_VOLUME:
-      rc = parse_maybe_json(&args, rest, rlen, 1, &ins->json, err);
+      rc = parse_maybe_json(args, arena, rest, rlen, 1, &ja, err);
       break;
     case STAGEGRAPH_KIND_RUN:
     case STAGEGRAPH_KIND_CMD:
     case STAGEGRAPH_KIND_ENTRYPOINT:
     case STAGEGRAPH_KIND_SHELL:
-      rc = parse_maybe_json(&args, rest, rlen, 0, &ins->json, err);
+      rc = parse_maybe_json(args, arena, rest, rlen, 0, &ja, err);
       break;
     case STAGEGRAPH_KIND_FROM:
     case STAGEGRAPH_KIND_EXPOSE:
-      rc = parse_whitespace_list(&args, rest, rlen);
+      rc = parse_whitespace_list(args, rest, rlen);
       break;
     case STAGEGRAPH_KIND_ENV:
-      rc = parse_name_val(&args, rest, rlen, escape, "ENV", err);
+      rc = parse_name_val(args, sc, rest, rlen, escape, "ENV", err);
       break;
     case STAGEGRAPH_KIND_LABEL:
-      rc = parse_name_val(&args, rest, rlen, escape, "LABEL", err);
+      rc = parse_name_val(args, sc, rest, rlen, escape, "LABEL", err);
       break;
     case STAGEGRAPH_KIND_ARG:
-      rc = parse_words(&args, rest, rlen, escape);
+      rc = parse_words(args, &sc->word, rest, rlen, escape);
       break;
     case STAGEGRAPH_KIND_HEALTHCHECK:
-      rc = parse_health(&args, rest, rlen, &ins->json, err);
+      rc = parse_health(args, arena, rest, rlen, &ins->json, err);
       break;
     case STAGEGRAPH_KIND_MAINTAINER:
     case STAGEGRAPH_KIND_USER:
     case STAGEGRAPH_KIND_WORKDIR:
     case STAGEGRAPH_KIND_STOPSIGNAL:
-      if (rlen) rc = sgi_strlist_push(&args, rest, rlen);
+      if (rlen) rc = sgi_strlist_push(args, rest, rlen);
       break;
     case STAGEGRAPH_KIND_ONBUILD:
       break;
     case STAGEGRAPH_KIND_UNKNOWN:
-      rc = sgi_strlist_push(&args, "", 0);
+      rc = sgi_strlist_push(args, "", 0);
       break;
     }
     if (rc) return rc;
-    ins->args = args.items;
-    ins->arg_count = args.count;
+    if (ja.found) {
+      ins->json = 1;
+      ins->args = ja.items;
+      ins->arg_count = ja.count;
+    } else {
+      size_t count;
+      if ((rc = sgi_strlist_finish(args, arena, &ins->args, &count))) return rc;
+      ins->arg_count = (uint32_t)count;
+    }
     if (ins->kind != STAGEGRAPH_KIND_ONBUILD || rlen == 0) return 0;
     /* ONBUILD: the rest is an instruction of its own. */
     stagegraph_instruction *child = sgi_arena_calloc(arena, 1, sizeof *child);
@@ -279,5 +338,6 @@ int sgi_parse_line(sgi_arena *arena, const char *line, size_t len, char escape,
     ins = child;
     line = rest;
     len = rlen;
+    if (line + len != nul_end) nul_end = NULL; /* the rest was trimmed */
   }
 }

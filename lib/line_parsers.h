@@ -4,13 +4,26 @@
 #define STAGEGRAPH_LINE_PARSERS_H
 
 #include "document.h"
+#include "strlist.h"
+
+/* Scratch space one document's lines reuse: nothing in it outlives the
+ * line being parsed. */
+typedef struct sgi_line_scratch {
+  sgi_strlist args;  /* the arguments of the line */
+  sgi_strlist words; /* parseWords' words before ENV and LABEL pair them */
+  sgi_buf word;      /* the word parseWords is reading */
+} sgi_line_scratch;
+
+void sgi_line_scratch_init(sgi_line_scratch *sc, const sgi_mem *mem);
+void sgi_line_scratch_free(sgi_line_scratch *sc);
 
 /* Fill ins->keyword, kind, flags, args, json and (for ONBUILD) the trigger
- * chain from one joined logical line. ONBUILD nesting is handled without
- * recursion. Returns 0, STAGEGRAPH_ENOMEM, or STAGEGRAPH_ESYNTAX with
+ * chain from one joined logical line, which must be NUL-terminated text
+ * in the arena (arguments may point into it). ONBUILD nesting is handled
+ * without recursion. Returns 0, STAGEGRAPH_ENOMEM, or STAGEGRAPH_ESYNTAX with
  * BuildKit's message in err (position left to the caller). */
-int sgi_parse_line(sgi_arena *arena, const char *line, size_t len, char escape,
-                   stagegraph_instruction *ins, stagegraph_error *err);
+int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, size_t len,
+                   char escape, stagegraph_instruction *ins, stagegraph_error *err);
 
 /* The kind for a keyword, compared case-insensitively. */
 stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len);

@@ -69,7 +69,10 @@ static int trim_continuation(const char *s, size_t *len, char escape) {
   return 1;
 }
 
+/* The comments above the next instruction, gathered in scratch space and
+ * copied to the arena at their exact count when an instruction takes them. */
 typedef struct comment_list {
+  const sgi_mem *mem;
   const char **items;
   size_t count, cap;
 } comment_list;
@@ -91,6 +94,7 @@ typedef struct parse_state {
   scanner sc;
   sgi_directive_parser dp;
   comment_list comments;
+  sgi_line_scratch scratch;
   size_t instruction_cap;
   size_t directive_cap;
   size_t heredoc_total;
@@ -115,9 +119,14 @@ static int collect_comment(parse_state *ps, const char *line, size_t len) {
     return 0;
   }
   comment_list *c = &ps->comments;
-  const char **items = grow(&ps->doc->arena, c->items, c->count, &c->cap, sizeof *items);
-  if (!items) return STAGEGRAPH_ENOMEM;
-  c->items = items;
+  if (c->count == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 4, bytes;
+    const char **items;
+    if (!sgi_mul_ok(cap, sizeof *items, &bytes) || !(items = sgi_realloc(c->mem, c->items, bytes)))
+      return STAGEGRAPH_ENOMEM;
+    c->items = items;
+    c->cap = cap;
+  }
   if (!(c->items[c->count] = sgi_arena_strndup(&ps->doc->arena, text, tlen)))
     return STAGEGRAPH_ENOMEM;
   c->count++;
@@ -238,9 +247,43 @@ static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
   return 0;
 }
 
+/* The physical lines after a logical line's first while it continues:
+ * comments and blank lines are skipped (a blank one is noted in *empty),
+ * the rest joined without their continuation escapes. With out NULL the
+ * lines are only measured and directives not checked: *len receives the
+ * joined length. Otherwise at most *len bytes are written to out (the
+ * measured length; a second pass over the same lines gives the same). */
+static int join_continuations(parse_state *ps, scanner *sc, char *out, size_t *len, int *empty) {
+  size_t room = out ? *len : 0, n = 0;
+  int continues = 1;
+  while (continues && scan(sc)) {
+    const char *c = sc->line;
+    size_t clen = trim_newline(c, sc->line_len);
+    if (out) {
+      sgi_directive_match m;
+      int rc = sgi_directive_line(&ps->dp, c, clen, &m, ps->err);
+      if (rc < 0) return rc;
+    }
+    size_t lead = sgi_space_prefix(c, clen);
+    if (lead < clen && c[lead] == '#') continue; /* a comment */
+    if (lead == clen) {
+      *empty = 1;
+      continue;
+    }
+    continues = trim_continuation(c, &clen, ps->doc->escape);
+    if (out) {
+      if (clen > room - n) clen = room - n; /* never past the measured length */
+      memcpy(out + n, c, clen);
+    }
+    n += clen;
+  }
+  *len = n;
+  return 0;
+}
+
 /* One logical line starting with the current physical line. Returns 0 when
  * the line was consumed (instruction or not), or an error. */
-static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
+static int parse_logical_line(parse_state *ps) {
   stagegraph_doc *doc = ps->doc;
   scanner *sc = &ps->sc;
   const char *s = sc->line;
@@ -265,30 +308,32 @@ static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
   int continues = trim_continuation(t, &tlen, doc->escape);
   if (!continues && tlen == 0) return 0;
 
-  sgi_buf_clear(joined);
-  sgi_buf_append(joined, t, tlen);
+  /* The logical line, joined straight into the arena: the continuation
+   * lines are measured first (on a copy of the scanner), then copied. */
+  char *text = NULL;
+  size_t text_len = tlen;
   int empty_continuation = 0;
-  while (continues && scan(sc)) {
-    const char *c = sc->line;
-    size_t clen = trim_newline(c, sc->line_len);
-    sgi_directive_match m;
-    if ((rc = sgi_directive_line(&ps->dp, c, clen, &m, ps->err)) < 0)
-      return syntax_at(ps, rc, sc->lines, 1, sc->lines, sc->line_offset);
-    if (is_comment(c, sc->line_len)) continue;
-    if (sgi_space_prefix(c, clen) == clen) {
-      empty_continuation = 1;
-      continue;
-    }
-    continues = trim_continuation(c, &clen, doc->escape);
-    sgi_buf_append(joined, c, clen);
+  if (continues) {
+    scanner probe = *sc;
+    size_t more = 0;
+    join_continuations(ps, &probe, NULL, &more, &empty_continuation);
+    if (more > (size_t)-1 - tlen - 1) return STAGEGRAPH_ENOMEM;
+    text_len = tlen + more;
   }
-  if (joined->failed) return joined->failed;
+  if (!(text = sgi_arena_alloc(&doc->arena, text_len + 1))) return STAGEGRAPH_ENOMEM;
+  memcpy(text, t, tlen);
+  if (continues) {
+    size_t more = text_len - tlen;
+    if ((rc = join_continuations(ps, sc, text + tlen, &more, &empty_continuation)))
+      return syntax_at(ps, rc, sc->lines, 1, sc->lines, sc->line_offset);
+    text_len = tlen + more;
+  }
+  text[text_len] = '\0';
 
   stagegraph_instruction *ins = sgi_arena_calloc(&doc->arena, 1, sizeof *ins);
   if (!ins) return STAGEGRAPH_ENOMEM;
-  ins->original = sgi_arena_strndup(&doc->arena, joined->ptr ? joined->ptr : "", joined->len);
-  if (!ins->original) return STAGEGRAPH_ENOMEM;
-  ins->original_len = joined->len;
+  ins->original = text;
+  ins->original_len = text_len;
   ins->start_line = start_line;
   ins->start_offset = start_offset;
   ins->column = column;
@@ -308,13 +353,15 @@ static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
     sgi_buf_free(&msg);
     if (rc) return rc;
   }
-  if ((rc = sgi_parse_line(&doc->arena, ins->original, ins->original_len, doc->escape, ins,
+  if ((rc = sgi_parse_line(&doc->arena, &ps->scratch, ins->original, ins->original_len, doc->escape, ins,
                            ps->err)))
     return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, column, sc->lines, start_offset) : rc;
 
   if (can_contain_heredoc(ins) && contains_heredoc_marker(ins->original, ins->original_len)) {
+    size_t heredoc_count = 0;
     rc = sgi_heredocs_from_line(&doc->arena, ins->original, ins->original_len, &ins->heredocs,
-                                &ins->heredoc_count, ps->err);
+                                &heredoc_count, ps->err);
+    ins->heredoc_count = (uint32_t)heredoc_count;
     if (rc)
       return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, column, sc->lines, start_offset) : rc;
     ps->heredoc_total += ins->heredoc_count;
@@ -336,11 +383,11 @@ static int parse_logical_line(parse_state *ps, sgi_buf *joined) {
     trig->column = ins->column;
   }
   if (ps->comments.count) {
-    ins->comments = ps->comments.items;
+    const char **comments = sgi_arena_alloc(&doc->arena, ps->comments.count * sizeof *comments);
+    if (!comments) return STAGEGRAPH_ENOMEM;
+    memcpy(comments, ps->comments.items, ps->comments.count * sizeof *comments);
+    ins->comments = comments;
     ins->comment_count = ps->comments.count;
-    /* the list now belongs to the instruction */
-    ps->comments.items = NULL;
-    ps->comments.cap = 0;
   }
   ps->comments.count = 0;
   return add_instruction(ps, ins);
@@ -355,13 +402,14 @@ int sgi_parse_document(stagegraph_doc *doc, const char *data, size_t len, stageg
   ps.sc.len = len;
   ps.sc.max_line = doc->limits.max_line_bytes;
   doc->escape = '\\';
-  sgi_buf joined;
-  sgi_buf_init(&joined, &doc->mem);
+  ps.comments.mem = &doc->mem;
+  sgi_line_scratch_init(&ps.scratch, &doc->mem);
   int rc = 0;
   while (scan(&ps.sc)) {
-    if ((rc = parse_logical_line(&ps, &joined))) break;
+    if ((rc = parse_logical_line(&ps))) break;
   }
-  sgi_buf_free(&joined);
+  sgi_line_scratch_free(&ps.scratch);
+  sgi_free(&doc->mem, ps.comments.items);
   if (rc) return rc;
   if (doc->instruction_count == 0) {
     sgi_error_set(err, STAGEGRAPH_ESYNTAX, NULL, "file with no instructions");

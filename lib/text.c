@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-uint32_t sgi_utf8_decode(const char *str, size_t len, size_t *width) {
+uint32_t sgi_utf8_decode_slow(const char *str, size_t len, size_t *width) {
   const unsigned char *s = (const unsigned char *)str;
   unsigned char c = s[0];
   *width = 1;
@@ -54,7 +54,7 @@ size_t sgi_utf8_encode(uint32_t r, char out[4]) {
   return 4;
 }
 
-int sgi_is_space(uint32_t r) {
+int sgi_is_space_slow(uint32_t r) {
   if (r <= 0xFF) {
     return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xA0;
   }
@@ -62,7 +62,7 @@ int sgi_is_space(uint32_t r) {
          r == 0x202F || r == 0x205F || r == 0x3000;
 }
 
-size_t sgi_space_prefix(const char *s, size_t len) {
+size_t sgi_space_prefix_slow(const char *s, size_t len) {
   size_t i = 0;
   while (i < len) {
     unsigned char c = (unsigned char)s[i];
@@ -81,7 +81,7 @@ size_t sgi_space_prefix(const char *s, size_t len) {
   return i;
 }
 
-size_t sgi_space_suffix(const char *s, size_t len) {
+size_t sgi_space_suffix_slow(const char *s, size_t len) {
   size_t end = len;
   while (end > 0) {
     /* find the start of the last rune */

@@ -12,17 +12,42 @@
 #define SGI_RUNE_ERROR 0xFFFDu
 
 /* Decode one rune at s[0..len) (len > 0) as Go's utf8.DecodeRune: invalid
- * or truncated sequences give SGI_RUNE_ERROR with width 1. */
-uint32_t sgi_utf8_decode(const char *s, size_t len, size_t *width);
+ * or truncated sequences give SGI_RUNE_ERROR with width 1. ASCII, nearly
+ * all of every Dockerfile, is decoded inline. */
+uint32_t sgi_utf8_decode_slow(const char *s, size_t len, size_t *width);
+static inline uint32_t sgi_utf8_decode(const char *s, size_t len, size_t *width) {
+  if ((unsigned char)s[0] < 0x80) {
+    *width = 1;
+    return (unsigned char)s[0];
+  }
+  return sgi_utf8_decode_slow(s, len, width);
+}
 /* Encode a rune; returns the byte count (1-4). */
 size_t sgi_utf8_encode(uint32_t r, char out[4]);
 
 /* unicode.IsSpace */
-int sgi_is_space(uint32_t r);
+int sgi_is_space_slow(uint32_t r);
+static inline int sgi_is_space(uint32_t r) {
+  if (r < 0x80) return r == ' ' || (r >= '\t' && r <= '\r');
+  return sgi_is_space_slow(r);
+}
 /* Bytes of leading / trailing unicode whitespace (strings.TrimLeftFunc /
- * TrimRightFunc with unicode.IsSpace). */
-size_t sgi_space_prefix(const char *s, size_t len);
-size_t sgi_space_suffix(const char *s, size_t len);
+ * TrimRightFunc with unicode.IsSpace). The common answer, none (an ASCII
+ * byte that is not a space), is given inline. */
+size_t sgi_space_prefix_slow(const char *s, size_t len);
+size_t sgi_space_suffix_slow(const char *s, size_t len);
+static inline size_t sgi_space_prefix(const char *s, size_t len) {
+  if (len == 0) return 0;
+  unsigned char c = (unsigned char)s[0];
+  if (c < 0x80 && c != ' ' && (c < '\t' || c > '\r')) return 0;
+  return sgi_space_prefix_slow(s, len);
+}
+static inline size_t sgi_space_suffix(const char *s, size_t len) {
+  if (len == 0) return 0;
+  unsigned char c = (unsigned char)s[len - 1];
+  if (c < 0x80 && c != ' ' && (c < '\t' || c > '\r')) return 0;
+  return sgi_space_suffix_slow(s, len);
+}
 /* strings.TrimSpace: adjusts *s and *len. */
 void sgi_trim_space(const char **s, size_t *len);
 
