@@ -64,31 +64,48 @@ void sgi_arena_free(sgi_arena *arena) {
   arena->cur = arena->end = NULL;
 }
 
+/* Make sure the current block has `need` bytes free (need is rounded). */
+static int arena_room(sgi_arena *arena, size_t need) {
+  if ((size_t)(arena->end - arena->cur) >= need) return 0;
+  /* Blocks grow with the arena so the block count stays logarithmic. */
+  size_t want = arena->total / 2;
+  size_t min = arena->min_block ? arena->min_block : ARENA_MIN_BLOCK;
+  if (want < min) want = min;
+  if (arena->next_block) {
+    want = arena->next_block;
+    arena->next_block = 0;
+  }
+  if (want < need) want = need;
+  if (want > (size_t)-1 - sizeof(sgi_arena_block) - 7) return -1;
+  want = (want + 7u) & ~(size_t)7u; /* every room is a multiple of 8 */
+  sgi_arena_block *b = sgi_malloc(arena->mem, sizeof *b + want);
+  if (!b) return -1;
+  b->next = arena->head;
+  arena->head = b;
+  arena->cur = (char *)b->align;
+  arena->end = arena->cur + want;
+  arena->total += sizeof *b + want;
+  return 0;
+}
+
 void *sgi_arena_alloc(sgi_arena *arena, size_t size) {
   size_t need = (size + 7u) & ~(size_t)7u;
-  if (need < size) return NULL;
-  if ((size_t)(arena->end - arena->cur) < need) {
-    /* Blocks grow with the arena so the block count stays logarithmic. */
-    size_t want = arena->total / 2;
-    size_t min = arena->min_block ? arena->min_block : ARENA_MIN_BLOCK;
-    if (want < min) want = min;
-    if (arena->next_block) {
-      want = arena->next_block;
-      arena->next_block = 0;
-    }
-    if (want < need) want = need;
-    if (want > (size_t)-1 - sizeof(sgi_arena_block)) return NULL;
-    sgi_arena_block *b = sgi_malloc(arena->mem, sizeof *b + want);
-    if (!b) return NULL;
-    b->next = arena->head;
-    arena->head = b;
-    arena->cur = (char *)b->align;
-    arena->end = arena->cur + want;
-    arena->total += sizeof *b + want;
-  }
+  if (need < size || arena_room(arena, need)) return NULL;
   void *p = arena->cur;
   arena->cur += need;
   return p;
+}
+
+char *sgi_arena_reserve(sgi_arena *arena, size_t min, size_t *room) {
+  size_t need = (min + 7u) & ~(size_t)7u;
+  if (need < min || arena_room(arena, need)) return NULL;
+  *room = (size_t)(arena->end - arena->cur);
+  return arena->cur;
+}
+
+void sgi_arena_commit(sgi_arena *arena, size_t used) {
+  /* used <= room, a multiple of 8: the rounded step stays in the block */
+  arena->cur += (used + 7u) & ~(size_t)7u;
 }
 
 void *sgi_arena_calloc(sgi_arena *arena, size_t count, size_t size) {

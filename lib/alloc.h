@@ -34,6 +34,14 @@ void sgi_arena_free(sgi_arena *arena);
 /* NULL on overflow or failed allocation. size 0 returns a valid pointer. */
 void *sgi_arena_alloc(sgi_arena *arena, size_t size);
 void *sgi_arena_calloc(sgi_arena *arena, size_t count, size_t size);
+/* Room for a value whose size is not known in advance (the arena's free
+ * tail, at least `min` bytes; *room says how many): nothing else may be
+ * allocated from the arena until sgi_arena_commit says how many bytes the
+ * value took (at most *room). A value that outgrows its room reserves
+ * again (in a new block) and copies itself; the old room is simply left.
+ * NULL on overflow or failed allocation. */
+char *sgi_arena_reserve(sgi_arena *arena, size_t min, size_t *room);
+void sgi_arena_commit(sgi_arena *arena, size_t used);
 /* A NUL-terminated copy of s[0..len). */
 char *sgi_arena_strndup(sgi_arena *arena, const char *s, size_t len);
 

@@ -14,6 +14,11 @@ static const char *const kind_names[] = {
     "EXPOSE",  "FROM",   "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "RUN",
     "SHELL",   "STOPSIGNAL", "USER",   "VOLUME", "WORKDIR"};
 
+/* strlen of each name, so the lookup below compares lengths first */
+static const unsigned char kind_lengths[] = {0, 3, 3, 3, 4, 10, 3, 6, 4, 11, 5, 10, 7, 3, 5, 10, 4, 6, 7};
+_Static_assert(sizeof kind_lengths == sizeof kind_names / sizeof kind_names[0],
+               "one length per kind name");
+
 const char *stagegraph_kind_name(stagegraph_kind kind) {
   if ((unsigned)kind >= sizeof kind_names / sizeof kind_names[0]) return "";
   return kind_names[kind];
@@ -41,9 +46,10 @@ stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len) {
     if (r >= 0x80 || n == sizeof upper) return STAGEGRAPH_KIND_UNKNOWN;
     upper[n++] = (char)r;
   }
+  if (n == 0) return STAGEGRAPH_KIND_UNKNOWN;
   for (size_t k = 1; k < sizeof kind_names / sizeof kind_names[0]; k++) {
     const char *name = kind_names[k];
-    if (name[0] == upper[0] && strlen(name) == n && memcmp(name, upper, n) == 0)
+    if (name[0] == upper[0] && kind_lengths[k] == n && memcmp(name, upper, n) == 0)
       return (stagegraph_kind)k;
   }
   return STAGEGRAPH_KIND_UNKNOWN;
@@ -262,7 +268,7 @@ int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, siz
   const char *nul_end = line + len;
   for (;;) {
     sgi_split sp;
-    int rc = sgi_split_command(arena, line, len, escape, &sp);
+    int rc = sgi_split_command(arena, &sc->word, line, len, escape, &sp);
     if (rc) return rc;
     ins->kind = sgi_kind_from_keyword(sp.keyword, sp.keyword_len);
     /* a keyword written as its canonical name shares the static string */

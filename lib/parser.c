@@ -224,8 +224,11 @@ static int read_heredoc_bodies(parse_state *ps, stagegraph_instruction *ins, uin
 }
 
 static int contains_heredoc_marker(const char *s, size_t len) {
-  for (size_t i = 0; i + 1 < len; i++)
-    if (s[i] == '<' && s[i + 1] == '<') return 1;
+  const char *end = s + len, *p = s;
+  while (end - p >= 2 && (p = memchr(p, '<', (size_t)(end - p - 1))) != NULL) {
+    if (p[1] == '<') return 1;
+    p++;
+  }
   return 0;
 }
 
@@ -247,23 +250,41 @@ static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
   return 0;
 }
 
+/* A logical line being joined in the arena's free tail (see
+ * sgi_arena_reserve): it moves to a larger room when it outgrows one. */
+typedef struct joiner {
+  sgi_arena *arena;
+  char *ptr;
+  size_t len, room;
+} joiner;
+
+static int join_append(joiner *j, const char *s, size_t n) {
+  if (n >= j->room - j->len) { /* one byte stays for the NUL */
+    if (n > ((size_t)-1 - j->len - 1) / 2) return STAGEGRAPH_ENOMEM;
+    size_t room;
+    char *p = sgi_arena_reserve(j->arena, 2 * (j->len + n + 1), &room);
+    if (!p) return STAGEGRAPH_ENOMEM;
+    memcpy(p, j->ptr, j->len);
+    j->ptr = p;
+    j->room = room;
+  }
+  memcpy(j->ptr + j->len, s, n);
+  j->len += n;
+  return 0;
+}
+
 /* The physical lines after a logical line's first while it continues:
  * comments and blank lines are skipped (a blank one is noted in *empty),
- * the rest joined without their continuation escapes. With out NULL the
- * lines are only measured and directives not checked: *len receives the
- * joined length. Otherwise at most *len bytes are written to out (the
- * measured length; a second pass over the same lines gives the same). */
-static int join_continuations(parse_state *ps, scanner *sc, char *out, size_t *len, int *empty) {
-  size_t room = out ? *len : 0, n = 0;
+ * the rest joined without their continuation escapes. */
+static int join_continuations(parse_state *ps, joiner *j, int *empty) {
+  scanner *sc = &ps->sc;
   int continues = 1;
   while (continues && scan(sc)) {
     const char *c = sc->line;
     size_t clen = trim_newline(c, sc->line_len);
-    if (out) {
-      sgi_directive_match m;
-      int rc = sgi_directive_line(&ps->dp, c, clen, &m, ps->err);
-      if (rc < 0) return rc;
-    }
+    sgi_directive_match m;
+    int rc = sgi_directive_line(&ps->dp, c, clen, &m, ps->err);
+    if (rc < 0) return syntax_at(ps, rc, sc->lines, 1, sc->lines, sc->line_offset);
     size_t lead = sgi_space_prefix(c, clen);
     if (lead < clen && c[lead] == '#') continue; /* a comment */
     if (lead == clen) {
@@ -271,13 +292,8 @@ static int join_continuations(parse_state *ps, scanner *sc, char *out, size_t *l
       continue;
     }
     continues = trim_continuation(c, &clen, ps->doc->escape);
-    if (out) {
-      if (clen > room - n) clen = room - n; /* never past the measured length */
-      memcpy(out + n, c, clen);
-    }
-    n += clen;
+    if ((rc = join_append(j, c, clen))) return rc;
   }
-  *len = n;
   return 0;
 }
 
@@ -308,27 +324,17 @@ static int parse_logical_line(parse_state *ps) {
   int continues = trim_continuation(t, &tlen, doc->escape);
   if (!continues && tlen == 0) return 0;
 
-  /* The logical line, joined straight into the arena: the continuation
-   * lines are measured first (on a copy of the scanner), then copied. */
-  char *text = NULL;
-  size_t text_len = tlen;
+  /* The logical line, joined straight into the arena. */
+  joiner j = {&doc->arena, NULL, 0, 0};
+  if (!(j.ptr = sgi_arena_reserve(&doc->arena, tlen + 1, &j.room))) return STAGEGRAPH_ENOMEM;
+  memcpy(j.ptr, t, tlen);
+  j.len = tlen;
   int empty_continuation = 0;
-  if (continues) {
-    scanner probe = *sc;
-    size_t more = 0;
-    join_continuations(ps, &probe, NULL, &more, &empty_continuation);
-    if (more > (size_t)-1 - tlen - 1) return STAGEGRAPH_ENOMEM;
-    text_len = tlen + more;
-  }
-  if (!(text = sgi_arena_alloc(&doc->arena, text_len + 1))) return STAGEGRAPH_ENOMEM;
-  memcpy(text, t, tlen);
-  if (continues) {
-    size_t more = text_len - tlen;
-    if ((rc = join_continuations(ps, sc, text + tlen, &more, &empty_continuation)))
-      return syntax_at(ps, rc, sc->lines, 1, sc->lines, sc->line_offset);
-    text_len = tlen + more;
-  }
-  text[text_len] = '\0';
+  if (continues && (rc = join_continuations(ps, &j, &empty_continuation))) return rc;
+  j.ptr[j.len] = '\0';
+  sgi_arena_commit(&doc->arena, j.len + 1);
+  const char *text = j.ptr;
+  size_t text_len = j.len;
 
   stagegraph_instruction *ins = sgi_arena_calloc(&doc->arena, 1, sizeof *ins);
   if (!ins) return STAGEGRAPH_ENOMEM;

@@ -14,6 +14,10 @@
 static int byte_is_space(unsigned char c) { return sgi_is_space(c); }
 
 static void put_byte_rune(sgi_buf *w, unsigned char c) {
+  if (c < 0x80) {
+    sgi_buf_putc(w, (char)c);
+    return;
+  }
   char enc[4];
   sgi_buf_append(w, enc, sgi_utf8_encode(c, enc));
 }
@@ -39,11 +43,11 @@ static int flag_push(sgi_arena *arena, flag_list *fl, const sgi_buf *word) {
 }
 
 /* extractBuilderFlags: returns the offset in s where the arguments start. */
-static int extract_flags(sgi_arena *arena, const char *s, size_t len, flag_list *fl,
-                         size_t *rest_at) {
+static int extract_flags(sgi_arena *arena, sgi_buf *scratch, const char *s, size_t len,
+                         flag_list *fl, size_t *rest_at) {
   enum { IN_SPACES, IN_WORD, IN_QUOTE } phase = IN_SPACES;
-  sgi_buf word;
-  sgi_buf_init(&word, arena->mem);
+  sgi_buf *word = scratch;
+  sgi_buf_clear(word);
   int blank_ok = 0, rc = 0;
   unsigned char quote = 0;
   *rest_at = len;
@@ -59,21 +63,21 @@ static int extract_flags(sgi_arena *arena, const char *s, size_t len, flag_list 
       phase = IN_WORD;
     }
     if (pos == len) {
-      int is_dashdash = word.len == 2 && memcmp(word.ptr, "--", 2) == 0;
-      if (!is_dashdash && (blank_ok || word.len > 0)) rc = flag_push(arena, fl, &word);
+      int is_dashdash = word->len == 2 && memcmp(word->ptr, "--", 2) == 0;
+      if (!is_dashdash && (blank_ok || word->len > 0)) rc = flag_push(arena, fl, word);
       break;
     }
     if (phase == IN_WORD) {
       if (byte_is_space(ch)) {
         phase = IN_SPACES;
-        if (word.len == 2 && memcmp(word.ptr, "--", 2) == 0) {
+        if (word->len == 2 && memcmp(word->ptr, "--", 2) == 0) {
           *rest_at = pos;
           goto done;
         }
-        if (blank_ok || word.len > 0) {
-          if ((rc = flag_push(arena, fl, &word))) goto done;
+        if (blank_ok || word->len > 0) {
+          if ((rc = flag_push(arena, fl, word))) goto done;
         }
-        sgi_buf_clear(&word);
+        sgi_buf_clear(word);
         blank_ok = 0;
         continue;
       }
@@ -88,7 +92,7 @@ static int extract_flags(sgi_arena *arena, const char *s, size_t len, flag_list 
         pos++;
         ch = (unsigned char)s[pos];
       }
-      put_byte_rune(&word, ch);
+      put_byte_rune(word, ch);
       continue;
     }
     /* IN_QUOTE */
@@ -104,15 +108,15 @@ static int extract_flags(sgi_arena *arena, const char *s, size_t len, flag_list 
       pos++;
       ch = (unsigned char)s[pos];
     }
-    put_byte_rune(&word, ch);
+    put_byte_rune(word, ch);
   }
 done:
-  if (!rc && word.failed) rc = word.failed;
-  sgi_buf_free(&word);
+  if (!rc && word->failed) rc = word->failed;
   return rc;
 }
 
-int sgi_split_command(sgi_arena *arena, const char *line, size_t len, char escape, sgi_split *out) {
+int sgi_split_command(sgi_arena *arena, sgi_buf *scratch, const char *line, size_t len, char escape,
+                      sgi_split *out) {
   memset(out, 0, sizeof *out);
   sgi_trim_space(&line, &len);
   size_t k = 0;
@@ -126,7 +130,7 @@ int sgi_split_command(sgi_arena *arena, const char *line, size_t len, char escap
   flag_list fl = {0};
   size_t rest_at;
   (void)escape;
-  int rc = extract_flags(arena, line + a, len - a, &fl, &rest_at);
+  int rc = extract_flags(arena, scratch, line + a, len - a, &fl, &rest_at);
   if (rc) return rc;
   out->flags = fl.items;
   out->flag_count = fl.count;

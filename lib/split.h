@@ -3,6 +3,7 @@
 #ifndef STAGEGRAPH_SPLIT_H
 #define STAGEGRAPH_SPLIT_H
 
+#include "buf.h"
 #include "document.h"
 
 typedef struct sgi_split {
@@ -14,7 +15,9 @@ typedef struct sgi_split {
   size_t rest_len;
 } sgi_split;
 
-/* Returns 0 or STAGEGRAPH_ENOMEM. */
-int sgi_split_command(sgi_arena *arena, const char *line, size_t len, char escape, sgi_split *out);
+/* `scratch` is a buffer for flag words (its contents are replaced).
+ * Returns 0 or STAGEGRAPH_ENOMEM. */
+int sgi_split_command(sgi_arena *arena, sgi_buf *scratch, const char *line, size_t len, char escape,
+                      sgi_split *out);
 
 #endif
