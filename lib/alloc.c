@@ -67,8 +67,9 @@ void sgi_arena_free(sgi_arena *arena) {
 /* Make sure the current block has `need` bytes free (need is rounded). */
 static int arena_room(sgi_arena *arena, size_t need) {
   if ((size_t)(arena->end - arena->cur) >= need) return 0;
-  /* Blocks grow with the arena so the block count stays logarithmic. */
-  size_t want = arena->total / 2;
+  /* Blocks grow with the arena (by a quarter of it, so the unused end of
+   * the last block stays small) and their count stays logarithmic. */
+  size_t want = arena->total / 4;
   size_t min = arena->min_block ? arena->min_block : ARENA_MIN_BLOCK;
   if (want < min) want = min;
   if (arena->next_block) {

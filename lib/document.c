@@ -133,7 +133,7 @@ int stagegraph_parse(stagegraph_doc **out, const char *data, size_t len,
    * (the plan, cache and lint models, a larger need) start small. */
   sgi_limits_from_options(&doc->limits, opts);
   doc->arena.min_block = 512;
-  if (len <= doc->limits.max_input_bytes) doc->arena.next_block = 512 + len + len / 2;
+  if (len <= doc->limits.max_input_bytes) doc->arena.next_block = 512 + len + len / 4;
   doc->input_len = len;
   doc->escape = '\\';
   int rc;
