@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "strlist.h"
 #include "text.h"
+#include "unicode.h"
 
 
 /* Word accumulation with the lexer's two ways of adding text: "raw" text
@@ -50,11 +51,10 @@ static void add_split(words_state *w, const char *s, size_t n) {
   }
 }
 
+/* A rune of a variable name after its first: unicode.IsLetter, IsDigit or
+ * '_', as processName reads it. */
 static int is_name_rune(uint32_t r) {
-  /* unicode.IsLetter / IsDigit approximated for the ASCII range; other
-   * runes above 0x7F that are letters are accepted too. */
-  return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '_' ||
-         (r > 0x7F && r != SGI_RUNE_ERROR && !sgi_is_space(r));
+  return r == '_' || sgi_is_letter(r) || sgi_is_digit(r);
 }
 
 enum frame_kind { F_TOP, F_DQUOTE, F_BRACE_WORD, F_SLASH_PATTERN, F_SLASH_REPL };
@@ -106,13 +106,15 @@ static void skip_name(lexer *lx) {
   size_t len = lx->len;
   if (lx->pos >= len) return;
   unsigned char d = (unsigned char)s[lx->pos];
-  if (d >= '0' && d <= '9') {
-    while (lx->pos < len && s[lx->pos] >= '0' && s[lx->pos] <= '9') lx->pos++;
+  size_t width;
+  if (sgi_is_digit(sgi_utf8_decode(s + lx->pos, len - lx->pos, &width))) {
+    /* a positional parameter: digits only */
+    while (lx->pos < len && sgi_is_digit(sgi_utf8_decode(s + lx->pos, len - lx->pos, &width)))
+      lx->pos += width;
   } else if (d && strchr("@*#?-$!0", d)) {
     lx->pos++;
   } else {
     while (lx->pos < len) {
-      size_t width;
       uint32_t r = sgi_utf8_decode(s + lx->pos, len - lx->pos, &width);
       if (!is_name_rune(r)) break;
       lx->pos += width;
