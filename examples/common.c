@@ -12,7 +12,7 @@ const char *cli_source(const char *path) {
 }
 
 static void set_error(stagegraph_error *err, int code, const char *message) {
-  stagegraph_error_init(err);
+  stagegraph_error_init(err, sizeof *err);
   err->code = code;
   snprintf(err->message, sizeof err->message, "%s", message);
 }

@@ -18,6 +18,16 @@
  *   safe to read from several threads.
  * - The library has no global state, never aborts or exits, and reports a
  *   failed allocation as STAGEGRAPH_ENOMEM.
+ * - Sized structs (stagegraph_error and the *_options structs) begin with
+ *   `size_t size`, the size of the struct the caller was compiled with; the
+ *   library reads and writes only the members that lie within it, so a
+ *   struct can grow at its end without breaking older callers. Initialise
+ *   one with its STAGEGRAPH_*_INIT macro or, from an FFI, with its init
+ *   function, passing the caller's size: `stagegraph_options_init(&opts,
+ *   sizeof opts)`. An init function zeroes the first min(size, the struct's
+ *   size in this library) bytes, stores that count in `size`, and never
+ *   writes past `size`. A NULL pointer, or a size below sizeof(size_t) (no
+ *   room for the size member), writes nothing.
  *
  * This header is ISO C11 and valid C++, and includes only <stddef.h> and
  * <stdint.h>.
@@ -45,9 +55,9 @@ extern "C" {
  * ------------------------------------------------------------------------ */
 
 #define STAGEGRAPH_VERSION_MAJOR 0
-#define STAGEGRAPH_VERSION_MINOR 1
+#define STAGEGRAPH_VERSION_MINOR 2
 #define STAGEGRAPH_VERSION_PATCH 0
-#define STAGEGRAPH_VERSION_STRING "0.1.0"
+#define STAGEGRAPH_VERSION_STRING "0.2.0"
 /** 0xMMmmpp, comparable with stagegraph_version(). */
 #define STAGEGRAPH_VERSION_NUMBER                                              \
   ((STAGEGRAPH_VERSION_MAJOR << 16) | (STAGEGRAPH_VERSION_MINOR << 8) |        \
@@ -97,9 +107,10 @@ STAGEGRAPH_EXTERN const char *stagegraph_code_name(int code);
 #define STAGEGRAPH_MESSAGE_MAX 512
 
 /**
- * Filled by a failing call. Set `size` to sizeof(stagegraph_error) (use
- * STAGEGRAPH_ERROR_INIT or stagegraph_error_init()): fields past `size` are
- * never written, so the struct can grow at its end.
+ * Filled by a failing call. A sized struct: set `size` to
+ * sizeof(stagegraph_error) with STAGEGRAPH_ERROR_INIT or
+ * stagegraph_error_init(&err, sizeof err); fields past `size` are never
+ * written, so the struct can grow at its end.
  */
 typedef struct stagegraph_error {
   size_t size;
@@ -118,8 +129,13 @@ typedef struct stagegraph_error {
 #define STAGEGRAPH_ERROR_INIT                                                  \
   { sizeof(stagegraph_error), 0, 0, 0, 0, 0, 0, { 0 } }
 
-/** Zero an error struct and set its size (for FFIs without macros). */
-STAGEGRAPH_EXTERN void stagegraph_error_init(stagegraph_error *err);
+/**
+ * Zero the first min(size, sizeof(stagegraph_error)) bytes of `err` and set
+ * err->size to that count; nothing past `size` is written. Call as
+ * stagegraph_error_init(&err, sizeof err). NULL, or a size below
+ * sizeof(size_t), writes nothing (see "Sized structs" above).
+ */
+STAGEGRAPH_EXTERN void stagegraph_error_init(stagegraph_error *err, size_t size);
 
 /* ------------------------------------------------------------------------
  * Memory
@@ -161,9 +177,9 @@ STAGEGRAPH_EXTERN void stagegraph_buf_dispose(stagegraph_buf *buf);
  * ------------------------------------------------------------------------ */
 
 /**
- * Parse options. Initialise with STAGEGRAPH_OPTIONS_INIT or
- * stagegraph_options_init(); members appended later keep their zero
- * default. A zero limit means the default limit.
+ * Parse options, a sized struct. Initialise with STAGEGRAPH_OPTIONS_INIT or
+ * stagegraph_options_init(&opts, sizeof opts); members appended later keep
+ * their zero default. A zero limit means the default limit.
  */
 typedef struct stagegraph_options {
   size_t size;
@@ -188,7 +204,13 @@ typedef struct stagegraph_options {
 #define STAGEGRAPH_OPTIONS_INIT                                                \
   { sizeof(stagegraph_options), NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 }
 
-STAGEGRAPH_EXTERN void stagegraph_options_init(stagegraph_options *opts);
+/**
+ * Zero the first min(size, sizeof(stagegraph_options)) bytes of `opts` and
+ * set opts->size to that count; nothing past `size` is written. Call as
+ * stagegraph_options_init(&opts, sizeof opts). NULL, or a size below
+ * sizeof(size_t), writes nothing.
+ */
+STAGEGRAPH_EXTERN void stagegraph_options_init(stagegraph_options *opts, size_t size);
 
 /* ------------------------------------------------------------------------
  * Documents and instructions (the AST)
@@ -433,8 +455,8 @@ typedef struct stagegraph_edge stagegraph_edge;
 typedef struct stagegraph_image stagegraph_image;
 
 /**
- * Plan options. Initialise with STAGEGRAPH_PLAN_OPTIONS_INIT or
- * stagegraph_plan_options_init().
+ * Plan options, a sized struct. Initialise with STAGEGRAPH_PLAN_OPTIONS_INIT
+ * or stagegraph_plan_options_init(&opts, sizeof opts).
  */
 typedef struct stagegraph_plan_options {
   size_t size;
@@ -453,7 +475,12 @@ typedef struct stagegraph_plan_options {
 
 #define STAGEGRAPH_PLAN_OPTIONS_INIT { sizeof(stagegraph_plan_options), NULL, 0, 0, NULL, 0 }
 
-STAGEGRAPH_EXTERN void stagegraph_plan_options_init(stagegraph_plan_options *opts);
+/**
+ * Zero the first min(size, sizeof(stagegraph_plan_options)) bytes of `opts`
+ * and set opts->size to that count; nothing past `size` is written. NULL, or
+ * a size below sizeof(size_t), writes nothing.
+ */
+STAGEGRAPH_EXTERN void stagegraph_plan_options_init(stagegraph_plan_options *opts, size_t size);
 
 /**
  * Resolve the stage graph (bases, edges, external images) as BuildKit does
@@ -605,10 +632,10 @@ STAGEGRAPH_EXTERN int stagegraph_plan_render(stagegraph_buf *out, const stagegra
 typedef struct stagegraph_cache stagegraph_cache;
 
 /**
- * What changed since the last build. Initialise with
- * STAGEGRAPH_CACHE_OPTIONS_INIT or stagegraph_cache_options_init(). With
- * nothing changed the report still gives every layer, its inputs and each
- * stage's cache boundary.
+ * What changed since the last build, a sized struct. Initialise with
+ * STAGEGRAPH_CACHE_OPTIONS_INIT or stagegraph_cache_options_init(&opts,
+ * sizeof opts). With nothing changed the report still gives every layer,
+ * its inputs and each stage's cache boundary.
  */
 typedef struct stagegraph_cache_options {
   size_t size;
@@ -633,7 +660,13 @@ typedef struct stagegraph_cache_options {
 #define STAGEGRAPH_CACHE_OPTIONS_INIT                                          \
   { sizeof(stagegraph_cache_options), NULL, 0, NULL, 0, NULL, 0, NULL, 0 }
 
-STAGEGRAPH_EXTERN void stagegraph_cache_options_init(stagegraph_cache_options *opts);
+/**
+ * Zero the first min(size, sizeof(stagegraph_cache_options)) bytes of `opts`
+ * and set opts->size to that count; nothing past `size` is written. NULL, or
+ * a size below sizeof(size_t), writes nothing.
+ */
+STAGEGRAPH_EXTERN void stagegraph_cache_options_init(stagegraph_cache_options *opts,
+                                                     size_t size);
 
 typedef enum stagegraph_cache_status {
   /** The layer comes from the cache. */
@@ -737,8 +770,8 @@ STAGEGRAPH_EXTERN int stagegraph_cache_render(stagegraph_buf *out, const stagegr
 typedef struct stagegraph_lint stagegraph_lint;
 
 /**
- * Lint options. Initialise with STAGEGRAPH_LINT_OPTIONS_INIT or
- * stagegraph_lint_options_init().
+ * Lint options, a sized struct. Initialise with STAGEGRAPH_LINT_OPTIONS_INIT
+ * or stagegraph_lint_options_init(&opts, sizeof opts).
  */
 typedef struct stagegraph_lint_options {
   size_t size;
@@ -764,7 +797,12 @@ typedef struct stagegraph_lint_options {
 #define STAGEGRAPH_LINT_OPTIONS_INIT                                           \
   { sizeof(stagegraph_lint_options), NULL, 0, NULL, 0, 0, NULL, 0, NULL, 0 }
 
-STAGEGRAPH_EXTERN void stagegraph_lint_options_init(stagegraph_lint_options *opts);
+/**
+ * Zero the first min(size, sizeof(stagegraph_lint_options)) bytes of `opts`
+ * and set opts->size to that count; nothing past `size` is written. NULL, or
+ * a size below sizeof(size_t), writes nothing.
+ */
+STAGEGRAPH_EXTERN void stagegraph_lint_options_init(stagegraph_lint_options *opts, size_t size);
 
 /**
  * Lint a document: BuildKit's checks and the stage-graph rules. *out is

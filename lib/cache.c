@@ -81,10 +81,8 @@ typedef struct change {
   int ordinary_edit; /* synthetic: every broad context input changed */
 } change;
 
-void stagegraph_cache_options_init(stagegraph_cache_options *opts) {
-  if (!opts) return;
-  memset(opts, 0, sizeof *opts);
-  opts->size = sizeof *opts;
+void stagegraph_cache_options_init(stagegraph_cache_options *opts, size_t size) {
+  sgi_sized_init(opts, size, sizeof *opts);
 }
 
 #define COPT(opts, member, fallback)                                                               \

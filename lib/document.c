@@ -17,10 +17,8 @@ enum {
   DEFAULT_MAX_EXPANSION = 1u << 20
 };
 
-void stagegraph_options_init(stagegraph_options *opts) {
-  if (!opts) return;
-  memset(opts, 0, sizeof *opts);
-  opts->size = sizeof *opts;
+void stagegraph_options_init(stagegraph_options *opts, size_t size) {
+  sgi_sized_init(opts, size, sizeof *opts);
 }
 
 /* Read a member only when the caller's struct is large enough to have it. */

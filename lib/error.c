@@ -24,10 +24,15 @@ const char *stagegraph_code_name(int code) {
   }
 }
 
-void stagegraph_error_init(stagegraph_error *err) {
-  if (!err) return;
-  memset(err, 0, sizeof *err);
-  err->size = sizeof *err;
+void sgi_sized_init(void *p, size_t size, size_t known) {
+  if (!p || size < sizeof(size_t)) return;
+  size_t n = size < known ? size : known;
+  memset(p, 0, n);
+  memcpy(p, &n, sizeof n);
+}
+
+void stagegraph_error_init(stagegraph_error *err, size_t size) {
+  sgi_sized_init(err, size, sizeof *err);
 }
 
 void sgi_copy_truncated(char *dst, size_t cap, const char *s, size_t len) {

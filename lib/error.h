@@ -1,4 +1,5 @@
-/* Filling the caller's stagegraph_error. */
+/* Filling the caller's stagegraph_error; initialising the caller's sized
+ * structs. */
 #ifndef STAGEGRAPH_ERROR_H
 #define STAGEGRAPH_ERROR_H
 
@@ -25,6 +26,13 @@ int sgi_error_set_text(stagegraph_error *err, int code, const sgi_pos *pos, cons
 /* Set only the position of an already filled error (fields within its
  * size). */
 void sgi_error_set_pos(stagegraph_error *err, const sgi_pos *pos);
+/* The public stagegraph_*_init(p, size): zero the first min(size, known)
+ * bytes of the caller's struct (`known`: its size in this library) and store
+ * that count in its leading size_t. Nothing past `size` is written; NULL, or
+ * a size with no room for the size member, writes nothing. Every member has
+ * a zero default; one that gets another must be set only when the stored
+ * size covers it. */
+void sgi_sized_init(void *p, size_t size, size_t known);
 /* Copy one error struct into another of possibly different size. */
 void sgi_error_copy(stagegraph_error *dst, const stagegraph_error *src);
 

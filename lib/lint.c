@@ -398,10 +398,8 @@ int sgi_lint_is_ancestor(const stagegraph_plan *plan, size_t ancestor, size_t st
 
 /* ---- options ------------------------------------------------------------------- */
 
-void stagegraph_lint_options_init(stagegraph_lint_options *opts) {
-  if (!opts) return;
-  memset(opts, 0, sizeof *opts);
-  opts->size = sizeof *opts;
+void stagegraph_lint_options_init(stagegraph_lint_options *opts, size_t size) {
+  sgi_sized_init(opts, size, sizeof *opts);
 }
 
 /* Read a member only when the caller's struct is large enough to have it. */

@@ -8,10 +8,8 @@
 #include "buf.h"
 #include "suggest.h"
 
-void stagegraph_plan_options_init(stagegraph_plan_options *opts) {
-  if (!opts) return;
-  memset(opts, 0, sizeof *opts);
-  opts->size = sizeof *opts;
+void stagegraph_plan_options_init(stagegraph_plan_options *opts, size_t size) {
+  sgi_sized_init(opts, size, sizeof *opts);
 }
 
 #define POPT(opts, member, fallback)                                                               \

@@ -3,7 +3,8 @@
 # The shared library's ABI surface matches the public header:
 #   - it exports only stagegraph_* symbols (besides its symbol-version nodes);
 #   - it exports exactly the functions the header declares with STAGEGRAPH_EXTERN;
-#   - its SONAME is libstagegraph.so.MAJOR.MINOR, from the header's version.
+#   - its SONAME is libstagegraph.so.MAJOR.MINOR, from the header's version,
+#     and its symbols carry the version node STAGEGRAPH_MAJOR.MINOR.
 # Usage: check-exports.sh LIB HEADER
 set -u
 [ $# -eq 2 ] || { echo "usage: $0 LIB HEADER" >&2; exit 2; }
@@ -14,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 status=0
 
 # Exported names, without their @@VERSION suffix. Version nodes appear as
-# absolute (A) symbols named after the node (STAGEGRAPH_0.1): skip those.
+# absolute (A) symbols named after the node (STAGEGRAPH_0.2): skip those.
 nm -D --defined-only "$lib" >"$tmp/nm" || { echo "check-exports: nm failed on $lib" >&2; exit 2; }
 awk '!($2 == "A" && $3 ~ /^STAGEGRAPH_[0-9][0-9.]*$/) { sub(/@.*/, "", $3); print $3 }' \
   "$tmp/nm" | sort -u >"$tmp/exported"
@@ -63,7 +64,14 @@ if [ "$soname" != "$want" ]; then
   echo "check-exports: SONAME of $lib is '$soname', expected '$want'" >&2
   status=1
 fi
+nodes=$(awk '$2 == "A" && $3 ~ /^STAGEGRAPH_[0-9][0-9.]*$/ { print $3 }' "$tmp/nm" | sort -u | paste -sd ' ' -)
+if [ "$nodes" != "STAGEGRAPH_$major.$minor" ]; then
+  echo "check-exports: version nodes of $lib are '$nodes', expected STAGEGRAPH_$major.$minor" \
+    "(lib/stagegraph.map)" >&2
+  status=1
+fi
 
 [ "$status" -eq 0 ] &&
-  echo "check-exports: $(wc -l <"$tmp/declared" | tr -d ' ') functions exported as declared; SONAME $soname"
+  echo "check-exports: $(wc -l <"$tmp/declared" | tr -d ' ') functions exported as declared;" \
+    "SONAME $soname, version node STAGEGRAPH_$major.$minor"
 exit "$status"

@@ -116,7 +116,7 @@ typedef struct model {
 } model;
 
 static void options_from(stagegraph_cache_options *o, const scenario *s) {
-  stagegraph_cache_options_init(o);
+  stagegraph_cache_options_init(o, sizeof *o);
   o->changed_paths = s->paths;
   o->changed_path_count = COUNT(s->paths);
   o->changed_args = s->args;
@@ -435,7 +435,7 @@ static void test_options_init(void **state) {
   (void)state;
   stagegraph_cache_options o;
   memset(&o, 0xff, sizeof o);
-  stagegraph_cache_options_init(&o);
+  stagegraph_cache_options_init(&o, sizeof o);
   assert_int_equal(o.size, sizeof o);
   assert_null(o.changed_paths);
   assert_int_equal(o.changed_path_count, 0);
@@ -445,7 +445,7 @@ static void test_options_init(void **state) {
   assert_int_equal(o.changed_image_count, 0);
   assert_null(o.dockerignore);
   assert_int_equal(o.dockerignore_len, 0);
-  stagegraph_cache_options_init(NULL); /* no crash */
+  stagegraph_cache_options_init(NULL, sizeof o); /* no crash */
   stagegraph_cache_options macro = STAGEGRAPH_CACHE_OPTIONS_INIT;
   assert_int_equal(macro.size, sizeof macro);
   assert_string_equal(stagegraph_cache_status_name(STAGEGRAPH_CACHED), "cached");

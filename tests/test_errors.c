@@ -1,7 +1,8 @@
 /* The error, option, version and memory contract of include/stagegraph.h:
  * code names, error and option structs (sized: never written or read past
- * `size`), NULL arguments, limits, allocator hooks, and allocation failure
- * at every allocation of a parse, a file parse and a dump. */
+ * `size`, by their init functions either), NULL arguments, limits, allocator
+ * hooks, and allocation failure at every allocation of a parse, a file parse
+ * and a dump. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -188,12 +189,12 @@ static void test_error_init(void **state) {
   (void)state;
   stagegraph_error e;
   memset(&e, 0xCD, sizeof e);
-  stagegraph_error_init(&e);
+  stagegraph_error_init(&e, sizeof e);
   stagegraph_error zero;
   memset(&zero, 0, sizeof zero);
   zero.size = sizeof zero;
   assert_memory_equal(&e, &zero, sizeof e);
-  stagegraph_error_init(NULL);
+  stagegraph_error_init(NULL, sizeof e);
 
   stagegraph_error m = STAGEGRAPH_ERROR_INIT;
   assert_int_equal(m.size, sizeof m);
@@ -228,7 +229,7 @@ static void test_error_filled(void **state) {
   stagegraph_error err;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     size_t len = strlen(cases[i].src);
-    stagegraph_error_init(&err);
+    stagegraph_error_init(&err, sizeof err);
     assert_int_equal(stagegraph_parse(&doc, cases[i].src, len, NULL, &err), STAGEGRAPH_ESYNTAX);
     assert_null(doc);
     assert_int_equal(err.size, sizeof err);
@@ -383,7 +384,7 @@ static void test_error_message_truncated(void **state) {
   f += (size_t)snprintf(full + f, sizeof full - f, "\". Must be of the form: name=value");
   stagegraph_doc *doc = NULL;
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   assert_int_equal(stagegraph_parse(&doc, src, n, NULL, &err), STAGEGRAPH_ESYNTAX);
   size_t len = strnlen(err.message, sizeof err.message);
   assert_true(len < STAGEGRAPH_MESSAGE_MAX);
@@ -399,17 +400,17 @@ static void test_null_arguments(void **state) {
   stagegraph_error err;
   stagegraph_doc *doc = (stagegraph_doc *)(uintptr_t)1;
 
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   assert_int_equal(stagegraph_parse(NULL, L("FROM a\n"), NULL, &err), STAGEGRAPH_EINVAL);
   assert_int_equal(err.code, STAGEGRAPH_EINVAL);
   assert_true(err.message[0] != '\0');
 
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   assert_int_equal(stagegraph_parse(&doc, NULL, 6, NULL, &err), STAGEGRAPH_EINVAL);
   assert_null(doc);
   assert_int_equal(err.code, STAGEGRAPH_EINVAL);
 
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   assert_int_equal(stagegraph_parse_file(NULL, "Dockerfile", NULL, &err), STAGEGRAPH_EINVAL);
   doc = (stagegraph_doc *)(uintptr_t)1;
   assert_int_equal(stagegraph_parse_file(&doc, NULL, NULL, &err), STAGEGRAPH_EINVAL);
@@ -417,7 +418,7 @@ static void test_null_arguments(void **state) {
 
   assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), NULL, NULL), 0);
   stagegraph_buf out = STAGEGRAPH_BUF_INIT;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   assert_int_equal(stagegraph_doc_dump(NULL, doc, STAGEGRAPH_DUMP_BUILDKIT, &err),
                    STAGEGRAPH_EINVAL);
   assert_int_equal(err.code, STAGEGRAPH_EINVAL);
@@ -427,7 +428,7 @@ static void test_null_arguments(void **state) {
   assert_int_equal(stagegraph_doc_dump(&out, doc, (stagegraph_dump_format)99, &err),
                    STAGEGRAPH_EINVAL);
   assert_null(out.ptr);
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   assert_int_equal(stagegraph_doc_verdict(NULL, &err), STAGEGRAPH_EINVAL);
   assert_int_equal(err.code, STAGEGRAPH_EINVAL);
 
@@ -436,7 +437,7 @@ static void test_null_arguments(void **state) {
   stagegraph_buf_dispose(NULL);
   stagegraph_buf empty = STAGEGRAPH_BUF_INIT;
   stagegraph_buf_dispose(&empty);
-  stagegraph_options_init(NULL);
+  stagegraph_options_init(NULL, sizeof(stagegraph_options));
 
   /* out of range: NULL or zero */
   assert_null(stagegraph_doc_instruction(doc, 1));
@@ -475,7 +476,7 @@ static void test_options_init(void **state) {
   (void)state;
   stagegraph_options o;
   memset(&o, 0xCD, sizeof o);
-  stagegraph_options_init(&o);
+  stagegraph_options_init(&o, sizeof o);
   assert_int_equal(o.size, sizeof o);
   assert_null(o.allocator);
   assert_null(o.platform);
@@ -502,7 +503,7 @@ static void test_options_init(void **state) {
   stagegraph_options zero;
   memset(&zero, 0, sizeof zero);
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   doc = (stagegraph_doc *)(uintptr_t)1;
   assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), &zero, &err), STAGEGRAPH_EINVAL);
   assert_null(doc);
@@ -513,7 +514,7 @@ static void test_options_sized(void **state) {
   (void)state;
   static const char *const bad_args[] = {NULL};
   stagegraph_options o;
-  stagegraph_options_init(&o);
+  stagegraph_options_init(&o, sizeof o);
   o.max_input_bytes = 1;
   o.max_line_bytes = 1;
   o.max_instructions = 1;
@@ -522,7 +523,7 @@ static void test_options_sized(void **state) {
   o.size = offsetof(stagegraph_options, build_args);
   stagegraph_doc *doc = NULL;
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   assert_int_equal(stagegraph_parse(&doc, L("FROM a\nRUN b\n"), &o, &err), 0);
   assert_int_equal(stagegraph_doc_instruction_count(doc), 2);
   stagegraph_doc_free(doc);
@@ -539,9 +540,9 @@ static void test_options_limits(void **state) {
   stagegraph_options o;
   stagegraph_doc *doc = NULL;
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
 
-  stagegraph_options_init(&o);
+  stagegraph_options_init(&o, sizeof o);
   o.max_input_bytes = 5;
   assert_int_equal(stagegraph_parse(&doc, L("FROM alpine\n"), &o, &err), STAGEGRAPH_ELIMIT);
   assert_null(doc);
@@ -550,7 +551,7 @@ static void test_options_limits(void **state) {
   assert_int_equal(stagegraph_parse(&doc, L("FROM a\n"), &o, NULL), 0);
   stagegraph_doc_free(doc);
 
-  stagegraph_options_init(&o);
+  stagegraph_options_init(&o, sizeof o);
   o.max_instructions = 2;
   assert_int_equal(stagegraph_parse(&doc, L("FROM a\nRUN b\nRUN c\n"), &o, &err),
                    STAGEGRAPH_ELIMIT);
@@ -559,7 +560,7 @@ static void test_options_limits(void **state) {
   assert_int_equal(stagegraph_parse(&doc, L("FROM a\nRUN b\nRUN c\n"), &o, NULL), 0);
   stagegraph_doc_free(doc);
 
-  stagegraph_options_init(&o);
+  stagegraph_options_init(&o, sizeof o);
   o.max_heredocs = 1;
   assert_int_equal(stagegraph_parse(&doc, L("FROM a\nCOPY <<A <<B /\n1\nA\n2\nB\n"), &o, &err),
                    STAGEGRAPH_ELIMIT);
@@ -569,13 +570,152 @@ static void test_options_limits(void **state) {
   stagegraph_doc_free(doc);
 
   /* a configured line limit below BuildKit's */
-  stagegraph_options_init(&o);
+  stagegraph_options_init(&o, sizeof o);
   o.max_line_bytes = 10;
   int rc = stagegraph_parse(&doc, L("FROM a\nFROM alpine:3.20\n"), &o, &err);
   assert_true(rc == STAGEGRAPH_ELIMIT || rc == STAGEGRAPH_ESYNTAX);
   assert_null(doc);
   assert_int_equal(stagegraph_parse(&doc, L("FROM 12345\n"), &o, NULL), 0);
   stagegraph_doc_free(doc);
+}
+
+/* ---- the init functions of the sized structs ------------------------------------ */
+
+/* A member of a sized struct: where it lies. */
+typedef struct member_span {
+  const char *name;
+  size_t offset, size;
+} member_span;
+
+#define SPAN(T, m) {#m, offsetof(T, m), sizeof(((T *)0)->m)},
+#define ERROR_MEMBERS(X, T)                                                                        \
+  X(T, size) X(T, code) X(T, line) X(T, column) X(T, end_line) X(T, end_column) X(T, offset)      \
+  X(T, message)
+#define OPTIONS_MEMBERS(X, T)                                                                      \
+  X(T, size) X(T, allocator) X(T, platform) X(T, build_platform) X(T, build_args)                  \
+  X(T, build_arg_count) X(T, max_input_bytes) X(T, max_line_bytes) X(T, max_instructions)         \
+  X(T, max_stages) X(T, max_heredocs) X(T, max_expansion_bytes)
+#define PLAN_OPTIONS_MEMBERS(X, T)                                                                 \
+  X(T, size) X(T, targets) X(T, target_count) X(T, legacy) X(T, build_contexts)                    \
+  X(T, build_context_count)
+#define CACHE_OPTIONS_MEMBERS(X, T)                                                                \
+  X(T, size) X(T, changed_paths) X(T, changed_path_count) X(T, changed_args)                       \
+  X(T, changed_arg_count) X(T, changed_images) X(T, changed_image_count) X(T, dockerignore)        \
+  X(T, dockerignore_len)
+#define LINT_OPTIONS_MEMBERS(X, T)                                                                 \
+  X(T, size) X(T, targets) X(T, target_count) X(T, skip) X(T, skip_count) X(T, experimental)       \
+  X(T, dockerignore) X(T, dockerignore_len) X(T, build_contexts) X(T, build_context_count)
+
+/* One sized struct: its init function (called through a wrapper of one
+ * type), its size, alignment and members, and the value of its INIT macro. */
+typedef struct sized_kind {
+  const char *name;
+  void (*init)(void *p, size_t size);
+  size_t size, align;
+  const member_span *members;
+  size_t member_count;
+  const void *macro;
+} sized_kind;
+
+#define SIZED_KIND(T, MEMBERS, INIT)                                                               \
+  static void init_any_##T(void *p, size_t size) { T##_init(p, size); }                            \
+  static const member_span members_##T[] = {MEMBERS(SPAN, T)};                                     \
+  static const T macro_##T = INIT;
+SIZED_KIND(stagegraph_error, ERROR_MEMBERS, STAGEGRAPH_ERROR_INIT)
+SIZED_KIND(stagegraph_options, OPTIONS_MEMBERS, STAGEGRAPH_OPTIONS_INIT)
+SIZED_KIND(stagegraph_plan_options, PLAN_OPTIONS_MEMBERS, STAGEGRAPH_PLAN_OPTIONS_INIT)
+SIZED_KIND(stagegraph_cache_options, CACHE_OPTIONS_MEMBERS, STAGEGRAPH_CACHE_OPTIONS_INIT)
+SIZED_KIND(stagegraph_lint_options, LINT_OPTIONS_MEMBERS, STAGEGRAPH_LINT_OPTIONS_INIT)
+#define KIND(T)                                                                                    \
+  {#T, init_any_##T, sizeof(T), _Alignof(T), members_##T,                                          \
+   sizeof members_##T / sizeof members_##T[0], &macro_##T}
+
+static const sized_kind sized_kinds[] = {
+    KIND(stagegraph_error),         KIND(stagegraph_options),      KIND(stagegraph_plan_options),
+    KIND(stagegraph_cache_options), KIND(stagegraph_lint_options),
+};
+
+#define SENTINEL 0xA5
+typedef union sized_space {
+  max_align_t align;
+  unsigned char raw[1024];
+} sized_space;
+
+/* Init a struct of `caller_size` bytes at the start of a buffer full of
+ * SENTINEL bytes. Expected: the first min(caller_size, the library's size)
+ * bytes zero but for the size member, which holds that count, and every
+ * byte after them untouched; nothing written at all when caller_size has no
+ * room for the size member. Returns how many bytes (or sizes) are wrong. */
+static size_t init_in_sentinel(const sized_kind *k, size_t caller_size) {
+  sized_space s;
+  memset(s.raw, SENTINEL, sizeof s.raw);
+  k->init(s.raw, caller_size);
+  size_t n = caller_size < k->size ? caller_size : k->size, bad = 0;
+  if (caller_size < sizeof(size_t)) n = 0;
+  if (n) {
+    size_t stored;
+    memcpy(&stored, s.raw, sizeof stored);
+    if (stored != n) {
+      print_error("%s, size %zu: size member %zu, expected %zu\n", k->name, caller_size, stored, n);
+      bad++;
+    }
+  }
+  size_t wrong = 0, first = 0;
+  for (size_t i = n ? sizeof(size_t) : 0; i < sizeof s.raw; i++) {
+    if (s.raw[i] != (i < n ? 0 : SENTINEL) && !wrong++) first = i;
+  }
+  if (wrong)
+    print_error("%s, size %zu: %zu bytes wrong, the first at byte %zu (0x%02x)\n", k->name,
+                caller_size, wrong, first, s.raw[first]);
+  return bad + wrong;
+}
+
+/* Every caller size, from 0 up to well past the library's struct: a smaller
+ * (older) caller's struct is written only within its size, the bytes after
+ * it keep their sentinel; a larger (newer) one only within the library's. */
+static void test_sized_init_bounds(void **state) {
+  (void)state;
+  size_t bad = 0;
+  for (size_t i = 0; i < sizeof sized_kinds / sizeof sized_kinds[0]; i++) {
+    const sized_kind *k = &sized_kinds[i];
+    assert_true(k->size + 64 <= sizeof(sized_space));
+    for (size_t size = 0; size <= k->size + 64; size++) bad += init_in_sentinel(k, size);
+    bad += init_in_sentinel(k, (size_t)-1);
+  }
+  if (bad) fail_msg("%zu bytes written wrongly by the init functions", bad);
+}
+
+/* With the full size an init function gives what the INIT macro gives, for
+ * every member; the member lists cover each struct to its end. */
+static void test_sized_init_matches_macro(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof sized_kinds / sizeof sized_kinds[0]; i++) {
+    const sized_kind *k = &sized_kinds[i];
+    const member_span *last = &k->members[k->member_count - 1];
+    if (k->size - (last->offset + last->size) >= k->align)
+      fail_msg("%s: the test's member list ends before the struct's last member", k->name);
+    sized_space s;
+    memset(s.raw, SENTINEL, sizeof s.raw);
+    k->init(s.raw, k->size);
+    for (size_t m = 0; m < k->member_count; m++) {
+      const member_span *span = &k->members[m];
+      if (memcmp(s.raw + span->offset, (const unsigned char *)k->macro + span->offset, span->size))
+        fail_msg("%s.%s: init function and INIT macro differ", k->name, span->name);
+    }
+    size_t size;
+    memcpy(&size, k->macro, sizeof size);
+    assert_int_equal(size, k->size);
+  }
+}
+
+/* A NULL pointer is harmless whatever the size. */
+static void test_sized_init_null(void **state) {
+  (void)state;
+  const size_t sizes[] = {0, 1, sizeof(size_t), 4096, (size_t)-1};
+  for (size_t i = 0; i < sizeof sized_kinds / sizeof sized_kinds[0]; i++) {
+    sized_kinds[i].init(NULL, sized_kinds[i].size);
+    for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) sized_kinds[i].init(NULL, sizes[j]);
+  }
 }
 
 /* ---- files ---------------------------------------------------------------------- */
@@ -610,7 +750,7 @@ static void test_parse_file(void **state) {
     stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
     o.allocator = &al;
     stagegraph_error err;
-    stagegraph_error_init(&err);
+    stagegraph_error_init(&err, sizeof err);
     stagegraph_doc *doc = (stagegraph_doc *)(uintptr_t)1;
     int rc = stagegraph_parse_file(&doc, path, &o, &err);
     if (t.injected) {
@@ -635,7 +775,7 @@ static void test_parse_file(void **state) {
   unlink(path);
 
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   doc = (stagegraph_doc *)(uintptr_t)1;
   assert_int_equal(stagegraph_parse_file(&doc, "/nonexistent/stagegraph/Dockerfile", NULL, &err),
                    STAGEGRAPH_EIO);
@@ -697,7 +837,7 @@ static void sweep_parse(int fail_rest) {
     stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
     o.allocator = &a;
     stagegraph_error err;
-    stagegraph_error_init(&err);
+    stagegraph_error_init(&err, sizeof err);
     stagegraph_doc *doc = (stagegraph_doc *)(uintptr_t)1;
     int rc = stagegraph_parse(&doc, L(DOCKERFILE), &o, &err);
     if (t.injected) {
@@ -743,7 +883,7 @@ static void test_enomem_dump_sweep(void **state) {
     t.fail_at = t.calls + k;
     stagegraph_buf out = STAGEGRAPH_BUF_INIT;
     stagegraph_error err;
-    stagegraph_error_init(&err);
+    stagegraph_error_init(&err, sizeof err);
     int rc = stagegraph_doc_dump(&out, doc, STAGEGRAPH_DUMP_BUILDKIT, &err);
     if (t.injected) {
       if (rc != STAGEGRAPH_ENOMEM) fail_msg("dump, failing allocation %zu: rc %d", k, rc);
@@ -795,6 +935,9 @@ int main(void) {
       cmocka_unit_test(test_options_init),
       cmocka_unit_test(test_options_sized),
       cmocka_unit_test(test_options_limits),
+      cmocka_unit_test(test_sized_init_bounds),
+      cmocka_unit_test(test_sized_init_matches_macro),
+      cmocka_unit_test(test_sized_init_null),
       cmocka_unit_test(test_parse_file),
       cmocka_unit_test(test_allocator_used),
       cmocka_unit_test(test_enomem_parse_sweep),

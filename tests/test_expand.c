@@ -60,7 +60,7 @@ static result run_opts(int words, const char *in, size_t len, const char *const 
                        const sgi_expand_opts *opts) {
   result r;
   memset(&r, 0, sizeof r);
-  stagegraph_error_init(&r.err);
+  stagegraph_error_init(&r.err, sizeof r.err);
   test_env te = {kv, n};
   sgi_env env = {test_lookup, &te};
   sgi_buf out, unset;

@@ -38,7 +38,7 @@ typedef struct lopts {
 } lopts;
 
 static void fill_options(stagegraph_lint_options *o, const lopts *lo) {
-  stagegraph_lint_options_init(o);
+  stagegraph_lint_options_init(o, sizeof *o);
   if (!lo) return;
   o->targets = lo->targets;
   o->target_count = lo->target_count;
@@ -884,8 +884,8 @@ static void test_arguments(void **state) {
   assert_int_equal(stagegraph_lint_count(NULL), 0);
   assert_null(stagegraph_lint_diagnostic(NULL, 0));
   assert_int_equal(stagegraph_lint_failed(NULL), 0);
-  stagegraph_lint_options_init(NULL);
-  stagegraph_lint_options_init(&o);
+  stagegraph_lint_options_init(NULL, sizeof o);
+  stagegraph_lint_options_init(&o, sizeof o);
   assert_int_equal(o.size, sizeof o);
 }
 

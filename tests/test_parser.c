@@ -127,7 +127,7 @@ static int free_live_docs(void **state) {
 static stagegraph_doc *parse_at(const char *file, int line, const char *src, size_t len) {
   stagegraph_doc *doc = NULL;
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   int rc = stagegraph_parse(&doc, src, len, NULL, &err);
   if (rc != 0 || !doc) {
     print_error("parse failed: %s (%d) at line %u: %s\n", stagegraph_code_name(rc), rc, err.line,
@@ -145,7 +145,7 @@ static void error_at(const char *file, int line, const char *src, size_t len, in
                      const char *msg, uint32_t err_line) {
   stagegraph_doc *doc = (stagegraph_doc *)(uintptr_t)1;
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   int rc = stagegraph_parse(&doc, src, len, NULL, &err);
   int ok = rc == code && doc == NULL && err.code == code && strcmp(err.message, msg) == 0 &&
            (err_line == 0 || err.line == err_line);
@@ -179,7 +179,7 @@ static void dump_doc_at(const char *file, int line, const stagegraph_doc *doc, c
                         size_t want_len) {
   stagegraph_buf out = STAGEGRAPH_BUF_INIT;
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   int rc = stagegraph_doc_dump(&out, doc, STAGEGRAPH_DUMP_BUILDKIT, &err);
   if (rc != 0) {
     print_error("dump failed: %s: %s\n", stagegraph_code_name(rc), err.message);
@@ -406,7 +406,7 @@ static void verdict_at(const char *file, int line, const char *src, size_t len, 
                        const char *msg) {
   stagegraph_doc *doc = parse_at(file, line, src, len);
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   int rc = stagegraph_doc_verdict(doc, &err);
   if (rc != code || (code != 0 && (err.code != code || strcmp(err.message, msg) != 0))) {
     print_error("verdict %s \"%s\", want %s \"%s\"\n", stagegraph_code_name(rc),
@@ -1069,7 +1069,7 @@ static void test_continuation_empty_lines_warn(void **state) {
   assert_int_equal(stagegraph_diagnostic_line(d), 5);
   /* a warning is not an error */
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   assert_int_equal(stagegraph_doc_verdict(doc, &err), 0);
   doc_free(doc);
 
@@ -2388,7 +2388,7 @@ static int run_golden_case(const char *dir, const char *name) {
   }
   stagegraph_doc *doc = NULL;
   stagegraph_error err;
-  stagegraph_error_init(&err);
+  stagegraph_error_init(&err, sizeof err);
   int rc = stagegraph_parse(&doc, src, src_len, NULL, &err);
   if (is_error) {
     if (rc != STAGEGRAPH_ESYNTAX || strcmp(err.message, want) != 0) {

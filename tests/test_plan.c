@@ -110,7 +110,7 @@ static stagegraph_doc *parse_with(const char *src, const run_opts *ro) {
 }
 
 static void plan_opts_from(stagegraph_plan_options *po, const run_opts *ro) {
-  stagegraph_plan_options_init(po);
+  stagegraph_plan_options_init(po, sizeof *po);
   if (!ro) return;
   po->targets = ro->targets;
   po->target_count = ro->target_count;
@@ -236,14 +236,14 @@ static void test_options_init(void **state) {
   (void)state;
   stagegraph_plan_options po;
   memset(&po, 0xff, sizeof po);
-  stagegraph_plan_options_init(&po);
+  stagegraph_plan_options_init(&po, sizeof po);
   assert_int_equal(po.size, sizeof po);
   assert_null(po.targets);
   assert_int_equal(po.target_count, 0);
   assert_int_equal(po.legacy, 0);
   assert_null(po.build_contexts);
   assert_int_equal(po.build_context_count, 0);
-  stagegraph_plan_options_init(NULL); /* no crash */
+  stagegraph_plan_options_init(NULL, sizeof po); /* no crash */
   stagegraph_plan_options macro = STAGEGRAPH_PLAN_OPTIONS_INIT;
   assert_int_equal(macro.size, sizeof macro);
 }
@@ -1253,7 +1253,7 @@ static int run_case(const char *dir, const char *name, char *why, size_t wcap, c
   if (rc == 0) {
     stagegraph_plan_options po;
     plan_opts_from(&po, &ro);
-    stagegraph_error_init(&err);
+    stagegraph_error_init(&err, sizeof err);
     rc = stagegraph_plan_new(&plan, doc, &po, &err);
     if (rc && plan) {
       snprintf(why, wcap, "failed (%s) but *out is not NULL", stagegraph_code_name(rc));

@@ -21,7 +21,7 @@ typedef struct run {
 static run plan_of(const char *text, const char *const *build_args, size_t n) {
   run r;
   memset(&r, 0, sizeof r);
-  stagegraph_error_init(&r.err);
+  stagegraph_error_init(&r.err, sizeof r.err);
   stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
   opts.build_args = build_args;
   opts.build_arg_count = n;

@@ -153,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_pool pool = {{0}, 0};
   const char *targets[3], *contexts[8];
   stagegraph_plan_options po;
-  stagegraph_plan_options_init(&po);
+  stagegraph_plan_options_init(&po, sizeof po);
   po.target_count = fz_pick_targets(&in, doc, &pool, targets);
   po.targets = po.target_count ? targets : NULL;
   po.legacy = (in.h[8] >> 2) & 1;
@@ -168,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&c, 0, sizeof c);
     read_changes(&c, &pool, &in, doc);
     stagegraph_cache_options co;
-    stagegraph_cache_options_init(&co);
+    stagegraph_cache_options_init(&co, sizeof co);
     co.changed_paths = c.npaths ? c.paths : NULL;
     co.changed_path_count = c.npaths;
     co.changed_args = c.nargs ? c.args : NULL;

@@ -368,7 +368,7 @@ static inline void fz_input_init(fz_input *in, const uint8_t *data, size_t size,
                    (!in->trailer || fz_utf8_valid(in->trailer, in->trailer_len));
 
   const uint8_t *h = in->h;
-  stagegraph_options_init(&in->opts);
+  stagegraph_options_init(&in->opts, sizeof in->opts);
   size_t nargs = h[0] & 7;
   for (size_t i = 0; i < nargs; i++) {
     unsigned pick = (h[4 + i / 2] >> (4 * (i % 2))) & 15;

@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   const char *targets[3], *contexts[8];
   stagegraph_lint_options lo;
-  stagegraph_lint_options_init(&lo);
+  stagegraph_lint_options_init(&lo, sizeof lo);
   lo.target_count = fz_pick_targets(&in, doc, &pool, targets);
   lo.targets = lo.target_count ? targets : NULL;
   lo.skip = li.nskip ? li.skip : NULL;

@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_pool pool = {{0}, 0};
   const char *targets[3], *contexts[8];
   stagegraph_plan_options po;
-  stagegraph_plan_options_init(&po);
+  stagegraph_plan_options_init(&po, sizeof po);
   po.target_count = fz_pick_targets(&in, doc, &pool, targets);
   po.targets = po.target_count ? targets : NULL;
   po.legacy = (in.h[8] >> 2) & 1;

@@ -51,7 +51,7 @@ runtime 29 [(29, 'maybe'), (30, 'maybe'), (31, 'maybe'), (32, 'maybe'), (33, 'ma
 
 Finding the library: :func:`set_library_file` (before first use), else the
 ``STAGEGRAPH_LIBRARY`` environment variable, else a ``libstagegraph.so.*``
-shipped in this package, else the versioned SONAME (``libstagegraph.so.0.1``)
+shipped in this package, else the versioned SONAME (``libstagegraph.so.0.2``)
 through the dynamic loader. The library's MAJOR.MINOR must match this
 package's version. Failures raise :class:`StagegraphLibraryError` naming
 every path tried.
@@ -166,7 +166,7 @@ __all__ = [
 
 
 def library_version() -> str:
-    """The loaded library's version string ("0.1.0")."""
+    """The loaded library's version string ("0.2.0")."""
     return _native.decode(_native.lib().stagegraph_version_string())
 
 

@@ -45,9 +45,9 @@ from typing import List, Optional, Sequence, Tuple
 
 from ._errors import StagegraphLibraryError, error_from_code
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-#: "0.1": the library's MAJOR.MINOR this binding is written for.
+#: "0.2": the library's MAJOR.MINOR this binding is written for.
 ABI_VERSION = ".".join(__version__.split(".")[:2])
 #: The versioned file name the dynamic loader knows the library by.
 if sys.platform == "darwin":
@@ -59,9 +59,9 @@ ENV_VAR = "STAGEGRAPH_LIBRARY"
 
 # ---------------------------------------------------------------------------
 # Types mirrored from include/stagegraph.h. Transparent structs are mirrored
-# field for field; their `size` member is always set to ctypes.sizeof() of
-# the mirror (never via the C *_init functions, which would write the
-# library's own, possibly larger, size).
+# field for field; the binding sets their `size` member to ctypes.sizeof() of
+# the mirror itself and does not call the C *_init functions (declared below
+# for completeness; the tests use them to read the library's struct sizes).
 # ---------------------------------------------------------------------------
 
 MESSAGE_MAX = 512  # STAGEGRAPH_MESSAGE_MAX
@@ -288,11 +288,11 @@ FUNCTIONS = [
     ("stagegraph_version_string", [], c_char_p),
     # Errors
     ("stagegraph_code_name", [c_int], c_char_p),
-    ("stagegraph_error_init", [_err], None),
+    ("stagegraph_error_init", [_err, c_size_t], None),
     # Memory
     ("stagegraph_buf_dispose", [_buf], None),
     # Options
-    ("stagegraph_options_init", [P(Options)], None),
+    ("stagegraph_options_init", [P(Options), c_size_t], None),
     # Documents
     ("stagegraph_parse", [P(_doc), c_char_p, c_size_t, P(Options), _err], c_int),
     ("stagegraph_parse_file", [P(_doc), c_char_p, P(Options), _err], c_int),
@@ -358,7 +358,7 @@ FUNCTIONS = [
     ("stagegraph_diagnostic_offset", [_diag], c_size_t),
     ("stagegraph_doc_verdict", [_doc, _err], c_int),
     # Stage graph and build plan
-    ("stagegraph_plan_options_init", [P(PlanOptions)], None),
+    ("stagegraph_plan_options_init", [P(PlanOptions), c_size_t], None),
     ("stagegraph_plan_new", [P(_plan), _doc, P(PlanOptions), _err], c_int),
     ("stagegraph_plan_free", [_plan], None),
     ("stagegraph_plan_doc", [_plan], _doc),
@@ -414,7 +414,7 @@ FUNCTIONS = [
     ("stagegraph_plan_ssh_line", [_plan, c_size_t], c_uint32),
     ("stagegraph_plan_render", [_buf, _plan, _enum, _err], c_int),
     # Cacheable layers and change impact
-    ("stagegraph_cache_options_init", [P(CacheOptions)], None),
+    ("stagegraph_cache_options_init", [P(CacheOptions), c_size_t], None),
     ("stagegraph_cache_status_name", [_enum], c_char_p),
     ("stagegraph_input_kind_name", [_enum], c_char_p),
     ("stagegraph_cache_new", [P(_cache), _plan, P(CacheOptions), _err], c_int),
@@ -438,7 +438,7 @@ FUNCTIONS = [
     ("stagegraph_cache_layers_surviving_edit", [_cache], c_size_t),
     ("stagegraph_cache_render", [_buf, _cache, _enum, _err], c_int),
     # Lint
-    ("stagegraph_lint_options_init", [P(LintOptions)], None),
+    ("stagegraph_lint_options_init", [P(LintOptions), c_size_t], None),
     ("stagegraph_lint_new", [P(_lint), _doc, P(LintOptions), _err], c_int),
     ("stagegraph_lint_free", [_lint], None),
     ("stagegraph_lint_count", [_lint], c_size_t),

@@ -56,7 +56,7 @@ class LoadingTest(unittest.TestCase, _support.TempDirMixin):
             "import stagegraph, pathlib\n"
             "stagegraph.set_library_file(pathlib.Path(%r))\n"
             "print(stagegraph.library_path())\n" % lib,
-            {"STAGEGRAPH_LIBRARY": "/nonexistent/libstagegraph.so.0.1"},
+            {"STAGEGRAPH_LIBRARY": "/nonexistent/libstagegraph.so.0.2"},
         )
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stdout.strip(), lib)
@@ -64,12 +64,12 @@ class LoadingTest(unittest.TestCase, _support.TempDirMixin):
     def test_set_library_file_after_load_raises(self):
         stagegraph.library_path()  # loads
         with self.assertRaises(stagegraph.StagegraphLibraryError):
-            stagegraph.set_library_file("/elsewhere/libstagegraph.so.0.1")
+            stagegraph.set_library_file("/elsewhere/libstagegraph.so.0.2")
         with self.assertRaises(TypeError):
             stagegraph.set_library_file(42)
 
     def test_not_found_names_every_path_tried(self):
-        bogus = "/nonexistent/stagegraph-test/libstagegraph.so.0.1"
+        bogus = "/nonexistent/stagegraph-test/libstagegraph.so.0.2"
         proc = _support.run_python(
             "import stagegraph\n"
             "try:\n"
@@ -162,14 +162,16 @@ class VersionTest(unittest.TestCase, _support.TempDirMixin):
         self.assertIn("dependencies = []", text)
 
     def test_check_version(self):
-        _native.check_version(0x000100, "x")
-        _native.check_version(0x000107, "x")
-        for bad, text in ((0x000200, "0.2.0"), (0x000000, "0.0.0"), (0x010100, "1.1.0")):
+        _native.check_version(0x000200, "x")
+        _native.check_version(0x000207, "x")
+        for bad, text in (
+            (0x000100, "0.1.0"), (0x000300, "0.3.0"), (0x000000, "0.0.0"), (0x010200, "1.2.0")
+        ):
             with self.assertRaises(stagegraph.StagegraphLibraryError) as cm:
                 _native.check_version(bad, "/some/libstagegraph.so")
             msg = str(cm.exception)
             self.assertIn(text, msg)
-            self.assertIn("needs libstagegraph 0.1.x", msg)
+            self.assertIn("needs libstagegraph 0.2.x", msg)
             self.assertIn("/some/libstagegraph.so", msg)
 
     def _load_fake(self, source):
@@ -191,10 +193,10 @@ class VersionTest(unittest.TestCase, _support.TempDirMixin):
     def test_refuses_other_minor(self):
         out = self._load_fake(_FAKE_VERSION % "0x000900")
         self.assertIn("is libstagegraph 0.9.0", out)
-        self.assertIn("needs libstagegraph 0.1.x", out)
+        self.assertIn("needs libstagegraph 0.2.x", out)
 
     def test_missing_symbol_is_named(self):
-        out = self._load_fake(_FAKE_VERSION % "0x000100")
+        out = self._load_fake(_FAKE_VERSION % "0x000200")
         # The first table row after stagegraph_version is missing.
         self.assertIn("does not export stagegraph_version_string()", out)
 
