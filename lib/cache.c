@@ -68,6 +68,7 @@ struct stagegraph_cache {
   size_t *position; /* stage index -> position in stages, STAGEGRAPH_NONE if absent */
   const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
   size_t changed_norm_count;
+  sgi_buf scratch; /* the throwaway output of refer's expansions */
 };
 
 /* The change being evaluated. */
@@ -175,13 +176,14 @@ done:
 }
 
 static int refer(names_seen *n, const char *word, size_t len, char escape) {
+  /* only a '$' makes the lexer look a name up: most words have none */
+  if (!len || !memchr(word, '$', len)) return 0;
   sgi_env env = {record_name, n};
   sgi_expand_opts opts = {escape, SGI_EXPAND_NORMAL, n->cache->plan->doc->limits.max_expansion_bytes,
                           NULL};
-  sgi_buf scratch;
-  sgi_buf_init(&scratch, &n->cache->mem);
-  int rc = sgi_expand_word(&scratch, word, len, &env, &opts, NULL);
-  sgi_buf_free(&scratch);
+  sgi_buf *scratch = &n->cache->scratch;
+  sgi_buf_clear(scratch);
+  int rc = sgi_expand_word(scratch, word, len, &env, &opts, NULL);
   sgi_envmap_free(&n->seen);
   memset(&n->seen, 0, sizeof n->seen);
   if (rc == STAGEGRAPH_ENOMEM || n->oom) return STAGEGRAPH_ENOMEM;
@@ -804,6 +806,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   c->plan = plan;
   c->mem = plan->mem;
   sgi_arena_init(&c->arena, &c->mem);
+  sgi_buf_init(&c->scratch, &c->mem);
   int rc = 0;
   const char *ignore = COPT(opts, dockerignore, (const char *)NULL);
   if (ignore) rc = sgi_ignore_parse(&c->ignore, &c->mem, ignore, COPT(opts, dockerignore_len, (size_t)0), err);
@@ -864,6 +867,7 @@ void stagegraph_cache_free(stagegraph_cache *c) {
     sgi_envmap_free(&c->stages[i].tainted);
   }
   sgi_patterns_free(c->ignore);
+  sgi_buf_free(&c->scratch);
   sgi_mem mem = c->mem;
   sgi_arena_free(&c->arena);
   sgi_free(&mem, c);
