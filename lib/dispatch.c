@@ -79,7 +79,7 @@ static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_
   sgi_expand_opts opts = {heredoc ? '\\' : doc->escape, heredoc ? SGI_EXPAND_HEREDOC : SGI_EXPAND_NORMAL,
                           doc->limits.max_expansion_bytes, &d->unset};
   sgi_buf_clear(&d->word);
-  int rc = sgi_expand_word(&d->word, word, len, &env, &opts, d->err);
+  int rc = sgi_plan_expand_word(&d->word, word, len, &env, &opts, d->err);
   if (rc == 0) rc = sgi_plan_spend(d->plan, d->word.len, d->err);
   if (rc == 0 && d->unset.len && (rc = note_undefined(d, &d->unset))) return rc;
   if (rc && rc != STAGEGRAPH_ENOMEM) {
@@ -188,15 +188,15 @@ static const char *record_lookup(void *ctx, const char *name, size_t len, size_t
 /* Global args a FROM line uses, and transitively those their defaults use. */
 static int outline_globals(dispatcher *d, const char *word, int depth) {
   stagegraph_plan *p = d->plan;
+  if (!strchr(word, '$')) return 0; /* refers to nothing */
   recorder r;
   memset(&r, 0, sizeof r);
   r.scope = &p->global;
   sgi_env env = {record_lookup, &r};
   sgi_expand_opts opts = {p->doc->escape, SGI_EXPAND_NORMAL, p->doc->limits.max_expansion_bytes, NULL};
-  sgi_buf scratch;
-  sgi_buf_init(&scratch, &p->mem);
-  int rc = sgi_expand_word(&scratch, word, strlen(word), &env, &opts, NULL);
-  sgi_buf_free(&scratch);
+  /* the expanded text is not needed: d->word is free between stages */
+  sgi_buf_clear(&d->word);
+  int rc = sgi_expand_word(&d->word, word, strlen(word), &env, &opts, NULL);
   if (rc == STAGEGRAPH_ENOMEM) return rc;
   /* Copy the names: they point into `word`, which outlives this call. */
   for (size_t i = 0; i < r.count; i++) {

@@ -250,7 +250,7 @@ static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const cha
   sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
                           plan->doc->limits.max_expansion_bytes, NULL};
   sgi_buf_clear(out);
-  int rc = sgi_expand_word(out, word, strlen(word), &env, &opts, err);
+  int rc = sgi_plan_expand_word(out, word, strlen(word), &env, &opts, err);
   return rc ? rc : sgi_plan_spend(plan, out->len, err);
 }
 

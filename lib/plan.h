@@ -8,6 +8,7 @@
 
 #include "document.h"
 #include "envmap.h"
+#include "expand.h"
 #include "reference.h"
 
 typedef struct sgi_use {
@@ -150,6 +151,10 @@ int sgi_dispatch(stagegraph_plan *plan, stagegraph_error *err);
 /* Count an expansion's output against the plan's budget: 0, or
  * STAGEGRAPH_ELIMIT with the message in err. */
 int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err);
+/* sgi_expand_word, except that a word the lexer would give back unchanged
+ * (most are) is copied without lexing. */
+int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_env *env,
+                         const sgi_expand_opts *opts, stagegraph_error *err);
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference);
 /* The edge an instruction (a trigger's ONBUILD for trigger edges) makes
