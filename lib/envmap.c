@@ -10,8 +10,15 @@ struct sgi_envvar {
   const char *value; /* NULL: declared without a value */
   size_t name_len;
   size_t value_len;
-  sgi_envvar *next, *prev; /* insertion order */
-  unsigned hash;           /* of the name, once the map is indexed */
+  sgi_envvar *next; /* insertion order */
+  sgi_envvar *prev; /* the head's is the last entry, so appends need no tail */
+  unsigned hash;    /* of the name, once the map is indexed */
+};
+
+/* Open addressing with linear probing, at most half full. */
+struct sgi_envindex {
+  size_t cap; /* a power of two */
+  sgi_envvar *slot[];
 };
 
 void sgi_envmap_init(sgi_envmap *m, sgi_arena *arena, const sgi_mem *mem) {
@@ -25,8 +32,7 @@ void sgi_envmap_init(sgi_envmap *m, sgi_arena *arena, const sgi_mem *mem) {
 void sgi_envmap_free(sgi_envmap *m) {
   if (m->index) sgi_free(m->mem, m->index);
   m->index = NULL;
-  m->index_cap = 0;
-  m->head = m->tail = NULL;
+  m->head = NULL;
   m->count = 0;
 }
 
@@ -41,38 +47,40 @@ static sgi_envvar *find(const sgi_envmap *m, const char *name, size_t len) {
     return NULL;
   }
   unsigned h = hash_name(m, name, len);
-  size_t mask = m->index_cap - 1;
+  size_t mask = m->index->cap - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    sgi_envvar *v = m->index[i];
+    sgi_envvar *v = m->index->slot[i];
     if (!v) return NULL;
     if (v->hash == h && v->name_len == len && memcmp(v->name, name, len) == 0) return v;
   }
 }
 
-static void index_put(sgi_envmap *m, sgi_envvar *v) {
-  size_t mask = m->index_cap - 1, i = v->hash & mask;
-  while (m->index[i]) i = (i + 1) & mask;
-  m->index[i] = v;
+static void index_put(sgi_envindex *x, sgi_envvar *v) {
+  size_t mask = x->cap - 1, i = v->hash & mask;
+  while (x->slot[i]) i = (i + 1) & mask;
+  x->slot[i] = v;
 }
 
 /* Make room in the index for one more entry, building it when the map
  * stops being small. The map is unchanged when this fails. */
 static int reserve(sgi_envmap *m) {
   size_t need = m->count + 1;
-  if (need <= SGI_ENVMAP_SMALL || (m->index && 2 * need <= m->index_cap)) return 0;
-  size_t cap = m->index_cap ? 2 * m->index_cap : 4 * SGI_ENVMAP_SMALL;
+  if (need <= SGI_ENVMAP_SMALL || (m->index && 2 * need <= m->index->cap)) return 0;
+  size_t cap = m->index ? 2 * m->index->cap : 4 * SGI_ENVMAP_SMALL;
   size_t bytes;
-  if (!sgi_mul_ok(cap, sizeof *m->index, &bytes)) return STAGEGRAPH_ENOMEM;
-  sgi_envvar **index = sgi_malloc(m->mem, bytes);
-  if (!index) return STAGEGRAPH_ENOMEM;
-  memset(index, 0, bytes);
+  if (!sgi_mul_ok(cap, sizeof(sgi_envvar *), &bytes) || bytes > (size_t)-1 - sizeof(sgi_envindex))
+    return STAGEGRAPH_ENOMEM;
+  bytes += sizeof(sgi_envindex);
+  sgi_envindex *x = sgi_malloc(m->mem, bytes);
+  if (!x) return STAGEGRAPH_ENOMEM;
+  memset(x, 0, bytes);
+  x->cap = cap;
   int hashed = m->index != NULL;
   if (m->index) sgi_free(m->mem, m->index);
-  m->index = index;
-  m->index_cap = cap;
+  m->index = x;
   for (sgi_envvar *v = m->head; v; v = v->next) {
     if (!hashed) v->hash = hash_name(m, v->name, v->name_len);
-    index_put(m, v);
+    index_put(x, v);
   }
   return 0;
 }
@@ -94,17 +102,19 @@ static int set(sgi_envmap *m, const char *name, size_t name_len, const char *val
   v->value = val;
   v->value_len = value ? value_len : 0;
   v->next = NULL;
-  v->prev = m->tail;
-  if (m->tail)
-    m->tail->next = v;
-  else
+  if (m->head) {
+    v->prev = m->head->prev;
+    v->prev->next = v;
+    m->head->prev = v;
+  } else {
+    v->prev = v;
     m->head = v;
-  m->tail = v;
+  }
   m->count++;
   v->hash = 0;
   if (m->index) {
     v->hash = hash_name(m, name, name_len);
-    index_put(m, v);
+    index_put(m->index, v);
   }
   return 0;
 }
@@ -121,31 +131,33 @@ int sgi_envmap_set_ref(sgi_envmap *m, const char *name, size_t name_len, const c
 
 /* Linear probing deletes by moving later entries of the probe run back
  * into the hole when their home slot does not lie after it. */
-static void index_remove(sgi_envmap *m, const sgi_envvar *v) {
-  size_t mask = m->index_cap - 1, i = v->hash & mask;
-  while (m->index[i] != v) i = (i + 1) & mask;
-  for (size_t j = (i + 1) & mask; m->index[j]; j = (j + 1) & mask) {
-    size_t home = m->index[j]->hash & mask;
+static void index_remove(sgi_envindex *x, const sgi_envvar *v) {
+  size_t mask = x->cap - 1, i = v->hash & mask;
+  while (x->slot[i] != v) i = (i + 1) & mask;
+  for (size_t j = (i + 1) & mask; x->slot[j]; j = (j + 1) & mask) {
+    size_t home = x->slot[j]->hash & mask;
     int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
     if (stays) continue;
-    m->index[i] = m->index[j];
+    x->slot[i] = x->slot[j];
     i = j;
   }
-  m->index[i] = NULL;
+  x->slot[i] = NULL;
 }
 
 void sgi_envmap_remove(sgi_envmap *m, const char *name, size_t name_len) {
   sgi_envvar *v = find(m, name, name_len);
   if (!v) return;
-  if (m->index) index_remove(m, v);
-  if (v->prev)
-    v->prev->next = v->next;
-  else
+  if (m->index) index_remove(m->index, v);
+  if (v == m->head) {
     m->head = v->next;
-  if (v->next)
-    v->next->prev = v->prev;
-  else
-    m->tail = v->prev;
+    if (m->head) m->head->prev = v->prev; /* the last entry */
+  } else {
+    v->prev->next = v->next;
+    if (v->next)
+      v->next->prev = v->prev;
+    else
+      m->head->prev = v->prev; /* v was the last */
+  }
   m->count--;
 }
 

@@ -13,13 +13,13 @@ typedef struct sgi_envvar sgi_envvar;
 
 #define SGI_ENVMAP_SMALL 8
 
+typedef struct sgi_envindex sgi_envindex;
+
 typedef struct sgi_envmap {
-  sgi_arena *arena;    /* entries and strings */
-  const sgi_mem *mem;  /* the index */
-  sgi_envvar *head;    /* entries in insertion order */
-  sgi_envvar *tail;
-  sgi_envvar **index;  /* open addressing, linear probing; NULL while small */
-  size_t index_cap;    /* a power of two, at least twice count */
+  sgi_arena *arena;     /* entries and strings */
+  const sgi_mem *mem;   /* the index */
+  sgi_envvar *head;     /* entries in insertion order (head->prev is the last) */
+  sgi_envindex *index;  /* NULL while small */
   size_t count;
 } sgi_envmap;
 
