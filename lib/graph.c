@@ -217,12 +217,17 @@ static int set_cstr(sgi_envmap *m, const char *k, const char *v) {
   return sgi_envmap_set(m, k, strlen(k), v, strlen(v));
 }
 
-static int platform_args(stagegraph_plan *plan, int target, const char *spec,
-                         stagegraph_error *err) {
+/* A platform spec parsed and normalised, and its "os/arch[/variant]". */
+typedef struct platform_arg {
   sgi_platform p;
+  char full[96];
+} platform_arg;
+
+static int parse_platform(stagegraph_plan *plan, const char *spec, platform_arg *out,
+                          stagegraph_error *err) {
   sgi_buf msg;
   sgi_buf_init(&msg, &plan->mem);
-  if (sgi_platform_parse(spec, strlen(spec), &p, &msg)) {
+  if (sgi_platform_parse(spec, strlen(spec), &out->p, &msg)) {
     int rc = msg.failed ? STAGEGRAPH_ENOMEM
                         : sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "invalid platform %s: %s",
                                         spec, msg.ptr);
@@ -230,12 +235,15 @@ static int platform_args(stagegraph_plan *plan, int target, const char *spec,
     return rc;
   }
   sgi_buf_free(&msg);
+  sgi_platform_format(&out->p, out->full, sizeof out->full);
+  return 0;
+}
+
+static int platform_args(stagegraph_plan *plan, int target, const platform_arg *a) {
   static const char *const keys[2][5] = {
       {"BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT"},
       {"TARGETPLATFORM", "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT"}};
-  char full[96];
-  sgi_platform_format(&p, full, sizeof full);
-  const char *values[5] = {full, p.os, "", p.arch, p.variant};
+  const char *values[5] = {a->full, a->p.os, "", a->p.arch, a->p.variant};
   for (int i = 0; i < 5; i++) {
     int rc = set_cstr(&plan->global, keys[target][i], values[i]);
     if (rc) return rc;
@@ -257,9 +265,14 @@ static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const cha
 static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
                               stagegraph_error *err) {
   const stagegraph_doc *doc = plan->doc;
-  int rc;
-  if ((rc = platform_args(plan, 0, doc->build_platform, err)) ||
-      (rc = platform_args(plan, 1, doc->platform, err)) ||
+  platform_arg build, target;
+  int rc = parse_platform(plan, doc->build_platform, &build, err);
+  if (rc) return rc;
+  if (strcmp(doc->platform, doc->build_platform) == 0) /* usually: parse it once */
+    target = build;
+  else if ((rc = parse_platform(plan, doc->platform, &target, err)))
+    return rc;
+  if ((rc = platform_args(plan, 0, &build)) || (rc = platform_args(plan, 1, &target)) ||
       (rc = set_cstr(&plan->global, "TARGETSTAGE", target_stage)))
     return rc;
   /* build args override the automatic ones */
