@@ -11,7 +11,7 @@
 
 typedef struct sgi_envvar sgi_envvar;
 
-#define SGI_ENVMAP_SMALL 8
+#define SGI_ENVMAP_SMALL 16
 
 typedef struct sgi_envindex sgi_envindex;
 
