@@ -103,7 +103,6 @@ struct stagegraph_plan {
   size_t edge_count, edge_cap;
   stagegraph_image **images;
   size_t image_count, image_cap;
-  void *image_index; /* uthash head (graph.c) */
   /* named contexts: parallel arrays of normalised keys and sources */
   const char **context_keys;
   const char **context_sources;
