@@ -42,13 +42,16 @@ const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan,
   return NULL;
 }
 
+/* While the graph is built the edges grow on the heap (edge_cap is their
+ * capacity); sort_edges moves them into the arena at their final size. */
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference) {
   if (plan->edge_count == plan->edge_cap) {
-    size_t cap = plan->edge_cap ? plan->edge_cap * 2 : 16;
-    stagegraph_edge *e = sgi_arena_calloc(&plan->arena, cap, sizeof *e);
+    size_t cap = plan->edge_cap ? plan->edge_cap * 2 : 16, bytes;
+    if (!sgi_mul_ok(cap, sizeof *plan->edges, &bytes)) return STAGEGRAPH_ENOMEM;
+    stagegraph_edge *e = plan->edge_cap ? sgi_realloc(&plan->mem, plan->edges, bytes)
+                                        : sgi_malloc(&plan->mem, bytes);
     if (!e) return STAGEGRAPH_ENOMEM;
-    if (plan->edge_count) memcpy(e, plan->edges, plan->edge_count * sizeof *e);
     plan->edges = e;
     plan->edge_cap = cap;
   }
@@ -700,23 +703,27 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
   return 0;
 }
 
-/* Edges in file order of the instructions making them: a stable merge
- * sort (ONBUILD edges point at the parent's earlier lines). */
+/* Edges in file order of the instructions making them (and by dependent
+ * stage on one instruction): a stable merge sort, needed only when ONBUILD
+ * edges (pointing at the parent's earlier lines) were added. The result
+ * goes to the arena at its exact size and the heap array is freed. */
+static int edge_before(const stagegraph_edge *x, const stagegraph_edge *y) {
+  return x->ins->start_offset < y->ins->start_offset ||
+         (x->ins->start_offset == y->ins->start_offset && x->to < y->to);
+}
+
 static int sort_edges(stagegraph_plan *plan) {
   size_t n = plan->edge_count;
-  if (n < 2) return 0;
-  stagegraph_edge *a = plan->edges;
-  stagegraph_edge *b = sgi_arena_calloc(&plan->arena, n, sizeof *b);
+  stagegraph_edge *heap = plan->edges, *a = heap;
+  stagegraph_edge *b = sgi_arena_alloc(&plan->arena, n * sizeof *b); /* n <= edge_cap: checked */
   if (!b) return STAGEGRAPH_ENOMEM;
-  for (size_t width = 1; width < n; width *= 2) {
+  int sorted = 1;
+  for (size_t i = 1; i < n && sorted; i++) sorted = !edge_before(&a[i], &a[i - 1]);
+  for (size_t width = 1; !sorted && width < n; width *= 2) {
     for (size_t lo = 0; lo < n; lo += 2 * width) {
       size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
       size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi)
-        b[k++] = a[j].ins->start_offset < a[i].ins->start_offset ||
-                         (a[j].ins->start_offset == a[i].ins->start_offset && a[j].to < a[i].to)
-                     ? a[j++]
-                     : a[i++];
+      while (i < mid && j < hi) b[k++] = edge_before(&a[j], &a[i]) ? a[j++] : a[i++];
       while (i < mid) b[k++] = a[i++];
       while (j < hi) b[k++] = a[j++];
     }
@@ -724,7 +731,13 @@ static int sort_edges(stagegraph_plan *plan) {
     a = b;
     b = t;
   }
+  if (a == heap) { /* the arena array is b */
+    if (n) memcpy(b, a, n * sizeof *b);
+    a = b;
+  }
+  sgi_free(&plan->mem, heap);
   plan->edges = a;
+  plan->edge_cap = 0; /* no longer on the heap */
   return 0;
 }
 
@@ -742,5 +755,10 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   if (!rc) rc = sort_edges(plan);
   index_free(&names);
   index_free(&images);
+  if (plan->edge_cap) { /* failed before sort_edges: drop the heap array */
+    sgi_free(&plan->mem, plan->edges);
+    plan->edges = NULL;
+    plan->edge_count = plan->edge_cap = 0;
+  }
   return rc;
 }

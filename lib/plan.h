@@ -28,10 +28,10 @@ struct stagegraph_image {
 
 struct stagegraph_edge {
   size_t from, to;
-  stagegraph_edge_kind kind;
   const stagegraph_instruction *ins;
-  int onbuild;
   const char *reference;
+  stagegraph_edge_kind kind;
+  int onbuild;
 };
 
 /* What dispatch learnt about one instruction, for the cache model. */
