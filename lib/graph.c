@@ -653,15 +653,15 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *ctx) {
  * over COPY/mount edges; the error names the first stage from which a
  * cycle can be reached, at the first instruction on the path from it.
  * Iterative, so deep graphs cannot overflow. */
-static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
+static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_error *err) {
   size_t n = plan->stage_count;
-  if (!n) return 0;
-  /* adjacency (edge indices) in CSR form */
-  size_t *start = sgi_arena_calloc(&plan->arena, n + 1, sizeof *start);
-  size_t *adj = sgi_arena_calloc(&plan->arena, plan->edge_count ? plan->edge_count : 1, sizeof *adj);
-  unsigned char *state = sgi_arena_calloc(&plan->arena, n, 1); /* 0 new, 1 on path, 2 done */
-  size_t *stack = sgi_arena_calloc(&plan->arena, n, sizeof *stack);
-  size_t *next = sgi_arena_calloc(&plan->arena, n, sizeof *next);
+  /* adjacency (edge indices) in CSR form; n + 1 and edge_count entries fit
+   * in memory already, so their sizes cannot overflow */
+  size_t *start = sgi_arena_calloc(scratch, n + 1, sizeof *start);
+  size_t *adj = sgi_arena_alloc(scratch, (plan->edge_count ? plan->edge_count : 1) * sizeof *adj);
+  unsigned char *state = sgi_arena_calloc(scratch, n, 1); /* 0 new, 1 on path, 2 done */
+  size_t *stack = sgi_arena_alloc(scratch, n * sizeof *stack);
+  size_t *next = sgi_arena_alloc(scratch, n * sizeof *next);
   if (!start || !adj || !state || !stack || !next) return STAGEGRAPH_ENOMEM;
   for (size_t e = 0; e < plan->edge_count; e++)
     if (plan->edges[e].kind != STAGEGRAPH_EDGE_FROM && !plan->edges[e].onbuild) start[plan->edges[e].to + 1]++;
@@ -701,6 +701,15 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
     }
   }
   return 0;
+}
+
+static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
+  if (!plan->stage_count) return 0;
+  sgi_arena scratch; /* the search's arrays, freed once it is done */
+  sgi_arena_init(&scratch, &plan->mem);
+  int rc = find_cycle(plan, &scratch, err);
+  sgi_arena_free(&scratch);
+  return rc;
 }
 
 /* Edges in file order of the instructions making them (and by dependent
