@@ -806,6 +806,8 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   c->plan = plan;
   c->mem = plan->mem;
   sgi_arena_init(&c->arena, &c->mem);
+  /* about one byte per input byte: a small file's model fits one small block */
+  if (plan->doc->input_len < 8192) c->arena.min_block = sgi_plan_block_for(plan->doc->input_len);
   sgi_buf_init(&c->scratch, &c->mem);
   int rc = 0;
   const char *ignore = COPT(opts, dockerignore, (const char *)NULL);

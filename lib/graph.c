@@ -707,6 +707,7 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
   if (!plan->stage_count) return 0;
   sgi_arena scratch; /* the search's arrays, freed once it is done */
   sgi_arena_init(&scratch, &plan->mem);
+  scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
   int rc = find_cycle(plan, &scratch, err);
   sgi_arena_free(&scratch);
   return rc;

@@ -306,6 +306,7 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   size_t n = plan->stage_count;
   sgi_arena scratch;
   sgi_arena_init(&scratch, &plan->mem);
+  scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
   int rc = collect_deps(plan, &scratch);
   size_t *stack = rc ? NULL : indices(&scratch, n);
   if (!rc && !stack) rc = STAGEGRAPH_ENOMEM;
@@ -464,6 +465,9 @@ int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
   plan->doc = doc;
   plan->mem = doc->mem;
   sgi_arena_init(&plan->arena, &plan->mem);
+  /* A plan holds about twice its input (the global scope's automatic args
+   * are about 1 KiB): a small file's plan fits one small block. */
+  if (doc->input_len < 4096) plan->arena.min_block = sgi_plan_block_for(1024 + 2 * doc->input_len);
   sgi_envmap_init(&plan->global, &plan->arena, &plan->mem);
   plan->legacy = POPT(opts, legacy, 0) != 0;
   plan->expansion_budget = 16 * doc->limits.max_expansion_bytes + 8 * doc->input_len;

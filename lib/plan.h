@@ -147,6 +147,14 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err);
 int sgi_dispatch(stagegraph_plan *plan, stagegraph_error *err);
 
 /* Helpers shared by the plan's parts. */
+/* The first block of a scratch arena for a step's temporaries: most plans
+ * are small, and large ones grow blocks to what they need. */
+#define SGI_PLAN_SCRATCH_BLOCK 1024
+/* The first block of an arena expected to hold `bytes`: 4 or 8 KiB (a few
+ * sizes, so freed blocks are reused whole), or 0 for the arena's default. */
+static inline size_t sgi_plan_block_for(size_t bytes) {
+  return bytes <= 4096 - 64 ? 4096 - 64 : bytes <= 8192 - 64 ? 8192 - 64 : 0;
+}
 /* Count an expansion's output against the plan's budget: 0, or
  * STAGEGRAPH_ELIMIT with the message in err. */
 int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err);
