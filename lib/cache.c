@@ -39,7 +39,7 @@ typedef struct cache_step {
   const stagegraph_instruction *ins;   /* what runs (a trigger's own instruction) */
   const stagegraph_instruction *shown; /* what the user sees (the ONBUILD for a trigger) */
   const sgi_ins_info *info;
-  int onbuild, layer, linked, broad;
+  unsigned char onbuild, layer, linked, broad; /* flags */
   stagegraph_cache_status status;
   const char *reason;
   sgi_input *inputs;

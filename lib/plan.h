@@ -38,11 +38,11 @@ struct stagegraph_edge {
 typedef struct sgi_ins_info {
   const char **words; /* COPY/ADD: the expanded sources then the destination */
   size_t word_count;
-  int root;           /* WORKDIR: the directory resolves to / */
   /* variables its expanded fields use that are neither set nor declared
    * by an ARG in the stage (BuildKit's UndefinedVar), first use first */
   const char **undefined;
   size_t undefined_count;
+  int root;           /* WORKDIR: the directory resolves to / */
   int executed;       /* dispatch reached it */
 } sgi_ins_info;
 
@@ -55,8 +55,8 @@ typedef struct sgi_plan_stage {
   stagegraph_image *image;
   const char *context;   /* named context replacing the stage */
   int needed;
+  int onbuild_parsed;    /* onbuild_* below are set */
   size_t wave;           /* STAGEGRAPH_NONE when not needed */
-  size_t depth;          /* longest chain of dependencies below, in stages */
   size_t *deps;          /* stages this one depends on (base and edges), deduplicated */
   size_t dep_count;
   /* this stage's own ONBUILD instructions, each parsed once as a
@@ -66,7 +66,6 @@ typedef struct sgi_plan_stage {
   const stagegraph_instruction **onbuild_owners;
   const char **onbuild_errors;
   size_t onbuild_count;
-  int onbuild_parsed;
   /* ONBUILD triggers inherited from the parent stage (shared with it),
    * with this stage's errors and records */
   stagegraph_doc *const *triggers;
