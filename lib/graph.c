@@ -191,11 +191,11 @@ static int use_image(stagegraph_plan *plan, str_index *images, const char *ref,
     plan->images[plan->image_count++] = img;
     if ((rc = index_set(images, plan->image_count - 1))) return rc;
   }
-  if (img->use_count == img->use_cap) {
-    size_t cap = img->use_cap ? img->use_cap * 2 : 2;
-    sgi_use *uses = sgi_arena_calloc(&plan->arena, cap, sizeof *uses);
-    if (!uses) return STAGEGRAPH_ENOMEM;
-    if (img->use_count) memcpy(uses, img->uses, img->use_count * sizeof *uses);
+  if (img->use_count == img->use_cap) { /* on the heap until settle_images */
+    size_t cap = img->use_cap ? img->use_cap * 2 : 2, bytes;
+    sgi_use *uses;
+    if (!sgi_mul_ok(cap, sizeof *uses, &bytes) || !(uses = sgi_realloc(&plan->mem, img->uses, bytes)))
+      return STAGEGRAPH_ENOMEM;
     img->uses = uses;
     img->use_cap = cap;
   }
@@ -205,6 +205,26 @@ static int use_image(stagegraph_plan *plan, str_index *images, const char *ref,
   img->use_count++;
   if (out) *out = img;
   return 0;
+}
+
+/* Once the graph is built, move each image's uses from the heap into the
+ * arena at their final size (keep), or drop them (the build failed). */
+static int settle_images(stagegraph_plan *plan, int keep) {
+  int rc = 0;
+  for (size_t i = 0; i < plan->image_count; i++) {
+    stagegraph_image *img = plan->images[i];
+    sgi_use *heap = img->use_cap ? img->uses : NULL;
+    if (!heap) continue;
+    img->uses = keep && !rc ? sgi_arena_alloc(&plan->arena, img->use_count * sizeof *heap) : NULL;
+    if (img->uses)
+      memcpy(img->uses, heap, img->use_count * sizeof *heap);
+    else if (keep && !rc)
+      rc = STAGEGRAPH_ENOMEM;
+    if (!img->uses) img->use_count = 0;
+    img->use_cap = 0;
+    sgi_free(&plan->mem, heap);
+  }
+  return rc;
 }
 
 static int set_error_pos(stagegraph_error *err, const stagegraph_instruction *ins, int rc) {
@@ -765,6 +785,8 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   if (!rc) rc = sort_edges(plan);
   index_free(&names);
   index_free(&images);
+  int settled = settle_images(plan, !rc);
+  if (!rc) rc = settled;
   if (plan->edge_cap) { /* failed before sort_edges: drop the heap array */
     sgi_free(&plan->mem, plan->edges);
     plan->edges = NULL;

@@ -12,8 +12,8 @@
 #include "reference.h"
 
 typedef struct sgi_use {
-  stagegraph_edge_kind kind;
   size_t stage;
+  stagegraph_edge_kind kind;
   uint32_t line;
 } sgi_use;
 
