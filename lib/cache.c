@@ -39,7 +39,7 @@ typedef struct cache_step {
   const stagegraph_instruction *ins;   /* what runs (a trigger's own instruction) */
   const stagegraph_instruction *shown; /* what the user sees (the ONBUILD for a trigger) */
   const sgi_ins_info *info;
-  int onbuild, layer, linked, broad;
+  unsigned char onbuild, layer, linked, broad; /* flags */
   stagegraph_cache_status status;
   const char *reason;
   sgi_input *inputs;
@@ -68,6 +68,9 @@ struct stagegraph_cache {
   size_t *position; /* stage index -> position in stages, STAGEGRAPH_NONE if absent */
   const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
   size_t changed_norm_count;
+  sgi_buf scratch; /* the throwaway output of refer's expansions */
+  sgi_input *pending; /* the inputs of the step being built (heap) */
+  size_t pending_cap;
 };
 
 /* The change being evaluated. */
@@ -111,10 +114,6 @@ const char *stagegraph_input_kind_name(stagegraph_input_kind k) {
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
-
-static const char *dup(stagegraph_cache *c, const char *s) {
-  return sgi_arena_strndup(&c->arena, s, strlen(s));
-}
 
 static int in_list(const char *const *list, size_t n, const char *s) {
   for (size_t i = 0; i < n; i++)
@@ -173,13 +172,14 @@ done:
 }
 
 static int refer(names_seen *n, const char *word, size_t len, char escape) {
+  /* only a '$' makes the lexer look a name up: most words have none */
+  if (!len || !memchr(word, '$', len)) return 0;
   sgi_env env = {record_name, n};
   sgi_expand_opts opts = {escape, SGI_EXPAND_NORMAL, n->cache->plan->doc->limits.max_expansion_bytes,
                           NULL};
-  sgi_buf scratch;
-  sgi_buf_init(&scratch, &n->cache->mem);
-  int rc = sgi_expand_word(&scratch, word, len, &env, &opts, NULL);
-  sgi_buf_free(&scratch);
+  sgi_buf *scratch = &n->cache->scratch;
+  sgi_buf_clear(scratch);
+  int rc = sgi_expand_word(scratch, word, len, &env, &opts, NULL);
   sgi_envmap_free(&n->seen);
   memset(&n->seen, 0, sizeof n->seen);
   if (rc == STAGEGRAPH_ENOMEM || n->oom) return STAGEGRAPH_ENOMEM;
@@ -226,29 +226,39 @@ static int instruction_refs(stagegraph_cache *c, const stagegraph_instruction *i
   return rc;
 }
 
+/* A step's inputs are gathered in c->pending (s->input_count of them),
+ * then kept at their final size. The values are not copied: they belong to
+ * the plan, its document or this model's arena, which all outlive it. */
 static int add_input(stagegraph_cache *c, cache_step *s, stagegraph_input_kind kind,
-                     const char *value, size_t *cap);
+                     const char *value) {
+  for (size_t i = 0; i < s->input_count; i++)
+    if (c->pending[i].kind == kind && strcmp(c->pending[i].value, value) == 0) return 0;
+  if (s->input_count == c->pending_cap) {
+    size_t cap = c->pending_cap ? c->pending_cap * 2 : 16, bytes;
+    sgi_input *in;
+    if (!sgi_mul_ok(cap, sizeof *in, &bytes) || !(in = sgi_realloc(&c->mem, c->pending, bytes)))
+      return STAGEGRAPH_ENOMEM;
+    c->pending = in;
+    c->pending_cap = cap;
+  }
+  sgi_input *in = &c->pending[s->input_count++];
+  in->kind = kind;
+  in->value = value;
+  in->stage = 0;
+  return 0;
+}
 
-static int add_stage_input(stagegraph_cache *c, cache_step *s, size_t stage, size_t *cap) {
-  int rc = add_input(c, s, STAGEGRAPH_INPUT_STAGE, c->plan->stages[stage].display, cap);
-  if (!rc) s->inputs[s->input_count - 1].stage = stage;
+static int add_stage_input(stagegraph_cache *c, cache_step *s, size_t stage) {
+  int rc = add_input(c, s, STAGEGRAPH_INPUT_STAGE, c->plan->stages[stage].display);
+  if (!rc) c->pending[s->input_count - 1].stage = stage;
   return rc;
 }
 
-static int add_input(stagegraph_cache *c, cache_step *s, stagegraph_input_kind kind,
-                     const char *value, size_t *cap) {
-  for (size_t i = 0; i < s->input_count; i++)
-    if (s->inputs[i].kind == kind && strcmp(s->inputs[i].value, value) == 0) return 0;
-  if (s->input_count == *cap) {
-    size_t ncap = *cap ? *cap * 2 : 4;
-    sgi_input *in = sgi_arena_calloc(&c->arena, ncap, sizeof *in);
-    if (!in) return STAGEGRAPH_ENOMEM;
-    if (s->input_count) memcpy(in, s->inputs, s->input_count * sizeof *in);
-    s->inputs = in;
-    *cap = ncap;
-  }
-  if (!(s->inputs[s->input_count].value = dup(c, value))) return STAGEGRAPH_ENOMEM;
-  s->inputs[s->input_count++].kind = kind;
+static int keep_inputs(stagegraph_cache *c, cache_step *s) {
+  if (!s->input_count) return 0;
+  if (!(s->inputs = sgi_arena_alloc(&c->arena, s->input_count * sizeof *s->inputs)))
+    return STAGEGRAPH_ENOMEM; /* fits: pending holds as many */
+  memcpy(s->inputs, c->pending, s->input_count * sizeof *s->inputs);
   return 0;
 }
 
@@ -298,21 +308,20 @@ static size_t stage_named(const stagegraph_plan *p, const stagegraph_instruction
 static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, const sgi_envmap *args) {
   const stagegraph_plan *p = c->plan;
   const stagegraph_instruction *ins = st->ins;
-  size_t cap = 0;
   int rc = 0;
   if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
     const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
     if (from) {
       size_t src = stage_named(p, st->shown, s, STAGEGRAPH_EDGE_COPY, from);
-      rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src, &cap)
-                                  : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, &cap);
+      rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
+                                  : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from);
     } else if (st->info && st->info->word_count) {
       for (size_t i = 0; i + 1 < st->info->word_count && !rc; i++) {
         const char *w = st->info->words[i];
         if (ins->kind == STAGEGRAPH_KIND_ADD && is_remote(w)) {
-          rc = add_input(c, st, STAGEGRAPH_INPUT_REMOTE, w, &cap);
+          rc = add_input(c, st, STAGEGRAPH_INPUT_REMOTE, w);
         } else {
-          rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, w, &cap);
+          rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, w);
           st->broad |= is_broad(w);
         }
       }
@@ -332,11 +341,11 @@ static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, cons
       if (type && strcmp(type, "bind") != 0) continue;
       if (from && *from) {
         size_t src = stage_named(p, st->shown, s, STAGEGRAPH_EDGE_MOUNT, from);
-        rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src, &cap)
-                                    : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, &cap);
+        rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
+                                    : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from);
       } else {
         const char *path = source && *source ? source : ".";
-        rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, path, &cap);
+        rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, path);
         st->broad |= is_broad(path);
       }
     }
@@ -345,7 +354,7 @@ static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, cons
     size_t listed = 0;
     for (const sgi_envvar *v = sgi_envmap_next(args, NULL); v && !rc && listed < 32;
          v = sgi_envmap_next(args, v), listed++)
-      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, sgi_envvar_name(v), &cap);
+      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, sgi_envvar_name(v));
   }
   if (rc) return rc;
   /* build args an instruction expands */
@@ -353,8 +362,8 @@ static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, cons
   if ((rc = instruction_refs(c, ins, &n))) return rc;
   for (size_t i = 0; i < n.count && !rc; i++)
     if (sgi_envmap_get(args, n.names[i], strlen(n.names[i]), NULL, NULL))
-      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, n.names[i], &cap);
-  return rc;
+      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, n.names[i]);
+  return rc ? rc : keep_inputs(c, st);
 }
 
 /* Declared build args: ARG names, and global ARGs re-declared. */
@@ -389,11 +398,10 @@ static int build_stage(stagegraph_cache *c, size_t order_pos, cache_stage *cs) {
     rc = sgi_envmap_copy(&args, &c->stages[c->position[ps->parent]].args);
   cache_step *from = &cs->steps[cs->step_count++];
   from->ins = from->shown = stagegraph_stage_from(st);
-  size_t cap = 0;
   if (!rc && ps->parent != STAGEGRAPH_NONE)
-    rc = add_stage_input(c, from, ps->parent, &cap);
+    rc = add_stage_input(c, from, ps->parent);
   else if (!rc && ps->image)
-    rc = add_input(c, from, STAGEGRAPH_INPUT_IMAGE, ps->image->ref, &cap);
+    rc = add_input(c, from, STAGEGRAPH_INPUT_IMAGE, ps->image->ref);
   if (!rc) {
     /* global args the FROM line uses */
     names_seen names = {c, NULL, 0, 0, 0, {0}};
@@ -402,7 +410,8 @@ static int build_stage(stagegraph_cache *c, size_t order_pos, cache_stage *cs) {
       rc = refer(&names, stagegraph_stage_platform(st), strlen(stagegraph_stage_platform(st)),
                  p->doc->escape);
     for (size_t i = 0; i < names.count && !rc; i++)
-      rc = add_input(c, from, STAGEGRAPH_INPUT_ARG, names.names[i], &cap);
+      rc = add_input(c, from, STAGEGRAPH_INPUT_ARG, names.names[i]);
+    if (!rc) rc = keep_inputs(c, from);
   }
   if (ps->context) {
     sgi_envmap_free(&args);
@@ -802,6 +811,9 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   c->plan = plan;
   c->mem = plan->mem;
   sgi_arena_init(&c->arena, &c->mem);
+  /* about one byte per input byte: a small file's model fits one small block */
+  if (plan->doc->input_len < 8192) c->arena.min_block = sgi_plan_block_for(plan->doc->input_len);
+  sgi_buf_init(&c->scratch, &c->mem);
   int rc = 0;
   const char *ignore = COPT(opts, dockerignore, (const char *)NULL);
   if (ignore) rc = sgi_ignore_parse(&c->ignore, &c->mem, ignore, COPT(opts, dockerignore_len, (size_t)0), err);
@@ -862,6 +874,8 @@ void stagegraph_cache_free(stagegraph_cache *c) {
     sgi_envmap_free(&c->stages[i].tainted);
   }
   sgi_patterns_free(c->ignore);
+  sgi_buf_free(&c->scratch);
+  sgi_free(&c->mem, c->pending);
   sgi_mem mem = c->mem;
   sgi_arena_free(&c->arena);
   sgi_free(&mem, c);

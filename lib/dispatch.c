@@ -79,7 +79,7 @@ static int expand(dispatcher *d, const char *word, size_t len, const stagegraph_
   sgi_expand_opts opts = {heredoc ? '\\' : doc->escape, heredoc ? SGI_EXPAND_HEREDOC : SGI_EXPAND_NORMAL,
                           doc->limits.max_expansion_bytes, &d->unset};
   sgi_buf_clear(&d->word);
-  int rc = sgi_expand_word(&d->word, word, len, &env, &opts, d->err);
+  int rc = sgi_plan_expand_word(&d->word, word, len, &env, &opts, d->err);
   if (rc == 0) rc = sgi_plan_spend(d->plan, d->word.len, d->err);
   if (rc == 0 && d->unset.len && (rc = note_undefined(d, &d->unset))) return rc;
   if (rc && rc != STAGEGRAPH_ENOMEM) {
@@ -106,6 +106,14 @@ static int expand_words(dispatcher *d, const char *word, size_t len,
     sgi_error_set_pos(d->err, &pos);
   }
   return rc;
+}
+
+/* The expanded word (d->word) as a string that lives as long as the plan:
+ * the instruction's own text `src` (NUL-terminated at src_len) when the
+ * expansion left it unchanged, as it does most words, else a copy. */
+static const char *keep_word(dispatcher *d, const char *src, size_t src_len) {
+  if (d->word.len == src_len && (!src_len || memcmp(d->word.ptr, src, src_len) == 0)) return src;
+  return sgi_arena_strndup(&d->plan->arena, d->word.ptr ? d->word.ptr : "", d->word.len);
 }
 
 /* ---- the outline ------------------------------------------------------------- */
@@ -188,15 +196,15 @@ static const char *record_lookup(void *ctx, const char *name, size_t len, size_t
 /* Global args a FROM line uses, and transitively those their defaults use. */
 static int outline_globals(dispatcher *d, const char *word, int depth) {
   stagegraph_plan *p = d->plan;
+  if (!strchr(word, '$')) return 0; /* refers to nothing */
   recorder r;
   memset(&r, 0, sizeof r);
   r.scope = &p->global;
   sgi_env env = {record_lookup, &r};
   sgi_expand_opts opts = {p->doc->escape, SGI_EXPAND_NORMAL, p->doc->limits.max_expansion_bytes, NULL};
-  sgi_buf scratch;
-  sgi_buf_init(&scratch, &p->mem);
-  int rc = sgi_expand_word(&scratch, word, strlen(word), &env, &opts, NULL);
-  sgi_buf_free(&scratch);
+  /* the expanded text is not needed: d->word is free between stages */
+  sgi_buf_clear(&d->word);
+  int rc = sgi_expand_word(&d->word, word, strlen(word), &env, &opts, NULL);
   if (rc == STAGEGRAPH_ENOMEM) return rc;
   /* Copy the names: they point into `word`, which outlives this call. */
   for (size_t i = 0; i < r.count; i++) {
@@ -271,9 +279,9 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
       value = ba;
       vlen = strlen(ba);
     } else if (eq) {
-      if ((rc = expand(d, eq + 1, strlen(eq + 1), at, 0))) return rc;
-      if (!(value = sgi_arena_strndup(&p->arena, d->word.ptr ? d->word.ptr : "", d->word.len)))
-        return STAGEGRAPH_ENOMEM;
+      size_t len = strlen(eq + 1);
+      if ((rc = expand(d, eq + 1, len, at, 0))) return rc;
+      if (!(value = keep_word(d, eq + 1, len))) return STAGEGRAPH_ENOMEM;
       vlen = d->word.len;
     } else if (sgi_envmap_get(&p->global, w, klen, &value, &vlen) && value) {
       const stagegraph_instruction *meta = meta_definition(p->doc, w, klen, NULL);
@@ -294,24 +302,25 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
 
 static int dispatch_env(dispatcher *d, const stagegraph_instruction *ins,
                         const stagegraph_instruction *at, int sets_env) {
-  /* every pair sees the variables as they were before the instruction */
+  /* every pair sees the variables as they were before the instruction;
+   * LABEL only expands (for errors and undefined names) */
   size_t pairs = ins->arg_count / 3;
-  sgi_str *keys = sgi_arena_calloc(&d->plan->arena, pairs ? pairs : 1, sizeof *keys);
-  sgi_str *values = sgi_arena_calloc(&d->plan->arena, pairs ? pairs : 1, sizeof *values);
-  if (!keys || !values) return STAGEGRAPH_ENOMEM;
+  sgi_str *kv = NULL; /* ENV: key, value, key, value, ... */
+  if (sets_env && pairs && !(kv = sgi_arena_alloc(&d->plan->arena, 2 * pairs * sizeof *kv)))
+    return STAGEGRAPH_ENOMEM; /* fits: ins->args holds 3 * pairs */
   for (size_t i = 0; i < pairs; i++) {
     int rc;
-    for (int part = 0; part < 2; part++) {
-      const sgi_str *src = &ins->args[3 * i + (size_t)part];
+    for (size_t part = 0; part < 2; part++) {
+      const sgi_str *src = &ins->args[3 * i + part];
       if ((rc = expand(d, src->ptr, src->len, at, 0))) return rc;
-      sgi_str *dst = part ? &values[i] : &keys[i];
-      if (!(dst->ptr = sgi_arena_strndup(&d->plan->arena, d->word.ptr ? d->word.ptr : "", d->word.len)))
-        return STAGEGRAPH_ENOMEM;
+      if (!kv) continue;
+      sgi_str *dst = &kv[2 * i + part];
+      if (!(dst->ptr = keep_word(d, src->ptr, src->len))) return STAGEGRAPH_ENOMEM;
       dst->len = d->word.len;
     }
   }
-  for (size_t i = 0; sets_env && i < pairs; i++) {
-    int rc = sgi_scope_set(d->env, keys[i].ptr, keys[i].len, values[i].ptr, values[i].len);
+  for (size_t i = 0; kv && i < pairs; i++) {
+    int rc = sgi_scope_set_ref(d->env, kv[2 * i].ptr, kv[2 * i].len, kv[2 * i + 1].ptr, kv[2 * i + 1].len);
     if (rc) return rc;
   }
   return 0;
@@ -352,7 +361,7 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     }
     if (is_heredoc) continue;
     if ((rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0))) return rc;
-    const char *w = sgi_arena_strndup(&p->arena, d->word.ptr ? d->word.ptr : "", d->word.len);
+    const char *w = keep_word(d, ins->args[i].ptr, ins->args[i].len);
     if (!w) return STAGEGRAPH_ENOMEM;
     d->info->words[d->info->word_count++] = w;
   }
@@ -514,7 +523,7 @@ static int dispatch_stage(dispatcher *d, size_t s) {
     rc = sgi_scope_init(env, &p->final_env[ps->parent], &p->arena, &p->mem);
   } else {
     rc = sgi_scope_init(env, NULL, &p->arena, &p->mem);
-    if (!rc) rc = sgi_scope_set(env, "PATH", 4, default_path, sizeof default_path - 1);
+    if (!rc) rc = sgi_scope_set_ref(env, "PATH", 4, default_path, sizeof default_path - 1);
   }
   if (rc) return rc;
   d->stage = s;

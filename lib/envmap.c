@@ -7,10 +7,18 @@
 
 struct sgi_envvar {
   const char *name;
-  size_t name_len;
   const char *value; /* NULL: declared without a value */
+  size_t name_len;
   size_t value_len;
-  UT_hash_handle hh;
+  sgi_envvar *next; /* insertion order */
+  sgi_envvar *prev; /* the head's is the last entry, so appends need no tail */
+  unsigned hash;    /* of the name, once the map is indexed */
+};
+
+/* Open addressing with linear probing, at most half full. */
+struct sgi_envindex {
+  size_t cap; /* a power of two */
+  sgi_envvar *slot[];
 };
 
 void sgi_envmap_init(sgi_envmap *m, sgi_arena *arena, const sgi_mem *mem) {
@@ -19,17 +27,62 @@ void sgi_envmap_init(sgi_envmap *m, sgi_arena *arena, const sgi_mem *mem) {
   m->mem = mem;
 }
 
+/* Entries live in the arena: only the index is freed. A zeroed map (never
+ * initialised) may be freed too. */
 void sgi_envmap_free(sgi_envmap *m) {
-  const sgi_mem *uthash_mem_ = m->mem;
-  HASH_CLEAR(hh, m->head);
+  if (m->index) sgi_free(m->mem, m->index);
+  m->index = NULL;
+  m->head = NULL;
   m->count = 0;
 }
 
+static unsigned hash_name(const sgi_envmap *m, const char *name, size_t len) {
+  return sgi_hash_keyed(name, len, sgi_hash_seed(m->mem));
+}
+
 static sgi_envvar *find(const sgi_envmap *m, const char *name, size_t len) {
-  uint64_t uthash_seed_ = sgi_hash_seed(m->mem);
-  sgi_envvar *v = NULL;
-  HASH_FIND(hh, m->head, name, len, v);
-  return v;
+  if (!m->index) {
+    for (sgi_envvar *v = m->head; v; v = v->next)
+      if (v->name_len == len && memcmp(v->name, name, len) == 0) return v;
+    return NULL;
+  }
+  unsigned h = hash_name(m, name, len);
+  size_t mask = m->index->cap - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    sgi_envvar *v = m->index->slot[i];
+    if (!v) return NULL;
+    if (v->hash == h && v->name_len == len && memcmp(v->name, name, len) == 0) return v;
+  }
+}
+
+static void index_put(sgi_envindex *x, sgi_envvar *v) {
+  size_t mask = x->cap - 1, i = v->hash & mask;
+  while (x->slot[i]) i = (i + 1) & mask;
+  x->slot[i] = v;
+}
+
+/* Make room in the index for one more entry, building it when the map
+ * stops being small. The map is unchanged when this fails. */
+static int reserve(sgi_envmap *m) {
+  size_t need = m->count + 1;
+  if (need <= SGI_ENVMAP_SMALL || (m->index && 2 * need <= m->index->cap)) return 0;
+  size_t cap = m->index ? 2 * m->index->cap : 4 * SGI_ENVMAP_SMALL;
+  size_t bytes;
+  if (!sgi_mul_ok(cap, sizeof(sgi_envvar *), &bytes) || bytes > (size_t)-1 - sizeof(sgi_envindex))
+    return STAGEGRAPH_ENOMEM;
+  bytes += sizeof(sgi_envindex);
+  sgi_envindex *x = sgi_malloc(m->mem, bytes);
+  if (!x) return STAGEGRAPH_ENOMEM;
+  memset(x, 0, bytes);
+  x->cap = cap;
+  int hashed = m->index != NULL;
+  if (m->index) sgi_free(m->mem, m->index);
+  m->index = x;
+  for (sgi_envvar *v = m->head; v; v = v->next) {
+    if (!hashed) v->hash = hash_name(m, v->name, v->name_len);
+    index_put(x, v);
+  }
+  return 0;
 }
 
 static int set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
@@ -42,17 +95,27 @@ static int set(sgi_envmap *m, const char *name, size_t name_len, const char *val
     v->value_len = value ? value_len : 0;
     return 0;
   }
-  v = sgi_arena_calloc(m->arena, 1, sizeof *v);
+  if (reserve(m)) return STAGEGRAPH_ENOMEM;
+  v = sgi_arena_alloc(m->arena, sizeof *v);
   if (!v || !(v->name = sgi_arena_strndup(m->arena, name, name_len))) return STAGEGRAPH_ENOMEM;
   v->name_len = name_len;
   v->value = val;
   v->value_len = value ? value_len : 0;
-  const sgi_mem *uthash_mem_ = m->mem;
-  int uthash_oom_ = 0;
-  uint64_t uthash_seed_ = sgi_hash_seed(m->mem);
-  HASH_ADD_KEYPTR(hh, m->head, v->name, v->name_len, v);
-  if (uthash_oom_) return STAGEGRAPH_ENOMEM;
+  v->next = NULL;
+  if (m->head) {
+    v->prev = m->head->prev;
+    v->prev->next = v;
+    m->head->prev = v;
+  } else {
+    v->prev = v;
+    m->head = v;
+  }
   m->count++;
+  v->hash = 0;
+  if (m->index) {
+    v->hash = hash_name(m, name, name_len);
+    index_put(m->index, v);
+  }
   return 0;
 }
 
@@ -66,11 +129,35 @@ int sgi_envmap_set_ref(sgi_envmap *m, const char *name, size_t name_len, const c
   return set(m, name, name_len, value, value_len, 0);
 }
 
+/* Linear probing deletes by moving later entries of the probe run back
+ * into the hole when their home slot does not lie after it. */
+static void index_remove(sgi_envindex *x, const sgi_envvar *v) {
+  size_t mask = x->cap - 1, i = v->hash & mask;
+  while (x->slot[i] != v) i = (i + 1) & mask;
+  for (size_t j = (i + 1) & mask; x->slot[j]; j = (j + 1) & mask) {
+    size_t home = x->slot[j]->hash & mask;
+    int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (stays) continue;
+    x->slot[i] = x->slot[j];
+    i = j;
+  }
+  x->slot[i] = NULL;
+}
+
 void sgi_envmap_remove(sgi_envmap *m, const char *name, size_t name_len) {
   sgi_envvar *v = find(m, name, name_len);
   if (!v) return;
-  const sgi_mem *uthash_mem_ = m->mem;
-  HASH_DELETE(hh, m->head, v);
+  if (m->index) index_remove(m->index, v);
+  if (v == m->head) {
+    m->head = v->next;
+    if (m->head) m->head->prev = v->prev; /* the last entry */
+  } else {
+    v->prev->next = v->next;
+    if (v->next)
+      v->next->prev = v->prev;
+    else
+      m->head->prev = v->prev; /* v was the last */
+  }
   m->count--;
 }
 
@@ -84,7 +171,7 @@ int sgi_envmap_get(const sgi_envmap *m, const char *name, size_t name_len, const
 }
 
 int sgi_envmap_copy(sgi_envmap *dst, const sgi_envmap *src) {
-  for (const sgi_envvar *v = src->head; v; v = v->hh.next) {
+  for (const sgi_envvar *v = src->head; v; v = v->next) {
     int rc = sgi_envmap_set(dst, v->name, v->name_len, v->value, v->value_len);
     if (rc) return rc;
   }
@@ -92,7 +179,7 @@ int sgi_envmap_copy(sgi_envmap *dst, const sgi_envmap *src) {
 }
 
 const sgi_envvar *sgi_envmap_next(const sgi_envmap *m, const sgi_envvar *prev) {
-  return prev ? prev->hh.next : m->head;
+  return prev ? prev->next : m->head;
 }
 
 const char *sgi_envvar_name(const sgi_envvar *v) { return v->name; }

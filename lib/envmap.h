@@ -1,6 +1,8 @@
 /* Variable scopes: an insertion-ordered map of names to values (a value may
- * be NULL: an ARG declared without one), with hashed lookup. Used for the
- * global scope of FROM lines and the environment of each stage. */
+ * be NULL: an ARG declared without one). Used for the global scope of FROM
+ * lines and the environment of each stage. Most maps hold a few names and
+ * are searched in order; past SGI_ENVMAP_SMALL names a hash index (keyed
+ * per allocator, so crafted names cannot make it linear) takes over. */
 #ifndef STAGEGRAPH_ENVMAP_H
 #define STAGEGRAPH_ENVMAP_H
 
@@ -9,10 +11,15 @@
 
 typedef struct sgi_envvar sgi_envvar;
 
+#define SGI_ENVMAP_SMALL 16
+
+typedef struct sgi_envindex sgi_envindex;
+
 typedef struct sgi_envmap {
-  sgi_arena *arena;   /* entries and strings */
-  const sgi_mem *mem; /* the hash table */
-  sgi_envvar *head;   /* uthash table, iteration in insertion order */
+  sgi_arena *arena;     /* entries and strings */
+  const sgi_mem *mem;   /* the index */
+  sgi_envvar *head;     /* entries in insertion order (head->prev is the last) */
+  sgi_envindex *index;  /* NULL while small */
   size_t count;
 } sgi_envmap;
 

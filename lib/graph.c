@@ -42,13 +42,16 @@ const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan,
   return NULL;
 }
 
+/* While the graph is built the edges grow on the heap (edge_cap is their
+ * capacity); sort_edges moves them into the arena at their final size. */
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference) {
   if (plan->edge_count == plan->edge_cap) {
-    size_t cap = plan->edge_cap ? plan->edge_cap * 2 : 16;
-    stagegraph_edge *e = sgi_arena_calloc(&plan->arena, cap, sizeof *e);
+    size_t cap = plan->edge_cap ? plan->edge_cap * 2 : 16, bytes;
+    if (!sgi_mul_ok(cap, sizeof *plan->edges, &bytes)) return STAGEGRAPH_ENOMEM;
+    stagegraph_edge *e = plan->edge_cap ? sgi_realloc(&plan->mem, plan->edges, bytes)
+                                        : sgi_malloc(&plan->mem, bytes);
     if (!e) return STAGEGRAPH_ENOMEM;
-    if (plan->edge_count) memcpy(e, plan->edges, plan->edge_count * sizeof *e);
     plan->edges = e;
     plan->edge_cap = cap;
   }
@@ -62,65 +65,81 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
   return 0;
 }
 
-/* ---- names ------------------------------------------------------------------ */
+/* ---- names and images ------------------------------------------------------- */
 
-/* Stage names registered so far, for FROM (exact match, earlier stages)
- * and, once complete, for --from / from= / --target (lowercased). */
-typedef struct name_entry {
-  const char *name;
-  size_t stage;
-  UT_hash_handle hh;
-} name_entry;
+/* An index from the stage names or image references to their indices, for
+ * graph building only: open addressing over indices (the strings stay in
+ * the stages and images), hashed with the plan's key like every table of
+ * the library. */
+typedef struct str_index {
+  const stagegraph_plan *plan;
+  const char *(*key)(const stagegraph_plan *plan, size_t i);
+  size_t *slot; /* index + 1; 0 is empty */
+  size_t cap;   /* a power of two, at least twice count */
+  size_t count;
+} str_index;
 
-typedef struct names {
-  name_entry *head;
-  const sgi_mem *mem;
-  sgi_arena *arena;
-} names;
+/* Stage names (lowercased), for FROM (exact match, earlier stages) and,
+ * once complete, for --from / from= / --target. */
+static const char *stage_name(const stagegraph_plan *plan, size_t i) { return plan->stages[i].name; }
+static const char *image_ref(const stagegraph_plan *plan, size_t i) { return plan->images[i]->ref; }
 
-static name_entry *names_find(const names *n, const char *s, size_t len) {
-  uint64_t uthash_seed_ = sgi_hash_seed(n->mem);
-  name_entry *e = NULL;
-  HASH_FIND(hh, n->head, s, len, e);
-  return e;
-}
-
-static int names_set(names *n, const char *name, size_t stage) {
-  name_entry *e = names_find(n, name, strlen(name));
-  if (e) {
-    e->stage = stage;
-    return 0;
+/* The slot holding `s`, or the empty one where it would go (cap > 0). */
+static size_t *index_slot(const str_index *x, const char *s, size_t len) {
+  size_t mask = x->cap - 1;
+  for (size_t i = sgi_hash_keyed(s, len, sgi_hash_seed(&x->plan->mem)) & mask;; i = (i + 1) & mask) {
+    if (!x->slot[i]) return &x->slot[i];
+    const char *k = x->key(x->plan, x->slot[i] - 1);
+    if (strncmp(k, s, len) == 0 && k[len] == '\0') return &x->slot[i];
   }
-  e = sgi_arena_calloc(n->arena, 1, sizeof *e);
-  if (!e) return STAGEGRAPH_ENOMEM;
-  e->name = name;
-  e->stage = stage;
-  const sgi_mem *uthash_mem_ = n->mem;
-  int uthash_oom_ = 0;
-  uint64_t uthash_seed_ = sgi_hash_seed(n->mem);
-  HASH_ADD_KEYPTR(hh, n->head, e->name, strlen(e->name), e);
-  return uthash_oom_ ? STAGEGRAPH_ENOMEM : 0;
 }
 
-static void names_free(names *n) {
-  const sgi_mem *uthash_mem_ = n->mem;
-  HASH_CLEAR(hh, n->head);
+/* The index holding `s`, or STAGEGRAPH_NONE. */
+static size_t index_find(const str_index *x, const char *s, size_t len) {
+  if (!x->count) return STAGEGRAPH_NONE;
+  size_t v = *index_slot(x, s, len);
+  return v ? v - 1 : STAGEGRAPH_NONE;
+}
+
+/* Map i's string to i, replacing an earlier index with the same string. */
+static int index_set(str_index *x, size_t i) {
+  if (2 * (x->count + 1) > x->cap) {
+    size_t cap = x->cap ? 2 * x->cap : 16, bytes;
+    if (!sgi_mul_ok(cap, sizeof *x->slot, &bytes)) return STAGEGRAPH_ENOMEM;
+    size_t *old = x->slot, old_cap = x->cap;
+    if (!(x->slot = sgi_malloc(&x->plan->mem, bytes))) {
+      x->slot = old;
+      return STAGEGRAPH_ENOMEM;
+    }
+    memset(x->slot, 0, bytes);
+    x->cap = cap;
+    for (size_t j = 0; j < old_cap; j++) {
+      if (!old[j]) continue;
+      const char *k = x->key(x->plan, old[j] - 1);
+      *index_slot(x, k, strlen(k)) = old[j];
+    }
+    sgi_free(&x->plan->mem, old);
+  }
+  const char *k = x->key(x->plan, i);
+  size_t *slot = index_slot(x, k, strlen(k));
+  x->count += !*slot;
+  *slot = i + 1;
+  return 0;
+}
+
+static void index_free(str_index *x) {
+  sgi_free(&x->plan->mem, x->slot);
+  x->slot = NULL;
+  x->cap = x->count = 0;
 }
 
 /* Lowercase lookup for --from, mount from= and targets. */
-static name_entry *names_find_ci(const names *n, const char *s, char *scratch, size_t cap) {
+static size_t names_find_ci(const str_index *names, const char *s, char *scratch, size_t cap) {
   size_t len = strlen(s);
-  if (len >= cap) return NULL;
+  if (len >= cap) return STAGEGRAPH_NONE;
   for (size_t i = 0; i <= len; i++) scratch[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-  return names_find(n, scratch, len);
+  return index_find(names, scratch, len);
 }
-
-/* ---- images ------------------------------------------------------------------ */
-
-typedef struct image_entry {
-  stagegraph_image *image;
-  UT_hash_handle hh;
-} image_entry;
 
 /* The named context replacing `name`, in *out (NULL when none). */
 static int context_for(const stagegraph_plan *plan, const char *name, const char **out) {
@@ -140,21 +159,18 @@ static int context_for(const stagegraph_plan *plan, const char *name, const char
 }
 
 /* Record a use of an external image, parsing it on first sight. */
-static int use_image(stagegraph_plan *plan, const char *ref, stagegraph_edge_kind kind,
-                     size_t stage, uint32_t line, const stagegraph_instruction *ins,
-                     stagegraph_image **out, stagegraph_error *err) {
-  image_entry *head = plan->image_index, *e = NULL;
-  uint64_t uthash_seed_ = sgi_hash_seed(&plan->mem);
+static int use_image(stagegraph_plan *plan, str_index *images, const char *ref,
+                     stagegraph_edge_kind kind, size_t stage, uint32_t line,
+                     const stagegraph_instruction *ins, stagegraph_image **out,
+                     stagegraph_error *err) {
   size_t len = strlen(ref);
-  HASH_FIND(hh, head, ref, len, e);
+  size_t known = index_find(images, ref, len);
   stagegraph_image *img;
-  if (e) {
-    img = e->image;
+  if (known != STAGEGRAPH_NONE) {
+    img = plan->images[known];
   } else {
     img = sgi_arena_calloc(&plan->arena, 1, sizeof *img);
-    e = sgi_arena_calloc(&plan->arena, 1, sizeof *e);
-    if (!img || !e || !(img->ref = sgi_arena_strndup(&plan->arena, ref, len)))
-      return STAGEGRAPH_ENOMEM;
+    if (!img || !(img->ref = sgi_arena_strndup(&plan->arena, ref, len))) return STAGEGRAPH_ENOMEM;
     stagegraph_error rerr = STAGEGRAPH_ERROR_INIT;
     int rc = sgi_reference_parse(&img->parts, &plan->arena, ref, len, &rerr);
     if (rc == STAGEGRAPH_ENOMEM) return rc;
@@ -164,12 +180,6 @@ static int use_image(stagegraph_plan *plan, const char *ref, stagegraph_edge_kin
                            ref, rerr.message);
     }
     if ((rc = context_for(plan, ref, &img->context))) return rc;
-    e->image = img;
-    const sgi_mem *uthash_mem_ = &plan->mem;
-    int uthash_oom_ = 0;
-    HASH_ADD_KEYPTR(hh, head, img->ref, len, e);
-    plan->image_index = head;
-    if (uthash_oom_) return STAGEGRAPH_ENOMEM;
     if (plan->image_count == plan->image_cap) {
       size_t cap = plan->image_cap ? plan->image_cap * 2 : 8;
       stagegraph_image **list = sgi_arena_calloc(&plan->arena, cap, sizeof *list);
@@ -179,12 +189,13 @@ static int use_image(stagegraph_plan *plan, const char *ref, stagegraph_edge_kin
       plan->image_cap = cap;
     }
     plan->images[plan->image_count++] = img;
+    if ((rc = index_set(images, plan->image_count - 1))) return rc;
   }
-  if (img->use_count == img->use_cap) {
-    size_t cap = img->use_cap ? img->use_cap * 2 : 2;
-    sgi_use *uses = sgi_arena_calloc(&plan->arena, cap, sizeof *uses);
-    if (!uses) return STAGEGRAPH_ENOMEM;
-    if (img->use_count) memcpy(uses, img->uses, img->use_count * sizeof *uses);
+  if (img->use_count == img->use_cap) { /* on the heap until settle_images */
+    size_t cap = img->use_cap ? img->use_cap * 2 : 2, bytes;
+    sgi_use *uses;
+    if (!sgi_mul_ok(cap, sizeof *uses, &bytes) || !(uses = sgi_realloc(&plan->mem, img->uses, bytes)))
+      return STAGEGRAPH_ENOMEM;
     img->uses = uses;
     img->use_cap = cap;
   }
@@ -196,11 +207,24 @@ static int use_image(stagegraph_plan *plan, const char *ref, stagegraph_edge_kin
   return 0;
 }
 
-static void images_free(stagegraph_plan *plan) {
-  image_entry *head = plan->image_index;
-  const sgi_mem *uthash_mem_ = &plan->mem;
-  HASH_CLEAR(hh, head);
-  plan->image_index = NULL;
+/* Once the graph is built, move each image's uses from the heap into the
+ * arena at their final size (keep), or drop them (the build failed). */
+static int settle_images(stagegraph_plan *plan, int keep) {
+  int rc = 0;
+  for (size_t i = 0; i < plan->image_count; i++) {
+    stagegraph_image *img = plan->images[i];
+    sgi_use *heap = img->use_cap ? img->uses : NULL;
+    if (!heap) continue;
+    img->uses = keep && !rc ? sgi_arena_alloc(&plan->arena, img->use_count * sizeof *heap) : NULL;
+    if (img->uses)
+      memcpy(img->uses, heap, img->use_count * sizeof *heap);
+    else if (keep && !rc)
+      rc = STAGEGRAPH_ENOMEM;
+    if (!img->uses) img->use_count = 0;
+    img->use_cap = 0;
+    sgi_free(&plan->mem, heap);
+  }
+  return rc;
 }
 
 static int set_error_pos(stagegraph_error *err, const stagegraph_instruction *ins, int rc) {
@@ -217,12 +241,17 @@ static int set_cstr(sgi_envmap *m, const char *k, const char *v) {
   return sgi_envmap_set(m, k, strlen(k), v, strlen(v));
 }
 
-static int platform_args(stagegraph_plan *plan, int target, const char *spec,
-                         stagegraph_error *err) {
+/* A platform spec parsed and normalised, and its "os/arch[/variant]". */
+typedef struct platform_arg {
   sgi_platform p;
+  char full[96];
+} platform_arg;
+
+static int parse_platform(stagegraph_plan *plan, const char *spec, platform_arg *out,
+                          stagegraph_error *err) {
   sgi_buf msg;
   sgi_buf_init(&msg, &plan->mem);
-  if (sgi_platform_parse(spec, strlen(spec), &p, &msg)) {
+  if (sgi_platform_parse(spec, strlen(spec), &out->p, &msg)) {
     int rc = msg.failed ? STAGEGRAPH_ENOMEM
                         : sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "invalid platform %s: %s",
                                         spec, msg.ptr);
@@ -230,12 +259,15 @@ static int platform_args(stagegraph_plan *plan, int target, const char *spec,
     return rc;
   }
   sgi_buf_free(&msg);
+  sgi_platform_format(&out->p, out->full, sizeof out->full);
+  return 0;
+}
+
+static int platform_args(stagegraph_plan *plan, int target, const platform_arg *a) {
   static const char *const keys[2][5] = {
       {"BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT"},
       {"TARGETPLATFORM", "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT"}};
-  char full[96];
-  sgi_platform_format(&p, full, sizeof full);
-  const char *values[5] = {full, p.os, "", p.arch, p.variant};
+  const char *values[5] = {a->full, a->p.os, "", a->p.arch, a->p.variant};
   for (int i = 0; i < 5; i++) {
     int rc = set_cstr(&plan->global, keys[target][i], values[i]);
     if (rc) return rc;
@@ -250,16 +282,21 @@ static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const cha
   sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
                           plan->doc->limits.max_expansion_bytes, NULL};
   sgi_buf_clear(out);
-  int rc = sgi_expand_word(out, word, strlen(word), &env, &opts, err);
+  int rc = sgi_plan_expand_word(out, word, strlen(word), &env, &opts, err);
   return rc ? rc : sgi_plan_spend(plan, out->len, err);
 }
 
 static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
                               stagegraph_error *err) {
   const stagegraph_doc *doc = plan->doc;
-  int rc;
-  if ((rc = platform_args(plan, 0, doc->build_platform, err)) ||
-      (rc = platform_args(plan, 1, doc->platform, err)) ||
+  platform_arg build, target;
+  int rc = parse_platform(plan, doc->build_platform, &build, err);
+  if (rc) return rc;
+  if (strcmp(doc->platform, doc->build_platform) == 0) /* usually: parse it once */
+    target = build;
+  else if ((rc = parse_platform(plan, doc->platform, &target, err)))
+    return rc;
+  if ((rc = platform_args(plan, 0, &build)) || (rc = platform_args(plan, 1, &target)) ||
       (rc = set_cstr(&plan->global, "TARGETSTAGE", target_stage)))
     return rc;
   /* build args override the automatic ones */
@@ -293,7 +330,7 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
 
 /* ---- stages, edges --------------------------------------------------------- */
 
-static int resolve_bases(stagegraph_plan *plan, names *earlier, stagegraph_error *err) {
+static int resolve_bases(stagegraph_plan *plan, str_index *names, stagegraph_error *err) {
   const stagegraph_doc *doc = plan->doc;
   sgi_buf word;
   sgi_buf_init(&word, &plan->mem);
@@ -356,10 +393,9 @@ static int resolve_bases(stagegraph_plan *plan, names *earlier, stagegraph_error
         break;
       }
     }
-    name_entry *parent = names_find(earlier, ps->base, strlen(ps->base));
-    if (parent) ps->parent = parent->stage;
+    ps->parent = index_find(names, ps->base, strlen(ps->base));
     if (ps->name) {
-      if ((rc = context_for(plan, ps->name, &ps->context)) || (rc = names_set(earlier, ps->name, i)))
+      if ((rc = context_for(plan, ps->name, &ps->context)) || (rc = index_set(names, i)))
         break;
     }
   }
@@ -388,7 +424,8 @@ static int go_atoi(const char *s, long long *out) {
  * --from indexes that list. */
 typedef struct edge_ctx {
   stagegraph_plan *plan;
-  const names *all;
+  const str_index *names;
+  str_index *images;
   stagegraph_error *err;
   const char **externals;
   size_t external_count, external_cap;
@@ -415,7 +452,7 @@ static int external(edge_ctx *c, const char *ref, stagegraph_edge_kind kind, siz
                     const stagegraph_instruction *ins, const stagegraph_instruction *at) {
   int rc = note_external(c, ref);
   if (rc || strcmp(ref, "scratch") == 0) return rc;
-  return use_image(c->plan, ref, kind, stage, at->start_line, ins, NULL, c->err);
+  return use_image(c->plan, c->images, ref, kind, stage, at->start_line, ins, NULL, c->err);
 }
 
 static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *ins,
@@ -453,11 +490,12 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
      * found earlier in the walk. */
     const char *ref = c->externals[(size_t)index - plan->stage_count];
     if (strcmp(ref, "scratch") == 0) return 0;
-    return use_image(plan, ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line, at, NULL, c->err);
+    return use_image(plan, c->images, ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line, at, NULL, c->err);
   }
   char lower[512];
-  name_entry *e = names_find_ci(c->all, from, lower, sizeof lower);
-  if (e) return sgi_plan_add_edge(plan, e->stage, stage, STAGEGRAPH_EDGE_COPY, at, onbuild, from);
+  size_t source = names_find_ci(c->names, from, lower, sizeof lower);
+  if (source != STAGEGRAPH_NONE)
+    return sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_COPY, at, onbuild, from);
   return external(c, from, STAGEGRAPH_EDGE_COPY, stage, at, at);
 }
 
@@ -475,9 +513,9 @@ static int mount_edges(edge_ctx *c, size_t stage, const stagegraph_instruction *
      * it as depending on the name "scratch", which a stage of that name
      * captures. */
     const char *name = from && *from ? from : "scratch";
-    name_entry *e = names_find_ci(c->all, name, lower, sizeof lower);
-    if (e) {
-      if ((rc = sgi_plan_add_edge(plan, e->stage, stage, STAGEGRAPH_EDGE_MOUNT, at, onbuild, name)))
+    size_t source = names_find_ci(c->names, name, lower, sizeof lower);
+    if (source != STAGEGRAPH_NONE) {
+      if ((rc = sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_MOUNT, at, onbuild, name)))
         return rc;
     } else if (from && *from) {
       if ((rc = external(c, from, STAGEGRAPH_EDGE_MOUNT, stage, at, at))) return rc;
@@ -592,8 +630,8 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
     if (ps->parent != STAGEGRAPH_NONE)
       rc = sgi_plan_add_edge(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, 0, ps->base);
     else if (strcmp(ps->base, "scratch") != 0)
-      rc = use_image(plan, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from, &ps->image,
-                     c->err);
+      rc = use_image(plan, c->images, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from,
+                     &ps->image, c->err);
     if (ps->context) continue; /* replaced: never dispatched */
     for (size_t k = 0; k < stagegraph_stage_instruction_count(st) && !rc; k++) {
       const stagegraph_instruction *ins = stagegraph_stage_instruction(st, k);
@@ -635,15 +673,15 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *ctx) {
  * over COPY/mount edges; the error names the first stage from which a
  * cycle can be reached, at the first instruction on the path from it.
  * Iterative, so deep graphs cannot overflow. */
-static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
+static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_error *err) {
   size_t n = plan->stage_count;
-  if (!n) return 0;
-  /* adjacency (edge indices) in CSR form */
-  size_t *start = sgi_arena_calloc(&plan->arena, n + 1, sizeof *start);
-  size_t *adj = sgi_arena_calloc(&plan->arena, plan->edge_count ? plan->edge_count : 1, sizeof *adj);
-  unsigned char *state = sgi_arena_calloc(&plan->arena, n, 1); /* 0 new, 1 on path, 2 done */
-  size_t *stack = sgi_arena_calloc(&plan->arena, n, sizeof *stack);
-  size_t *next = sgi_arena_calloc(&plan->arena, n, sizeof *next);
+  /* adjacency (edge indices) in CSR form; n + 1 and edge_count entries fit
+   * in memory already, so their sizes cannot overflow */
+  size_t *start = sgi_arena_calloc(scratch, n + 1, sizeof *start);
+  size_t *adj = sgi_arena_alloc(scratch, (plan->edge_count ? plan->edge_count : 1) * sizeof *adj);
+  unsigned char *state = sgi_arena_calloc(scratch, n, 1); /* 0 new, 1 on path, 2 done */
+  size_t *stack = sgi_arena_alloc(scratch, n * sizeof *stack);
+  size_t *next = sgi_arena_alloc(scratch, n * sizeof *next);
   if (!start || !adj || !state || !stack || !next) return STAGEGRAPH_ENOMEM;
   for (size_t e = 0; e < plan->edge_count; e++)
     if (plan->edges[e].kind != STAGEGRAPH_EDGE_FROM && !plan->edges[e].onbuild) start[plan->edges[e].to + 1]++;
@@ -685,23 +723,37 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
   return 0;
 }
 
-/* Edges in file order of the instructions making them: a stable merge
- * sort (ONBUILD edges point at the parent's earlier lines). */
+static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
+  if (!plan->stage_count) return 0;
+  sgi_arena scratch; /* the search's arrays, freed once it is done */
+  sgi_arena_init(&scratch, &plan->mem);
+  scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
+  int rc = find_cycle(plan, &scratch, err);
+  sgi_arena_free(&scratch);
+  return rc;
+}
+
+/* Edges in file order of the instructions making them (and by dependent
+ * stage on one instruction): a stable merge sort, needed only when ONBUILD
+ * edges (pointing at the parent's earlier lines) were added. The result
+ * goes to the arena at its exact size and the heap array is freed. */
+static int edge_before(const stagegraph_edge *x, const stagegraph_edge *y) {
+  return x->ins->start_offset < y->ins->start_offset ||
+         (x->ins->start_offset == y->ins->start_offset && x->to < y->to);
+}
+
 static int sort_edges(stagegraph_plan *plan) {
   size_t n = plan->edge_count;
-  if (n < 2) return 0;
-  stagegraph_edge *a = plan->edges;
-  stagegraph_edge *b = sgi_arena_calloc(&plan->arena, n, sizeof *b);
+  stagegraph_edge *heap = plan->edges, *a = heap;
+  stagegraph_edge *b = sgi_arena_alloc(&plan->arena, n * sizeof *b); /* n <= edge_cap: checked */
   if (!b) return STAGEGRAPH_ENOMEM;
-  for (size_t width = 1; width < n; width *= 2) {
+  int sorted = 1;
+  for (size_t i = 1; i < n && sorted; i++) sorted = !edge_before(&a[i], &a[i - 1]);
+  for (size_t width = 1; !sorted && width < n; width *= 2) {
     for (size_t lo = 0; lo < n; lo += 2 * width) {
       size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
       size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi)
-        b[k++] = a[j].ins->start_offset < a[i].ins->start_offset ||
-                         (a[j].ins->start_offset == a[i].ins->start_offset && a[j].to < a[i].to)
-                     ? a[j++]
-                     : a[i++];
+      while (i < mid && j < hi) b[k++] = edge_before(&a[j], &a[i]) ? a[j++] : a[i++];
       while (i < mid) b[k++] = a[i++];
       while (j < hi) b[k++] = a[j++];
     }
@@ -709,25 +761,36 @@ static int sort_edges(stagegraph_plan *plan) {
     a = b;
     b = t;
   }
+  if (a == heap) { /* the arena array is b */
+    if (n) memcpy(b, a, n * sizeof *b);
+    a = b;
+  }
+  sgi_free(&plan->mem, heap);
   plan->edges = a;
+  plan->edge_cap = 0; /* no longer on the heap */
   return 0;
 }
 
 int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_error *err) {
-  names earlier = {NULL, &plan->mem, &plan->arena}, all = {NULL, &plan->mem, &plan->arena};
+  str_index names = {plan, stage_name, NULL, 0, 0}, images = {plan, image_ref, NULL, 0, 0};
   int rc = build_global_scope(plan, target_stage, err);
-  if (!rc) rc = resolve_bases(plan, &earlier, err);
-  /* The final map for --from, from= and targets: every name, the last
-   * duplicate winning. */
-  for (size_t i = 0; !rc && i < plan->stage_count; i++)
-    if (plan->stages[i].name) rc = names_set(&all, plan->stages[i].name, i);
-  edge_ctx c = {plan, &all, err, NULL, 0, 0};
+  /* resolve_bases registers the names as it goes, for FROM; once it is
+   * done the index holds every name, the last duplicate winning: the one
+   * for --from, from= and targets. */
+  if (!rc) rc = resolve_bases(plan, &names, err);
+  edge_ctx c = {plan, &names, &images, err, NULL, 0, 0};
   if (!rc) rc = build_edges(plan, &c);
   if (!rc) rc = check_cycles(plan, err);
   if (!rc) rc = trigger_edges(plan, &c);
   if (!rc) rc = sort_edges(plan);
-  names_free(&earlier);
-  names_free(&all);
-  images_free(plan);
+  index_free(&names);
+  index_free(&images);
+  int settled = settle_images(plan, !rc);
+  if (!rc) rc = settled;
+  if (plan->edge_cap) { /* failed before sort_edges: drop the heap array */
+    sgi_free(&plan->mem, plan->edges);
+    plan->edges = NULL;
+    plan->edge_count = plan->edge_cap = 0;
+  }
   return rc;
 }

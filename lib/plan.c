@@ -3,6 +3,7 @@
  * and its accessors. */
 #include "plan.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
@@ -17,8 +18,16 @@ void stagegraph_plan_options_init(stagegraph_plan_options *opts, size_t size) {
        ? (opts)->member                                                                            \
        : (fallback))
 
-static size_t *alloc_indices(stagegraph_plan *plan, size_t n) {
-  return sgi_arena_calloc(&plan->arena, n ? n : 1, sizeof(size_t));
+/* An array of n indices: zeroed, or left for the caller to fill. Results
+ * live in the plan's arena, temporaries in a scratch arena freed when the
+ * step is done. */
+static size_t *zeroed_indices(sgi_arena *arena, size_t n) {
+  return sgi_arena_calloc(arena, n ? n : 1, sizeof(size_t));
+}
+
+static size_t *indices(sgi_arena *arena, size_t n) {
+  size_t bytes;
+  return sgi_mul_ok(n ? n : 1, sizeof(size_t), &bytes) ? sgi_arena_alloc(arena, bytes) : NULL;
 }
 
 /* ---- targets ------------------------------------------------------------------ */
@@ -62,7 +71,7 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
                      stagegraph_error *err) {
   const char *const *targets = POPT(opts, targets, (const char *const *)NULL);
   size_t n = targets ? POPT(opts, target_count, (size_t)0) : 0;
-  plan->targets = alloc_indices(plan, n ? n : 1);
+  plan->targets = indices(&plan->arena, n ? n : 1);
   if (!plan->targets) return STAGEGRAPH_ENOMEM;
   if (n == 0) {
     plan->targets[0] = plan->stage_count - 1;
@@ -82,28 +91,26 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
 
 /* ---- schedule ----------------------------------------------------------------- */
 
-/* Each stage's dependencies (parent and edges), deduplicated, in CSR form. */
-static int collect_deps(stagegraph_plan *plan) {
-  size_t n = plan->stage_count;
-  size_t *count = alloc_indices(plan, n);
-  size_t *seen = alloc_indices(plan, n);
-  if (!count || !seen) return STAGEGRAPH_ENOMEM;
-  for (size_t e = 0; e < plan->edge_count; e++) count[plan->edges[e].to]++;
-  for (size_t i = 0; i < n; i++) {
-    plan->stages[i].deps = alloc_indices(plan, count[i]);
-    if (!plan->stages[i].deps) return STAGEGRAPH_ENOMEM;
-    seen[i] = STAGEGRAPH_NONE;
-  }
+/* Each stage's dependencies (parent and edges), deduplicated, in CSR form:
+ * the stages' deps point into one array. */
+static int collect_deps(stagegraph_plan *plan, sgi_arena *scratch) {
+  size_t n = plan->stage_count, edges = plan->edge_count;
   /* group the edges by dependent stage, then drop repeated sources with a
    * per-source marker holding the last dependent that recorded it */
-  size_t *start = alloc_indices(plan, n + 1), *by_to = alloc_indices(plan, plan->edge_count);
-  if (!start || !by_to) return STAGEGRAPH_ENOMEM;
-  for (size_t i = 0; i < n; i++) start[i + 1] = start[i] + count[i];
-  for (size_t e = 0; e < plan->edge_count; e++) by_to[start[plan->edges[e].to]++] = e;
+  size_t *start = zeroed_indices(scratch, n + 1), *by_to = indices(scratch, edges);
+  size_t *seen = indices(scratch, n), *deps = indices(&plan->arena, edges);
+  if (!start || !by_to || !seen || !deps) return STAGEGRAPH_ENOMEM;
+  for (size_t e = 0; e < edges; e++) start[plan->edges[e].to + 1]++;
+  for (size_t i = 0; i < n; i++) {
+    start[i + 1] += start[i];
+    seen[i] = STAGEGRAPH_NONE;
+  }
+  for (size_t e = 0; e < edges; e++) by_to[start[plan->edges[e].to]++] = e;
   for (size_t i = n; i > 0; i--) start[i] = start[i - 1];
   start[0] = 0;
   for (size_t i = 0; i < n; i++) {
     sgi_plan_stage *to = &plan->stages[i];
+    to->deps = deps + start[i];
     if (to->context) continue; /* a replaced stage is not built */
     for (size_t k = start[i]; k < start[i + 1]; k++) {
       size_t from = plan->edges[by_to[k]].from;
@@ -165,10 +172,10 @@ static size_t heap_pop(size_t *heap, size_t *n) {
   return top;
 }
 
-static int schedule_buildkit(stagegraph_plan *plan, stagegraph_error *err) {
+static int schedule_buildkit(stagegraph_plan *plan, sgi_arena *scratch) {
   size_t n = plan->stage_count;
-  size_t *indegree = alloc_indices(plan, n), *heap = alloc_indices(plan, n);
-  size_t *rstart = alloc_indices(plan, n + 1), *radj;
+  size_t *indegree = zeroed_indices(scratch, n), *heap = indices(scratch, n);
+  size_t *rstart = zeroed_indices(scratch, n + 1), *radj;
   if (!indegree || !heap || !rstart) return STAGEGRAPH_ENOMEM;
   size_t total = 0;
   for (size_t i = 0; i < n; i++) {
@@ -180,8 +187,8 @@ static int schedule_buildkit(stagegraph_plan *plan, stagegraph_error *err) {
     indegree[i] = plan->stages[i].dep_count;
   }
   for (size_t i = 0; i < n; i++) rstart[i + 1] += rstart[i];
-  radj = alloc_indices(plan, total);
-  size_t *fill = alloc_indices(plan, n);
+  radj = indices(scratch, total);
+  size_t *fill = indices(scratch, n);
   if (!radj || !fill) return STAGEGRAPH_ENOMEM;
   memcpy(fill, rstart, n * sizeof *fill);
   for (size_t i = 0; i < n; i++) {
@@ -216,32 +223,36 @@ static int schedule_buildkit(stagegraph_plan *plan, stagegraph_error *err) {
     for (size_t k = rstart[s]; k < rstart[s + 1]; k++)
       if (indegree[radj[k]] && --indegree[radj[k]] == 0) heap_push(heap, &hn, radj[k]);
   }
-  (void)err;
   return 0;
 }
 
-static void schedule_legacy(stagegraph_plan *plan) {
+/* The legacy builder builds every stage up to the last target, one at a
+ * time. */
+static void mark_legacy(stagegraph_plan *plan) {
   size_t last = 0;
   for (size_t t = 0; t < plan->target_count; t++)
     if (plan->targets[t] > last) last = plan->targets[t];
-  for (size_t i = 0; i <= last; i++) {
-    plan->stages[i].needed = 1;
+  for (size_t i = 0; i <= last; i++) plan->stages[i].needed = 1;
+}
+
+static void schedule_legacy(stagegraph_plan *plan) {
+  for (size_t i = 0; i < plan->stage_count && plan->stages[i].needed; i++) {
     plan->stages[i].wave = i;
     plan->order[plan->order_count++] = i;
   }
 }
 
-static int group_waves(stagegraph_plan *plan) {
+static int group_waves(stagegraph_plan *plan, sgi_arena *scratch) {
   size_t n = plan->stage_count, waves = 0;
   for (size_t i = 0; i < n; i++)
     if (plan->stages[i].needed && plan->stages[i].wave + 1 > waves) waves = plan->stages[i].wave + 1;
-  plan->wave_starts = alloc_indices(plan, waves + 1);
-  plan->wave_items = alloc_indices(plan, plan->order_count);
+  plan->wave_starts = zeroed_indices(&plan->arena, waves + 1);
+  plan->wave_items = indices(&plan->arena, plan->order_count);
   if (!plan->wave_starts || !plan->wave_items) return STAGEGRAPH_ENOMEM;
   for (size_t i = 0; i < n; i++)
     if (plan->stages[i].needed) plan->wave_starts[plan->stages[i].wave + 1]++;
   for (size_t w = 0; w < waves; w++) plan->wave_starts[w + 1] += plan->wave_starts[w];
-  size_t *fill = alloc_indices(plan, waves);
+  size_t *fill = indices(scratch, waves);
   if (!fill) return STAGEGRAPH_ENOMEM;
   memcpy(fill, plan->wave_starts, waves * sizeof *fill);
   for (size_t i = 0; i < n; i++) /* file order inside a wave */
@@ -254,7 +265,7 @@ static int group_waves(stagegraph_plan *plan) {
  * target in the deepest wave, step to the dependency in the deepest wave
  * (ties by index) until a stage without dependencies. */
 static int critical_path(stagegraph_plan *plan) {
-  plan->critical = alloc_indices(plan, plan->wave_count);
+  plan->critical = indices(&plan->arena, plan->wave_count);
   if (!plan->critical) return STAGEGRAPH_ENOMEM;
   if (plan->legacy) {
     memcpy(plan->critical, plan->order, plan->order_count * sizeof *plan->order);
@@ -291,22 +302,37 @@ static int critical_path(stagegraph_plan *plan) {
 
 int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   size_t n = plan->stage_count;
-  int rc = collect_deps(plan);
-  if (rc) return rc;
-  plan->order = alloc_indices(plan, n);
-  plan->pruned = alloc_indices(plan, n);
-  size_t *stack = alloc_indices(plan, n);
-  if (!plan->order || !plan->pruned || !stack) return STAGEGRAPH_ENOMEM;
-  if (plan->legacy) {
-    schedule_legacy(plan);
-  } else {
-    mark_needed(plan, stack);
-    if ((rc = schedule_buildkit(plan, err))) return rc;
+  sgi_arena scratch;
+  sgi_arena_init(&scratch, &plan->mem);
+  scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
+  int rc = collect_deps(plan, &scratch);
+  size_t *stack = rc ? NULL : indices(&scratch, n);
+  if (!rc && !stack) rc = STAGEGRAPH_ENOMEM;
+  if (!rc) {
+    if (plan->legacy)
+      mark_legacy(plan);
+    else
+      mark_needed(plan, stack);
+    /* the order and the pruned stages share one array: together they are
+     * every stage */
+    size_t needed = 0;
+    for (size_t i = 0; i < n; i++) needed += plan->stages[i].needed != 0;
+    if (!(plan->order = indices(&plan->arena, n))) rc = STAGEGRAPH_ENOMEM;
+    else plan->pruned = plan->order + needed;
   }
-  for (size_t i = 0; i < n; i++)
+  if (!rc) {
+    if (plan->legacy)
+      schedule_legacy(plan);
+    else
+      rc = schedule_buildkit(plan, &scratch);
+  }
+  for (size_t i = 0; !rc && i < n; i++)
     if (!plan->stages[i].needed) plan->pruned[plan->pruned_count++] = i;
-  if ((rc = group_waves(plan))) return rc;
-  return critical_path(plan);
+  if (!rc) rc = group_waves(plan, &scratch);
+  if (!rc) rc = critical_path(plan);
+  sgi_arena_free(&scratch);
+  (void)err;
+  return rc;
 }
 
 int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err) {
@@ -316,6 +342,46 @@ int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err) {
                        "variable expansion produced more than %zu bytes in all (the limit is 16 "
                        "times max_expansion_bytes plus 8 times the input)",
                        plan->expansion_budget);
+}
+
+/* Some byte of the ASCII word w equals c: w ^ c has a zero byte, and for
+ * bytes below 0x80 (x - 1) & ~x sets the high bit of exactly those. */
+static int any_byte_is(uint64_t w, unsigned char c) {
+  uint64_t x = w ^ (UINT64_C(0x0101010101010101) * c);
+  return ((x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080)) != 0;
+}
+
+/* ASCII without '$', quotes or the escape character: the lexer gives the
+ * word back unchanged. A quicker test than sgi_expand_changes, which
+ * decodes every character (8 bytes at a time here); it settles the words
+ * this one does not. */
+static int plain_word(const char *word, size_t len, char escape) {
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, word + i, 8);
+    if ((w & UINT64_C(0x8080808080808080)) || any_byte_is(w, '$') || any_byte_is(w, '\'') ||
+        any_byte_is(w, '"') || any_byte_is(w, (unsigned char)escape))
+      return 0;
+  }
+  for (; i < len; i++) {
+    unsigned char c = (unsigned char)word[i];
+    if (c >= 0x80 || c == '$' || c == '\'' || c == '"' || c == (unsigned char)escape) return 0;
+  }
+  return 1;
+}
+
+int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_env *env,
+                         const sgi_expand_opts *opts, stagegraph_error *err) {
+  /* Unchanged, the word is the output: only the per-word limit can fail
+   * it, and no name is looked up (so none is unset). */
+  if (opts->mode == SGI_EXPAND_NORMAL && (!opts->max_bytes || len <= opts->max_bytes) &&
+      (plain_word(word, len, opts->escape) || !sgi_expand_changes(word, len, opts->escape))) {
+    if (len && sgi_buf_append(out, word, len))
+      return sgi_error_set(err, STAGEGRAPH_ENOMEM, NULL, "out of memory");
+    return 0;
+  }
+  return sgi_expand_word(out, word, len, env, opts, err);
 }
 
 /* ---- the plan object ------------------------------------------------------ */
@@ -375,7 +441,7 @@ int stagegraph_plan_new(stagegraph_plan **out, const stagegraph_doc *doc,
 
 /* Every stage a target: nothing is pruned. */
 static int target_all(stagegraph_plan *plan) {
-  plan->targets = alloc_indices(plan, plan->stage_count);
+  plan->targets = indices(&plan->arena, plan->stage_count);
   if (!plan->targets) return STAGEGRAPH_ENOMEM;
   for (size_t i = 0; i < plan->stage_count; i++) plan->targets[i] = i;
   plan->target_count = plan->stage_count;
@@ -397,6 +463,9 @@ int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
   plan->doc = doc;
   plan->mem = doc->mem;
   sgi_arena_init(&plan->arena, &plan->mem);
+  /* A plan holds about twice its input (the global scope's automatic args
+   * are about 1 KiB): a small file's plan fits one small block. */
+  if (doc->input_len < 4096) plan->arena.min_block = sgi_plan_block_for(1024 + 2 * doc->input_len);
   sgi_envmap_init(&plan->global, &plan->arena, &plan->mem);
   plan->legacy = POPT(opts, legacy, 0) != 0;
   plan->expansion_budget = 16 * doc->limits.max_expansion_bytes + 8 * doc->input_len;

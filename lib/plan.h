@@ -8,11 +8,12 @@
 
 #include "document.h"
 #include "envmap.h"
+#include "expand.h"
 #include "reference.h"
 
 typedef struct sgi_use {
-  stagegraph_edge_kind kind;
   size_t stage;
+  stagegraph_edge_kind kind;
   uint32_t line;
 } sgi_use;
 
@@ -27,21 +28,21 @@ struct stagegraph_image {
 
 struct stagegraph_edge {
   size_t from, to;
-  stagegraph_edge_kind kind;
   const stagegraph_instruction *ins;
-  int onbuild;
   const char *reference;
+  stagegraph_edge_kind kind;
+  int onbuild;
 };
 
 /* What dispatch learnt about one instruction, for the cache model. */
 typedef struct sgi_ins_info {
   const char **words; /* COPY/ADD: the expanded sources then the destination */
   size_t word_count;
-  int root;           /* WORKDIR: the directory resolves to / */
   /* variables its expanded fields use that are neither set nor declared
    * by an ARG in the stage (BuildKit's UndefinedVar), first use first */
   const char **undefined;
   size_t undefined_count;
+  int root;           /* WORKDIR: the directory resolves to / */
   int executed;       /* dispatch reached it */
 } sgi_ins_info;
 
@@ -54,8 +55,8 @@ typedef struct sgi_plan_stage {
   stagegraph_image *image;
   const char *context;   /* named context replacing the stage */
   int needed;
+  int onbuild_parsed;    /* onbuild_* below are set */
   size_t wave;           /* STAGEGRAPH_NONE when not needed */
-  size_t depth;          /* longest chain of dependencies below, in stages */
   size_t *deps;          /* stages this one depends on (base and edges), deduplicated */
   size_t dep_count;
   /* this stage's own ONBUILD instructions, each parsed once as a
@@ -65,7 +66,6 @@ typedef struct sgi_plan_stage {
   const stagegraph_instruction **onbuild_owners;
   const char **onbuild_errors;
   size_t onbuild_count;
-  int onbuild_parsed;
   /* ONBUILD triggers inherited from the parent stage (shared with it),
    * with this stage's errors and records */
   stagegraph_doc *const *triggers;
@@ -102,7 +102,6 @@ struct stagegraph_plan {
   size_t edge_count, edge_cap;
   stagegraph_image **images;
   size_t image_count, image_cap;
-  void *image_index; /* uthash head (graph.c) */
   /* named contexts: parallel arrays of normalised keys and sources */
   const char **context_keys;
   const char **context_sources;
@@ -147,9 +146,21 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err);
 int sgi_dispatch(stagegraph_plan *plan, stagegraph_error *err);
 
 /* Helpers shared by the plan's parts. */
+/* The first block of a scratch arena for a step's temporaries: most plans
+ * are small, and large ones grow blocks to what they need. */
+#define SGI_PLAN_SCRATCH_BLOCK 1024
+/* The first block of an arena expected to hold `bytes`: 4 or 8 KiB (a few
+ * sizes, so freed blocks are reused whole), or 0 for the arena's default. */
+static inline size_t sgi_plan_block_for(size_t bytes) {
+  return bytes <= 4096 - 64 ? 4096 - 64 : bytes <= 8192 - 64 ? 8192 - 64 : 0;
+}
 /* Count an expansion's output against the plan's budget: 0, or
  * STAGEGRAPH_ELIMIT with the message in err. */
 int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err);
+/* sgi_expand_word, except that a word the lexer would give back unchanged
+ * (most are) is copied without lexing. */
+int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_env *env,
+                         const sgi_expand_opts *opts, stagegraph_error *err);
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference);
 /* The edge an instruction (a trigger's ONBUILD for trigger edges) makes
