@@ -59,29 +59,64 @@ static void names_free(names *n) { sgi_free(n->mem, (void *)n->items); }
 
 /* ---- the scope of FROM lines ------------------------------------------------------ */
 
+/* The automatic args (the build and target platforms' parts, then
+ * TARGETSTAGE, in automatic_args order), each replaced by a build arg of
+ * its name: worked out once per lint, under the meta ARGs of both scopes. */
+typedef struct auto_args {
+  const char *value[AUTOMATIC_COUNT];
+  sgi_platform platform[2]; /* the build platform, the target platform */
+  char full[2][96];         /* their normalised "os/arch[/variant]" */
+} auto_args;
+
+/* Fill in the five args of one platform, from value[at]. */
+static void platform_args(auto_args *a, size_t at, const char *spec, const sgi_mem *mem) {
+  size_t which = at / 5;
+  sgi_platform *p = &a->platform[which];
+  sgi_buf msg;
+  sgi_buf_init(&msg, mem);
+  int bad = sgi_platform_parse(spec, strlen(spec), p, &msg);
+  sgi_buf_free(&msg);
+  if (bad) memset(p, 0, sizeof *p);
+  sgi_platform_format(p, a->full[which], sizeof a->full[which]);
+  a->value[at] = bad ? spec : a->full[which];
+  a->value[at + 1] = p->os;
+  a->value[at + 2] = "";
+  a->value[at + 3] = p->arch;
+  a->value[at + 4] = p->variant;
+}
+
+static void auto_args_init(auto_args *a, const sgi_linter *l) {
+  const stagegraph_doc *doc = l->doc;
+  platform_args(a, 0, doc->build_platform, &l->lint->mem);
+  platform_args(a, 5, doc->platform, &l->lint->mem);
+  const char *ts = l->first_target;
+  size_t nst = stagegraph_doc_stage_count(doc);
+  if (!ts) ts = nst ? stagegraph_stage_name(stagegraph_doc_stage(doc, nst - 1)) : NULL;
+  if (!ts || !*ts) ts = "default";
+  a->value[10] = ts;
+  for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
+    const char *ba = sgi_doc_build_arg(doc, automatic_args[i], strlen(automatic_args[i]));
+    if (ba) a->value[i] = ba;
+  }
+}
+
 /* The declared global names (automatic args and meta ARGs) with their
  * values; a declared ARG without a value maps to NULL. */
 typedef struct from_scope {
-  sgi_envmap vars;
-  names order; /* declared names in order, for suggestions */
+  const auto_args *autos;
+  sgi_envmap vars; /* the meta ARGs */
+  names order;     /* declared names in order, for suggestions */
 } from_scope;
 
-static int set_platform(sgi_envmap *m, const char *prefix, const char *spec) {
-  sgi_platform p;
-  sgi_buf msg;
-  sgi_buf_init(&msg, m->mem);
-  int bad = sgi_platform_parse(spec, strlen(spec), &p, &msg);
-  sgi_buf_free(&msg);
-  char full[96], key[32];
-  if (bad) memset(&p, 0, sizeof p);
-  sgi_platform_format(&p, full, sizeof full);
-  const char *values[5] = {bad ? spec : full, p.os, "", p.arch, p.variant};
-  static const char *const suffix[5] = {"PLATFORM", "OS", "OSVERSION", "ARCH", "VARIANT"};
-  for (int i = 0; i < 5; i++) {
-    strcpy(key, prefix);
-    strcat(key, suffix[i]);
-    int rc = sgi_envmap_set(m, key, strlen(key), values[i], strlen(values[i]));
-    if (rc) return rc;
+/* Look a name up: 1 when declared (*value NULL when without a value). */
+static int scope_get(const from_scope *sc, const char *name, size_t len, const char **value,
+                     size_t *value_len) {
+  if (sgi_envmap_get(&sc->vars, name, len, value, value_len)) return 1;
+  for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
+    if (strlen(automatic_args[i]) != len || memcmp(automatic_args[i], name, len)) continue;
+    if (value) *value = sc->autos->value[i];
+    if (value_len) *value_len = strlen(sc->autos->value[i]);
+    return 1;
   }
   return 0;
 }
@@ -89,7 +124,7 @@ static int set_platform(sgi_envmap *m, const char *prefix, const char *spec) {
 /* Recording lookups: which names a word used, found (declared) or not. */
 enum { RECORD_MAX = 32 };
 typedef struct recorder {
-  const sgi_envmap *vars;
+  const from_scope *scope;
   sgi_arena *arena;
   const char *names[RECORD_MAX];
   int found[RECORD_MAX];
@@ -101,7 +136,7 @@ static const char *record_lookup(void *ctx, const char *name, size_t len, size_t
   recorder *r = ctx;
   const char *v = NULL;
   size_t vlen = 0;
-  int found = sgi_envmap_get(r->vars, name, len, &v, &vlen);
+  int found = scope_get(r->scope, name, len, &v, &vlen);
   int seen = 0;
   for (size_t i = 0; i < r->count && !seen; i++)
     seen = strlen(r->names[i]) == len && memcmp(r->names[i], name, len) == 0;
@@ -125,10 +160,10 @@ static int fatal(int rc) { return rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_EL
 /* Expand a FROM word in the scope, recording the names it uses; the result
  * goes to `out`. Returns 0, an expansion error (EEXPAND, also for one word
  * over its limit; the names are still recorded), or a fatal code. */
-static int expand_recorded(sgi_linter *l, const sgi_envmap *vars, sgi_arena *arena,
+static int expand_recorded(sgi_linter *l, const from_scope *scope, sgi_arena *arena,
                            const char *word, recorder *r, sgi_buf *out) {
   memset(r, 0, sizeof *r);
-  r->vars = vars;
+  r->scope = scope;
   r->arena = arena;
   sgi_env env = {record_lookup, r};
   sgi_expand_opts opts = {l->doc->escape, SGI_EXPAND_NORMAL, l->doc->limits.max_expansion_bytes,
@@ -144,27 +179,16 @@ static int expand_recorded(sgi_linter *l, const sgi_envmap *vars, sgi_arena *are
  * in order, each default expanded in the scope so far. `build_args` 0 gives
  * the scope "with only default values" of InvalidDefaultArgInFrom; *ok is
  * then 0 when a default does not expand. */
-static int build_scope(sgi_linter *l, sgi_arena *arena, from_scope *sc, int build_args, int *ok) {
+static int build_scope(sgi_linter *l, sgi_arena *arena, const auto_args *autos, from_scope *sc,
+                       int build_args, int *ok) {
   const stagegraph_doc *doc = l->doc;
+  sc->autos = autos;
   sgi_envmap_init(&sc->vars, arena, &l->lint->mem);
   sc->order.mem = &l->lint->mem;
   *ok = 1;
   int rc;
-  if ((rc = set_platform(&sc->vars, "BUILD", doc->build_platform)) ||
-      (rc = set_platform(&sc->vars, "TARGET", doc->platform)))
-    return rc;
-  const char *ts = l->first_target;
-  size_t nst = stagegraph_doc_stage_count(doc);
-  if (!ts) ts = nst ? stagegraph_stage_name(stagegraph_doc_stage(doc, nst - 1)) : NULL;
-  if (!ts || !*ts) ts = "default";
-  if ((rc = sgi_envmap_set(&sc->vars, "TARGETSTAGE", 11, ts, strlen(ts)))) return rc;
-  for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
-    const char *ba = sgi_doc_build_arg(doc, automatic_args[i], strlen(automatic_args[i]));
-    if (ba && (rc = sgi_envmap_set(&sc->vars, automatic_args[i], strlen(automatic_args[i]), ba,
-                                   strlen(ba))))
-      return rc;
+  for (size_t i = 0; i < AUTOMATIC_COUNT; i++)
     if ((rc = names_push(&sc->order, automatic_args[i]))) return rc;
-  }
   sgi_buf value;
   sgi_buf_init(&value, &l->lint->mem);
   for (size_t m = 0; m < stagegraph_doc_meta_arg_count(doc) && !rc; m++) {
@@ -178,11 +202,11 @@ static int build_scope(sgi_linter *l, sgi_arena *arena, from_scope *sc, int buil
         rc = sgi_envmap_set(&sc->vars, w, klen, ba, strlen(ba));
       } else if (eq) {
         recorder r;
-        int e = expand_recorded(l, &sc->vars, arena, eq + 1, &r, &value);
+        int e = expand_recorded(l, sc, arena, eq + 1, &r, &value);
         if (fatal(e)) rc = e;
         else if (e) *ok = 0, rc = sgi_envmap_set(&sc->vars, w, klen, "", 0);
         else rc = sgi_envmap_set(&sc->vars, w, klen, value.ptr ? value.ptr : "", value.len);
-      } else if (!sgi_envmap_get(&sc->vars, w, klen, NULL, NULL)) {
+      } else if (!scope_get(sc, w, klen, NULL, NULL)) {
         rc = sgi_envmap_set(&sc->vars, w, klen, NULL, 0);
       }
       if (!rc) {
@@ -365,11 +389,11 @@ static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_
                           sgi_arena *arena, sgi_buf *word) {
   const stagegraph_instruction *from = stagegraph_stage_from(st);
   recorder r;
-  int rc = expand_recorded(l, &sc->vars, arena, stagegraph_stage_base(st), &r, word);
+  int rc = expand_recorded(l, sc, arena, stagegraph_stage_base(st), &r, word);
   if (fatal(rc) || (rc = undeclared_in_from(l, from, sc, &r))) return rc;
   const char *platform = stagegraph_stage_platform(st);
   if (!platform) return 0;
-  rc = expand_recorded(l, &sc->vars, arena, platform, &r, word);
+  rc = expand_recorded(l, sc, arena, platform, &r, word);
   if (fatal(rc)) return rc;
   int expanded = rc == 0;
   if ((rc = undeclared_in_from(l, from, sc, &r)) || !expanded) return rc;
@@ -386,7 +410,7 @@ static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_
   const char *result = word->ptr ? word->ptr : "";
   if (matched == 1 && unmatched == 0 && target_platform) {
     const char *tp = NULL;
-    sgi_envmap_get(&sc->vars, "TARGETPLATFORM", 14, &tp, NULL);
+    scope_get(sc, "TARGETPLATFORM", 14, &tp, NULL);
     if (tp && strcmp(tp, result) == 0) {
       sgi_lint_msgf(l, "Setting platform to predefined %s in FROM is redundant as this is the default behavior",
                     platform);
@@ -410,16 +434,17 @@ static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_
 /* InvalidDefaultArgInFrom: with only the ARG defaults, every FROM must
  * expand to a valid image reference. Any expansion error abandons the
  * check, as BuildKit does. */
-static int default_args_in_from(sgi_linter *l, sgi_arena *arena, sgi_buf *word) {
+static int default_args_in_from(sgi_linter *l, sgi_arena *arena, const auto_args *autos,
+                                sgi_buf *word) {
   from_scope sc;
   memset(&sc, 0, sizeof sc);
   int ok;
-  int rc = build_scope(l, arena, &sc, 0, &ok);
+  int rc = build_scope(l, arena, autos, &sc, 0, &ok);
   if (rc == STAGEGRAPH_ELIMIT) rc = 0, ok = 0; /* the defaults outgrow the budget: no check */
   for (size_t s = 0; !rc && ok && s < stagegraph_doc_stage_count(l->doc); s++) {
     const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
     recorder r;
-    int e = expand_recorded(l, &sc.vars, arena, stagegraph_stage_base(st), &r, word);
+    int e = expand_recorded(l, &sc, arena, stagegraph_stage_base(st), &r, word);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     if (e) break;
     sgi_reference ref;
@@ -443,6 +468,8 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
   sgi_arena_init(&arena, &l->lint->mem);
   sgi_buf word;
   sgi_buf_init(&word, &l->lint->mem);
+  auto_args autos;
+  auto_args_init(&autos, l);
   from_scope sc;
   memset(&sc, 0, sizeof sc);
   int ok;
@@ -456,7 +483,7 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
     else if (ins->kind == STAGEGRAPH_KIND_ARG)
       rc = arg_description(l, ins, &arena);
   }
-  if (!rc) rc = build_scope(l, &arena, &sc, 1, &ok);
+  if (!rc) rc = build_scope(l, &arena, &autos, &sc, 1, &ok);
   unsigned char *dup = rc ? NULL : duplicate_names(l, &arena);
   if (!rc && !dup) rc = STAGEGRAPH_ENOMEM;
   for (size_t s = 0; !rc && s < stagegraph_doc_stage_count(doc); s++) {
@@ -464,7 +491,7 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
     rc = from_words(l, st, dup[s]);
     if (!rc) rc = from_variables(l, st, &sc, &arena, &word);
   }
-  if (!rc) rc = default_args_in_from(l, &arena, &word);
+  if (!rc) rc = default_args_in_from(l, &arena, &autos, &word);
   scope_free(&sc);
   sgi_buf_free(&word);
   sgi_arena_free(&arena);
