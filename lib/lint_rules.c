@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "hash.h"
 #include "lint.h"
 #include "platform.h"
 #include "reference.h"
@@ -56,6 +57,18 @@ static int names_push(names *n, const char *s) {
 }
 
 static void names_free(names *n) { sgi_free(n->mem, (void *)n->items); }
+
+/* sgi_is_case, with ASCII (keywords, most names) decided here: only the
+ * letters of the other case change it. */
+static int is_case(const char *s, size_t len, int lower) {
+  char from = lower ? 'A' : 'a';
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) return sgi_is_case(s, len, lower);
+    if (c >= from && c <= from + 25) return 0;
+  }
+  return 1;
+}
 
 /* ---- the scope of FROM lines ------------------------------------------------------ */
 
@@ -263,7 +276,7 @@ static int instruction_casing(sgi_linter *l) {
             i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
         const char *kw = ins->keyword;
         size_t len = strlen(kw);
-        int is_lower = sgi_is_case(kw, len, 1), is_upper = sgi_is_case(kw, len, 0);
+        int is_lower = is_case(kw, len, 1), is_upper = is_case(kw, len, 0);
         if (pass == 0) {
           if (is_lower) lower++;
           else if (is_upper) upper++;
@@ -315,14 +328,14 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) 
   int rc;
   if (from->arg_count == 3) {
     const sgi_str *name = &from->args[2], *as = &from->args[1];
-    if (!sgi_is_case(name->ptr, name->len, 1)) {
+    if (!is_case(name->ptr, name->len, 1)) {
       sgi_lint_msgf(l, "Stage name '%s' should be lowercase", name->ptr);
       if ((rc = sgi_lint_report_msg(l, SGI_RULE_STAGE_NAME_CASING, from, from))) return rc;
     }
     const char *kw = from->keyword;
-    int from_lower = sgi_is_case(kw, strlen(kw), 1), from_upper = sgi_is_case(kw, strlen(kw), 0);
-    if ((from_lower && !sgi_is_case(as->ptr, as->len, 1)) ||
-        (!from_lower && from_upper && !sgi_is_case(as->ptr, as->len, 0))) {
+    int from_lower = is_case(kw, strlen(kw), 1), from_upper = is_case(kw, strlen(kw), 0);
+    if ((from_lower && !is_case(as->ptr, as->len, 1)) ||
+        (!from_lower && from_upper && !is_case(as->ptr, as->len, 0))) {
       sgi_lint_msgf(l, "'%s' and '%s' keywords' casing do not match", as->ptr, kw);
       if ((rc = sgi_lint_report_msg(l, SGI_RULE_FROM_AS_CASING, from, from))) return rc;
     }
@@ -342,30 +355,28 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) 
   return sgi_lint_report_msg(l, SGI_RULE_DUPLICATE_STAGE_NAME, from, from);
 }
 
-/* Stage s has the name of an earlier stage: stage indexes sorted by name,
- * then by index. */
-typedef struct named {
-  const char *name;
-  size_t stage;
-} named;
-
-static int cmp_named(const void *a, const void *b) {
-  const named *x = a, *y = b;
-  int c = strcmp(x->name, y->name);
-  return c ? c : (x->stage > y->stage) - (x->stage < y->stage);
-}
-
+/* Per stage: 1 when an earlier stage has its name. The names go into an
+ * open-addressing table of stage indexes, keyed by a seeded hash. */
 static unsigned char *duplicate_names(const sgi_linter *l, sgi_arena *arena) {
-  size_t n = stagegraph_doc_stage_count(l->doc), k = 0;
+  size_t n = stagegraph_doc_stage_count(l->doc), slots = 16;
+  while (slots < 2 * n) slots *= 2;
   unsigned char *dup = sgi_arena_calloc(arena, n ? n : 1, 1);
-  named *list = sgi_arena_calloc(arena, n ? n : 1, sizeof *list);
-  if (!dup || !list) return NULL;
+  size_t *table = sgi_arena_alloc(arena, slots * sizeof *table);
+  if (!dup || !table) return NULL;
+  for (size_t i = 0; i < slots; i++) table[i] = STAGEGRAPH_NONE;
+  uint64_t seed = sgi_hash_seed(arena);
   for (size_t s = 0; s < n; s++) {
     const char *name = stagegraph_stage_name(stagegraph_doc_stage(l->doc, s));
-    if (name) list[k].name = name, list[k++].stage = s;
+    if (!name) continue;
+    size_t len = strlen(name), i = sgi_hash_keyed(name, len, seed) & (slots - 1);
+    for (; table[i] != STAGEGRAPH_NONE; i = (i + 1) & (slots - 1)) {
+      if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(l->doc, table[i])), name)) {
+        dup[s] = 1;
+        break;
+      }
+    }
+    if (!dup[s]) table[i] = s;
   }
-  if (k > 1) qsort(list, k, sizeof *list, cmp_named);
-  for (size_t i = 1; i < k; i++) dup[list[i].stage] = !strcmp(list[i].name, list[i - 1].name);
   return dup;
 }
 
@@ -504,11 +515,18 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
  * part of the key, case-insensitively, unless an allowed token is too. */
 static int has_token(const char *key, size_t len, const char *const *tokens, size_t n) {
   size_t start = 0;
+  int ascii = 1; /* an ASCII part matches only a token of its length, ignoring ASCII case */
   for (size_t i = 0; i <= len; i++) {
-    if (i < len && key[i] != '_') continue;
+    if (i < len && key[i] != '_') {
+      ascii &= (unsigned char)key[i] < 0x80;
+      continue;
+    }
     for (size_t t = 0; t < n; t++)
-      if (sgi_equal_fold(key + start, i - start, tokens[t])) return 1;
+      if (ascii ? !sgi_ascii_casecmp(key + start, i - start, tokens[t])
+                : sgi_equal_fold(key + start, i - start, tokens[t]))
+        return 1;
     start = i + 1;
+    ascii = 1;
   }
   return 0;
 }
@@ -671,7 +689,7 @@ static int expose_port(sgi_linter *l, const stagegraph_instruction *ins, const c
       sgi_ascii_casecmp(proto, prlen, "sctp"))
     return 0; /* dispatch fails: invalid proto */
   int rc = 0;
-  if (!sgi_is_case(proto, prlen, 1)) {
+  if (!is_case(proto, prlen, 1)) {
     sgi_lint_msgf(l, "Defined protocol '%s' in EXPOSE instruction should be lowercase", raw);
     rc = sgi_lint_report_msg(l, SGI_RULE_EXPOSE_PROTO_CASING, ins, ins);
   }
