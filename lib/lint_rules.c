@@ -74,19 +74,22 @@ static int is_case(const char *s, size_t len, int lower) {
 
 /* The automatic args (the build and target platforms' parts, then
  * TARGETSTAGE, in automatic_args order), each replaced by a build arg of
- * its name: worked out once per lint, under the meta ARGs of both scopes. */
+ * its name: one table per lint under the meta ARGs of both scopes, worked
+ * out when a FROM line or an ARG default first uses one of them. */
 typedef struct auto_args {
+  const sgi_linter *l;
+  int ready;
   const char *value[AUTOMATIC_COUNT];
   sgi_platform platform[2]; /* the build platform, the target platform */
   char full[2][96];         /* their normalised "os/arch[/variant]" */
 } auto_args;
 
 /* Fill in the five args of one platform, from value[at]. */
-static void platform_args(auto_args *a, size_t at, const char *spec, const sgi_mem *mem) {
+static void platform_args(auto_args *a, size_t at, const char *spec) {
   size_t which = at / 5;
   sgi_platform *p = &a->platform[which];
   sgi_buf msg;
-  sgi_buf_init(&msg, mem);
+  sgi_buf_init(&msg, &a->l->lint->mem);
   int bad = sgi_platform_parse(spec, strlen(spec), p, &msg);
   sgi_buf_free(&msg);
   if (bad) memset(p, 0, sizeof *p);
@@ -98,25 +101,28 @@ static void platform_args(auto_args *a, size_t at, const char *spec, const sgi_m
   a->value[at + 4] = p->variant;
 }
 
-static void auto_args_init(auto_args *a, const sgi_linter *l) {
-  const stagegraph_doc *doc = l->doc;
-  platform_args(a, 0, doc->build_platform, &l->lint->mem);
-  platform_args(a, 5, doc->platform, &l->lint->mem);
-  const char *ts = l->first_target;
+static const char *auto_value(auto_args *a, size_t i) {
+  if (a->ready) return a->value[i];
+  const stagegraph_doc *doc = a->l->doc;
+  platform_args(a, 0, doc->build_platform);
+  platform_args(a, 5, doc->platform);
+  const char *ts = a->l->first_target;
   size_t nst = stagegraph_doc_stage_count(doc);
   if (!ts) ts = nst ? stagegraph_stage_name(stagegraph_doc_stage(doc, nst - 1)) : NULL;
   if (!ts || !*ts) ts = "default";
   a->value[10] = ts;
-  for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
-    const char *ba = sgi_doc_build_arg(doc, automatic_args[i], strlen(automatic_args[i]));
-    if (ba) a->value[i] = ba;
+  for (size_t k = 0; k < AUTOMATIC_COUNT; k++) {
+    const char *ba = sgi_doc_build_arg(doc, automatic_args[k], strlen(automatic_args[k]));
+    if (ba) a->value[k] = ba;
   }
+  a->ready = 1;
+  return a->value[i];
 }
 
 /* The declared global names (automatic args and meta ARGs) with their
  * values; a declared ARG without a value maps to NULL. */
 typedef struct from_scope {
-  const auto_args *autos;
+  auto_args *autos;
   sgi_envmap vars; /* the meta ARGs */
   names order;     /* declared names in order, for suggestions */
 } from_scope;
@@ -127,8 +133,9 @@ static int scope_get(const from_scope *sc, const char *name, size_t len, const c
   if (sgi_envmap_get(&sc->vars, name, len, value, value_len)) return 1;
   for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
     if (strlen(automatic_args[i]) != len || memcmp(automatic_args[i], name, len)) continue;
-    if (value) *value = sc->autos->value[i];
-    if (value_len) *value_len = strlen(sc->autos->value[i]);
+    const char *v = auto_value(sc->autos, i);
+    if (value) *value = v;
+    if (value_len) *value_len = strlen(v);
     return 1;
   }
   return 0;
@@ -175,14 +182,20 @@ static int fatal(int rc) { return rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_EL
  * over its limit; the names are still recorded), or a fatal code. */
 static int expand_recorded(sgi_linter *l, const from_scope *scope, sgi_arena *arena,
                            const char *word, recorder *r, sgi_buf *out) {
-  memset(r, 0, sizeof *r);
   r->scope = scope;
   r->arena = arena;
+  r->count = 0;
+  r->oom = 0;
   sgi_env env = {record_lookup, r};
   sgi_expand_opts opts = {l->doc->escape, SGI_EXPAND_NORMAL, l->doc->limits.max_expansion_bytes,
                           NULL};
   sgi_buf_clear(out);
-  int rc = sgi_expand_word(out, word, strlen(word), &env, &opts, NULL);
+  size_t len = strlen(word);
+  int rc;
+  if (!sgi_expand_changes(word, len, opts.escape) && (!opts.max_bytes || len <= opts.max_bytes))
+    rc = sgi_buf_append(out, word, len); /* the lexer returns such a word as it is */
+  else
+    rc = sgi_expand_word(out, word, len, &env, &opts, NULL);
   if (r->oom) return STAGEGRAPH_ENOMEM;
   if (rc == 0 && (rc = sgi_lint_spend(l, out->len))) return rc;
   return rc == STAGEGRAPH_ELIMIT ? STAGEGRAPH_EEXPAND : rc; /* one word over its limit */
@@ -192,7 +205,7 @@ static int expand_recorded(sgi_linter *l, const from_scope *scope, sgi_arena *ar
  * in order, each default expanded in the scope so far. `build_args` 0 gives
  * the scope "with only default values" of InvalidDefaultArgInFrom; *ok is
  * then 0 when a default does not expand. */
-static int build_scope(sgi_linter *l, sgi_arena *arena, const auto_args *autos, from_scope *sc,
+static int build_scope(sgi_linter *l, sgi_arena *arena, auto_args *autos, from_scope *sc,
                        int build_args, int *ok) {
   const stagegraph_doc *doc = l->doc;
   sc->autos = autos;
@@ -445,7 +458,7 @@ static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_
 /* InvalidDefaultArgInFrom: with only the ARG defaults, every FROM must
  * expand to a valid image reference. Any expansion error abandons the
  * check, as BuildKit does. */
-static int default_args_in_from(sgi_linter *l, sgi_arena *arena, const auto_args *autos,
+static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *autos,
                                 sgi_buf *word) {
   from_scope sc;
   memset(&sc, 0, sizeof sc);
@@ -480,7 +493,8 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
   sgi_buf word;
   sgi_buf_init(&word, &l->lint->mem);
   auto_args autos;
-  auto_args_init(&autos, l);
+  autos.l = l;
+  autos.ready = 0;
   from_scope sc;
   memset(&sc, 0, sizeof sc);
   int ok;
