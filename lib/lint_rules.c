@@ -177,6 +177,17 @@ static const char *record_lookup(void *ctx, const char *name, size_t len, size_t
  * end the lint; other expansion errors only end a check. */
 static int fatal(int rc) { return rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_ELIMIT; }
 
+/* sgi_expand_changes, with the common case decided here: ASCII without
+ * '$', quotes or the escape character is left as it is. */
+static int expansion_changes(const char *word, size_t len, char escape) {
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)word[i];
+    if (c >= 0x80 || c == '$' || c == '\'' || c == '"' || c == (unsigned char)escape)
+      return sgi_expand_changes(word, len, escape);
+  }
+  return 0;
+}
+
 /* Expand a FROM word in the scope, recording the names it uses; the result
  * goes to `out`. Returns 0, an expansion error (EEXPAND, also for one word
  * over its limit; the names are still recorded), or a fatal code. */
@@ -192,7 +203,7 @@ static int expand_recorded(sgi_linter *l, const from_scope *scope, sgi_arena *ar
   sgi_buf_clear(out);
   size_t len = strlen(word);
   int rc;
-  if (!sgi_expand_changes(word, len, opts.escape) && (!opts.max_bytes || len <= opts.max_bytes))
+  if (!expansion_changes(word, len, opts.escape) && (!opts.max_bytes || len <= opts.max_bytes))
     rc = sgi_buf_append(out, word, len); /* the lexer returns such a word as it is */
   else
     rc = sgi_expand_word(out, word, len, &env, &opts, NULL);
@@ -278,9 +289,10 @@ static int no_empty_continuation(sgi_linter *l) {
  * commands; meta ARGs are not counted). A tie counts as uppercase. */
 static int instruction_casing(sgi_linter *l) {
   const stagegraph_doc *doc = l->doc;
-  size_t lower = 0, upper = 0, n = stagegraph_doc_stage_count(doc);
+  size_t lower = 0, upper = 0, total = 0, n = stagegraph_doc_stage_count(doc);
   for (int pass = 0; pass < 2; pass++) {
     int majority_lower = lower > upper;
+    if (pass == 1 && (majority_lower ? lower : upper) == total) return 0; /* all in the majority's case */
     for (size_t s = 0; s < n; s++) {
       const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
       size_t count = stagegraph_stage_instruction_count(st);
@@ -291,6 +303,7 @@ static int instruction_casing(sgi_linter *l) {
         size_t len = strlen(kw);
         int is_lower = is_case(kw, len, 1), is_upper = is_case(kw, len, 0);
         if (pass == 0) {
+          total++;
           if (is_lower) lower++;
           else if (is_upper) upper++;
           continue;
@@ -472,8 +485,7 @@ static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *auto
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     if (e) break;
     sgi_reference ref;
-    stagegraph_error rerr = STAGEGRAPH_ERROR_INIT;
-    e = sgi_reference_parse(&ref, arena, word->ptr ? word->ptr : "", word->len, &rerr);
+    e = sgi_reference_parse(&ref, arena, word->ptr ? word->ptr : "", word->len, NULL);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     else if (e) {
       const stagegraph_instruction *from = stagegraph_stage_from(st);
