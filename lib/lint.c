@@ -624,6 +624,7 @@ int stagegraph_lint_new(stagegraph_lint **out, const stagegraph_doc *doc,
   lint->doc = doc;
   lint->mem = doc->mem;
   sgi_arena_init(&lint->arena, &lint->mem);
+  lint->arena.min_block = 2048; /* most files have a few findings: a small first block */
   sgi_linter l;
   memset(&l, 0, sizeof l);
   l.lint = lint;
