@@ -547,10 +547,13 @@ static int has_token(const char *key, size_t len, const char *const *tokens, siz
       ascii &= (unsigned char)key[i] < 0x80;
       continue;
     }
-    for (size_t t = 0; t < n; t++)
+    for (size_t t = 0; t < n && i > start; t++) {
+      /* the tokens are lowercase letters: an ASCII part must start with the same letter */
+      if (ascii && (key[start] | 0x20) != tokens[t][0]) continue;
       if (ascii ? !sgi_ascii_casecmp(key + start, i - start, tokens[t])
                 : sgi_equal_fold(key + start, i - start, tokens[t]))
         return 1;
+    }
     start = i + 1;
     ascii = 1;
   }
