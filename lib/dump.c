@@ -150,13 +150,17 @@ static void dump_json(sgi_buf *b, const stagegraph_doc *doc) {
 int stagegraph_doc_dump(stagegraph_buf *out, const stagegraph_doc *doc,
                         stagegraph_dump_format format, stagegraph_error *err) {
   if (!out || !doc) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "out and doc are required");
+  if (format != STAGEGRAPH_DUMP_BUILDKIT && format != STAGEGRAPH_DUMP_JSON)
+    return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "unknown dump format %d", (int)format);
   sgi_buf b;
   sgi_buf_init(&b, &doc->mem);
-  switch (format) {
-  case STAGEGRAPH_DUMP_BUILDKIT: dump_buildkit(&b, doc); break;
-  case STAGEGRAPH_DUMP_JSON: dump_json(&b, doc); break;
-  default: return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "unknown dump format %d", (int)format);
-  }
+  /* room for the usual size up front (the text dump is about the input's
+   * size, the JSON one two to four times it), so the output is rarely
+   * copied while it grows */
+  if (!sgi_buf_grow(&b, format == STAGEGRAPH_DUMP_JSON ? 3 * doc->input_len + 1024 : doc->input_len + 256))
+    b.ptr[0] = '\0'; /* an empty output is "" */
+  if (format == STAGEGRAPH_DUMP_BUILDKIT) dump_buildkit(&b, doc);
+  else dump_json(&b, doc);
   int rc = sgi_buf_detach(&b, out);
   if (rc) return sgi_error_set(err, rc, NULL, "out of memory");
   return 0;

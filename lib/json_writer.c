@@ -11,10 +11,26 @@ void sgi_json_init(sgi_json *j, sgi_buf *out, int compact) {
   j->compact = compact;
 }
 
-static void newline(sgi_json *j) {
-  if (j->compact) return;
-  sgi_buf_putc(j->out, '\n');
-  for (int i = 0; i < j->depth; i++) sgi_buf_append(j->out, "  ", 2);
+/* ",\n" then indentation: a separator is one append of a slice of this
+ * (deeper nesting appends the rest in steps). */
+static const char separator[] = ",\n"
+                                "                                                                "
+                                "                                                                ";
+enum { SEPARATOR_DEPTH = (sizeof separator - 3) / 2 };
+
+/* A comma when asked, then (unless compact) a newline and the indentation. */
+static void separate(sgi_json *j, int comma) {
+  if (j->compact) {
+    if (comma) sgi_buf_putc(j->out, ',');
+    return;
+  }
+  int depth = j->depth;
+  int first = depth < SEPARATOR_DEPTH ? depth : SEPARATOR_DEPTH;
+  sgi_buf_append(j->out, separator + !comma, (size_t)!!comma + 1 + 2 * (size_t)first);
+  for (depth -= first; depth > 0; depth -= first) {
+    first = depth < SEPARATOR_DEPTH ? depth : SEPARATOR_DEPTH;
+    sgi_buf_append(j->out, separator + 2, 2 * (size_t)first);
+  }
 }
 
 /* Separator and indentation before a value or key. */
@@ -23,8 +39,8 @@ static void before(sgi_json *j) {
     j->after_key = 0;
     return;
   }
-  if (j->need_comma) sgi_buf_putc(j->out, ',');
-  if (j->depth > 0) newline(j);
+  if (j->depth > 0) separate(j, j->need_comma);
+  else if (j->need_comma) sgi_buf_putc(j->out, ',');
 }
 
 static void after(sgi_json *j) { j->need_comma = 1; }
@@ -38,7 +54,7 @@ static void open(sgi_json *j, char c) {
 
 static void close(sgi_json *j, char c) {
   j->depth--;
-  if (j->need_comma) newline(j);
+  if (j->need_comma) separate(j, 0);
   sgi_buf_putc(j->out, c);
   after(j);
   if (j->depth == 0 && !j->compact) sgi_buf_putc(j->out, '\n');
@@ -49,44 +65,92 @@ void sgi_json_end_object(sgi_json *j) { close(j, '}'); }
 void sgi_json_begin_array(sgi_json *j) { open(j, '['); }
 void sgi_json_end_array(sgi_json *j) { close(j, ']'); }
 
+/* 1 for the bytes written as they are: printable ASCII other than '"'
+ * and '\\' (controls, '"', '\\' and multibyte sequences need work). */
+static const unsigned char plain_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50: '\\' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+    /* 0x80 to 0xff: 0 */
+};
+
+/* The lanes of w (eight bytes) that need work, as their high bits: a byte
+ * below 0x20 or from 0x80 up, '"' or '\\'. Borrows may mark lanes after a
+ * marked one, never a lane when none is marked. */
+static uint64_t special_lanes(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+  return ((w - ones * 0x20) | w | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+}
+
+/* How many bytes from s are written as they are, tested eight at a time,
+ * then (from the word that needs work, or for a short tail) one by one. */
+static size_t plain_prefix(const unsigned char *s, size_t len) {
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    if (special_lanes(w)) break;
+  }
+  while (i < len && plain_byte[s[i]]) i++;
+  return i;
+}
+
+/* Append s between quotes, in one reservation: for text needing no escape. */
+static void put_quoted(sgi_buf *b, const char *s, size_t len) {
+  if (sgi_buf_grow(b, len + 2)) return;
+  char *o = b->ptr + b->len;
+  o[0] = '"';
+  if (len) memcpy(o + 1, s, len);
+  o[len + 1] = '"';
+  o[len + 2] = '\0';
+  b->len += len + 2;
+}
+
 void sgi_json_escape(sgi_buf *b, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = plain_prefix(u, len), run = 0; /* s[run..i) is copied as it is, in one append */
+  if (i == len) {
+    put_quoted(b, s, len); /* most strings */
+    return;
+  }
   sgi_buf_putc(b, '"');
-  size_t i = 0;
   while (i < len) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      size_t run = i;
-      while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\' &&
-             (unsigned char)s[run] < 0x80)
-        run++;
-      sgi_buf_append(b, s + i, run - i);
-      i = run;
-      continue;
-    }
+    i += plain_prefix(u + i, len - i);
+    if (i == len) break;
+    unsigned char c = u[i];
     if (c >= 0x80) {
       size_t w;
       uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
-      if (r == SGI_RUNE_ERROR && w == 1)
-        sgi_buf_append(b, "\\ufffd", 6);
-      else
-        sgi_buf_append(b, s + i, w);
-      i += w;
-      continue;
+      if (!(r == SGI_RUNE_ERROR && w == 1)) { /* valid UTF-8 stays in the run */
+        i += w;
+        continue;
+      }
     }
+    sgi_buf_append(b, s + run, i - run);
     switch (c) {
     case '"': sgi_buf_append(b, "\\\"", 2); break;
     case '\\': sgi_buf_append(b, "\\\\", 2); break;
     case '\n': sgi_buf_append(b, "\\n", 2); break;
     case '\r': sgi_buf_append(b, "\\r", 2); break;
     case '\t': sgi_buf_append(b, "\\t", 2); break;
-    default: {
-      char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      sgi_buf_append(b, esc, 6);
+    default:
+      if (c >= 0x80) {
+        sgi_buf_append(b, "\\ufffd", 6);
+      } else {
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        sgi_buf_append(b, esc, 6);
+      }
     }
-    }
-    i++;
+    run = ++i;
   }
+  sgi_buf_append(b, s + run, len - run);
   sgi_buf_putc(b, '"');
 }
 
@@ -113,7 +177,16 @@ void sgi_json_cstring(sgi_json *j, const char *s) {
 
 void sgi_json_int(sgi_json *j, long long v) {
   before(j);
-  sgi_buf_printf(j->out, "%lld", v);
+  /* digits from the end; the magnitude as unsigned covers LLONG_MIN */
+  char digits[24];
+  size_t at = sizeof digits;
+  unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do {
+    digits[--at] = (char)('0' + m % 10);
+    m /= 10;
+  } while (m);
+  if (v < 0) digits[--at] = '-';
+  sgi_buf_append(j->out, digits + at, sizeof digits - at);
   after(j);
 }
 

@@ -283,14 +283,9 @@ static int add_item(stagegraph_lint *lint, stagegraph_severity severity, int cod
   if (lint->count == lint->cap) {
     size_t cap = lint->cap ? lint->cap * 2 : 16;
     stagegraph_diagnostic *items = sgi_arena_calloc(&lint->arena, cap, sizeof *items);
-    size_t *seq = sgi_arena_calloc(&lint->arena, cap, sizeof *seq);
-    if (!items || !seq) return STAGEGRAPH_ENOMEM;
-    if (lint->count) {
-      memcpy(items, lint->items, lint->count * sizeof *items);
-      memcpy(seq, lint->seq, lint->count * sizeof *seq);
-    }
+    if (!items) return STAGEGRAPH_ENOMEM;
+    if (lint->count) memcpy(items, lint->items, lint->count * sizeof *items);
     lint->items = items;
-    lint->seq = seq;
     lint->cap = cap;
   }
   stagegraph_diagnostic *d = &lint->items[lint->count];
@@ -309,7 +304,6 @@ static int add_item(stagegraph_lint *lint, stagegraph_severity severity, int cod
     d->end_column = pos->end_column;
     d->offset = pos->offset;
   }
-  lint->seq[lint->count] = lint->count;
   lint->count++;
   return 0;
 }
@@ -454,21 +448,22 @@ static int read_config(sgi_linter *l) {
 }
 
 /* Stages reachable from the shipped targets over dependencies: all of them
- * (`files_only` 0), or FROM and COPY --from only (1). */
-static int mark_closure(sgi_linter *l, unsigned char *mark, int files_only) {
+ * (`files_only` 0), or FROM and COPY --from only (1). `scratch` holds
+ * 3 * stage count + 1 + edge count indexes. */
+static void mark_closure(const sgi_linter *l, unsigned char *mark, int files_only, size_t *scratch) {
   const stagegraph_plan *p = l->plan;
-  sgi_arena *a = &l->lint->arena;
   size_t n = p->stage_count;
-  size_t *stack = sgi_arena_calloc(a, n, sizeof *stack);
+  size_t *stack = scratch;
   /* the FROM and COPY edges into each stage, in CSR form */
-  size_t *start = sgi_arena_calloc(a, n + 1, sizeof *start), *fill = sgi_arena_calloc(a, n, sizeof *fill);
-  size_t *from = sgi_arena_calloc(a, p->edge_count ? p->edge_count : 1, sizeof *from);
-  if (!stack || !start || !fill || !from) return STAGEGRAPH_ENOMEM;
-  for (size_t e = 0; e < p->edge_count; e++)
-    if (p->edges[e].kind != STAGEGRAPH_EDGE_MOUNT) start[p->edges[e].to + 1]++;
-  for (size_t i = 0; i < n; i++) start[i + 1] += start[i], fill[i] = start[i];
-  for (size_t e = 0; e < p->edge_count; e++)
-    if (p->edges[e].kind != STAGEGRAPH_EDGE_MOUNT) from[fill[p->edges[e].to]++] = p->edges[e].from;
+  size_t *start = stack + n, *fill = start + n + 1, *from = fill + n;
+  if (files_only) {
+    memset(start, 0, (n + 1) * sizeof *start);
+    for (size_t e = 0; e < p->edge_count; e++)
+      if (p->edges[e].kind != STAGEGRAPH_EDGE_MOUNT) start[p->edges[e].to + 1]++;
+    for (size_t i = 0; i < n; i++) start[i + 1] += start[i], fill[i] = start[i];
+    for (size_t e = 0; e < p->edge_count; e++)
+      if (p->edges[e].kind != STAGEGRAPH_EDGE_MOUNT) from[fill[p->edges[e].to]++] = p->edges[e].from;
+  }
   size_t top = 0;
   for (size_t t = 0; t < l->shipped_count; t++)
     if (!mark[l->shipped[t]]) mark[l->shipped[t]] = 1, stack[top++] = l->shipped[t];
@@ -485,31 +480,31 @@ static int mark_closure(sgi_linter *l, unsigned char *mark, int files_only) {
     for (size_t k = start[s]; k < start[s + 1]; k++)
       if (!mark[from[k]]) mark[from[k]] = 1, stack[top++] = from[k];
   }
-  return 0;
 }
 
-static int mark_stages(sgi_linter *l) {
+/* The per-stage marks of the linter, in `marks` (three times the stage
+ * count, zeroed), for as long as the rules run. */
+static int mark_stages(sgi_linter *l, unsigned char *marks) {
   const stagegraph_plan *p = l->plan;
-  sgi_arena *a = &l->lint->arena;
   size_t n = p->stage_count;
-  l->needed = sgi_arena_calloc(a, n, 1);
-  l->reach = sgi_arena_calloc(a, n, 1);
-  l->in_scope = sgi_arena_calloc(a, n, 1);
-  if (!l->needed || !l->reach || !l->in_scope) return STAGEGRAPH_ENOMEM;
+  l->needed = marks;
+  l->reach = marks + n;
+  l->in_scope = marks + 2 * n;
   if (l->targets_given) {
     l->shipped = p->targets;
     l->shipped_count = p->target_count;
   } else {
-    size_t *last = sgi_arena_alloc(a, sizeof *last);
-    if (!last) return STAGEGRAPH_ENOMEM;
-    *last = n - 1;
-    l->shipped = last;
+    l->last_stage = n - 1;
+    l->shipped = &l->last_stage;
     l->shipped_count = 1;
   }
-  int rc = mark_closure(l, l->needed, 0);
-  if (!rc) rc = mark_closure(l, l->reach, 1);
+  size_t *scratch = sgi_malloc(&l->lint->mem, (3 * n + 1 + p->edge_count) * sizeof *scratch);
+  if (!scratch) return STAGEGRAPH_ENOMEM;
+  mark_closure(l, l->needed, 0, scratch);
+  mark_closure(l, l->reach, 1, scratch);
+  sgi_free(&l->lint->mem, scratch);
   for (size_t i = 0; i < n; i++) l->in_scope[i] = l->targets_given ? l->needed[i] : 1;
-  return rc;
+  return 0;
 }
 
 /* Plan the build the rules look at: the targets, or (BuildKit's --check
@@ -546,48 +541,41 @@ static int make_plan(sgi_linter *l, stagegraph_plan **plan, const stagegraph_lin
   return 0;
 }
 
-static int cmp_items(const stagegraph_lint *lint, size_t a, size_t b) {
-  const stagegraph_diagnostic *x = &lint->items[a], *y = &lint->items[b];
+/* By position, then rule; the insertion order (the index) breaks ties, so
+ * the order never depends on the sort. */
+static int cmp_items(const stagegraph_diagnostic *items, size_t a, size_t b) {
+  const stagegraph_diagnostic *x = &items[a], *y = &items[b];
   if (x->line != y->line) return x->line < y->line ? -1 : 1;
   if (x->column != y->column) return x->column < y->column ? -1 : 1;
   int c = strcmp(x->rule ? x->rule : "", y->rule ? y->rule : "");
   if (c) return c;
-  return lint->seq[a] < lint->seq[b] ? -1 : lint->seq[a] > lint->seq[b];
+  return a < b ? -1 : a > b;
 }
 
-/* Insertion order breaks ties, so the result never depends on qsort. */
 static int sort_items(stagegraph_lint *lint) {
-  size_t n = lint->count;
-  if (n < 2) return 0;
-  size_t *order = sgi_malloc(&lint->mem, n * sizeof *order);
-  size_t *tmp = sgi_malloc(&lint->mem, n * sizeof *tmp);
-  stagegraph_diagnostic *sorted = sgi_arena_calloc(&lint->arena, n, sizeof *sorted);
-  if (!order || !tmp || !sorted) {
-    sgi_free(&lint->mem, order);
-    sgi_free(&lint->mem, tmp);
-    return STAGEGRAPH_ENOMEM;
-  }
+  size_t n = lint->count, sorted = 1;
+  while (sorted < n && cmp_items(lint->items, sorted - 1, sorted) < 0) sorted++;
+  if (sorted >= n) return 0; /* already in order (findings mostly come by line) */
+  /* one block: a copy of the items, then the order and the merge's scratch */
+  stagegraph_diagnostic *copy = sgi_malloc(&lint->mem, n * (sizeof *copy + 2 * sizeof(size_t)));
+  if (!copy) return STAGEGRAPH_ENOMEM;
+  size_t *order = (size_t *)(void *)(copy + n), *tmp = order + n;
   for (size_t i = 0; i < n; i++) order[i] = i;
   /* bottom-up merge sort */
   for (size_t width = 1; width < n; width *= 2) {
     for (size_t lo = 0; lo < n; lo += 2 * width) {
       size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
       size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) tmp[k++] = cmp_items(lint, order[i], order[j]) <= 0 ? order[i++] : order[j++];
+      while (i < mid && j < hi)
+        tmp[k++] = cmp_items(lint->items, order[i], order[j]) <= 0 ? order[i++] : order[j++];
       while (i < mid) tmp[k++] = order[i++];
       while (j < hi) tmp[k++] = order[j++];
     }
     memcpy(order, tmp, n * sizeof *order);
   }
-  for (size_t i = 0; i < n; i++) {
-    sorted[i] = lint->items[order[i]];
-    tmp[i] = i;
-  }
-  lint->items = sorted;
-  memcpy(lint->seq, tmp, n * sizeof *tmp);
-  lint->cap = n;
-  sgi_free(&lint->mem, order);
-  sgi_free(&lint->mem, tmp);
+  memcpy(copy, lint->items, n * sizeof *copy);
+  for (size_t i = 0; i < n; i++) lint->items[i] = copy[order[i]];
+  sgi_free(&lint->mem, copy);
   return 0;
 }
 
@@ -602,10 +590,17 @@ static int run(sgi_linter *l, const stagegraph_lint_options *opts, stagegraph_er
   stagegraph_plan *plan = NULL;
   if ((rc = make_plan(l, &plan, opts, err))) return rc;
   l->plan = plan;
-  if (plan && plan->stage_count) rc = mark_stages(l);
+  unsigned char *marks = NULL;
+  if (plan && plan->stage_count) {
+    marks = sgi_malloc(&l->lint->mem, 3 * plan->stage_count);
+    if (!marks) rc = STAGEGRAPH_ENOMEM;
+    else memset(marks, 0, 3 * plan->stage_count), rc = mark_stages(l, marks);
+  }
   if (!rc) rc = sgi_lint_buildkit_parse(l);
   if (!rc && plan && plan->stage_count) rc = sgi_lint_buildkit_dispatch(l);
   if (!rc && plan && plan->stage_count) rc = sgi_lint_graph(l);
+  sgi_free(&l->lint->mem, marks);
+  l->needed = l->reach = l->in_scope = NULL;
   stagegraph_plan_free(plan);
   l->plan = NULL;
   if (!rc) rc = sort_items(l->lint);
@@ -627,6 +622,7 @@ int stagegraph_lint_new(stagegraph_lint **out, const stagegraph_doc *doc,
   lint->doc = doc;
   lint->mem = doc->mem;
   sgi_arena_init(&lint->arena, &lint->mem);
+  lint->arena.min_block = 2048; /* most files have a few findings: a small first block */
   sgi_linter l;
   memset(&l, 0, sizeof l);
   l.lint = lint;

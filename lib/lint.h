@@ -70,7 +70,6 @@ struct stagegraph_lint {
   sgi_arena arena;
   stagegraph_diagnostic *items;
   size_t count, cap;
-  size_t *seq; /* report order, parallel to items, for a stable sort */
   int error_on_finding; /* the check directive's error=true */
 };
 
@@ -86,9 +85,11 @@ typedef struct sgi_linter {
   sgi_patterns *ignore;        /* .dockerignore, or NULL when none was given */
   int targets_given;
   const char *first_target;    /* the first given target, for TARGETSTAGE */
-  /* Per stage (plan stage count), set when a plan exists: */
+  /* Per stage (plan stage count), set when a plan exists, for as long as
+   * the rules run: */
   const size_t *shipped;       /* the targets: the given ones, else the last stage */
   size_t shipped_count;
+  size_t last_stage;           /* what shipped points to without targets */
   unsigned char *needed;       /* a shipped target needs the stage */
   unsigned char *reach;        /* its files reach a shipped target (FROM, COPY --from) */
   unsigned char *in_scope;     /* rules apply: needed by the targets, or every stage */

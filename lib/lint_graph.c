@@ -37,13 +37,38 @@ static void start_word(command *c, int *in_word) {
   *in_word = 1;
 }
 
-static void add_char(command *c, int *in_word, char ch) {
+/* Append text to the current word, starting one when none is open (and
+ * dropping it past MAX_WORDS). */
+static void add_run(command *c, int *in_word, const char *s, size_t n) {
   start_word(c, in_word);
-  if (*in_word) sgi_buf_putc(&c->buf, ch);
+  if (*in_word) sgi_buf_append(&c->buf, s, n);
+}
+
+/* 0 for the bytes with a meaning of their own outside quotes: word and
+ * command separators, quotes, the escape and the comment sign. */
+static int plain(char ch) {
+  switch (ch) {
+  case '\\':
+  case '\'':
+  case '"':
+  case '#':
+  case ' ':
+  case '\t':
+  case '\r':
+  case '\n':
+  case ';':
+  case '&':
+  case '|':
+  case '(':
+  case ')':
+  case '`': return 0;
+  default: return 1;
+  }
 }
 
 /* The next simple command of a shell text from *pos: separators are
- * newlines, ; & | ( ) and backquotes; '#' starts a comment; quotes group. */
+ * newlines, ; & | ( ) and backquotes; '#' starts a comment; quotes group.
+ * Runs of plain bytes are copied in one append. */
 static int next_command(const char *s, size_t len, size_t *pos, command *c) {
   sgi_buf_clear(&c->buf);
   c->count = 0;
@@ -51,16 +76,28 @@ static int next_command(const char *s, size_t len, size_t *pos, command *c) {
   size_t i = *pos;
   while (i < len) {
     char ch = s[i];
-    if (ch == '\\' && i + 1 < len) {
+    if (plain(ch)) {
+      size_t j = i + 1;
+      while (j < len && plain(s[j])) j++;
+      add_run(c, &in_word, s + i, j - i);
+      i = j;
+    } else if (ch == '\\' && i + 1 < len) {
       if (s[i + 1] == '\n') end_word(c, &in_word);
-      else add_char(c, &in_word, s[i + 1]);
+      else add_run(c, &in_word, s + i + 1, 1);
       i += 2;
     } else if (ch == '\'' || ch == '"') {
       start_word(c, &in_word); /* "" is a word too */
       size_t j = i + 1;
       while (j < len && s[j] != ch) {
-        if (ch == '"' && s[j] == '\\' && j + 1 < len) j++;
-        add_char(c, &in_word, s[j++]);
+        /* inside double quotes a backslash keeps the byte after it */
+        size_t k = j;
+        while (k < len && s[k] != ch && !(ch == '"' && s[k] == '\\')) k++;
+        if (k > j) add_run(c, &in_word, s + j, k - j);
+        j = k;
+        if (j < len && s[j] == '\\') {
+          if (j + 1 < len) j++;
+          add_run(c, &in_word, s + j++, 1);
+        }
       }
       i = j < len ? j + 1 : j;
     } else if (ch == '#' && !in_word) {
@@ -68,14 +105,13 @@ static int next_command(const char *s, size_t len, size_t *pos, command *c) {
     } else if (ch == ' ' || ch == '\t' || ch == '\r') {
       end_word(c, &in_word);
       i++;
-    } else if (ch == '\n' || ch == ';' || ch == '&' || ch == '|' || ch == '(' || ch == ')' ||
-               ch == '`') {
+    } else if (ch == '#' || ch == '\\') { /* in a word; a backslash at the end */
+      add_run(c, &in_word, s + i, 1);
+      i++;
+    } else { /* \n ; & | ( ) ` */
       end_word(c, &in_word);
       i++;
       if (c->count) break;
-    } else {
-      add_char(c, &in_word, ch);
-      i++;
     }
   }
   end_word(c, &in_word);
@@ -357,23 +393,21 @@ static const char *copy_source(const sgi_linter *l, const stagegraph_instruction
   return sgi_expand_changes(w->ptr, w->len, l->doc->escape) ? NULL : w->ptr;
 }
 
-/* path.Join("/", src): 1 when the source is the whole root. */
-static int whole_root(sgi_linter *l, const char *src, int *oom) {
-  size_t len = strlen(src);
-  char *tmp = sgi_malloc(&l->lint->mem, len + 4);
-  if (!tmp) return *oom = 1, 0;
-  tmp[0] = '/';
-  memcpy(tmp + 1, src, len + 1);
-  char *clean = sgi_malloc(&l->lint->mem, len + 4);
-  if (!clean) {
-    sgi_free(&l->lint->mem, tmp);
-    return *oom = 1, 0;
+/* path.Join("/", src) == "/": 1 when the source is the whole root, that
+ * is when every name in it is "." or empty, or undone by a later "..". */
+static int whole_root(const char *src) {
+  size_t depth = 0;
+  for (const char *p = src; *p;) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.') {
+      if (depth) depth--; /* ".." at the root stays there */
+    } else if (n && !(n == 1 && p[0] == '.')) {
+      depth++;
+    }
+    p += n;
+    if (*p) p++;
   }
-  sgi_path_clean(clean, tmp, len + 1);
-  int whole = !strcmp(clean, "/");
-  sgi_free(&l->lint->mem, tmp);
-  sgi_free(&l->lint->mem, clean);
-  return whole;
+  return depth == 0;
 }
 
 static int is_context_copy(const stagegraph_instruction *ins) {
@@ -393,23 +427,42 @@ static void closure(const stagegraph_plan *p, size_t s, unsigned char *mark, siz
   }
 }
 
+/* Scratch for reading RUN instructions, kept from one to the next. */
+typedef struct scanner {
+  sgi_buf text; /* the instruction's text, when it is not one argument */
+  command c;
+} scanner;
+
+static void scanner_init(scanner *sc, const sgi_mem *mem) {
+  sgi_buf_init(&sc->text, mem);
+  sgi_buf_init(&sc->c.buf, mem);
+}
+
+static void scanner_free(scanner *sc) {
+  sgi_buf_free(&sc->text);
+  sgi_buf_free(&sc->c.buf);
+}
+
 /* Scan a RUN's commands, calling fn for each until it returns non-zero. */
 typedef int (*command_fn)(void *ctx, const command *c);
 
-static int each_command(sgi_linter *l, const stagegraph_instruction *ins, command_fn fn, void *ctx) {
-  sgi_buf text;
-  sgi_buf_init(&text, &l->lint->mem);
-  sgi_lint_command_text(&text, ins);
-  command c;
-  sgi_buf_init(&c.buf, &l->lint->mem);
-  size_t pos = 0;
-  int rc = text.failed, got;
-  while (!rc && (got = next_command(text.ptr ? text.ptr : "", text.len, &pos, &c)) != 0) {
-    if (got < 0) rc = got;
-    else rc = fn(ctx, &c);
+static int each_command(scanner *sc, const stagegraph_instruction *ins, command_fn fn, void *ctx) {
+  const char *text = "";
+  size_t len = 0;
+  if (ins->arg_count == 1 && !ins->heredoc_count) { /* shell form: the text as it is */
+    text = ins->args[0].ptr;
+    len = ins->args[0].len;
+  } else {
+    sgi_lint_command_text(&sc->text, ins);
+    if (sc->text.failed) return sc->text.failed;
+    if (sc->text.ptr) text = sc->text.ptr, len = sc->text.len;
   }
-  sgi_buf_free(&c.buf);
-  sgi_buf_free(&text);
+  size_t pos = 0;
+  int rc = 0, got;
+  while (!rc && (got = next_command(text, len, &pos, &sc->c)) != 0) {
+    if (got < 0) rc = got;
+    else rc = fn(ctx, &sc->c);
+  }
   return rc;
 }
 
@@ -434,37 +487,53 @@ static int note_install(void *ctx, const command *c) {
   return 0;
 }
 
-static int broad_copy(sgi_linter *l, const stagegraph_instruction *ins, int *oom) {
+static int broad_copy(const sgi_linter *l, const stagegraph_instruction *ins) {
   if (!is_context_copy(ins)) return 0;
   size_t n;
   copy_source(l, ins, 0, &n);
   for (size_t i = 0; i < n; i++) {
     const char *src = copy_source(l, ins, i, &n);
     if (!src) continue;
-    if (!strcmp(src, "*") || !strcmp(src, "./*") || whole_root(l, src, oom)) return 1;
+    if (!strcmp(src, "*") || !strcmp(src, "./*") || whole_root(src)) return 1;
   }
   return 0;
 }
 
-/* Walks every stage in file order: installed[s] gets the ecosystems
- * installed in the stage and the stages it is built on (one bit each), so
- * an install there counts as done before; stages in scope are checked. */
-static int dependencies_after_sources(sgi_linter *l, size_t s, unsigned *installed) {
+/* Which stages' installs DependenciesAfterSources reads: a checked stage
+ * with a broad copy, and the stages it is built on (an install there counts
+ * as done before). The RUN lines of other stages are not scanned. */
+static void install_scans(const sgi_linter *l, unsigned char *need) {
+  const stagegraph_plan *p = l->plan;
+  for (size_t s = 0; s < p->stage_count; s++) {
+    need[s] = 0;
+    if (!l->in_scope[s] || p->stages[s].context) continue;
+    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+    for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !need[s]; i++)
+      need[s] = (unsigned char)broad_copy(l, stagegraph_stage_instruction(st, i));
+  }
+  /* a parent is an earlier stage */
+  for (size_t s = p->stage_count; s-- > 0;)
+    if (need[s] && p->stages[s].parent != STAGEGRAPH_NONE) need[p->stages[s].parent] = 1;
+}
+
+/* Called in file order for the stages install_scans picked: installed[s]
+ * gets the ecosystems installed in the stage and the stages it is built on
+ * (one bit each); stages in scope are checked. */
+static int dependencies_after_sources(sgi_linter *l, scanner *sc, size_t s, unsigned *installed) {
   const stagegraph_plan *p = l->plan;
   size_t parent = p->stages[s].parent;
   unsigned seen = parent != STAGEGRAPH_NONE ? installed[parent] : 0, reported = 0;
   int check = l->in_scope[s] && !p->stages[s].context;
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
   const stagegraph_instruction *broad = NULL;
-  int rc = 0, oom = 0;
+  int rc = 0;
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-    if (!broad && broad_copy(l, ins, &oom)) broad = ins;
-    if (oom) return STAGEGRAPH_ENOMEM;
+    if (!broad && broad_copy(l, ins)) broad = ins;
     if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
     installs in;
     in.count = 0;
-    if ((rc = each_command(l, ins, note_install, &in))) break;
+    if ((rc = each_command(sc, ins, note_install, &in))) break;
     for (size_t k = 0; k < in.count && !rc; k++) {
       unsigned bit = 1u << in.list[k];
       int late = broad && check && !(seen & bit) && !(reported & bit);
@@ -530,7 +599,7 @@ static size_t build_stage_of(sgi_linter *l, size_t t, unsigned char *mark, size_
   return STAGEGRAPH_NONE;
 }
 
-static int toolchain_in_final(sgi_linter *l, size_t t, size_t builder) {
+static int toolchain_in_final(sgi_linter *l, scanner *sc, size_t t, size_t builder) {
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, t);
   int rc = 0;
   tooling tl;
@@ -543,7 +612,7 @@ static int toolchain_in_final(sgi_linter *l, size_t t, size_t builder) {
     sgi_buf_clear(&tl.packages);
     sgi_buf_clear(&tl.work);
     tl.removes = 0;
-    if ((rc = each_command(l, ins, note_tooling, &tl))) break;
+    if ((rc = each_command(sc, ins, note_tooling, &tl))) break;
     if (tl.packages.len && !tl.removes) {
       sgi_lint_msgf(l, "The shipped stage \"%s\" installs build tools (%s) although stage \"%s\" builds for it: "
                        "install them there and copy only the build output",
@@ -684,16 +753,15 @@ static void where(sgi_linter *l, size_t s) {
 
 static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *ins) {
   size_t n;
-  int oom = 0, whole = 0;
+  int whole = 0;
   copy_source(l, ins, 0, &n);
   for (size_t i = 0; i < n; i++) {
     const char *src = copy_source(l, ins, i, &n);
     if (!src || (ins->kind == STAGEGRAPH_KIND_ADD && strstr(src, "://"))) continue;
-    if (whole_root(l, src, &oom)) {
+    if (whole_root(src)) {
       whole = 1;
       continue;
     }
-    if (oom) return STAGEGRAPH_ENOMEM;
     const char *rel = src;
     while (rel[0] == '/' || (rel[0] == '.' && rel[1] == '/')) rel += rel[0] == '/' ? 1 : 2;
     if (!secret_path(rel)) continue;
@@ -707,7 +775,6 @@ static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *in
     sgi_buf_puts(&l->msg, ": layers keep it in the image; use RUN --mount=type=secret (or ssh) instead");
     return sgi_lint_report_msg(l, SGI_RULE_SECRET_COPIED_TO_FINAL_STAGE, ins, ins);
   }
-  if (oom) return STAGEGRAPH_ENOMEM;
   if (!whole) return 0;
   if (!l->ignore) {
     sgi_lint_msgf(l, "%s of the whole build context may copy secrets such as .env or .git into ",
@@ -787,13 +854,9 @@ static int copy_whole(sgi_linter *l, size_t s, const stagegraph_instruction *ins
     if (!p->stages[root].image && !p->stages[root].context) return 0; /* built on scratch */
     what = display(l, p->edges[e].from);
   }
-  int oom = 0;
   for (size_t i = 0; i + 1 < ins->arg_count; i++) {
     const char *src = ins->args[i].ptr;
-    if (!whole_root(l, src, &oom)) {
-      if (oom) return STAGEGRAPH_ENOMEM;
-      continue;
-    }
+    if (!whole_root(src)) continue;
     sgi_lint_msgf(l, "COPY --from=%s copies the whole filesystem of \"%s\" into stage \"%s\": copy only "
                      "the paths the image needs",
                   from, what, display(l, s));
@@ -832,9 +895,10 @@ static int dead_stages(sgi_linter *l, unsigned char *used) {
 
 /* ---- all of them ---------------------------------------------------------------------- */
 
-static int stage_rules(sgi_linter *l, size_t s, unsigned *installed, const size_t *copy_edge) {
+/* The rules on a stage's COPY and ADD instructions. */
+static int copy_rules(sgi_linter *l, size_t s, const size_t *copy_edge) {
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
-  int rc = dependencies_after_sources(l, s, installed);
+  int rc = 0;
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
     if (ins->kind != STAGEGRAPH_KIND_COPY && ins->kind != STAGEGRAPH_KIND_ADD) continue;
@@ -849,15 +913,27 @@ int sgi_lint_graph(sgi_linter *l) {
   const sgi_mem *mem = &l->lint->mem;
   size_t n = p->stage_count, ni = l->doc->instruction_count;
   size_t dn = ni > n ? ni : n;
-  unsigned char *done = sgi_malloc(mem, dn), *mark = sgi_malloc(mem, n);
-  size_t *stack = sgi_malloc(mem, n * sizeof *stack), *copy_edge = sgi_malloc(mem, (ni ? ni : 1) * sizeof *copy_edge);
-  unsigned *installed = sgi_malloc(mem, n * sizeof *installed);
-  int rc = done && mark && stack && copy_edge && installed ? 0 : STAGEGRAPH_ENOMEM;
+  /* the scratch, in one block: per stage a stack slot, an install set and
+   * a mark, per instruction its COPY edge, and a flag per stage or
+   * instruction */
+  size_t bytes = (n + ni) * sizeof(size_t) + n * sizeof(unsigned) + n + dn;
+  char *block = sgi_malloc(mem, bytes);
+  if (!block) return STAGEGRAPH_ENOMEM;
+  size_t *stack = (size_t *)(void *)block, *copy_edge = stack + n;
+  unsigned *installed = (unsigned *)(void *)(copy_edge + ni);
+  unsigned char *mark = (unsigned char *)(installed + n), *done = mark + n;
+  scanner sc;
+  scanner_init(&sc, mem);
+  int rc = 0;
   /* each COPY instruction's edge, for the rules looking at its source */
-  for (size_t i = 0; !rc && i < ni; i++) copy_edge[i] = STAGEGRAPH_NONE;
-  for (size_t e = 0; !rc && e < p->edge_count; e++)
+  for (size_t i = 0; i < ni; i++) copy_edge[i] = STAGEGRAPH_NONE;
+  for (size_t e = 0; e < p->edge_count; e++)
     if (p->edges[e].kind == STAGEGRAPH_EDGE_COPY && !p->edges[e].onbuild) copy_edge[p->edges[e].ins->index] = e;
-  for (size_t s = 0; s < n && !rc; s++) rc = stage_rules(l, s, installed, copy_edge);
+  install_scans(l, mark);
+  for (size_t s = 0; s < n && !rc; s++) {
+    if (mark[s]) rc = dependencies_after_sources(l, &sc, s, installed);
+    if (!rc) rc = copy_rules(l, s, copy_edge);
+  }
   for (size_t e = 0; e < p->edge_count && !rc; e++) rc = edge_rules(l, &p->edges[e]);
   if (!rc) rc = dead_stages(l, mark);
   if (!rc) memset(done, 0, dn);
@@ -868,12 +944,9 @@ int sgi_lint_graph(sgi_linter *l) {
     size_t ts = l->shipped[t];
     if (p->stages[ts].context) continue;
     size_t builder = build_stage_of(l, ts, mark, stack);
-    if (builder != STAGEGRAPH_NONE) rc = toolchain_in_final(l, ts, builder);
+    if (builder != STAGEGRAPH_NONE) rc = toolchain_in_final(l, &sc, ts, builder);
   }
-  sgi_free(mem, done);
-  sgi_free(mem, mark);
-  sgi_free(mem, stack);
-  sgi_free(mem, copy_edge);
-  sgi_free(mem, installed);
+  scanner_free(&sc);
+  sgi_free(mem, block);
   return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "hash.h"
 #include "lint.h"
 #include "platform.h"
 #include "reference.h"
@@ -57,31 +58,85 @@ static int names_push(names *n, const char *s) {
 
 static void names_free(names *n) { sgi_free(n->mem, (void *)n->items); }
 
+/* sgi_is_case, with ASCII (keywords, most names) decided here: only the
+ * letters of the other case change it. */
+static int is_case(const char *s, size_t len, int lower) {
+  char from = lower ? 'A' : 'a';
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) return sgi_is_case(s, len, lower);
+    if (c >= from && c <= from + 25) return 0;
+  }
+  return 1;
+}
+
 /* ---- the scope of FROM lines ------------------------------------------------------ */
+
+/* The automatic args (the build and target platforms' parts, then
+ * TARGETSTAGE, in automatic_args order), each replaced by a build arg of
+ * its name: one table per lint under the meta ARGs of both scopes, worked
+ * out when a FROM line or an ARG default first uses one of them. */
+typedef struct auto_args {
+  const sgi_linter *l;
+  int ready;
+  const char *value[AUTOMATIC_COUNT];
+  sgi_platform platform[2]; /* the build platform, the target platform */
+  char full[2][96];         /* their normalised "os/arch[/variant]" */
+} auto_args;
+
+/* Fill in the five args of one platform, from value[at]. */
+static void platform_args(auto_args *a, size_t at, const char *spec) {
+  size_t which = at / 5;
+  sgi_platform *p = &a->platform[which];
+  sgi_buf msg;
+  sgi_buf_init(&msg, &a->l->lint->mem);
+  int bad = sgi_platform_parse(spec, strlen(spec), p, &msg);
+  sgi_buf_free(&msg);
+  if (bad) memset(p, 0, sizeof *p);
+  sgi_platform_format(p, a->full[which], sizeof a->full[which]);
+  a->value[at] = bad ? spec : a->full[which];
+  a->value[at + 1] = p->os;
+  a->value[at + 2] = "";
+  a->value[at + 3] = p->arch;
+  a->value[at + 4] = p->variant;
+}
+
+static const char *auto_value(auto_args *a, size_t i) {
+  if (a->ready) return a->value[i];
+  const stagegraph_doc *doc = a->l->doc;
+  platform_args(a, 0, doc->build_platform);
+  platform_args(a, 5, doc->platform);
+  const char *ts = a->l->first_target;
+  size_t nst = stagegraph_doc_stage_count(doc);
+  if (!ts) ts = nst ? stagegraph_stage_name(stagegraph_doc_stage(doc, nst - 1)) : NULL;
+  if (!ts || !*ts) ts = "default";
+  a->value[10] = ts;
+  for (size_t k = 0; k < AUTOMATIC_COUNT; k++) {
+    const char *ba = sgi_doc_build_arg(doc, automatic_args[k], strlen(automatic_args[k]));
+    if (ba) a->value[k] = ba;
+  }
+  a->ready = 1;
+  return a->value[i];
+}
 
 /* The declared global names (automatic args and meta ARGs) with their
  * values; a declared ARG without a value maps to NULL. */
 typedef struct from_scope {
-  sgi_envmap vars;
-  names order; /* declared names in order, for suggestions */
+  auto_args *autos;
+  sgi_envmap vars; /* the meta ARGs */
+  names order;     /* declared names in order, for suggestions */
 } from_scope;
 
-static int set_platform(sgi_envmap *m, const char *prefix, const char *spec) {
-  sgi_platform p;
-  sgi_buf msg;
-  sgi_buf_init(&msg, m->mem);
-  int bad = sgi_platform_parse(spec, strlen(spec), &p, &msg);
-  sgi_buf_free(&msg);
-  char full[96], key[32];
-  if (bad) memset(&p, 0, sizeof p);
-  sgi_platform_format(&p, full, sizeof full);
-  const char *values[5] = {bad ? spec : full, p.os, "", p.arch, p.variant};
-  static const char *const suffix[5] = {"PLATFORM", "OS", "OSVERSION", "ARCH", "VARIANT"};
-  for (int i = 0; i < 5; i++) {
-    strcpy(key, prefix);
-    strcat(key, suffix[i]);
-    int rc = sgi_envmap_set(m, key, strlen(key), values[i], strlen(values[i]));
-    if (rc) return rc;
+/* Look a name up: 1 when declared (*value NULL when without a value). */
+static int scope_get(const from_scope *sc, const char *name, size_t len, const char **value,
+                     size_t *value_len) {
+  if (sgi_envmap_get(&sc->vars, name, len, value, value_len)) return 1;
+  for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
+    if (strlen(automatic_args[i]) != len || memcmp(automatic_args[i], name, len)) continue;
+    const char *v = auto_value(sc->autos, i);
+    if (value) *value = v;
+    if (value_len) *value_len = strlen(v);
+    return 1;
   }
   return 0;
 }
@@ -89,7 +144,7 @@ static int set_platform(sgi_envmap *m, const char *prefix, const char *spec) {
 /* Recording lookups: which names a word used, found (declared) or not. */
 enum { RECORD_MAX = 32 };
 typedef struct recorder {
-  const sgi_envmap *vars;
+  const from_scope *scope;
   sgi_arena *arena;
   const char *names[RECORD_MAX];
   int found[RECORD_MAX];
@@ -101,7 +156,7 @@ static const char *record_lookup(void *ctx, const char *name, size_t len, size_t
   recorder *r = ctx;
   const char *v = NULL;
   size_t vlen = 0;
-  int found = sgi_envmap_get(r->vars, name, len, &v, &vlen);
+  int found = scope_get(r->scope, name, len, &v, &vlen);
   int seen = 0;
   for (size_t i = 0; i < r->count && !seen; i++)
     seen = strlen(r->names[i]) == len && memcmp(r->names[i], name, len) == 0;
@@ -122,19 +177,36 @@ static const char *record_lookup(void *ctx, const char *name, size_t len, size_t
  * end the lint; other expansion errors only end a check. */
 static int fatal(int rc) { return rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_ELIMIT; }
 
+/* sgi_expand_changes, with the common case decided here: ASCII without
+ * '$', quotes or the escape character is left as it is. */
+static int expansion_changes(const char *word, size_t len, char escape) {
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)word[i];
+    if (c >= 0x80 || c == '$' || c == '\'' || c == '"' || c == (unsigned char)escape)
+      return sgi_expand_changes(word, len, escape);
+  }
+  return 0;
+}
+
 /* Expand a FROM word in the scope, recording the names it uses; the result
  * goes to `out`. Returns 0, an expansion error (EEXPAND, also for one word
  * over its limit; the names are still recorded), or a fatal code. */
-static int expand_recorded(sgi_linter *l, const sgi_envmap *vars, sgi_arena *arena,
+static int expand_recorded(sgi_linter *l, const from_scope *scope, sgi_arena *arena,
                            const char *word, recorder *r, sgi_buf *out) {
-  memset(r, 0, sizeof *r);
-  r->vars = vars;
+  r->scope = scope;
   r->arena = arena;
+  r->count = 0;
+  r->oom = 0;
   sgi_env env = {record_lookup, r};
   sgi_expand_opts opts = {l->doc->escape, SGI_EXPAND_NORMAL, l->doc->limits.max_expansion_bytes,
                           NULL};
   sgi_buf_clear(out);
-  int rc = sgi_expand_word(out, word, strlen(word), &env, &opts, NULL);
+  size_t len = strlen(word);
+  int rc;
+  if (!expansion_changes(word, len, opts.escape) && (!opts.max_bytes || len <= opts.max_bytes))
+    rc = sgi_buf_append(out, word, len); /* the lexer returns such a word as it is */
+  else
+    rc = sgi_expand_word(out, word, len, &env, &opts, NULL);
   if (r->oom) return STAGEGRAPH_ENOMEM;
   if (rc == 0 && (rc = sgi_lint_spend(l, out->len))) return rc;
   return rc == STAGEGRAPH_ELIMIT ? STAGEGRAPH_EEXPAND : rc; /* one word over its limit */
@@ -144,27 +216,16 @@ static int expand_recorded(sgi_linter *l, const sgi_envmap *vars, sgi_arena *are
  * in order, each default expanded in the scope so far. `build_args` 0 gives
  * the scope "with only default values" of InvalidDefaultArgInFrom; *ok is
  * then 0 when a default does not expand. */
-static int build_scope(sgi_linter *l, sgi_arena *arena, from_scope *sc, int build_args, int *ok) {
+static int build_scope(sgi_linter *l, sgi_arena *arena, auto_args *autos, from_scope *sc,
+                       int build_args, int *ok) {
   const stagegraph_doc *doc = l->doc;
+  sc->autos = autos;
   sgi_envmap_init(&sc->vars, arena, &l->lint->mem);
   sc->order.mem = &l->lint->mem;
   *ok = 1;
   int rc;
-  if ((rc = set_platform(&sc->vars, "BUILD", doc->build_platform)) ||
-      (rc = set_platform(&sc->vars, "TARGET", doc->platform)))
-    return rc;
-  const char *ts = l->first_target;
-  size_t nst = stagegraph_doc_stage_count(doc);
-  if (!ts) ts = nst ? stagegraph_stage_name(stagegraph_doc_stage(doc, nst - 1)) : NULL;
-  if (!ts || !*ts) ts = "default";
-  if ((rc = sgi_envmap_set(&sc->vars, "TARGETSTAGE", 11, ts, strlen(ts)))) return rc;
-  for (size_t i = 0; i < AUTOMATIC_COUNT; i++) {
-    const char *ba = sgi_doc_build_arg(doc, automatic_args[i], strlen(automatic_args[i]));
-    if (ba && (rc = sgi_envmap_set(&sc->vars, automatic_args[i], strlen(automatic_args[i]), ba,
-                                   strlen(ba))))
-      return rc;
+  for (size_t i = 0; i < AUTOMATIC_COUNT; i++)
     if ((rc = names_push(&sc->order, automatic_args[i]))) return rc;
-  }
   sgi_buf value;
   sgi_buf_init(&value, &l->lint->mem);
   for (size_t m = 0; m < stagegraph_doc_meta_arg_count(doc) && !rc; m++) {
@@ -178,11 +239,11 @@ static int build_scope(sgi_linter *l, sgi_arena *arena, from_scope *sc, int buil
         rc = sgi_envmap_set(&sc->vars, w, klen, ba, strlen(ba));
       } else if (eq) {
         recorder r;
-        int e = expand_recorded(l, &sc->vars, arena, eq + 1, &r, &value);
+        int e = expand_recorded(l, sc, arena, eq + 1, &r, &value);
         if (fatal(e)) rc = e;
         else if (e) *ok = 0, rc = sgi_envmap_set(&sc->vars, w, klen, "", 0);
         else rc = sgi_envmap_set(&sc->vars, w, klen, value.ptr ? value.ptr : "", value.len);
-      } else if (!sgi_envmap_get(&sc->vars, w, klen, NULL, NULL)) {
+      } else if (!scope_get(sc, w, klen, NULL, NULL)) {
         rc = sgi_envmap_set(&sc->vars, w, klen, NULL, 0);
       }
       if (!rc) {
@@ -228,9 +289,10 @@ static int no_empty_continuation(sgi_linter *l) {
  * commands; meta ARGs are not counted). A tie counts as uppercase. */
 static int instruction_casing(sgi_linter *l) {
   const stagegraph_doc *doc = l->doc;
-  size_t lower = 0, upper = 0, n = stagegraph_doc_stage_count(doc);
+  size_t lower = 0, upper = 0, total = 0, n = stagegraph_doc_stage_count(doc);
   for (int pass = 0; pass < 2; pass++) {
     int majority_lower = lower > upper;
+    if (pass == 1 && (majority_lower ? lower : upper) == total) return 0; /* all in the majority's case */
     for (size_t s = 0; s < n; s++) {
       const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
       size_t count = stagegraph_stage_instruction_count(st);
@@ -239,8 +301,9 @@ static int instruction_casing(sgi_linter *l) {
             i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
         const char *kw = ins->keyword;
         size_t len = strlen(kw);
-        int is_lower = sgi_is_case(kw, len, 1), is_upper = sgi_is_case(kw, len, 0);
+        int is_lower = is_case(kw, len, 1), is_upper = is_case(kw, len, 0);
         if (pass == 0) {
+          total++;
           if (is_lower) lower++;
           else if (is_upper) upper++;
           continue;
@@ -291,14 +354,14 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) 
   int rc;
   if (from->arg_count == 3) {
     const sgi_str *name = &from->args[2], *as = &from->args[1];
-    if (!sgi_is_case(name->ptr, name->len, 1)) {
+    if (!is_case(name->ptr, name->len, 1)) {
       sgi_lint_msgf(l, "Stage name '%s' should be lowercase", name->ptr);
       if ((rc = sgi_lint_report_msg(l, SGI_RULE_STAGE_NAME_CASING, from, from))) return rc;
     }
     const char *kw = from->keyword;
-    int from_lower = sgi_is_case(kw, strlen(kw), 1), from_upper = sgi_is_case(kw, strlen(kw), 0);
-    if ((from_lower && !sgi_is_case(as->ptr, as->len, 1)) ||
-        (!from_lower && from_upper && !sgi_is_case(as->ptr, as->len, 0))) {
+    int from_lower = is_case(kw, strlen(kw), 1), from_upper = is_case(kw, strlen(kw), 0);
+    if ((from_lower && !is_case(as->ptr, as->len, 1)) ||
+        (!from_lower && from_upper && !is_case(as->ptr, as->len, 0))) {
       sgi_lint_msgf(l, "'%s' and '%s' keywords' casing do not match", as->ptr, kw);
       if ((rc = sgi_lint_report_msg(l, SGI_RULE_FROM_AS_CASING, from, from))) return rc;
     }
@@ -318,30 +381,28 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) 
   return sgi_lint_report_msg(l, SGI_RULE_DUPLICATE_STAGE_NAME, from, from);
 }
 
-/* Stage s has the name of an earlier stage: stage indexes sorted by name,
- * then by index. */
-typedef struct named {
-  const char *name;
-  size_t stage;
-} named;
-
-static int cmp_named(const void *a, const void *b) {
-  const named *x = a, *y = b;
-  int c = strcmp(x->name, y->name);
-  return c ? c : (x->stage > y->stage) - (x->stage < y->stage);
-}
-
+/* Per stage: 1 when an earlier stage has its name. The names go into an
+ * open-addressing table of stage indexes, keyed by a seeded hash. */
 static unsigned char *duplicate_names(const sgi_linter *l, sgi_arena *arena) {
-  size_t n = stagegraph_doc_stage_count(l->doc), k = 0;
+  size_t n = stagegraph_doc_stage_count(l->doc), slots = 16;
+  while (slots < 2 * n) slots *= 2;
   unsigned char *dup = sgi_arena_calloc(arena, n ? n : 1, 1);
-  named *list = sgi_arena_calloc(arena, n ? n : 1, sizeof *list);
-  if (!dup || !list) return NULL;
+  size_t *table = sgi_arena_alloc(arena, slots * sizeof *table);
+  if (!dup || !table) return NULL;
+  for (size_t i = 0; i < slots; i++) table[i] = STAGEGRAPH_NONE;
+  uint64_t seed = sgi_hash_seed(arena);
   for (size_t s = 0; s < n; s++) {
     const char *name = stagegraph_stage_name(stagegraph_doc_stage(l->doc, s));
-    if (name) list[k].name = name, list[k++].stage = s;
+    if (!name) continue;
+    size_t len = strlen(name), i = sgi_hash_keyed(name, len, seed) & (slots - 1);
+    for (; table[i] != STAGEGRAPH_NONE; i = (i + 1) & (slots - 1)) {
+      if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(l->doc, table[i])), name)) {
+        dup[s] = 1;
+        break;
+      }
+    }
+    if (!dup[s]) table[i] = s;
   }
-  if (k > 1) qsort(list, k, sizeof *list, cmp_named);
-  for (size_t i = 1; i < k; i++) dup[list[i].stage] = !strcmp(list[i].name, list[i - 1].name);
   return dup;
 }
 
@@ -365,11 +426,11 @@ static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_
                           sgi_arena *arena, sgi_buf *word) {
   const stagegraph_instruction *from = stagegraph_stage_from(st);
   recorder r;
-  int rc = expand_recorded(l, &sc->vars, arena, stagegraph_stage_base(st), &r, word);
+  int rc = expand_recorded(l, sc, arena, stagegraph_stage_base(st), &r, word);
   if (fatal(rc) || (rc = undeclared_in_from(l, from, sc, &r))) return rc;
   const char *platform = stagegraph_stage_platform(st);
   if (!platform) return 0;
-  rc = expand_recorded(l, &sc->vars, arena, platform, &r, word);
+  rc = expand_recorded(l, sc, arena, platform, &r, word);
   if (fatal(rc)) return rc;
   int expanded = rc == 0;
   if ((rc = undeclared_in_from(l, from, sc, &r)) || !expanded) return rc;
@@ -386,7 +447,7 @@ static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_
   const char *result = word->ptr ? word->ptr : "";
   if (matched == 1 && unmatched == 0 && target_platform) {
     const char *tp = NULL;
-    sgi_envmap_get(&sc->vars, "TARGETPLATFORM", 14, &tp, NULL);
+    scope_get(sc, "TARGETPLATFORM", 14, &tp, NULL);
     if (tp && strcmp(tp, result) == 0) {
       sgi_lint_msgf(l, "Setting platform to predefined %s in FROM is redundant as this is the default behavior",
                     platform);
@@ -410,21 +471,21 @@ static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_
 /* InvalidDefaultArgInFrom: with only the ARG defaults, every FROM must
  * expand to a valid image reference. Any expansion error abandons the
  * check, as BuildKit does. */
-static int default_args_in_from(sgi_linter *l, sgi_arena *arena, sgi_buf *word) {
+static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *autos,
+                                sgi_buf *word) {
   from_scope sc;
   memset(&sc, 0, sizeof sc);
   int ok;
-  int rc = build_scope(l, arena, &sc, 0, &ok);
+  int rc = build_scope(l, arena, autos, &sc, 0, &ok);
   if (rc == STAGEGRAPH_ELIMIT) rc = 0, ok = 0; /* the defaults outgrow the budget: no check */
   for (size_t s = 0; !rc && ok && s < stagegraph_doc_stage_count(l->doc); s++) {
     const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
     recorder r;
-    int e = expand_recorded(l, &sc.vars, arena, stagegraph_stage_base(st), &r, word);
+    int e = expand_recorded(l, &sc, arena, stagegraph_stage_base(st), &r, word);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     if (e) break;
     sgi_reference ref;
-    stagegraph_error rerr = STAGEGRAPH_ERROR_INIT;
-    e = sgi_reference_parse(&ref, arena, word->ptr ? word->ptr : "", word->len, &rerr);
+    e = sgi_reference_parse(&ref, arena, word->ptr ? word->ptr : "", word->len, NULL);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     else if (e) {
       const stagegraph_instruction *from = stagegraph_stage_from(st);
@@ -443,6 +504,9 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
   sgi_arena_init(&arena, &l->lint->mem);
   sgi_buf word;
   sgi_buf_init(&word, &l->lint->mem);
+  auto_args autos;
+  autos.l = l;
+  autos.ready = 0;
   from_scope sc;
   memset(&sc, 0, sizeof sc);
   int ok;
@@ -456,7 +520,7 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
     else if (ins->kind == STAGEGRAPH_KIND_ARG)
       rc = arg_description(l, ins, &arena);
   }
-  if (!rc) rc = build_scope(l, &arena, &sc, 1, &ok);
+  if (!rc) rc = build_scope(l, &arena, &autos, &sc, 1, &ok);
   unsigned char *dup = rc ? NULL : duplicate_names(l, &arena);
   if (!rc && !dup) rc = STAGEGRAPH_ENOMEM;
   for (size_t s = 0; !rc && s < stagegraph_doc_stage_count(doc); s++) {
@@ -464,7 +528,7 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
     rc = from_words(l, st, dup[s]);
     if (!rc) rc = from_variables(l, st, &sc, &arena, &word);
   }
-  if (!rc) rc = default_args_in_from(l, &arena, &word);
+  if (!rc) rc = default_args_in_from(l, &arena, &autos, &word);
   scope_free(&sc);
   sgi_buf_free(&word);
   sgi_arena_free(&arena);
@@ -477,11 +541,21 @@ int sgi_lint_buildkit_parse(sgi_linter *l) {
  * part of the key, case-insensitively, unless an allowed token is too. */
 static int has_token(const char *key, size_t len, const char *const *tokens, size_t n) {
   size_t start = 0;
+  int ascii = 1; /* an ASCII part matches only a token of its length, ignoring ASCII case */
   for (size_t i = 0; i <= len; i++) {
-    if (i < len && key[i] != '_') continue;
-    for (size_t t = 0; t < n; t++)
-      if (sgi_equal_fold(key + start, i - start, tokens[t])) return 1;
+    if (i < len && key[i] != '_') {
+      ascii &= (unsigned char)key[i] < 0x80;
+      continue;
+    }
+    for (size_t t = 0; t < n && i > start; t++) {
+      /* the tokens are lowercase letters: an ASCII part must start with the same letter */
+      if (ascii && (key[start] | 0x20) != tokens[t][0]) continue;
+      if (ascii ? !sgi_ascii_casecmp(key + start, i - start, tokens[t])
+                : sgi_equal_fold(key + start, i - start, tokens[t]))
+        return 1;
+    }
     start = i + 1;
+    ascii = 1;
   }
   return 0;
 }
@@ -644,7 +718,7 @@ static int expose_port(sgi_linter *l, const stagegraph_instruction *ins, const c
       sgi_ascii_casecmp(proto, prlen, "sctp"))
     return 0; /* dispatch fails: invalid proto */
   int rc = 0;
-  if (!sgi_is_case(proto, prlen, 1)) {
+  if (!is_case(proto, prlen, 1)) {
     sgi_lint_msgf(l, "Defined protocol '%s' in EXPOSE instruction should be lowercase", raw);
     rc = sgi_lint_report_msg(l, SGI_RULE_EXPOSE_PROTO_CASING, ins, ins);
   }

@@ -186,16 +186,23 @@ int stagegraph_lint_render(stagegraph_buf *out, const stagegraph_lint *lint, sta
                            const char *path, stagegraph_error *err) {
   if (!out || !lint) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "out and lint are required");
   if (!path) path = "Dockerfile";
-  sgi_buf b;
-  sgi_buf_init(&b, &lint->mem);
+  /* room for the usual size up front (bytes per finding, plus SARIF's rule
+   * list), so the output is rarely copied while it grows */
+  size_t first, each;
   switch (format) {
-  case STAGEGRAPH_FORMAT_TEXT: render_text(&b, lint, path); break;
-  case STAGEGRAPH_FORMAT_JSON: render_json(&b, lint); break;
-  case STAGEGRAPH_FORMAT_SARIF: render_sarif(&b, lint, path); break;
+  case STAGEGRAPH_FORMAT_TEXT: first = 64, each = 192; break;
+  case STAGEGRAPH_FORMAT_JSON: first = 64, each = 448; break;
+  case STAGEGRAPH_FORMAT_SARIF: first = 16384, each = 896; break;
   default:
     return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL,
                          "lint renders TEXT, JSON or SARIF, not format %d", (int)format);
   }
+  sgi_buf b;
+  sgi_buf_init(&b, &lint->mem);
+  if (!sgi_buf_grow(&b, first + each * lint->count)) b.ptr[0] = '\0'; /* an empty output is "" */
+  if (format == STAGEGRAPH_FORMAT_TEXT) render_text(&b, lint, path);
+  else if (format == STAGEGRAPH_FORMAT_JSON) render_json(&b, lint);
+  else render_sarif(&b, lint, path);
   int rc = sgi_buf_detach(&b, out);
   if (rc) return sgi_error_set(err, rc, NULL, "out of memory");
   return 0;
