@@ -804,12 +804,20 @@ static double scale_min_run(void) { return S.quick ? 0.02 : 0.05; }
 static double scale_cap(void) { return 1.0; }
 
 /* About how long measuring one phase takes when one operation takes `op`
- * seconds: one untimed setup operation, then measure(). */
+ * seconds: one untimed setup operation, one warm-up, then measure(). */
 static double scale_phase_seconds(double op) {
   double runs = scale_runs(), min_run = scale_min_run(), cap = scale_cap();
   double run = op > min_run ? op : min_run;
   double timed = run * runs > cap ? (op > cap ? op : cap) : run * runs;
-  return op + timed;
+  return 2 * op + timed;
+}
+
+/* measure() after one untimed operation, so that the memory the timed ones
+ * take has been touched before (the objects the setup keeps hold theirs):
+ * on the largest inputs a single timed operation may be all there is. */
+static timing measure_warm(op_fn op, void *ctx, int runs, double min_run, double cap) {
+  op(ctx);
+  return measure(op, ctx, runs, min_run, cap);
 }
 
 /* The phases the next child measures (bit p for phase p); set before fork. */
@@ -867,7 +875,7 @@ static void scale_child(int fd, const family *fam, size_t n) {
     send_result(fd, &r);
     _exit(0);
   }
-  timing parse_t = measure(op_parse, &ctx, runs, min_run, cap);
+  timing parse_t = measure_warm(op_parse, &ctx, runs, min_run, cap);
   r.per_op[PH_PARSE] = parse_t.median;
   r.faults_per_op = parse_t.faults;
   r.phases_done = 1;
@@ -879,7 +887,7 @@ static void scale_child(int fd, const family *fam, size_t n) {
   double first = cpu_now() - t0;
   /* One plan taking longer than a whole measurement is its own sample. */
   if (rc == 0 && (scale_mask & 1u << PH_PLAN))
-    r.per_op[PH_PLAN] = first > cap ? first : measure(op_plan, &ctx, runs, min_run, cap).median;
+    r.per_op[PH_PLAN] = first > cap ? first : measure_warm(op_plan, &ctx, runs, min_run, cap).median;
   r.phases_done = 2;
   if (rc != 0) {
     r.failed_rc = rc;
@@ -891,12 +899,12 @@ static void scale_child(int fd, const family *fam, size_t n) {
 
   ctx.plan = plan;
   if (scale_mask & 1u << PH_CACHE)
-    r.per_op[PH_CACHE] = measure(op_cache, &ctx, runs, min_run, cap).median;
+    r.per_op[PH_CACHE] = measure_warm(op_cache, &ctx, runs, min_run, cap).median;
   r.phases_done = 3;
   send_result(fd, &r);
 #if HAVE_LINT
   if (scale_mask & 1u << PH_LINT)
-    r.per_op[PH_LINT] = measure(op_lint, &ctx, runs, min_run, cap).median;
+    r.per_op[PH_LINT] = measure_warm(op_lint, &ctx, runs, min_run, cap).median;
 #endif
   r.phases_done = 4;
   send_result(fd, &r);
