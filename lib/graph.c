@@ -70,12 +70,20 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
 /* An index from the stage names or image references to their indices, for
  * graph building only: open addressing over indices (the strings stay in
  * the stages and images), hashed with the plan's key like every table of
- * the library. */
+ * the library. Each slot keeps its string's hash beside the index, so a
+ * probe reads a string only when the hashes agree and growing never reads
+ * one: on 100k stages the strings are mostly out of cache. Indices fit 32
+ * bits (inputs are under 4 GiB). */
+typedef struct index_entry {
+  uint32_t index; /* index + 1; 0 is empty */
+  uint32_t hash;
+} index_entry;
+
 typedef struct str_index {
   const stagegraph_plan *plan;
   const char *(*key)(const stagegraph_plan *plan, size_t i);
-  size_t *slot; /* index + 1; 0 is empty */
-  size_t cap;   /* a power of two, at least twice count */
+  index_entry *slot;
+  size_t cap; /* a power of two, at least twice count */
   size_t count;
 } str_index;
 
@@ -84,46 +92,60 @@ typedef struct str_index {
 static const char *stage_name(const stagegraph_plan *plan, size_t i) { return plan->stages[i].name; }
 static const char *image_ref(const stagegraph_plan *plan, size_t i) { return plan->images[i]->ref; }
 
-/* The slot holding `s`, or the empty one where it would go (cap > 0). */
-static size_t *index_slot(const str_index *x, const char *s, size_t len) {
+static uint32_t index_hash(const str_index *x, const char *s, size_t len) {
+  return (uint32_t)sgi_hash_keyed(s, len, sgi_hash_seed(&x->plan->mem));
+}
+
+/* The slot holding `s` (of hash h), or the empty one where it would go
+ * (cap > 0). */
+static index_entry *index_slot(const str_index *x, const char *s, size_t len, uint32_t h) {
   size_t mask = x->cap - 1;
-  for (size_t i = sgi_hash_keyed(s, len, sgi_hash_seed(&x->plan->mem)) & mask;; i = (i + 1) & mask) {
-    if (!x->slot[i]) return &x->slot[i];
-    const char *k = x->key(x->plan, x->slot[i] - 1);
-    if (strncmp(k, s, len) == 0 && k[len] == '\0') return &x->slot[i];
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    index_entry *e = &x->slot[i];
+    if (!e->index) return e;
+    if (e->hash != h) continue;
+    const char *k = x->key(x->plan, e->index - 1);
+    if (strncmp(k, s, len) == 0 && k[len] == '\0') return e;
   }
 }
 
 /* The index holding `s`, or STAGEGRAPH_NONE. */
 static size_t index_find(const str_index *x, const char *s, size_t len) {
   if (!x->count) return STAGEGRAPH_NONE;
-  size_t v = *index_slot(x, s, len);
-  return v ? v - 1 : STAGEGRAPH_NONE;
+  const index_entry *e = index_slot(x, s, len, index_hash(x, s, len));
+  return e->index ? (size_t)e->index - 1 : STAGEGRAPH_NONE;
 }
 
 /* Map i's string to i, replacing an earlier index with the same string. */
 static int index_set(str_index *x, size_t i) {
+  if (i >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* cannot happen under 4 GiB */
   if (2 * (x->count + 1) > x->cap) {
     size_t cap = x->cap ? 2 * x->cap : 16, bytes;
     if (!sgi_mul_ok(cap, sizeof *x->slot, &bytes)) return STAGEGRAPH_ENOMEM;
-    size_t *old = x->slot, old_cap = x->cap;
+    index_entry *old = x->slot;
+    size_t old_cap = x->cap;
     if (!(x->slot = sgi_malloc(&x->plan->mem, bytes))) {
       x->slot = old;
       return STAGEGRAPH_ENOMEM;
     }
     memset(x->slot, 0, bytes);
     x->cap = cap;
+    size_t mask = cap - 1;
     for (size_t j = 0; j < old_cap; j++) {
-      if (!old[j]) continue;
-      const char *k = x->key(x->plan, old[j] - 1);
-      *index_slot(x, k, strlen(k)) = old[j];
+      if (!old[j].index) continue;
+      size_t at = old[j].hash & mask;
+      while (x->slot[at].index) at = (at + 1) & mask;
+      x->slot[at] = old[j];
     }
     sgi_free(&x->plan->mem, old);
   }
   const char *k = x->key(x->plan, i);
-  size_t *slot = index_slot(x, k, strlen(k));
-  x->count += !*slot;
-  *slot = i + 1;
+  size_t len = strlen(k);
+  uint32_t h = index_hash(x, k, len);
+  index_entry *e = index_slot(x, k, len, h);
+  x->count += !e->index;
+  e->index = (uint32_t)i + 1;
+  e->hash = h;
   return 0;
 }
 
