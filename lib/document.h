@@ -34,10 +34,10 @@ typedef struct sgi_flagval {
 
 /* One instruction. Every document has one per line, so the struct packs
  * without holes, and what the plan, cache and lint read of every
- * instruction (kind, validity, arguments, flags, trigger) is in its first
- * 64 bytes: on large documents each cache line of an instruction read is
- * a miss. Inputs are under 4 GiB, so line numbers, columns and counts fit
- * 32 bits. */
+ * instruction (kind, validity, index, arguments, flag values, trigger,
+ * keyword) is in its first 64 bytes: on large documents each cache line
+ * of an instruction that is read is a miss. Inputs are under 4 GiB, so
+ * line numbers, columns, counts and indices fit 32 bits. */
 struct stagegraph_instruction {
   stagegraph_kind kind;
   unsigned char json;               /* JSON (exec) form */
@@ -47,16 +47,16 @@ struct stagegraph_instruction {
   uint32_t flag_count;
   uint32_t flag_value_count;
   uint32_t heredoc_count;
+  uint32_t index;         /* position in the document (a trigger shares its ONBUILD's) */
   sgi_str *args;
   const sgi_flagval *flag_values; /* set by the instruction layer */
-  const char **flags;
   stagegraph_instruction *trigger; /* ONBUILD's nested instruction */
-  stagegraph_heredoc *heredocs;
-  /* second cache line: text and position */
-  const char *original;   /* the joined logical line */
   const char *keyword;    /* as written */
+  /* second cache line: the rest of the text and the position */
+  const char **flags;
+  stagegraph_heredoc *heredocs;
+  const char *original;   /* the joined logical line */
   const char **comments;
-  size_t index;           /* position in the document (a trigger shares its ONBUILD's) */
   size_t start_offset, end_offset;
   size_t original_len;
   uint32_t start_line, end_line;
