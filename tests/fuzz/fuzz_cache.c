@@ -73,11 +73,7 @@ static void read_changes(changes *c, fz_pool *pool, const fz_input *in,
     case 'i': add(c->images, &c->nimages, v); break;
     case 'd':
       c->has_ignore = 1;
-      if (c->ignore_len + len <= sizeof c->ignore) {
-        memcpy(c->ignore + c->ignore_len, line + 1, len - 1);
-        c->ignore_len += len - 1;
-        c->ignore[c->ignore_len++] = '\n';
-      }
+      fz_ignore_line(c->ignore, sizeof c->ignore, &c->ignore_len, line, len);
       break;
     case 'D':
       if (!derived) derive(c, pool, doc);
@@ -128,15 +124,8 @@ static void render(const stagegraph_cache *cache, stagegraph_format format) {
   stagegraph_buf out = STAGEGRAPH_BUF_INIT;
   stagegraph_error err = STAGEGRAPH_ERROR_INIT;
   int rc = stagegraph_cache_render(&out, cache, format, &err);
-  fz_check_error(rc, &err, 0);
-  if (format > STAGEGRAPH_FORMAT_MERMAID) {
-    FZ_CHECK(rc == STAGEGRAPH_EINVAL);
-  } else if (rc == 0) {
-    if (format == STAGEGRAPH_FORMAT_JSON) fz_check_json(&out);
-    else fz_check_buf(&out);
-  } else {
-    FZ_CHECK(rc == STAGEGRAPH_ENOMEM);
-  }
+  fz_check_render(rc, &err, &out, format == STAGEGRAPH_FORMAT_JSON,
+                  format > STAGEGRAPH_FORMAT_MERMAID ? STAGEGRAPH_EINVAL : STAGEGRAPH_ENOMEM);
   stagegraph_buf_dispose(&out);
 }
 
@@ -153,12 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_pool pool = {{0}, 0};
   const char *targets[3], *contexts[8];
   stagegraph_plan_options po;
-  stagegraph_plan_options_init(&po, sizeof po);
-  po.target_count = fz_pick_targets(&in, doc, &pool, targets);
-  po.targets = po.target_count ? targets : NULL;
-  po.legacy = (in.h[8] >> 2) & 1;
-  po.build_context_count = fz_pick_contexts(&in, doc, &pool, contexts);
-  po.build_contexts = po.build_context_count ? contexts : NULL;
+  fz_plan_options(&in, doc, &pool, &po, targets, contexts);
 
   stagegraph_plan *plan = NULL;
   rc = stagegraph_plan_new(&plan, doc, &po, &err);

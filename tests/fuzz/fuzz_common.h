@@ -534,4 +534,43 @@ static inline size_t fz_pick_contexts(const fz_input *in, const stagegraph_doc *
   return made;
 }
 
+/* Plan options from the header: targets, legacy (h[8] bit 2) and build
+ * contexts, pointing into the caller's arrays. */
+static inline void fz_plan_options(const fz_input *in, const stagegraph_doc *doc, fz_pool *pool,
+                                   stagegraph_plan_options *po, const char **targets,
+                                   const char **contexts) {
+  stagegraph_plan_options_init(po, sizeof *po);
+  po->target_count = fz_pick_targets(in, doc, pool, targets);
+  po->targets = po->target_count ? targets : NULL;
+  po->legacy = (in->h[8] >> 2) & 1;
+  po->build_context_count = fz_pick_contexts(in, doc, pool, contexts);
+  po->build_contexts = po->build_context_count ? contexts : NULL;
+}
+
+/* A trailer line `d<pattern>` appends the pattern as a .dockerignore line,
+ * while it fits. */
+static inline void fz_ignore_line(char *ignore, size_t cap, size_t *ignore_len, const char *line,
+                                  size_t len) {
+  if (*ignore_len + len > cap) return;
+  memcpy(ignore + *ignore_len, line + 1, len - 1);
+  *ignore_len += len - 1;
+  ignore[(*ignore_len)++] = '\n';
+}
+
+/* What a render call gave: a well-formed error; `expect` is the code it
+ * must fail with when it fails (STAGEGRAPH_EINVAL: it must fail so; 0: any
+ * code), and on success the output is sound (a JSON value when json). */
+static inline void fz_check_render(int rc, const stagegraph_error *err, const stagegraph_buf *out,
+                                   int json, int expect) {
+  fz_check_error(rc, err, 0);
+  if (expect == STAGEGRAPH_EINVAL) {
+    FZ_CHECK(rc == STAGEGRAPH_EINVAL);
+  } else if (rc == 0) {
+    if (json) fz_check_json(out);
+    else fz_check_buf(out);
+  } else if (expect) {
+    FZ_CHECK(rc == expect);
+  }
+}
+
 #endif

@@ -132,15 +132,8 @@ static void render(const stagegraph_plan *plan, stagegraph_format format) {
   stagegraph_buf out = STAGEGRAPH_BUF_INIT;
   stagegraph_error err = STAGEGRAPH_ERROR_INIT;
   int rc = stagegraph_plan_render(&out, plan, format, &err);
-  fz_check_error(rc, &err, 0);
-  if (format > STAGEGRAPH_FORMAT_MERMAID) {
-    FZ_CHECK(rc == STAGEGRAPH_EINVAL);
-  } else if (rc == 0) {
-    if (format == STAGEGRAPH_FORMAT_JSON) fz_check_json(&out);
-    else fz_check_buf(&out);
-  } else {
-    FZ_CHECK(rc == STAGEGRAPH_ENOMEM);
-  }
+  fz_check_render(rc, &err, &out, format == STAGEGRAPH_FORMAT_JSON,
+                  format > STAGEGRAPH_FORMAT_MERMAID ? STAGEGRAPH_EINVAL : STAGEGRAPH_ENOMEM);
   stagegraph_buf_dispose(&out);
 }
 
@@ -157,12 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_pool pool = {{0}, 0};
   const char *targets[3], *contexts[8];
   stagegraph_plan_options po;
-  stagegraph_plan_options_init(&po, sizeof po);
-  po.target_count = fz_pick_targets(&in, doc, &pool, targets);
-  po.targets = po.target_count ? targets : NULL;
-  po.legacy = (in.h[8] >> 2) & 1;
-  po.build_context_count = fz_pick_contexts(&in, doc, &pool, contexts);
-  po.build_contexts = po.build_context_count ? contexts : NULL;
+  fz_plan_options(&in, doc, &pool, &po, targets, contexts);
 
   stagegraph_plan *plan = NULL;
   rc = stagegraph_plan_new(&plan, doc, &po, &err);
