@@ -64,6 +64,9 @@ void sgi_arena_free(sgi_arena *arena) {
   arena->cur = arena->end = NULL;
 }
 
+/* n rounded up to the arena's alignment, 8 (0 on overflow). */
+static size_t round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
 /* Make sure the current block has `need` bytes free (need is rounded). */
 static int arena_room(sgi_arena *arena, size_t need) {
   if ((size_t)(arena->end - arena->cur) >= need) return 0;
@@ -78,7 +81,7 @@ static int arena_room(sgi_arena *arena, size_t need) {
   }
   if (want < need) want = need;
   if (want > (size_t)-1 - sizeof(sgi_arena_block) - 7) return -1;
-  want = (want + 7u) & ~(size_t)7u; /* every room is a multiple of 8 */
+  want = round8(want); /* every room is a multiple of 8 */
   sgi_arena_block *b = sgi_malloc(arena->mem, sizeof *b + want);
   if (!b) return -1;
   b->next = arena->head;
@@ -90,7 +93,7 @@ static int arena_room(sgi_arena *arena, size_t need) {
 }
 
 void *sgi_arena_alloc(sgi_arena *arena, size_t size) {
-  size_t need = (size + 7u) & ~(size_t)7u;
+  size_t need = round8(size);
   if (need < size || arena_room(arena, need)) return NULL;
   void *p = arena->cur;
   arena->cur += need;
@@ -98,7 +101,7 @@ void *sgi_arena_alloc(sgi_arena *arena, size_t size) {
 }
 
 char *sgi_arena_reserve(sgi_arena *arena, size_t min, size_t *room) {
-  size_t need = (min + 7u) & ~(size_t)7u;
+  size_t need = round8(min);
   if (need < min || arena_room(arena, need)) return NULL;
   *room = (size_t)(arena->end - arena->cur);
   return arena->cur;
@@ -106,7 +109,7 @@ char *sgi_arena_reserve(sgi_arena *arena, size_t min, size_t *room) {
 
 void sgi_arena_commit(sgi_arena *arena, size_t used) {
   /* used <= room, a multiple of 8: the rounded step stays in the block */
-  arena->cur += (used + 7u) & ~(size_t)7u;
+  arena->cur += round8(used);
 }
 
 void *sgi_arena_calloc(sgi_arena *arena, size_t count, size_t size) {

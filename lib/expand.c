@@ -1134,7 +1134,34 @@ int sgi_expand_words(sgi_buf *out, size_t *count, const char *word, size_t len,
   return expand(out, count, 1, word, len, env, opts, err);
 }
 
+/* Some byte of the ASCII word w equals c: w ^ c has a zero byte, and for
+ * bytes below 0x80 (x - 1) & ~x sets the high bit of exactly those. */
+static int any_byte_is(uint64_t w, unsigned char c) {
+  uint64_t x = w ^ (UINT64_C(0x0101010101010101) * c);
+  return ((x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080)) != 0;
+}
+
+/* ASCII without '$', quotes or the escape character: the lexer gives the
+ * word back unchanged. Most words are such, so they are settled here, 8
+ * bytes at a time, before any character is decoded. */
+static int plain_word(const char *word, size_t len, char escape) {
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, word + i, 8);
+    if ((w & UINT64_C(0x8080808080808080)) || any_byte_is(w, '$') || any_byte_is(w, '\'') ||
+        any_byte_is(w, '"') || any_byte_is(w, (unsigned char)escape))
+      return 0;
+  }
+  for (; i < len; i++) {
+    unsigned char c = (unsigned char)word[i];
+    if (c >= 0x80 || c == '$' || c == '\'' || c == '"' || c == (unsigned char)escape) return 0;
+  }
+  return 1;
+}
+
 int sgi_expand_changes(const char *word, size_t len, char escape) {
+  if (plain_word(word, len, escape)) return 0;
   const unsigned char *s = (const unsigned char *)word;
   if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) return 1;
   for (size_t i = 0, w; i < len; i += w) {

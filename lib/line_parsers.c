@@ -9,19 +9,24 @@
 #include "strlist.h"
 #include "text.h"
 
-static const char *const kind_names[] = {
-    "",        "ADD",    "ARG",        "CMD",   "COPY",  "ENTRYPOINT", "ENV",
-    "EXPOSE",  "FROM",   "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "RUN",
-    "SHELL",   "STOPSIGNAL", "USER",   "VOLUME", "WORKDIR"};
-
-/* strlen of each name, so the lookup below compares lengths first */
-static const unsigned char kind_lengths[] = {0, 3, 3, 3, 4, 10, 3, 6, 4, 11, 5, 10, 7, 3, 5, 10, 4, 6, 7};
-_Static_assert(sizeof kind_lengths == sizeof kind_names / sizeof kind_names[0],
-               "one length per kind name");
+/* The keywords by kind, with their lengths so that lookups compare
+ * lengths first. */
+typedef struct kind_name {
+  const char *name;
+  unsigned char len;
+} kind_name;
+#define KIND(s) {s, sizeof s - 1}
+static const kind_name kind_names[] = {
+    KIND(""),      KIND("ADD"),        KIND("ARG"),   KIND("CMD"),     KIND("COPY"),
+    KIND("ENTRYPOINT"), KIND("ENV"),   KIND("EXPOSE"), KIND("FROM"),   KIND("HEALTHCHECK"),
+    KIND("LABEL"), KIND("MAINTAINER"), KIND("ONBUILD"), KIND("RUN"),   KIND("SHELL"),
+    KIND("STOPSIGNAL"), KIND("USER"),  KIND("VOLUME"), KIND("WORKDIR")};
+#undef KIND
+enum { KIND_COUNT = sizeof kind_names / sizeof kind_names[0] };
 
 const char *stagegraph_kind_name(stagegraph_kind kind) {
-  if ((unsigned)kind >= sizeof kind_names / sizeof kind_names[0]) return "";
-  return kind_names[kind];
+  if ((unsigned)kind >= KIND_COUNT) return "";
+  return kind_names[kind].name;
 }
 
 /* BuildKit looks the keyword up as strings.ToLower(keyword), so letters
@@ -47,9 +52,9 @@ stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len) {
     upper[n++] = (char)r;
   }
   if (n == 0) return STAGEGRAPH_KIND_UNKNOWN;
-  for (size_t k = 1; k < sizeof kind_names / sizeof kind_names[0]; k++) {
-    const char *name = kind_names[k];
-    if (name[0] == upper[0] && kind_lengths[k] == n && memcmp(name, upper, n) == 0)
+  for (size_t k = 1; k < KIND_COUNT; k++) {
+    const kind_name *kn = &kind_names[k];
+    if (kn->len == n && kn->name[0] == upper[0] && memcmp(kn->name, upper, n) == 0)
       return (stagegraph_kind)k;
   }
   return STAGEGRAPH_KIND_UNKNOWN;
@@ -272,10 +277,10 @@ int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, siz
     if (rc) return rc;
     ins->kind = sgi_kind_from_keyword(sp.keyword, sp.keyword_len);
     /* a keyword written as its canonical name shares the static string */
-    const char *canonical = kind_names[ins->kind];
-    if (ins->kind != STAGEGRAPH_KIND_UNKNOWN && strlen(canonical) == sp.keyword_len &&
-        memcmp(canonical, sp.keyword, sp.keyword_len) == 0)
-      ins->keyword = canonical;
+    const kind_name *canonical = &kind_names[ins->kind];
+    if (ins->kind != STAGEGRAPH_KIND_UNKNOWN && canonical->len == sp.keyword_len &&
+        memcmp(canonical->name, sp.keyword, sp.keyword_len) == 0)
+      ins->keyword = canonical->name;
     else if (!(ins->keyword = sgi_arena_strndup(arena, sp.keyword, sp.keyword_len)))
       return STAGEGRAPH_ENOMEM;
     ins->flags = sp.flags;

@@ -58,18 +58,6 @@ static int names_push(names *n, const char *s) {
 
 static void names_free(names *n) { sgi_free(n->mem, (void *)n->items); }
 
-/* sgi_is_case, with ASCII (keywords, most names) decided here: only the
- * letters of the other case change it. */
-static int is_case(const char *s, size_t len, int lower) {
-  char from = lower ? 'A' : 'a';
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x80) return sgi_is_case(s, len, lower);
-    if (c >= from && c <= from + 25) return 0;
-  }
-  return 1;
-}
-
 /* ---- the scope of FROM lines ------------------------------------------------------ */
 
 /* The automatic args (the build and target platforms' parts, then
@@ -177,17 +165,6 @@ static const char *record_lookup(void *ctx, const char *name, size_t len, size_t
  * end the lint; other expansion errors only end a check. */
 static int fatal(int rc) { return rc == STAGEGRAPH_ENOMEM || rc == STAGEGRAPH_ELIMIT; }
 
-/* sgi_expand_changes, with the common case decided here: ASCII without
- * '$', quotes or the escape character is left as it is. */
-static int expansion_changes(const char *word, size_t len, char escape) {
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)word[i];
-    if (c >= 0x80 || c == '$' || c == '\'' || c == '"' || c == (unsigned char)escape)
-      return sgi_expand_changes(word, len, escape);
-  }
-  return 0;
-}
-
 /* Expand a FROM word in the scope, recording the names it uses; the result
  * goes to `out`. Returns 0, an expansion error (EEXPAND, also for one word
  * over its limit; the names are still recorded), or a fatal code. */
@@ -203,7 +180,7 @@ static int expand_recorded(sgi_linter *l, const from_scope *scope, sgi_arena *ar
   sgi_buf_clear(out);
   size_t len = strlen(word);
   int rc;
-  if (!expansion_changes(word, len, opts.escape) && (!opts.max_bytes || len <= opts.max_bytes))
+  if (!sgi_expand_changes(word, len, opts.escape) && (!opts.max_bytes || len <= opts.max_bytes))
     rc = sgi_buf_append(out, word, len); /* the lexer returns such a word as it is */
   else
     rc = sgi_expand_word(out, word, len, &env, &opts, NULL);
@@ -301,7 +278,7 @@ static int instruction_casing(sgi_linter *l) {
             i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
         const char *kw = ins->keyword;
         size_t len = strlen(kw);
-        int is_lower = is_case(kw, len, 1), is_upper = is_case(kw, len, 0);
+        int is_lower = sgi_is_case(kw, len, 1), is_upper = sgi_is_case(kw, len, 0);
         if (pass == 0) {
           total++;
           if (is_lower) lower++;
@@ -354,14 +331,14 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) 
   int rc;
   if (from->arg_count == 3) {
     const sgi_str *name = &from->args[2], *as = &from->args[1];
-    if (!is_case(name->ptr, name->len, 1)) {
+    if (!sgi_is_case(name->ptr, name->len, 1)) {
       sgi_lint_msgf(l, "Stage name '%s' should be lowercase", name->ptr);
       if ((rc = sgi_lint_report_msg(l, SGI_RULE_STAGE_NAME_CASING, from, from))) return rc;
     }
     const char *kw = from->keyword;
-    int from_lower = is_case(kw, strlen(kw), 1), from_upper = is_case(kw, strlen(kw), 0);
-    if ((from_lower && !is_case(as->ptr, as->len, 1)) ||
-        (!from_lower && from_upper && !is_case(as->ptr, as->len, 0))) {
+    int from_lower = sgi_is_case(kw, strlen(kw), 1), from_upper = sgi_is_case(kw, strlen(kw), 0);
+    if ((from_lower && !sgi_is_case(as->ptr, as->len, 1)) ||
+        (!from_lower && from_upper && !sgi_is_case(as->ptr, as->len, 0))) {
       sgi_lint_msgf(l, "'%s' and '%s' keywords' casing do not match", as->ptr, kw);
       if ((rc = sgi_lint_report_msg(l, SGI_RULE_FROM_AS_CASING, from, from))) return rc;
     }
@@ -718,7 +695,7 @@ static int expose_port(sgi_linter *l, const stagegraph_instruction *ins, const c
       sgi_ascii_casecmp(proto, prlen, "sctp"))
     return 0; /* dispatch fails: invalid proto */
   int rc = 0;
-  if (!is_case(proto, prlen, 1)) {
+  if (!sgi_is_case(proto, prlen, 1)) {
     sgi_lint_msgf(l, "Defined protocol '%s' in EXPOSE instruction should be lowercase", raw);
     rc = sgi_lint_report_msg(l, SGI_RULE_EXPOSE_PROTO_CASING, ins, ins);
   }

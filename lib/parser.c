@@ -50,11 +50,19 @@ static size_t trim_newline(const char *s, size_t len) {
   return len;
 }
 
-/* isComment: first non-whitespace character is '#'. */
-static int is_comment(const char *s, size_t len) {
-  len = trim_newline(s, len);
+/* The leading whitespace of a line without its newline, and whether the
+ * line is a comment (isComment: the first non-whitespace character is
+ * '#'). */
+static size_t line_lead(const char *s, size_t len, int *comment) {
   size_t lead = sgi_space_prefix(s, len);
-  return lead < len && s[lead] == '#';
+  *comment = lead < len && s[lead] == '#';
+  return lead;
+}
+
+static int is_comment(const char *s, size_t len) {
+  int comment;
+  line_lead(s, trim_newline(s, len), &comment);
+  return comment;
 }
 
 /* The continuation rule: the escape token at the end (only spaces and tabs
@@ -285,8 +293,9 @@ static int join_continuations(parse_state *ps, joiner *j, int *empty) {
     sgi_directive_match m;
     int rc = sgi_directive_line(&ps->dp, c, clen, &m, ps->err);
     if (rc < 0) return syntax_at(ps, rc, sc->lines, 1, sc->lines, sc->line_offset);
-    size_t lead = sgi_space_prefix(c, clen);
-    if (lead < clen && c[lead] == '#') continue; /* a comment */
+    int comment;
+    size_t lead = line_lead(c, clen, &comment);
+    if (comment) continue;
     if (lead == clen) {
       *empty = 1;
       continue;

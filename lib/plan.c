@@ -344,39 +344,12 @@ int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err) {
                        plan->expansion_budget);
 }
 
-/* Some byte of the ASCII word w equals c: w ^ c has a zero byte, and for
- * bytes below 0x80 (x - 1) & ~x sets the high bit of exactly those. */
-static int any_byte_is(uint64_t w, unsigned char c) {
-  uint64_t x = w ^ (UINT64_C(0x0101010101010101) * c);
-  return ((x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080)) != 0;
-}
-
-/* ASCII without '$', quotes or the escape character: the lexer gives the
- * word back unchanged. A quicker test than sgi_expand_changes, which
- * decodes every character (8 bytes at a time here); it settles the words
- * this one does not. */
-static int plain_word(const char *word, size_t len, char escape) {
-  size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    uint64_t w;
-    memcpy(&w, word + i, 8);
-    if ((w & UINT64_C(0x8080808080808080)) || any_byte_is(w, '$') || any_byte_is(w, '\'') ||
-        any_byte_is(w, '"') || any_byte_is(w, (unsigned char)escape))
-      return 0;
-  }
-  for (; i < len; i++) {
-    unsigned char c = (unsigned char)word[i];
-    if (c >= 0x80 || c == '$' || c == '\'' || c == '"' || c == (unsigned char)escape) return 0;
-  }
-  return 1;
-}
-
 int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_env *env,
                          const sgi_expand_opts *opts, stagegraph_error *err) {
   /* Unchanged, the word is the output: only the per-word limit can fail
    * it, and no name is looked up (so none is unset). */
   if (opts->mode == SGI_EXPAND_NORMAL && (!opts->max_bytes || len <= opts->max_bytes) &&
-      (plain_word(word, len, opts->escape) || !sgi_expand_changes(word, len, opts->escape))) {
+      !sgi_expand_changes(word, len, opts->escape)) {
     if (len && sgi_buf_append(out, word, len))
       return sgi_error_set(err, STAGEGRAPH_ENOMEM, NULL, "out of memory");
     return 0;

@@ -249,7 +249,12 @@ int sgi_equal_fold(const char *s, size_t len, const char *b) {
 }
 
 int sgi_is_case(const char *s, size_t len, int lower) {
+  /* ASCII (keywords, most names) is decided without decoding: only the
+   * letters of the other case change it */
+  char from = lower ? 'A' : 'a';
   size_t i = 0;
+  for (; i < len && (unsigned char)s[i] < 0x80; i++)
+    if (s[i] >= from && s[i] <= from + 25) return 0;
   while (i < len) {
     size_t w;
     uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
