@@ -184,12 +184,7 @@ valgrind: $(TEST_BIN) $(BUILD)/tests/conformance
 BENCH := $(BUILD)/bench/bench
 $(BENCH): tests/bench/bench.c include/stagegraph.h $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(Q)printf '#include "stagegraph.h"\nint main(void) { stagegraph_lint_free(0);\n%s\n' \
-	  'return stagegraph_lint_new(0, 0, 0, 0) + stagegraph_lint_render(0, 0, 0, 0, 0); }' \
-	  > $(@D)/lint-probe.c; \
-	lint=; if $(CC) -Iinclude -o $(@D)/lint-probe $(@D)/lint-probe.c $(STATIC_LIB) $(LDFLAGS) \
-	  >/dev/null 2>&1; then lint=-DBENCH_HAVE_LINT; fi; rm -f $(@D)/lint-probe $(@D)/lint-probe.c; \
-	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARN) -Iinclude $$lint -o $@ \
+	$(Q)$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARN) -Iinclude -o $@ \
 	  tests/bench/bench.c $(STATIC_LIB) $(LDFLAGS)
 
 bench: $(BENCH) $(CLI)

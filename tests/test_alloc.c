@@ -19,9 +19,7 @@
  *   be back where they were after a failed attempt, and zero at the end.
  * A separate run serves every block from a private pool and checks that
  * nothing stays in the C library's heap while the objects live.
- *
- * Lint is included when the library has it (lib/lint.c; force with
- * -DSTAGEGRAPH_TEST_LINT=0 or 1). */
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -36,17 +34,6 @@
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
 #include <malloc.h>
 #define HAVE_MALLINFO2 1
-#endif
-
-#ifndef STAGEGRAPH_TEST_LINT
-#if defined(__has_include)
-#if __has_include("lint.c")
-#define STAGEGRAPH_TEST_LINT 1
-#endif
-#endif
-#endif
-#ifndef STAGEGRAPH_TEST_LINT
-#define STAGEGRAPH_TEST_LINT 0
 #endif
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -694,13 +681,11 @@ static void summarise_cache(const stagegraph_cache *cache) {
   }
 }
 
-#if STAGEGRAPH_TEST_LINT
 static void summarise_lint(const stagegraph_lint *lint) {
   sum("findings %zu failed %d\n", stagegraph_lint_count(lint), stagegraph_lint_failed(lint));
   for (size_t i = 0; i < stagegraph_lint_count(lint); i++)
     summarise_diagnostic(stagegraph_lint_diagnostic(lint, i));
 }
-#endif
 
 #ifdef HAVE_MALLINFO2
 /* The C library's heap in use (small blocks and mapped ones). */
@@ -754,9 +739,7 @@ static void free_object(enum slot slot, void *obj) {
   case O_PLAN: stagegraph_plan_free(obj); break;
   case O_CACHE: stagegraph_cache_free(obj); break;
   case O_LINT:
-#if STAGEGRAPH_TEST_LINT
     stagegraph_lint_free(obj);
-#endif
     break;
   case O_COUNT: break;
   }
@@ -771,7 +754,6 @@ static void objects_free(objects *o) {
  * plan), and lint is built. */
 static int runnable(int step, const objects *o) {
   enum slot slot = STEPS[step].slot;
-  if (slot == O_LINT && !STAGEGRAPH_TEST_LINT) return 0;
   if (STEPS[step].how != CREATE) return o->obj[slot] != NULL;
   if (slot == O_DOC) return 1;
   if (slot == O_CACHE) return o->obj[O_PLAN] != NULL;
@@ -813,7 +795,6 @@ static int perform(const tcase *tc, const stagegraph_allocator *alloc, int step,
     copts.dockerignore_len = tc->dockerignore ? strlen(tc->dockerignore) : 0;
     return stagegraph_cache_new((stagegraph_cache **)made, plan, &copts, err);
   }
-#if STAGEGRAPH_TEST_LINT
   case S_LINT: {
     stagegraph_lint_options lopts = STAGEGRAPH_LINT_OPTIONS_INIT;
     lopts.targets = tc->targets;
@@ -829,7 +810,6 @@ static int perform(const tcase *tc, const stagegraph_allocator *alloc, int step,
   case S_LINT_JSON:
   case S_LINT_SARIF:
     return stagegraph_lint_render(buf, o->obj[O_LINT], (stagegraph_format)format, "Dockerfile", err);
-#endif
   case S_DOC_SUMMARY: summary_len = 0; summarise_doc(doc); return 0;
   case S_PLAN_SUMMARY: summary_len = 0; summarise_plan(plan); return 0;
   case S_CACHE_SUMMARY: summary_len = 0; summarise_cache(cache); return 0;
@@ -1108,8 +1088,8 @@ static void test_alloc_sweep(void **state) {
     total += sw.points;
     allocations += sw.allocations;
   }
-  print_message("alloc: %ld failure points swept over %zu files (%ld allocations)%s\n", total,
-                N_OF(CASES), allocations, STAGEGRAPH_TEST_LINT ? "" : " (lint not built: skipped)");
+  print_message("alloc: %ld failure points swept over %zu files (%ld allocations)\n", total,
+                N_OF(CASES), allocations);
   if (problem_count) {
     problems_print();
     fail_msg("%ld problems (%zu kinds) under allocation failure", problem_count, kind_count);
@@ -1177,7 +1157,6 @@ static void test_reference_coverage(void **state) {
         strcmp(tc->name, "target-not-found") == 0 || strcmp(tc->name, "bad-instruction") == 0;
     int ok = ref.ran[S_PARSE] && ref.rc[S_PARSE] == 0;
     for (int s = 0; s < S_COUNT && ok; s++) {
-      if (STEPS[s].slot == O_LINT && !STAGEGRAPH_TEST_LINT) continue;
       int plan_side = STEPS[s].slot == O_PLAN || STEPS[s].slot == O_CACHE;
       if (error_case && plan_side) ok = s == S_PLAN ? ref.rc[s] != 0 : !ref.ran[s];
       else if (error_case && STEPS[s].slot == O_LINT) ok = ref.ran[S_LINT];

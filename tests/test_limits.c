@@ -21,17 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef STAGEGRAPH_TEST_LINT
-#if defined(__has_include)
-#if __has_include("lint.c")
-#define STAGEGRAPH_TEST_LINT 1
-#endif
-#endif
-#endif
-#ifndef STAGEGRAPH_TEST_LINT
-#define STAGEGRAPH_TEST_LINT 0
-#endif
-
 #define PEAK_MAX ((size_t)64 << 20)
 
 /* ---- a counting allocator ----------------------------------------------------------- */
@@ -160,7 +149,6 @@ static outcome run(const char *data, size_t len, stagegraph_options opts, int pl
     o.plan_peak = c.peak_bytes;
     c.peak_bytes = c.live_bytes;
   }
-#if STAGEGRAPH_TEST_LINT
   if (o.parse_rc == 0 && lint) {
     stagegraph_lint *l = NULL;
     stagegraph_error lerr = STAGEGRAPH_ERROR_INIT;
@@ -168,9 +156,6 @@ static outcome run(const char *data, size_t len, stagegraph_options opts, int pl
     stagegraph_lint_free(o.lint_rc == 0 ? l : NULL);
     o.lint_peak = c.peak_bytes;
   }
-#else
-  (void)lint;
-#endif
   if (o.parse_rc != 0 && doc) fail_msg("a failed parse left *out set");
   stagegraph_doc_free(doc);
   o.peak_bytes = o.parse_peak > o.plan_peak ? o.parse_peak : o.plan_peak;
@@ -457,14 +442,12 @@ static void expect_bounded(const char *label, const outcome *r) {
   if (r->plan_peak > PEAK_MAX)
     fail_msg("%s: stagegraph_plan_new (%s) had %zu bytes live at its peak (bound %zu)", label,
              name(r->plan_rc), r->plan_peak, PEAK_MAX);
-#if STAGEGRAPH_TEST_LINT
   if (r->lint_peak > PEAK_MAX)
     fail_msg("%s: stagegraph_lint_new (%s) had %zu bytes live at its peak (bound %zu), where "
              "stagegraph_plan_new stopped with %s at %zu: lint's expansion has no total budget",
              label, name(r->lint_rc), r->lint_peak, PEAK_MAX, name(r->plan_rc), r->plan_peak);
   if (r->lint_rc != 0 && r->lint_rc != STAGEGRAPH_ELIMIT)
     fail_msg("%s: lint %s, want success or ELIMIT", label, name(r->lint_rc));
-#endif
 }
 
 /* `ARG A0=xxxxxxxx`, `ARG A1=$A0$A0`, ... `ARG A40=$A39$A39`, then
@@ -567,12 +550,10 @@ static void test_stages_inheriting_a_big_arg(void **state) {
     fail_msg("each stage inheriting a 224 KiB global ARG adds %zu KiB to the plan and cache: the "
              "value is copied per stage and no budget counts it",
              (plan_growth / 32) >> 10);
-#if STAGEGRAPH_TEST_LINT
   if (many.lint_rc == 0 && lint_growth > ((size_t)2 << 20))
     fail_msg("each stage inheriting a 224 KiB global ARG adds %zu KiB to lint: the value is "
              "copied per stage and no budget counts it",
              (lint_growth / 32) >> 10);
-#endif
 }
 
 int main(void) {

@@ -26,17 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef STAGEGRAPH_TEST_LINT
-#if defined(__has_include)
-#if __has_include("lint.c")
-#define STAGEGRAPH_TEST_LINT 1
-#endif
-#endif
-#endif
-#ifndef STAGEGRAPH_TEST_LINT
-#define STAGEGRAPH_TEST_LINT 0
-#endif
-
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 enum { THREADS = 4, ROUNDS = 40, ROUNDS_SLOW = 4 };
@@ -155,11 +144,9 @@ static job jobs[] = {
     {JOB_CACHE, STAGEGRAPH_FORMAT_JSON, {NULL}, 0, {"docs/index.md", "go.sum"}, {"VERSION"}, NULL, 0},
     {JOB_CACHE, STAGEGRAPH_FORMAT_DOT, {"test"}, 0, {"README.md"}, {NULL}, NULL, 0},
     {JOB_CACHE, STAGEGRAPH_FORMAT_MERMAID, {NULL}, 0, {NULL}, {"GO_VERSION"}, NULL, 0},
-#if STAGEGRAPH_TEST_LINT
     {JOB_LINT, STAGEGRAPH_FORMAT_TEXT, {NULL}, 0, {NULL}, {NULL}, NULL, 0},
     {JOB_LINT, STAGEGRAPH_FORMAT_JSON, {"test"}, 0, {NULL}, {NULL}, NULL, 0},
     {JOB_LINT, STAGEGRAPH_FORMAT_SARIF, {NULL}, 0, {NULL}, {NULL}, NULL, 0},
-#endif
 };
 
 static size_t count_of(const char *const *list, size_t max) {
@@ -322,7 +309,6 @@ static int run_job(const job *j, const stagegraph_doc *doc, text *out) {
     break;
   }
   case JOB_LINT: {
-#if STAGEGRAPH_TEST_LINT
     stagegraph_lint_options lo = STAGEGRAPH_LINT_OPTIONS_INIT;
     lo.targets = j->targets;
     lo.target_count = COUNT(j->targets);
@@ -333,7 +319,6 @@ static int run_job(const job *j, const stagegraph_doc *doc, text *out) {
     add(out, "findings %zu failed %d\n", stagegraph_lint_count(lint), stagegraph_lint_failed(lint));
     rc = stagegraph_lint_render(&buf, lint, (stagegraph_format)j->format, "Dockerfile", NULL);
     stagegraph_lint_free(lint);
-#endif
     break;
   }
   }
@@ -470,9 +455,8 @@ static void test_threads_share_a_document(void **state) {
     free(jobs[k].want);
     jobs[k].want = NULL;
   }
-  print_message("threads: %d threads x %d rounds x %zu jobs: %ld runs, %ld allocations%s\n", THREADS,
-                rounds, N_OF(jobs), runs, (long)atomic_load(&total_calls),
-                STAGEGRAPH_TEST_LINT ? "" : " (lint not built: skipped)");
+  print_message("threads: %d threads x %d rounds x %zu jobs: %ld runs, %ld allocations\n", THREADS,
+                rounds, N_OF(jobs), runs, (long)atomic_load(&total_calls));
   if (started < THREADS) fail_msg("could only start %d of %d threads", started, THREADS);
   if (mismatches || errors)
     fail_msg("%ld of %ld concurrent runs differ from the reference, %ld failed", mismatches, runs,

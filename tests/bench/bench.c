@@ -46,12 +46,6 @@
 
 #include "stagegraph.h"
 
-#ifdef BENCH_HAVE_LINT
-#define HAVE_LINT 1
-#else
-#define HAVE_LINT 0
-#endif
-
 /* ---- settings ---------------------------------------------------------- */
 
 typedef struct settings {
@@ -247,9 +241,7 @@ typedef struct file {
   stagegraph_doc *doc;
   stagegraph_plan *plan;
   stagegraph_cache *cache;
-#if HAVE_LINT
   stagegraph_lint *lint;
-#endif
 } file;
 
 typedef struct corpus {
@@ -330,9 +322,7 @@ static void corpus_load(corpus *c, const char *dir) {
 
 static void corpus_free(corpus *c) {
   for (size_t i = 0; i < c->count; i++) {
-#if HAVE_LINT
     stagegraph_lint_free(c->files[i].lint);
-#endif
     stagegraph_cache_free(c->files[i].cache);
     stagegraph_plan_free(c->files[i].plan);
     stagegraph_doc_free(c->files[i].doc);
@@ -354,9 +344,7 @@ static void corpus_prepare(corpus *c) {
     if (f->parse_rc != 0) continue;
     f->plan_rc = stagegraph_plan_new(&f->plan, f->doc, NULL, NULL);
     if (f->plan_rc == 0) f->cache_rc = stagegraph_cache_new(&f->cache, f->plan, &co, NULL);
-#if HAVE_LINT
     f->lint_rc = stagegraph_lint_new(&f->lint, f->doc, NULL, NULL);
-#endif
   }
 }
 
@@ -465,7 +453,6 @@ static int pass_render_cache(void *ctx) {
   return 0;
 }
 
-#if HAVE_LINT
 static int pass_lint(void *ctx) {
   pass *p = ctx;
   for (size_t i = 0; i < p->c->count; i++) {
@@ -489,7 +476,6 @@ static int pass_render_lint(void *ctx) {
   }
   return 0;
 }
-#endif
 
 /* Parse, plan for the default target, cache impact with no change: what a
  * tool does with each file. A file that fails a step stops there. */
@@ -784,7 +770,6 @@ static int op_cache(void *ctx) {
   stagegraph_cache_free(cache);
   return rc;
 }
-#if HAVE_LINT
 static int op_lint(void *ctx) {
   scale_ctx *s = ctx;
   stagegraph_lint *lint = NULL;
@@ -792,7 +777,6 @@ static int op_lint(void *ctx) {
   stagegraph_lint_free(lint);
   return rc;
 }
-#endif
 
 static void send_result(int fd, const scale_result *r) {
   ssize_t n = write(fd, r, sizeof *r); /* < PIPE_BUF: atomic */
@@ -902,10 +886,8 @@ static void scale_child(int fd, const family *fam, size_t n) {
     r.per_op[PH_CACHE] = measure_warm(op_cache, &ctx, runs, min_run, cap).median;
   r.phases_done = 3;
   send_result(fd, &r);
-#if HAVE_LINT
   if (scale_mask & 1u << PH_LINT)
     r.per_op[PH_LINT] = measure_warm(op_lint, &ctx, runs, min_run, cap).median;
-#endif
   r.phases_done = 4;
   send_result(fd, &r);
   _exit(0);
@@ -991,7 +973,6 @@ static void scale_family(const family *fam, double budget_end, scale_summary *su
   double per_unit[6][PH_COUNT];
   double growth[PH_COUNT];
   unsigned mask = (1u << PH_COUNT) - 1;
-  if (!HAVE_LINT) mask &= ~(1u << PH_LINT);
   for (int p = 0; p < PH_COUNT; p++) growth[p] = 1;
   double slowdown = 1; /* wall time over CPU time of the last child: other load */
   size_t done = 0;
@@ -1042,7 +1023,7 @@ static void scale_family(const family *fam, double budget_end, scale_summary *su
     for (int p = 0; p < PH_COUNT; p++) {
       double t = run.got && p < run.r.phases_done ? run.r.per_op[p] : -1;
       per_unit[i][p] = t >= 0 ? t / (double)n : -1;
-      printf(" %10s", per_unit[i][p] < 0 && !(mask & 1u << p) && (HAVE_LINT || p != PH_LINT)
+      printf(" %10s", per_unit[i][p] < 0 && !(mask & 1u << p)
                           ? "skipped"
                           : fmt_time(buf, sizeof buf, per_unit[i][p]));
     }
@@ -1166,11 +1147,9 @@ static int profile(corpus *c, const char *corpus_dir, const char *what) {
       int rc = stagegraph_parse(&doc, t.ptr, t.len, &opts, NULL);
       if (rc == 0) rc = stagegraph_plan_new(&plan, doc, NULL, NULL);
       if (rc == 0) rc = stagegraph_cache_new(&cache, plan, &co, NULL);
-#if HAVE_LINT
       stagegraph_lint *lint = NULL;
       if (rc == 0) rc = stagegraph_lint_new(&lint, doc, NULL, NULL);
       stagegraph_lint_free(lint);
-#endif
       printf("profile %s: %zu bytes, %s\n", what, t.len, rc ? stagegraph_code_name(rc) : "ok");
       stagegraph_cache_free(cache);
       stagegraph_plan_free(plan);
@@ -1187,9 +1166,7 @@ static int profile(corpus *c, const char *corpus_dir, const char *what) {
                 {"plan", pass_plan},         {"cache", pass_cache},
                 {"render-plan", pass_render_plan}, {"render-cache", pass_render_cache},
                 {"pipeline", pass_pipeline},
-#if HAVE_LINT
                 {"lint", pass_lint},         {"render-lint", pass_render_lint},
-#endif
   };
   corpus_load(c, corpus_dir);
   for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
@@ -1324,9 +1301,7 @@ int main(int argc, char **argv) {
   print_failures(&c, "parse:", offsetof(file, parse_rc));
   print_failures(&c, "plan (default target):", offsetof(file, plan_rc));
   print_failures(&c, "cache (no change):", offsetof(file, cache_rc));
-#if HAVE_LINT
   print_failures(&c, "lint:", offsetof(file, lint_rc));
-#endif
 
   printf("\nthroughput over the corpus (MB/s of input; median of %d runs, each >= %.0f ms; "
          "range = slowest..fastest run)\n",
@@ -1344,22 +1319,13 @@ int main(int argc, char **argv) {
   report_phase("dump buildkit text", pass_dump_text, &p_doc, NULL);
   report_phase("plan", pass_plan, &p_doc, "plan_new+free, default target, parsed docs");
   report_phase("cache", pass_cache, &p_plan, "cache_new+free, no change, planned docs");
-#if HAVE_LINT
   report_phase("lint", pass_lint, &p_doc, "lint_new+free, parsed docs");
-#endif
   report_phase("render plan json", pass_render_plan, &p_plan, NULL);
   report_phase("render cache json", pass_render_cache, &p_cache, NULL);
-#if HAVE_LINT
   pass p_lint = pass_over(&c, offsetof(file, lint));
   report_phase("render lint json", pass_render_lint, &p_lint, NULL);
-#endif
   throughput pipe_tp = report_phase("full pipeline", pass_pipeline, &p_all,
                                     "parse+plan+cache+free of every file");
-#if !HAVE_LINT
-  printf("  %-24s not measured: stagegraph_lint_new/_render are declared but did not link "
-         "against the library when this benchmark was built\n",
-         "lint");
-#endif
 
   /* -- memory -- */
   printf("\nmemory (counting allocator passed in stagegraph_options.allocator)\n");
@@ -1452,9 +1418,7 @@ int main(int argc, char **argv) {
            cli_rss < 4096 ? "met" : "MISSED");
   else
     printf("  CLI dump peak RSS: not measured (no --cli)\n");
-  printf("  lint:                                           %s\n",
-         HAVE_LINT ? "measured above"
-                   : "GAP: stagegraph_lint_new/_render did not link when bench was built");
+  printf("  lint:                                           measured above\n");
   printf("\nbench: done in %.1f s; %s\n", now() - start, load_average());
 
   return 0;

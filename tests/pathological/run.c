@@ -36,17 +36,6 @@
 
 #include "stagegraph.h"
 
-#ifndef STAGEGRAPH_TEST_LINT
-#if defined(__has_include)
-#if __has_include("lint.c")
-#define STAGEGRAPH_TEST_LINT 1
-#endif
-#endif
-#endif
-#ifndef STAGEGRAPH_TEST_LINT
-#define STAGEGRAPH_TEST_LINT 0
-#endif
-
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- generated text ---------------------------------------------------------- */
@@ -345,7 +334,6 @@ static void run_case(const pcase *c, report *r) {
     end(c, r, STEP_CACHE, rc, &err);
     if (rc != 0) cache = NULL;
   }
-#if STAGEGRAPH_TEST_LINT
   if (doc) {
     stagegraph_lint_options lo = STAGEGRAPH_LINT_OPTIONS_INIT;
     lo.targets = targets;
@@ -356,7 +344,6 @@ static void run_case(const pcase *c, report *r) {
     end(c, r, STEP_LINT, rc, &err);
     stagegraph_lint_free(rc == 0 ? lint : NULL);
   }
-#endif
   stagegraph_cache_free(cache);
   stagegraph_plan_free(plan);
   stagegraph_doc_free(doc);
@@ -491,8 +478,8 @@ int main(int argc, char **argv) {
     }
   }
 
-  printf("pathological inputs (stagegraph %s%s), bound %g s of CPU per case%s\n",
-         stagegraph_version_string(), STAGEGRAPH_TEST_LINT ? "" : ", no lint", bound,
+  printf("pathological inputs (stagegraph %s), bound %g s of CPU per case%s\n",
+         stagegraph_version_string(), bound,
          scale != 1 ? ", counts scaled" : "");
   verdict results[N_OF(CASES)];
   size_t n = 0, failed = 0;
