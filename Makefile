@@ -179,8 +179,7 @@ valgrind: $(TEST_BIN) $(BUILD)/tests/conformance
 	$(Q)$(VALGRIND) $(BUILD)/tests/conformance $(CORPUS)
 
 # Benchmarks report figures and never fail on them; not part of `check`.
-# BENCH_QUICK=1 runs a reduced set. Lint is measured once stagegraph_lint_new
-# and stagegraph_lint_render link (probed at build time).
+# BENCH_QUICK=1 runs a reduced set.
 BENCH := $(BUILD)/bench/bench
 $(BENCH): tests/bench/bench.c include/stagegraph.h $(STATIC_LIB)
 	@mkdir -p $(@D)

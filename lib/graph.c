@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "expand.h"
 #include "hash.h"
+#include "instructions.h"
 #include "mount.h"
 #include "plan.h"
 #include "platform.h"
@@ -562,9 +563,7 @@ static int parse_onbuilds(stagegraph_plan *plan, size_t stage) {
   if (ps->onbuild_parsed) return 0;
   ps->onbuild_parsed = 1;
   const stagegraph_stage *st = stagegraph_doc_stage(plan->doc, stage);
-  size_t n = 0;
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++)
-    n += stagegraph_stage_instruction(st, i)->kind == STAGEGRAPH_KIND_ONBUILD;
+  size_t n = sgi_stage_onbuild_count(st);
   if (!n) return 0;
   ps->onbuild_docs = sgi_arena_calloc(&plan->arena, n, sizeof *ps->onbuild_docs);
   ps->onbuild_owners = sgi_arena_calloc(&plan->arena, n, sizeof *ps->onbuild_owners);
@@ -654,7 +653,8 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
     else if (strcmp(ps->base, "scratch") != 0)
       rc = use_image(plan, c->images, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from,
                      &ps->image, c->err);
-    if (ps->context) continue; /* replaced: never dispatched */
+    if (ps->context) continue;                  /* replaced: never dispatched */
+    if (!sgi_stage_linking_count(st)) continue; /* no --from or --mount to read */
     for (size_t k = 0; k < stagegraph_stage_instruction_count(st) && !rc; k++) {
       const stagegraph_instruction *ins = stagegraph_stage_instruction(st, k);
       rc = instruction_edges(c, i, ins, ins, 0);

@@ -25,6 +25,8 @@ struct stagegraph_stage {
   const char *description;
   const stagegraph_instruction **instructions;
   size_t instruction_count;
+  uint32_t linking_count; /* COPY and RUN instructions with builder flags */
+  uint32_t onbuild_count;
 };
 
 /* The flags being validated for one instruction. */
@@ -523,6 +525,9 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
         return rc;
     } else {
       cur->instructions[cur->instruction_count++] = ins;
+      cur->linking_count += ins->flag_value_count && (ins->kind == STAGEGRAPH_KIND_COPY ||
+                                                      ins->kind == STAGEGRAPH_KIND_RUN);
+      cur->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
     }
   }
   if (n && cs->stage_count == 0) {
@@ -581,3 +586,6 @@ size_t stagegraph_stage_instruction_count(const stagegraph_stage *s) {
 const stagegraph_instruction *stagegraph_stage_instruction(const stagegraph_stage *s, size_t i) {
   return s && i < s->instruction_count ? s->instructions[i] : NULL;
 }
+
+size_t sgi_stage_linking_count(const stagegraph_stage *s) { return s->linking_count; }
+size_t sgi_stage_onbuild_count(const stagegraph_stage *s) { return s->onbuild_count; }

@@ -10,4 +10,12 @@
  * parse still succeeds); only ENOMEM / ELIMIT fail. */
 int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err);
 
+/* Of a stage's instructions, how many can make an edge to another stage
+ * (COPY and RUN with builder flags: --from, --mount; a superset) and how
+ * many are ONBUILD. The graph reads a stage's instructions only when
+ * these say it must: on a large document every instruction read is a
+ * cache miss. */
+size_t sgi_stage_linking_count(const stagegraph_stage *s);
+size_t sgi_stage_onbuild_count(const stagegraph_stage *s);
+
 #endif

@@ -15,7 +15,10 @@
  *                  render-plan, render-cache, pipeline, lint, render-lint:
  *                  one pass after the
  *                  setup), or FAMILY:N (parse, plan, cache and lint of one
- *                  generated input, e.g. chain:10000)
+ *                  generated input, e.g. chain:10000), or FAMILY:N:PHASE:K
+ *                  (one phase repeated K times on that input after one
+ *                  warm-up, freed memory kept: the scaling table's
+ *                  conditions, for perf; e.g. random-dag:100000:plan:20)
  *
  * Scaling inputs are generated in a child process per size, so one size
  * that is much slower than expected (or crashes) is cut off by a time
@@ -1129,6 +1132,40 @@ static void allocator_policy(void) {
 
 /* ---- profiling ------------------------------------------------------------ */
 
+/* FAMILY:N:PHASE:K: the phase repeated K times on a warm heap. */
+static int profile_phase(text *t, const stagegraph_options *opts, const char *spec,
+                         const char *what) {
+  static const struct {
+    const char *name;
+    op_fn op;
+  } ops[] = {{"parse", op_parse}, {"plan", op_plan}, {"cache", op_cache}, {"lint", op_lint}};
+  const char *colon = strchr(spec, ':');
+  size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+  long repeat = colon ? strtol(colon + 1, NULL, 10) : 1;
+  op_fn op = NULL;
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+    if (strlen(ops[i].name) == len && strncmp(ops[i].name, spec, len) == 0) op = ops[i].op;
+  if (!op || repeat < 1) die("unknown phase or count in --profile %s", what);
+  retain_freed_memory();
+  stagegraph_doc *doc = NULL;
+  stagegraph_plan *plan = NULL;
+  int rc = stagegraph_parse(&doc, t->ptr, t->len, opts, NULL);
+  if (rc == 0) rc = stagegraph_plan_new(&plan, doc, NULL, NULL);
+  scale_ctx ctx = {t->ptr, t->len, opts, doc, plan};
+  double t0 = 0;
+  for (long i = 0; rc == 0 && i <= repeat; i++) {
+    if (i == 1) t0 = cpu_now(); /* the first is the warm-up */
+    rc = op(&ctx);
+  }
+  double per = rc == 0 ? (cpu_now() - t0) / (double)repeat : 0;
+  printf("profile %s: %zu bytes, %s, %.3f ms per run\n", what, t->len,
+         rc ? stagegraph_code_name(rc) : "ok", per * 1e3);
+  stagegraph_plan_free(plan);
+  stagegraph_doc_free(doc);
+  free(t->ptr);
+  return 0;
+}
+
 static int profile(corpus *c, const char *corpus_dir, const char *what) {
   const char *colon = strchr(what, ':');
   if (colon) {
@@ -1136,10 +1173,13 @@ static int profile(corpus *c, const char *corpus_dir, const char *what) {
       if (strncmp(families[f].name, what, (size_t)(colon - what)) != 0 ||
           families[f].name[colon - what] != 0)
         continue;
+      char *rest = NULL;
+      size_t n = (size_t)strtoull(colon + 1, &rest, 10);
       text t = {NULL, 0, 0};
-      families[f].gen(&t, (size_t)strtoull(colon + 1, NULL, 10));
+      families[f].gen(&t, n);
       stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
       opts.max_instructions = 4u << 20;
+      if (*rest == ':') return profile_phase(&t, &opts, rest + 1, what);
       stagegraph_doc *doc = NULL;
       stagegraph_plan *plan = NULL;
       stagegraph_cache *cache = NULL;
