@@ -560,9 +560,15 @@ static int cmp_mounts(const void *a, const void *b) {
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The stages the first target needs (the outline is of one target). */
+/* The stages the first target needs (the outline is of one target): the
+ * needed stages when it is the only one. */
 static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
-  size_t *stack = sgi_arena_calloc(&p->arena, p->stage_count, sizeof *stack);
+  if (p->target_count == 1) {
+    for (size_t k = 0; k < p->order_count; k++) in_outline[p->order[k]] = 1;
+    return 0;
+  }
+  size_t bytes;
+  size_t *stack = sgi_mul_ok(p->stage_count, sizeof *stack, &bytes) ? sgi_arena_alloc(&p->arena, bytes) : NULL;
   if (!stack) return STAGEGRAPH_ENOMEM;
   size_t top = 0;
   stack[top++] = p->targets[0];

@@ -9,6 +9,7 @@
 #include "expand.h"
 #include "hash.h"
 #include "instructions.h"
+#include "str_index.h"
 #include "mount.h"
 #include "plan.h"
 #include "platform.h"
@@ -68,100 +69,12 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
 
 /* ---- names and images ------------------------------------------------------- */
 
-/* An index from the stage names or image references to their indices, for
- * graph building only: open addressing over indices (the strings stay in
- * the stages and images), hashed with the plan's key like every table of
- * the library. Each slot keeps its string's hash beside the index, so a
- * probe reads a string only when the hashes agree and growing never reads
- * one: on 100k stages the strings are mostly out of cache. Indices fit 32
- * bits (inputs are under 4 GiB). */
-typedef struct index_entry {
-  uint32_t index; /* index + 1; 0 is empty */
-  uint32_t hash;
-} index_entry;
-
-typedef struct str_index {
-  const stagegraph_plan *plan;
-  const char *(*key)(const stagegraph_plan *plan, size_t i);
-  index_entry *slot;
-  size_t cap; /* a power of two, at least twice count */
-  size_t count;
-} str_index;
-
-/* Stage names (lowercased), for FROM (exact match, earlier stages) and,
- * once complete, for --from / from= / --target. */
-static const char *stage_name(const stagegraph_plan *plan, size_t i) { return plan->stages[i].name; }
-static const char *image_ref(const stagegraph_plan *plan, size_t i) { return plan->images[i]->ref; }
-
-static uint32_t index_hash(const str_index *x, const char *s, size_t len) {
-  return (uint32_t)sgi_hash_keyed(s, len, sgi_hash_seed(&x->plan->mem));
-}
-
-/* The slot holding `s` (of hash h), or the empty one where it would go
- * (cap > 0). */
-static index_entry *index_slot(const str_index *x, const char *s, size_t len, uint32_t h) {
-  size_t mask = x->cap - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
-    index_entry *e = &x->slot[i];
-    if (!e->index) return e;
-    if (e->hash != h) continue;
-    const char *k = x->key(x->plan, e->index - 1);
-    if (strncmp(k, s, len) == 0 && k[len] == '\0') return e;
-  }
-}
-
-/* The index holding `s`, or STAGEGRAPH_NONE. */
-static size_t index_find(const str_index *x, const char *s, size_t len) {
-  if (!x->count) return STAGEGRAPH_NONE;
-  const index_entry *e = index_slot(x, s, len, index_hash(x, s, len));
-  return e->index ? (size_t)e->index - 1 : STAGEGRAPH_NONE;
-}
-
-/* Map i's string to i, replacing an earlier index with the same string. */
-static int index_set(str_index *x, size_t i) {
-  if (i >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* cannot happen under 4 GiB */
-  if (2 * (x->count + 1) > x->cap) {
-    size_t cap = x->cap ? 2 * x->cap : 16, bytes;
-    if (!sgi_mul_ok(cap, sizeof *x->slot, &bytes)) return STAGEGRAPH_ENOMEM;
-    index_entry *old = x->slot;
-    size_t old_cap = x->cap;
-    if (!(x->slot = sgi_malloc(&x->plan->mem, bytes))) {
-      x->slot = old;
-      return STAGEGRAPH_ENOMEM;
-    }
-    memset(x->slot, 0, bytes);
-    x->cap = cap;
-    size_t mask = cap - 1;
-    for (size_t j = 0; j < old_cap; j++) {
-      if (!old[j].index) continue;
-      size_t at = old[j].hash & mask;
-      while (x->slot[at].index) at = (at + 1) & mask;
-      x->slot[at] = old[j];
-    }
-    sgi_free(&x->plan->mem, old);
-  }
-  const char *k = x->key(x->plan, i);
-  size_t len = strlen(k);
-  uint32_t h = index_hash(x, k, len);
-  index_entry *e = index_slot(x, k, len, h);
-  x->count += !e->index;
-  e->index = (uint32_t)i + 1;
-  e->hash = h;
-  return 0;
-}
-
-static void index_free(str_index *x) {
-  sgi_free(&x->plan->mem, x->slot);
-  x->slot = NULL;
-  x->cap = x->count = 0;
-}
-
 /* Lowercase lookup for --from, mount from= and targets. */
-static size_t names_find_ci(const str_index *names, const char *s, char *scratch, size_t cap) {
+static size_t names_find_ci(const sgi_str_index *names, const char *s, char *scratch, size_t cap) {
   size_t len = strlen(s);
   if (len >= cap) return STAGEGRAPH_NONE;
   for (size_t i = 0; i <= len; i++) scratch[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-  return index_find(names, scratch, len);
+  return sgi_str_index_find(names, scratch, len);
 }
 
 /* The named context replacing `name`, in *out (NULL when none). */
@@ -182,12 +95,12 @@ static int context_for(const stagegraph_plan *plan, const char *name, const char
 }
 
 /* Record a use of an external image, parsing it on first sight. */
-static int use_image(stagegraph_plan *plan, str_index *images, const char *ref,
+static int use_image(stagegraph_plan *plan, sgi_str_index *images, const char *ref,
                      stagegraph_edge_kind kind, size_t stage, uint32_t line,
                      const stagegraph_instruction *ins, stagegraph_image **out,
                      stagegraph_error *err) {
   size_t len = strlen(ref);
-  size_t known = index_find(images, ref, len);
+  size_t known = sgi_str_index_find(images, ref, len);
   stagegraph_image *img;
   if (known != STAGEGRAPH_NONE) {
     img = plan->images[known];
@@ -212,7 +125,7 @@ static int use_image(stagegraph_plan *plan, str_index *images, const char *ref,
       plan->image_cap = cap;
     }
     plan->images[plan->image_count++] = img;
-    if ((rc = index_set(images, plan->image_count - 1))) return rc;
+    if ((rc = sgi_str_index_set(images, ref, len, plan->image_count - 1))) return rc;
   }
   if (img->use_count == img->use_cap) { /* on the heap until settle_images */
     size_t cap = img->use_cap ? img->use_cap * 2 : 2, bytes;
@@ -353,7 +266,18 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
 
 /* ---- stages, edges --------------------------------------------------------- */
 
-static int resolve_bases(stagegraph_plan *plan, str_index *names, stagegraph_error *err) {
+/* On many stages each name's slot is a cache miss: resolve_bases starts
+ * loading the slots of the stage NAMES_AHEAD on (its name, and its base as
+ * written, which is what most bases expand to) while it works on this one. */
+#define NAMES_AHEAD 8
+
+static void prefetch_names(const sgi_str_index *names, const stagegraph_stage *st) {
+  const char *name = stagegraph_stage_name(st), *base = stagegraph_stage_base(st);
+  if (name) sgi_str_index_prefetch(names, name, strlen(name));
+  if (base) sgi_str_index_prefetch(names, base, strlen(base));
+}
+
+static int resolve_bases(stagegraph_plan *plan, sgi_str_index *names, stagegraph_error *err) {
   const stagegraph_doc *doc = plan->doc;
   sgi_buf word;
   sgi_buf_init(&word, &plan->mem);
@@ -362,6 +286,7 @@ static int resolve_bases(stagegraph_plan *plan, str_index *names, stagegraph_err
     const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
     const stagegraph_instruction *from = stagegraph_stage_from(st);
     sgi_plan_stage *ps = &plan->stages[i];
+    if (i + NAMES_AHEAD < plan->stage_count) prefetch_names(names, stagegraph_doc_stage(doc, i + NAMES_AHEAD));
     ps->name = stagegraph_stage_name(st);
     ps->parent = STAGEGRAPH_NONE;
     ps->wave = STAGEGRAPH_NONE;
@@ -416,9 +341,10 @@ static int resolve_bases(stagegraph_plan *plan, str_index *names, stagegraph_err
         break;
       }
     }
-    ps->parent = index_find(names, ps->base, strlen(ps->base));
+    ps->parent = sgi_str_index_find(names, ps->base, strlen(ps->base));
     if (ps->name) {
-      if ((rc = context_for(plan, ps->name, &ps->context)) || (rc = index_set(names, i)))
+      if ((rc = context_for(plan, ps->name, &ps->context)) ||
+          (rc = sgi_str_index_set(names, ps->name, strlen(ps->name), i)))
         break;
     }
   }
@@ -447,8 +373,8 @@ static int go_atoi(const char *s, long long *out) {
  * --from indexes that list. */
 typedef struct edge_ctx {
   stagegraph_plan *plan;
-  const str_index *names;
-  str_index *images;
+  const sgi_str_index *names;
+  sgi_str_index *images;
   stagegraph_error *err;
   const char **externals;
   size_t external_count, external_cap;
@@ -669,6 +595,7 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *ctx) {
   edge_ctx c = *ctx;
   stagegraph_error *err = ctx->err;
   int rc = 0;
+  if (!sgi_doc_onbuild_count(plan->doc)) return 0; /* no stage has triggers to pass on */
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
     sgi_plan_stage *ps = &plan->stages[i];
     if (ps->context || ps->parent == STAGEGRAPH_NONE) continue;
@@ -794,8 +721,13 @@ static int sort_edges(stagegraph_plan *plan) {
 }
 
 int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_error *err) {
-  str_index names = {plan, stage_name, NULL, 0, 0}, images = {plan, image_ref, NULL, 0, 0};
+  /* The indices share the plan's hash key. */
+  uint64_t seed = sgi_hash_seed(&plan->mem);
+  sgi_str_index names, images;
+  sgi_str_index_init(&names, &plan->mem, seed);
+  sgi_str_index_init(&images, &plan->mem, seed);
   int rc = build_global_scope(plan, target_stage, err);
+  if (!rc) rc = sgi_str_index_reserve(&names, plan->stage_count);
   /* resolve_bases registers the names as it goes, for FROM; once it is
    * done the index holds every name, the last duplicate winning: the one
    * for --from, from= and targets. */
@@ -805,8 +737,8 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   if (!rc) rc = check_cycles(plan, err);
   if (!rc) rc = trigger_edges(plan, &c);
   if (!rc) rc = sort_edges(plan);
-  index_free(&names);
-  index_free(&images);
+  sgi_str_index_free(&names);
+  sgi_str_index_free(&images);
   int settled = settle_images(plan, !rc);
   if (!rc) rc = settled;
   if (plan->edge_cap) { /* failed before sort_edges: drop the heap array */

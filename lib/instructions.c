@@ -41,6 +41,7 @@ struct sgi_commands {
   size_t stage_count;
   const stagegraph_instruction **meta_args;
   size_t meta_arg_count;
+  size_t onbuild_count; /* ONBUILD instructions in all stages */
   int labs; /* the syntax directive selects a -labs frontend */
 };
 
@@ -454,6 +455,24 @@ static int labs_frontend(const stagegraph_doc *doc) {
   return 0;
 }
 
+/* Strings copied one after another into a block sized in advance; a
+ * string that does not fit (lowercasing can lengthen a non-ASCII name)
+ * goes to the arena. */
+typedef struct string_block {
+  char *next;
+  size_t room;
+} string_block;
+
+static const char *block_strndup(string_block *b, sgi_arena *arena, const char *s, size_t len) {
+  if (len >= b->room) return sgi_arena_strndup(arena, s, len);
+  char *out = b->next;
+  if (len) memcpy(out, s, len);
+  out[len] = '\0';
+  b->next += len + 1;
+  b->room -= len + 1;
+  return out;
+}
+
 int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
   (void)err;
   sgi_arena *arena = &doc->arena;
@@ -462,10 +481,15 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
   doc->commands = cs;
   cs->labs = labs_frontend(doc);
   size_t n = doc->instruction_count;
-  size_t stages = 0, metas = 0;
+  size_t stages = 0, metas = 0, name_bytes = 0;
   for (size_t i = 0; i < n; i++) {
-    if (doc->instructions[i]->kind == STAGEGRAPH_KIND_FROM) stages++;
-    else if (!stages && doc->instructions[i]->kind == STAGEGRAPH_KIND_ARG) metas++;
+    const stagegraph_instruction *ins = doc->instructions[i];
+    if (ins->kind == STAGEGRAPH_KIND_FROM) {
+      stages++;
+      for (size_t a = 0; a < ins->arg_count && a < 3; a += 2) name_bytes += ins->args[a].len + 1;
+    } else if (!stages && ins->kind == STAGEGRAPH_KIND_ARG) {
+      metas++;
+    }
   }
   if (stages > doc->limits.max_stages)
     return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL, "too many stages (the limit is %zu)",
@@ -473,7 +497,11 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
   cs->stages = sgi_arena_calloc(arena, stages ? stages : 1, sizeof *cs->stages);
   cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
   const stagegraph_instruction **members = sgi_arena_calloc(arena, n ? n : 1, sizeof *members);
-  if (!cs->stages || !cs->meta_args || !members) return STAGEGRAPH_ENOMEM;
+  /* Every stage's base and name, side by side: the graph reads them for
+   * every stage, and on a large document strings spread between the
+   * instructions would each be a cache miss. */
+  string_block names = {sgi_arena_alloc(arena, name_bytes), name_bytes};
+  if (!cs->stages || !cs->meta_args || !members || !names.next) return STAGEGRAPH_ENOMEM;
 
   stagegraph_stage *cur = NULL;
   for (size_t i = 0; i < n; i++) {
@@ -507,12 +535,14 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
       cur->index = cs->stage_count++;
       cur->from = ins;
       cur->instructions = members + i + 1;
-      if (ins->arg_count >= 1) cur->base = ins->args[0].ptr;
+      if (ins->arg_count >= 1 &&
+          !(cur->base = block_strndup(&names, arena, ins->args[0].ptr, ins->args[0].len)))
+        return STAGEGRAPH_ENOMEM;
       if (ins->arg_count == 3 && !c.cmd->has_error) {
         sgi_buf lower;
         sgi_buf_init(&lower, &doc->mem);
         sgi_append_lower(&lower, ins->args[2].ptr, ins->args[2].len);
-        cur->name = lower.failed ? NULL : sgi_arena_strndup(arena, lower.ptr, lower.len);
+        cur->name = lower.failed ? NULL : block_strndup(&names, arena, lower.ptr, lower.len);
         sgi_buf_free(&lower);
         if (!cur->name) return STAGEGRAPH_ENOMEM;
       }
@@ -528,6 +558,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
       cur->linking_count += ins->flag_value_count && (ins->kind == STAGEGRAPH_KIND_COPY ||
                                                       ins->kind == STAGEGRAPH_KIND_RUN);
       cur->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
+      cs->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
     }
   }
   if (n && cs->stage_count == 0) {
@@ -589,3 +620,6 @@ const stagegraph_instruction *stagegraph_stage_instruction(const stagegraph_stag
 
 size_t sgi_stage_linking_count(const stagegraph_stage *s) { return s->linking_count; }
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s) { return s->onbuild_count; }
+size_t sgi_doc_onbuild_count(const stagegraph_doc *doc) {
+  return commands(doc) ? doc->commands->onbuild_count : 0;
+}

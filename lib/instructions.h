@@ -17,5 +17,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err);
  * cache miss. */
 size_t sgi_stage_linking_count(const stagegraph_stage *s);
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s);
+/* ONBUILD instructions in all the stages of the document. */
+size_t sgi_doc_onbuild_count(const stagegraph_doc *doc);
 
 #endif

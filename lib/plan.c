@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "instructions.h"
 #include "suggest.h"
 
 void stagegraph_plan_options_init(stagegraph_plan_options *opts, size_t size) {
@@ -91,15 +92,29 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
 
 /* ---- schedule ----------------------------------------------------------------- */
 
+/* The scheduler's view of the stages: compact arrays in a scratch arena,
+ * so that its passes over 100k stages read a few bytes per stage instead
+ * of whole stage records (each a cache miss on a large plan). The stage
+ * records get their dependencies when they are collected and their
+ * needed flag and wave once, at the end. */
+typedef struct sched {
+  size_t n;
+  const size_t *deps;  /* every stage's dependencies, deduplicated */
+  size_t *dep_start;   /* n + 1: stage i's are deps[dep_start[i] .. dep_start[i + 1]) */
+  unsigned char *needed;
+  size_t *wave;        /* STAGEGRAPH_NONE until placed */
+} sched;
+
 /* Each stage's dependencies (parent and edges), deduplicated, in CSR form:
  * the stages' deps point into one array. */
-static int collect_deps(stagegraph_plan *plan, sgi_arena *scratch) {
+static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   size_t n = plan->stage_count, edges = plan->edge_count;
   /* group the edges by dependent stage, then drop repeated sources with a
    * per-source marker holding the last dependent that recorded it */
   size_t *start = zeroed_indices(scratch, n + 1), *by_to = indices(scratch, edges);
   size_t *seen = indices(scratch, n), *deps = indices(&plan->arena, edges);
-  if (!start || !by_to || !seen || !deps) return STAGEGRAPH_ENOMEM;
+  s->dep_start = indices(scratch, n + 1);
+  if (!start || !by_to || !seen || !deps || !s->dep_start) return STAGEGRAPH_ENOMEM;
   for (size_t e = 0; e < edges; e++) start[plan->edges[e].to + 1]++;
   for (size_t i = 0; i < n; i++) {
     start[i + 1] += start[i];
@@ -108,35 +123,41 @@ static int collect_deps(stagegraph_plan *plan, sgi_arena *scratch) {
   for (size_t e = 0; e < edges; e++) by_to[start[plan->edges[e].to]++] = e;
   for (size_t i = n; i > 0; i--) start[i] = start[i - 1];
   start[0] = 0;
+  size_t w = 0;
   for (size_t i = 0; i < n; i++) {
     sgi_plan_stage *to = &plan->stages[i];
-    to->deps = deps + start[i];
-    if (to->context) continue; /* a replaced stage is not built */
-    for (size_t k = start[i]; k < start[i + 1]; k++) {
-      size_t from = plan->edges[by_to[k]].from;
-      if (seen[from] == i) continue;
-      seen[from] = i;
-      to->deps[to->dep_count++] = from;
+    s->dep_start[i] = w;
+    to->deps = deps + w;
+    if (!to->context) { /* a replaced stage is not built */
+      for (size_t k = start[i]; k < start[i + 1]; k++) {
+        size_t from = plan->edges[by_to[k]].from;
+        if (seen[from] == i) continue;
+        seen[from] = i;
+        deps[w++] = from;
+      }
     }
+    to->dep_count = w - s->dep_start[i];
   }
+  s->dep_start[n] = w;
+  s->deps = deps;
   return 0;
 }
 
-static void mark_needed(stagegraph_plan *plan, size_t *stack) {
+static void mark_needed(const stagegraph_plan *plan, sched *s, size_t *stack) {
   size_t top = 0;
   for (size_t t = 0; t < plan->target_count; t++) {
-    size_t s = plan->targets[t];
-    if (!plan->stages[s].needed) {
-      plan->stages[s].needed = 1;
-      stack[top++] = s;
+    size_t target = plan->targets[t];
+    if (!s->needed[target]) {
+      s->needed[target] = 1;
+      stack[top++] = target;
     }
   }
   while (top) {
-    sgi_plan_stage *st = &plan->stages[stack[--top]];
-    for (size_t k = 0; k < st->dep_count; k++) {
-      size_t d = st->deps[k];
-      if (!plan->stages[d].needed) {
-        plan->stages[d].needed = 1;
+    size_t i = stack[--top];
+    for (size_t k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) {
+      size_t d = s->deps[k];
+      if (!s->needed[d]) {
+        s->needed[d] = 1;
         stack[top++] = d;
       }
     }
@@ -172,19 +193,19 @@ static size_t heap_pop(size_t *heap, size_t *n) {
   return top;
 }
 
-static int schedule_buildkit(stagegraph_plan *plan, sgi_arena *scratch) {
-  size_t n = plan->stage_count;
+static int schedule_buildkit(stagegraph_plan *plan, sched *s, size_t needed, sgi_arena *scratch) {
+  size_t n = s->n;
   size_t *indegree = zeroed_indices(scratch, n), *heap = indices(scratch, n);
   size_t *rstart = zeroed_indices(scratch, n + 1), *radj;
   if (!indegree || !heap || !rstart) return STAGEGRAPH_ENOMEM;
   size_t total = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!plan->stages[i].needed) continue;
-    for (size_t k = 0; k < plan->stages[i].dep_count; k++) {
-      rstart[plan->stages[i].deps[k] + 1]++;
+    if (!s->needed[i]) continue;
+    for (size_t k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) {
+      rstart[s->deps[k] + 1]++;
       total++;
     }
-    indegree[i] = plan->stages[i].dep_count;
+    indegree[i] = s->dep_start[i + 1] - s->dep_start[i];
   }
   for (size_t i = 0; i < n; i++) rstart[i + 1] += rstart[i];
   radj = indices(scratch, total);
@@ -192,35 +213,32 @@ static int schedule_buildkit(stagegraph_plan *plan, sgi_arena *scratch) {
   if (!radj || !fill) return STAGEGRAPH_ENOMEM;
   memcpy(fill, rstart, n * sizeof *fill);
   for (size_t i = 0; i < n; i++) {
-    if (!plan->stages[i].needed) continue;
-    for (size_t k = 0; k < plan->stages[i].dep_count; k++) radj[fill[plan->stages[i].deps[k]]++] = i;
+    if (!s->needed[i]) continue;
+    for (size_t k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) radj[fill[s->deps[k]]++] = i;
   }
-  size_t hn = 0, needed = 0, forced = 0;
-  for (size_t i = 0; i < n; i++) {
-    needed += plan->stages[i].needed;
-    if (plan->stages[i].needed && indegree[i] == 0) heap_push(heap, &hn, i);
-  }
+  size_t hn = 0, forced = 0;
+  for (size_t i = 0; i < n; i++)
+    if (s->needed[i] && indegree[i] == 0) heap_push(heap, &hn, i);
   while (plan->order_count < needed) {
     if (!hn) {
       /* A loop the cycle check does not see (through FROM, or ONBUILD
        * triggers): BuildKit dispatches in file order and fails at the
        * forward reference, so place the first remaining stage and let
        * dispatch report it. */
-      while (forced < n && (!plan->stages[forced].needed || plan->stages[forced].wave != STAGEGRAPH_NONE))
-        forced++;
+      while (forced < n && (!s->needed[forced] || s->wave[forced] != STAGEGRAPH_NONE)) forced++;
       indegree[forced] = 0;
       heap_push(heap, &hn, forced);
     }
-    size_t s = heap_pop(heap, &hn);
-    if (plan->stages[s].wave != STAGEGRAPH_NONE) continue;
-    plan->order[plan->order_count++] = s;
-    sgi_plan_stage *st = &plan->stages[s];
-    st->wave = 0;
-    for (size_t k = 0; k < st->dep_count; k++) {
-      size_t dw = plan->stages[st->deps[k]].wave;
-      if (dw != STAGEGRAPH_NONE && dw + 1 > st->wave) st->wave = dw + 1;
+    size_t i = heap_pop(heap, &hn);
+    if (s->wave[i] != STAGEGRAPH_NONE) continue;
+    plan->order[plan->order_count++] = i;
+    size_t wave = 0;
+    for (size_t k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) {
+      size_t dw = s->wave[s->deps[k]];
+      if (dw != STAGEGRAPH_NONE && dw + 1 > wave) wave = dw + 1;
     }
-    for (size_t k = rstart[s]; k < rstart[s + 1]; k++)
+    s->wave[i] = wave;
+    for (size_t k = rstart[i]; k < rstart[i + 1]; k++)
       if (indegree[radj[k]] && --indegree[radj[k]] == 0) heap_push(heap, &hn, radj[k]);
   }
   return 0;
@@ -228,35 +246,35 @@ static int schedule_buildkit(stagegraph_plan *plan, sgi_arena *scratch) {
 
 /* The legacy builder builds every stage up to the last target, one at a
  * time. */
-static void mark_legacy(stagegraph_plan *plan) {
+static void mark_legacy(const stagegraph_plan *plan, sched *s) {
   size_t last = 0;
   for (size_t t = 0; t < plan->target_count; t++)
     if (plan->targets[t] > last) last = plan->targets[t];
-  for (size_t i = 0; i <= last; i++) plan->stages[i].needed = 1;
+  for (size_t i = 0; i <= last; i++) s->needed[i] = 1;
 }
 
-static void schedule_legacy(stagegraph_plan *plan) {
-  for (size_t i = 0; i < plan->stage_count && plan->stages[i].needed; i++) {
-    plan->stages[i].wave = i;
+static void schedule_legacy(stagegraph_plan *plan, sched *s) {
+  for (size_t i = 0; i < s->n && s->needed[i]; i++) {
+    s->wave[i] = i;
     plan->order[plan->order_count++] = i;
   }
 }
 
-static int group_waves(stagegraph_plan *plan, sgi_arena *scratch) {
-  size_t n = plan->stage_count, waves = 0;
+static int group_waves(stagegraph_plan *plan, const sched *s, sgi_arena *scratch) {
+  size_t n = s->n, waves = 0;
   for (size_t i = 0; i < n; i++)
-    if (plan->stages[i].needed && plan->stages[i].wave + 1 > waves) waves = plan->stages[i].wave + 1;
+    if (s->needed[i] && s->wave[i] + 1 > waves) waves = s->wave[i] + 1;
   plan->wave_starts = zeroed_indices(&plan->arena, waves + 1);
   plan->wave_items = indices(&plan->arena, plan->order_count);
   if (!plan->wave_starts || !plan->wave_items) return STAGEGRAPH_ENOMEM;
   for (size_t i = 0; i < n; i++)
-    if (plan->stages[i].needed) plan->wave_starts[plan->stages[i].wave + 1]++;
+    if (s->needed[i]) plan->wave_starts[s->wave[i] + 1]++;
   for (size_t w = 0; w < waves; w++) plan->wave_starts[w + 1] += plan->wave_starts[w];
   size_t *fill = indices(scratch, waves);
   if (!fill) return STAGEGRAPH_ENOMEM;
   memcpy(fill, plan->wave_starts, waves * sizeof *fill);
   for (size_t i = 0; i < n; i++) /* file order inside a wave */
-    if (plan->stages[i].needed) plan->wave_items[fill[plan->stages[i].wave]++] = i;
+    if (s->needed[i]) plan->wave_items[fill[s->wave[i]]++] = i;
   plan->wave_count = waves;
   return 0;
 }
@@ -264,7 +282,7 @@ static int group_waves(stagegraph_plan *plan, sgi_arena *scratch) {
 /* The longest chain of dependent stages ending at a target: from the
  * target in the deepest wave, step to the dependency in the deepest wave
  * (ties by index) until a stage without dependencies. */
-static int critical_path(stagegraph_plan *plan) {
+static int critical_path(stagegraph_plan *plan, const sched *s) {
   plan->critical = indices(&plan->arena, plan->wave_count);
   if (!plan->critical) return STAGEGRAPH_ENOMEM;
   if (plan->legacy) {
@@ -274,19 +292,17 @@ static int critical_path(stagegraph_plan *plan) {
   }
   size_t cur = STAGEGRAPH_NONE;
   for (size_t t = 0; t < plan->target_count; t++) {
-    size_t s = plan->targets[t];
-    if (cur == STAGEGRAPH_NONE || plan->stages[s].wave > plan->stages[cur].wave ||
-        (plan->stages[s].wave == plan->stages[cur].wave && s < cur))
-      cur = s;
+    size_t i = plan->targets[t];
+    if (cur == STAGEGRAPH_NONE || s->wave[i] > s->wave[cur] || (s->wave[i] == s->wave[cur] && i < cur))
+      cur = i;
   }
   size_t n = 0;
   while (cur != STAGEGRAPH_NONE) {
     plan->critical[n++] = cur;
-    const sgi_plan_stage *st = &plan->stages[cur];
     size_t next = STAGEGRAPH_NONE;
-    for (size_t k = 0; k < st->dep_count; k++) {
-      size_t d = st->deps[k];
-      if (plan->stages[d].wave + 1 != st->wave) continue;
+    for (size_t k = s->dep_start[cur]; k < s->dep_start[cur + 1]; k++) {
+      size_t d = s->deps[k];
+      if (s->wave[d] + 1 != s->wave[cur]) continue;
       if (next == STAGEGRAPH_NONE || d < next) next = d;
     }
     cur = next;
@@ -305,31 +321,36 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   sgi_arena scratch;
   sgi_arena_init(&scratch, &plan->mem);
   scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
-  int rc = collect_deps(plan, &scratch);
+  sched s = {n, NULL, NULL, sgi_arena_calloc(&scratch, n ? n : 1, 1), indices(&scratch, n)};
+  int rc = s.needed && s.wave ? collect_deps(plan, &s, &scratch) : STAGEGRAPH_ENOMEM;
   size_t *stack = rc ? NULL : indices(&scratch, n);
   if (!rc && !stack) rc = STAGEGRAPH_ENOMEM;
+  size_t needed = 0;
   if (!rc) {
+    for (size_t i = 0; i < n; i++) s.wave[i] = STAGEGRAPH_NONE;
     if (plan->legacy)
-      mark_legacy(plan);
+      mark_legacy(plan, &s);
     else
-      mark_needed(plan, stack);
+      mark_needed(plan, &s, stack);
     /* the order and the pruned stages share one array: together they are
      * every stage */
-    size_t needed = 0;
-    for (size_t i = 0; i < n; i++) needed += plan->stages[i].needed != 0;
+    for (size_t i = 0; i < n; i++) needed += s.needed[i];
     if (!(plan->order = indices(&plan->arena, n))) rc = STAGEGRAPH_ENOMEM;
     else plan->pruned = plan->order + needed;
   }
   if (!rc) {
     if (plan->legacy)
-      schedule_legacy(plan);
+      schedule_legacy(plan, &s);
     else
-      rc = schedule_buildkit(plan, &scratch);
+      rc = schedule_buildkit(plan, &s, needed, &scratch);
   }
-  for (size_t i = 0; !rc && i < n; i++)
-    if (!plan->stages[i].needed) plan->pruned[plan->pruned_count++] = i;
-  if (!rc) rc = group_waves(plan, &scratch);
-  if (!rc) rc = critical_path(plan);
+  if (!rc) rc = group_waves(plan, &s, &scratch);
+  if (!rc) rc = critical_path(plan, &s);
+  for (size_t i = 0; !rc && i < n; i++) {
+    plan->stages[i].needed = s.needed[i];
+    plan->stages[i].wave = s.wave[i];
+    if (!s.needed[i]) plan->pruned[plan->pruned_count++] = i;
+  }
   sgi_arena_free(&scratch);
   (void)err;
   return rc;
@@ -462,11 +483,14 @@ int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
 
 void stagegraph_plan_free(stagegraph_plan *plan) {
   if (!plan) return;
-  for (size_t i = 0; i < plan->stage_count && plan->stages; i++) {
+  /* Only stages with ONBUILD own parsed triggers, and only dispatched
+   * (needed) stages have variables: on a large plan each stage record
+   * read is a cache miss. */
+  for (size_t i = 0; plan->stages && sgi_doc_onbuild_count(plan->doc) && i < plan->stage_count; i++)
     for (size_t t = 0; t < plan->stages[i].onbuild_count; t++)
       stagegraph_doc_free(plan->stages[i].onbuild_docs[t]);
-    if (plan->final_env) sgi_scope_free(&plan->final_env[i]);
-  }
+  for (size_t k = 0; plan->final_env && k < plan->order_count; k++)
+    sgi_scope_free(&plan->final_env[plan->order[k]]);
   sgi_envmap_free(&plan->global);
   sgi_mem mem = plan->mem;
   sgi_arena_free(&plan->arena);

@@ -1,0 +1,123 @@
+/* The graph's string index (str_index.h). */
+#include "str_index.h"
+
+#include <string.h>
+
+#include "hash.h"
+
+void sgi_str_index_init(sgi_str_index *x, const sgi_mem *mem, uint64_t seed) {
+  memset(x, 0, sizeof *x);
+  x->mem = mem;
+  x->seed = seed;
+}
+
+void sgi_str_index_free(sgi_str_index *x) {
+  sgi_free(x->mem, x->slot);
+  sgi_free(x->mem, x->pool);
+  sgi_str_index_init(x, x->mem, x->seed);
+}
+
+static uint32_t value_at(const sgi_str_index *x, uint32_t at) {
+  uint32_t v;
+  memcpy(&v, x->pool + at - 1, sizeof v);
+  return v;
+}
+
+/* The slot holding s (of hash h), or the empty one where it would go. */
+static sgi_str_slot *find_slot(const sgi_str_index *x, const char *s, size_t len, uint32_t h) {
+  size_t mask = x->cap - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    sgi_str_slot *e = &x->slot[i];
+    if (!e->at) return e;
+    if (e->hash != h) continue;
+    /* compare up to k's NUL, never past its entry */
+    const char *k = x->pool + e->at - 1 + sizeof(uint32_t);
+    size_t n = 0;
+    while (n < len && k[n] && k[n] == s[n]) n++;
+    if (n == len && k[len] == '\0') return e;
+  }
+}
+
+/* Rehash into `cap` slots (a power of two); slots keep their hashes, so
+ * no string is read. */
+static int resize(sgi_str_index *x, size_t cap) {
+  size_t bytes;
+  if (!sgi_mul_ok(cap, sizeof *x->slot, &bytes)) return STAGEGRAPH_ENOMEM;
+  sgi_str_slot *slot = sgi_malloc(x->mem, bytes);
+  if (!slot) return STAGEGRAPH_ENOMEM;
+  memset(slot, 0, bytes);
+  size_t mask = cap - 1;
+  for (size_t j = 0; j < x->cap; j++) {
+    if (!x->slot[j].at) continue;
+    size_t at = x->slot[j].hash & mask;
+    while (slot[at].at) at = (at + 1) & mask;
+    slot[at] = x->slot[j];
+  }
+  sgi_free(x->mem, x->slot);
+  x->slot = slot;
+  x->cap = cap;
+  return 0;
+}
+
+int sgi_str_index_reserve(sgi_str_index *x, size_t count) {
+  size_t cap = x->cap ? x->cap : 16;
+  while (cap / 2 < count) {
+    if (cap > (size_t)-1 / 4) return STAGEGRAPH_ENOMEM;
+    cap *= 2;
+  }
+  return cap == x->cap ? 0 : resize(x, cap);
+}
+
+/* Append value and string to the pool; the entry's offset + 1 in *at. */
+static int pool_add(sgi_str_index *x, const char *s, size_t len, uint32_t value, uint32_t *at) {
+  size_t need = sizeof value + len + 1;
+  if (need > UINT32_MAX - 1 - x->pool_len) return STAGEGRAPH_ENOMEM;
+  if (x->pool_len + need > x->pool_cap) {
+    size_t cap = x->pool_cap ? x->pool_cap : 256;
+    while (cap < x->pool_len + need) cap *= 2;
+    char *pool = sgi_realloc(x->mem, x->pool, cap);
+    if (!pool) return STAGEGRAPH_ENOMEM;
+    x->pool = pool;
+    x->pool_cap = cap;
+  }
+  char *p = x->pool + x->pool_len;
+  memcpy(p, &value, sizeof value);
+  if (len) memcpy(p + sizeof value, s, len);
+  p[sizeof value + len] = '\0';
+  *at = (uint32_t)x->pool_len + 1;
+  x->pool_len += need;
+  return 0;
+}
+
+int sgi_str_index_set(sgi_str_index *x, const char *s, size_t len, size_t value) {
+  if (value >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* cannot happen under 4 GiB */
+  int rc = sgi_str_index_reserve(x, x->count + 1);
+  if (rc) return rc;
+  uint32_t h = (uint32_t)sgi_hash_keyed(s, len, x->seed);
+  sgi_str_slot *e = find_slot(x, s, len, h);
+  uint32_t v = (uint32_t)value;
+  if (e->at) { /* the same string again: the later value wins */
+    memcpy(x->pool + e->at - 1, &v, sizeof v);
+    return 0;
+  }
+  uint32_t at;
+  if ((rc = pool_add(x, s, len, v, &at))) return rc;
+  e->at = at;
+  e->hash = h;
+  x->count++;
+  return 0;
+}
+
+size_t sgi_str_index_find(const sgi_str_index *x, const char *s, size_t len) {
+  if (!x->count) return STAGEGRAPH_NONE;
+  const sgi_str_slot *e = find_slot(x, s, len, (uint32_t)sgi_hash_keyed(s, len, x->seed));
+  return e->at ? (size_t)value_at(x, e->at) : STAGEGRAPH_NONE;
+}
+
+void sgi_str_index_prefetch(const sgi_str_index *x, const char *s, size_t len) {
+#if defined(__GNUC__) || defined(__clang__)
+  if (x->cap) __builtin_prefetch(&x->slot[sgi_hash_keyed(s, len, x->seed) & (x->cap - 1)]);
+#else
+  (void)x, (void)s, (void)len;
+#endif
+}

@@ -1,0 +1,48 @@
+/* A string index for the stage graph: stage names and image references to
+ * their indices. Open addressing; each slot keeps its string's hash beside
+ * the place of the string, and the strings are copied into one pool in the
+ * order they are set. On 100k stages a lookup reads one slot and a pool of
+ * a few hundred KiB that stays in cache, where following each stage's own
+ * name pointer would miss twice (the stage record, then the string). The
+ * hash is keyed (sgi_hash_keyed), so crafted names cannot make it linear.
+ * Values and the pool are under 4 GiB (inputs are). */
+#ifndef STAGEGRAPH_STR_INDEX_H
+#define STAGEGRAPH_STR_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc.h"
+
+typedef struct sgi_str_slot {
+  uint32_t at; /* offset + 1 of the entry in the pool; 0 is empty */
+  uint32_t hash;
+} sgi_str_slot;
+
+typedef struct sgi_str_index {
+  const sgi_mem *mem;
+  uint64_t seed;
+  sgi_str_slot *slot;
+  size_t cap;   /* a power of two, at least twice count; 0 before the first set */
+  size_t count;
+  /* entries: a 4-byte value, then the string and its NUL */
+  char *pool;
+  size_t pool_len, pool_cap;
+} sgi_str_index;
+
+void sgi_str_index_init(sgi_str_index *x, const sgi_mem *mem, uint64_t seed);
+void sgi_str_index_free(sgi_str_index *x);
+/* Room for `count` strings without growing: 0 or STAGEGRAPH_ENOMEM. */
+int sgi_str_index_reserve(sgi_str_index *x, size_t count);
+/* Map the string to value (< UINT32_MAX), replacing the value an equal
+ * string had: 0 or STAGEGRAPH_ENOMEM. */
+int sgi_str_index_set(sgi_str_index *x, const char *s, size_t len, size_t value);
+/* The value of the string, or STAGEGRAPH_NONE. */
+size_t sgi_str_index_find(const sgi_str_index *x, const char *s, size_t len);
+/* Start loading the slot where the string's search begins: a caller that
+ * knows its next strings hides the cache miss of each (one per string on
+ * a large index) behind its work on the ones before. A hint only: it
+ * changes no result. */
+void sgi_str_index_prefetch(const sgi_str_index *x, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,153 @@
+/* The stage graph's string index (internal: lib/str_index.h): stage names
+ * and image references to their indices. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "str_index.h"
+
+static sgi_mem heap(void) {
+  sgi_mem mem;
+  sgi_mem_init(&mem, NULL);
+  return mem;
+}
+
+/* Found by exact bytes and length; absent strings, prefixes and
+ * extensions are not found; an empty index finds nothing. */
+static void test_set_and_find(void **state) {
+  (void)state;
+  sgi_mem mem = heap();
+  sgi_str_index x;
+  sgi_str_index_init(&x, &mem, 42);
+  assert_int_equal(sgi_str_index_find(&x, "build", 5), STAGEGRAPH_NONE);
+  assert_int_equal(sgi_str_index_set(&x, "build", 5, 0), 0);
+  assert_int_equal(sgi_str_index_set(&x, "test", 4, 7), 0);
+  assert_int_equal(sgi_str_index_set(&x, "", 0, 3), 0);
+  assert_int_equal(sgi_str_index_find(&x, "build", 5), 0);
+  assert_int_equal(sgi_str_index_find(&x, "test", 4), 7);
+  assert_int_equal(sgi_str_index_find(&x, "", 0), 3);
+  assert_int_equal(sgi_str_index_find(&x, "buil", 4), STAGEGRAPH_NONE);
+  assert_int_equal(sgi_str_index_find(&x, "builder", 7), STAGEGRAPH_NONE);
+  assert_int_equal(sgi_str_index_find(&x, "Build", 5), STAGEGRAPH_NONE);
+  /* the length decides, not a NUL in the caller's buffer */
+  assert_int_equal(sgi_str_index_find(&x, "testing", 4), 7);
+  assert_int_equal(x.count, 3);
+  sgi_str_index_free(&x);
+  assert_int_equal(sgi_str_index_find(&x, "test", 4), STAGEGRAPH_NONE);
+}
+
+/* Setting a string again replaces its value (the last duplicate stage
+ * name wins) without adding an entry. */
+static void test_later_value_wins(void **state) {
+  (void)state;
+  sgi_mem mem = heap();
+  sgi_str_index x;
+  sgi_str_index_init(&x, &mem, 1);
+  assert_int_equal(sgi_str_index_set(&x, "base", 4, 1), 0);
+  assert_int_equal(sgi_str_index_set(&x, "base", 4, 5), 0);
+  assert_int_equal(sgi_str_index_find(&x, "base", 4), 5);
+  assert_int_equal(x.count, 1);
+  sgi_str_index_free(&x);
+}
+
+/* Many strings, past several growths and with a reserve in the middle:
+ * every one still maps to its value, and the table stays at most half
+ * full. */
+static void test_growth(void **state) {
+  (void)state;
+  sgi_mem mem = heap();
+  sgi_str_index x;
+  sgi_str_index_init(&x, &mem, 99);
+  char name[32];
+  for (size_t i = 0; i < 5000; i++) {
+    if (i == 1000) assert_int_equal(sgi_str_index_reserve(&x, 4000), 0);
+    int len = snprintf(name, sizeof name, "stage-%zu-with-a-longer-name", i);
+    assert_int_equal(sgi_str_index_set(&x, name, (size_t)len, i), 0);
+    sgi_str_index_prefetch(&x, name, (size_t)len); /* a hint: changes nothing */
+  }
+  assert_int_equal(x.count, 5000);
+  assert_true(x.cap >= 2 * x.count);
+  for (size_t i = 0; i < 5000; i++) {
+    int len = snprintf(name, sizeof name, "stage-%zu-with-a-longer-name", i);
+    assert_int_equal(sgi_str_index_find(&x, name, (size_t)len), i);
+  }
+  assert_int_equal(sgi_str_index_find(&x, "stage-5000-with-a-longer-name", 29), STAGEGRAPH_NONE);
+  sgi_str_index_free(&x);
+}
+
+/* Values must fit 32 bits: a larger one is refused, not truncated. */
+static void test_value_range(void **state) {
+  (void)state;
+  sgi_mem mem = heap();
+  sgi_str_index x;
+  sgi_str_index_init(&x, &mem, 5);
+  assert_int_equal(sgi_str_index_set(&x, "a", 1, (size_t)UINT32_MAX), STAGEGRAPH_ENOMEM);
+  assert_int_equal(sgi_str_index_set(&x, "a", 1, (size_t)UINT32_MAX - 1), 0);
+  assert_int_equal(sgi_str_index_find(&x, "a", 1), (size_t)UINT32_MAX - 1);
+  sgi_str_index_free(&x);
+}
+
+/* An allocator that fails after a budget of calls. */
+static int budget;
+static void *limited_malloc(size_t size, void *ctx) {
+  (void)ctx;
+  return budget-- > 0 ? malloc(size) : NULL;
+}
+static void *limited_realloc(void *ptr, size_t size, void *ctx) {
+  (void)ctx;
+  return budget-- > 0 ? realloc(ptr, size) : NULL;
+}
+static void limited_free(void *ptr, void *ctx) {
+  (void)ctx;
+  free(ptr);
+}
+
+/* Every allocation failure is reported and leaves what was set findable,
+ * at each allocation in turn until the whole run fits its budget (the
+ * valgrind and ASan runs check that nothing leaks). */
+static void test_allocation_failure(void **state) {
+  (void)state;
+  stagegraph_allocator a = {limited_malloc, limited_realloc, limited_free, NULL};
+  sgi_mem mem;
+  sgi_mem_init(&mem, &a);
+  int rc = STAGEGRAPH_ENOMEM, fail_at;
+  for (fail_at = 0; rc && fail_at < 100; fail_at++) {
+    budget = fail_at;
+    sgi_str_index x;
+    sgi_str_index_init(&x, &mem, 7);
+    char name[16];
+    size_t set = 0;
+    rc = 0;
+    for (size_t i = 0; i < 200 && !rc; i++) {
+      int len = snprintf(name, sizeof name, "s%zu", i);
+      rc = sgi_str_index_set(&x, name, (size_t)len, i);
+      if (!rc) set++;
+    }
+    if (rc) assert_int_equal(rc, STAGEGRAPH_ENOMEM);
+    else assert_int_equal(set, 200);
+    for (size_t i = 0; i < set; i++) {
+      int len = snprintf(name, sizeof name, "s%zu", i);
+      assert_int_equal(sgi_str_index_find(&x, name, (size_t)len), i);
+    }
+    sgi_str_index_free(&x);
+  }
+  assert_int_equal(rc, 0);
+  assert_true(fail_at > 4); /* the table and the pool grew several times */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_set_and_find),
+      cmocka_unit_test(test_later_value_wins),
+      cmocka_unit_test(test_growth),
+      cmocka_unit_test(test_value_range),
+      cmocka_unit_test(test_allocation_failure),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
