@@ -387,7 +387,7 @@ static int build_stage(stagegraph_cache *c, size_t order_pos, cache_stage *cs) {
   cs->boundary = STAGEGRAPH_NONE;
   sgi_envmap_init(&cs->args, &c->arena, &c->mem);
   sgi_envmap_init(&cs->tainted, &c->arena, &c->mem);
-  size_t n = 1 + (ps->context ? 0 : ps->trigger_count + stagegraph_stage_instruction_count(st));
+  size_t n = 1 + (ps->context ? 0 : sgi_plan_trigger_count(ps) + stagegraph_stage_instruction_count(st));
   cs->steps = sgi_arena_calloc(&c->arena, n, sizeof *cs->steps);
   if (!cs->steps) return STAGEGRAPH_ENOMEM;
   /* args in scope start with the parent's */
@@ -417,11 +417,11 @@ static int build_stage(stagegraph_cache *c, size_t order_pos, cache_stage *cs) {
     sgi_envmap_free(&args);
     return rc;
   }
-  for (size_t t = 0; t < ps->trigger_count && !rc; t++) {
+  for (size_t t = 0; t < sgi_plan_trigger_count(ps) && !rc; t++) {
     cache_step *step = &cs->steps[cs->step_count++];
-    step->ins = ps->triggers[t]->instructions[0];
-    step->shown = ps->trigger_owners[t];
-    step->info = &ps->trigger_info[t];
+    step->ins = ps->triggers->docs[t]->instructions[0];
+    step->shown = ps->triggers->owners[t];
+    step->info = &ps->triggers->info[t];
     step->onbuild = 1;
     if (!(rc = declare_args(step->ins, &args))) rc = build_step_inputs(c, s, step, &args);
   }

@@ -532,11 +532,12 @@ static int dispatch_stage(dispatcher *d, size_t s) {
   const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
   /* Triggers run first; BuildKit reports their errors at the stage's FROM. */
   const stagegraph_instruction *from = stagegraph_stage_from(st);
-  for (size_t t = 0; t < ps->trigger_count; t++) {
-    if (ps->trigger_errors[t]) return fail_at(d, from, STAGEGRAPH_EINSTRUCTION, ps->trigger_errors[t]);
-    d->info = &ps->trigger_info[t];
-    d->edge_at = ps->trigger_owners[t];
-    if ((rc = dispatch_instruction(d, ps->triggers[t]->instructions[0], from))) return rc;
+  const sgi_triggers *tr = ps->triggers;
+  for (size_t t = 0; t < sgi_plan_trigger_count(ps); t++) {
+    if (tr->errors[t]) return fail_at(d, from, STAGEGRAPH_EINSTRUCTION, tr->errors[t]);
+    d->info = &tr->info[t];
+    d->edge_at = tr->owners[t];
+    if ((rc = dispatch_instruction(d, tr->docs[t]->instructions[0], from))) return rc;
   }
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);

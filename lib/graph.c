@@ -491,18 +491,21 @@ static int parse_onbuilds(stagegraph_plan *plan, size_t stage) {
   const stagegraph_stage *st = stagegraph_doc_stage(plan->doc, stage);
   size_t n = sgi_stage_onbuild_count(st);
   if (!n) return 0;
-  ps->onbuild_docs = sgi_arena_calloc(&plan->arena, n, sizeof *ps->onbuild_docs);
-  ps->onbuild_owners = sgi_arena_calloc(&plan->arena, n, sizeof *ps->onbuild_owners);
-  ps->onbuild_errors = sgi_arena_calloc(&plan->arena, n, sizeof *ps->onbuild_errors);
-  if (!ps->onbuild_docs || !ps->onbuild_owners || !ps->onbuild_errors) return STAGEGRAPH_ENOMEM;
+  sgi_onbuilds *own = sgi_arena_calloc(&plan->arena, 1, sizeof *own);
+  if (!own) return STAGEGRAPH_ENOMEM;
+  own->docs = sgi_arena_calloc(&plan->arena, n, sizeof *own->docs);
+  own->owners = sgi_arena_calloc(&plan->arena, n, sizeof *own->owners);
+  own->errors = sgi_arena_calloc(&plan->arena, n, sizeof *own->errors);
+  if (!own->docs || !own->owners || !own->errors) return STAGEGRAPH_ENOMEM;
+  ps->onbuilds = own;
   sgi_buf text;
   sgi_buf_init(&text, &plan->mem);
   int rc = 0;
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
     if (ins->kind != STAGEGRAPH_KIND_ONBUILD) continue;
-    size_t t = ps->onbuild_count++;
-    ps->onbuild_owners[t] = ins;
+    size_t t = own->count++;
+    own->owners[t] = ins;
     /* the original minus a leading ONBUILD, then each heredoc */
     sgi_buf_clear(&text);
     const char *o = ins->original;
@@ -536,12 +539,12 @@ static int parse_onbuilds(stagegraph_plan *plan, size_t stage) {
       problem = sgi_doc_first_error(tdoc)->inner;
     }
     if (problem) {
-      if (!(ps->onbuild_errors[t] = sgi_arena_strndup(&plan->arena, problem, strlen(problem))))
+      if (!(own->errors[t] = sgi_arena_strndup(&plan->arena, problem, strlen(problem))))
         rc = STAGEGRAPH_ENOMEM;
       stagegraph_doc_free(tdoc);
       tdoc = NULL;
     }
-    ps->onbuild_docs[t] = tdoc;
+    own->docs[t] = tdoc;
   }
   sgi_buf_free(&text);
   return rc;
@@ -552,16 +555,19 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
   sgi_plan_stage *ps = &plan->stages[stage];
   int rc = parse_onbuilds(plan, ps->parent);
   if (rc) return rc;
-  const sgi_plan_stage *parent = &plan->stages[ps->parent];
-  size_t n = parent->onbuild_count;
-  if (!n) return 0;
-  ps->trigger_errors = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_errors);
-  ps->trigger_info = sgi_arena_calloc(&plan->arena, n, sizeof *ps->trigger_info);
-  if (!ps->trigger_errors || !ps->trigger_info) return STAGEGRAPH_ENOMEM;
-  memcpy(ps->trigger_errors, parent->onbuild_errors, n * sizeof *ps->trigger_errors);
-  ps->triggers = parent->onbuild_docs;
-  ps->trigger_owners = parent->onbuild_owners;
-  ps->trigger_count = n;
+  const sgi_onbuilds *own = plan->stages[ps->parent].onbuilds;
+  if (!own) return 0;
+  size_t n = own->count;
+  sgi_triggers *tr = sgi_arena_calloc(&plan->arena, 1, sizeof *tr);
+  if (!tr) return STAGEGRAPH_ENOMEM;
+  tr->errors = sgi_arena_calloc(&plan->arena, n, sizeof *tr->errors);
+  tr->info = sgi_arena_calloc(&plan->arena, n, sizeof *tr->info);
+  if (!tr->errors || !tr->info) return STAGEGRAPH_ENOMEM;
+  memcpy(tr->errors, own->errors, n * sizeof *tr->errors);
+  tr->docs = own->docs;
+  tr->owners = own->owners;
+  tr->count = n;
+  ps->triggers = tr;
   return 0;
 }
 
@@ -600,16 +606,17 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *ctx) {
     sgi_plan_stage *ps = &plan->stages[i];
     if (ps->context || ps->parent == STAGEGRAPH_NONE) continue;
     if ((rc = parse_triggers(plan, i))) break;
-    for (size_t t = 0; t < ps->trigger_count && !rc; t++) {
-      if (!ps->triggers[t]) continue;
+    sgi_triggers *tr = ps->triggers;
+    for (size_t t = 0; t < sgi_plan_trigger_count(ps) && !rc; t++) {
+      if (!tr->docs[t]) continue;
       /* A trigger's error matters only if the stage is built: keep it for
        * dispatch. */
       stagegraph_error terr = STAGEGRAPH_ERROR_INIT;
       c.err = &terr;
-      rc = instruction_edges(&c, i, ps->triggers[t]->instructions[0], ps->trigger_owners[t], 1);
+      rc = instruction_edges(&c, i, tr->docs[t]->instructions[0], tr->owners[t], 1);
       c.err = err;
       if (rc && rc != STAGEGRAPH_ENOMEM) {
-        if (!(ps->trigger_errors[t] = sgi_arena_strndup(&plan->arena, terr.message, strlen(terr.message))))
+        if (!(tr->errors[t] = sgi_arena_strndup(&plan->arena, terr.message, strlen(terr.message))))
           return STAGEGRAPH_ENOMEM;
         rc = 0;
       }

@@ -849,8 +849,9 @@ int sgi_lint_buildkit_dispatch(sgi_linter *l) {
       st->shell = states[ps->parent].shell;
       st->workdir = states[ps->parent].workdir;
     }
-    for (size_t t = 0; t < ps->trigger_count; t++)
-      if (ps->triggers[t]) trigger_state(ps->triggers[t]->instructions[0], ps->trigger_owners[t], st);
+    for (size_t t = 0; t < sgi_plan_trigger_count(ps); t++)
+      if (ps->triggers->docs[t])
+        trigger_state(ps->triggers->docs[t]->instructions[0], ps->triggers->owners[t], st);
     const stagegraph_stage *dst = stagegraph_doc_stage(l->doc, s);
     scope_view view = {p, s, dst, 0, &scope, 0, &arena};
     for (size_t i = 0; i < stagegraph_stage_instruction_count(dst) && !rc; i++) {

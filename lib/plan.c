@@ -136,7 +136,7 @@ static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
         deps[w++] = from;
       }
     }
-    to->dep_count = w - s->dep_start[i];
+    to->dep_count = (uint32_t)(w - s->dep_start[i]);
   }
   s->dep_start[n] = w;
   s->deps = deps;
@@ -487,8 +487,8 @@ void stagegraph_plan_free(stagegraph_plan *plan) {
    * (needed) stages have variables: on a large plan each stage record
    * read is a cache miss. */
   for (size_t i = 0; plan->stages && sgi_doc_onbuild_count(plan->doc) && i < plan->stage_count; i++)
-    for (size_t t = 0; t < plan->stages[i].onbuild_count; t++)
-      stagegraph_doc_free(plan->stages[i].onbuild_docs[t]);
+    for (size_t t = 0; plan->stages[i].onbuilds && t < plan->stages[i].onbuilds->count; t++)
+      stagegraph_doc_free(plan->stages[i].onbuilds->docs[t]);
   for (size_t k = 0; plan->final_env && k < plan->order_count; k++)
     sgi_scope_free(&plan->final_env[plan->order[k]]);
   sgi_envmap_free(&plan->global);

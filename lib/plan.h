@@ -46,35 +46,51 @@ typedef struct sgi_ins_info {
   int executed;       /* dispatch reached it */
 } sgi_ins_info;
 
+/* A stage's own ONBUILD instructions, each parsed once as a Dockerfile of
+ * its own for every stage built FROM it (docs[t] is NULL when it does not
+ * parse: errors[t] says why). */
+typedef struct sgi_onbuilds {
+  stagegraph_doc **docs;
+  const stagegraph_instruction **owners;
+  const char **errors;
+  size_t count;
+} sgi_onbuilds;
+
+/* The ONBUILD triggers a stage inherits from its parent (the parent's
+ * parsed documents and instructions, shared), with this stage's errors and
+ * records. */
+typedef struct sgi_triggers {
+  stagegraph_doc *const *docs;
+  const stagegraph_instruction *const *owners;
+  const char **errors;
+  sgi_ins_info *info;
+  size_t count;
+} sgi_triggers;
+
+/* One stage of the plan. Every pass over a large plan reads these records
+ * (a cache miss per 64 bytes), so they hold what most stages have and
+ * point to what few have (ONBUILD). */
 typedef struct sgi_plan_stage {
   const char *name;      /* lowercased AS name or NULL */
   const char *display;   /* name, or "stage-N" */
   const char *base;      /* expanded FROM image */
   const char *platform;  /* expanded --platform, or NULL */
-  size_t parent;         /* stage index or STAGEGRAPH_NONE */
   stagegraph_image *image;
   const char *context;   /* named context replacing the stage */
-  int needed;
-  int onbuild_parsed;    /* onbuild_* below are set */
+  size_t parent;         /* stage index or STAGEGRAPH_NONE */
   size_t wave;           /* STAGEGRAPH_NONE when not needed */
   size_t *deps;          /* stages this one depends on (base and edges), deduplicated */
-  size_t dep_count;
-  /* this stage's own ONBUILD instructions, each parsed once as a
-   * Dockerfile of its own for every stage built FROM it (NULL when it
-   * does not parse: onbuild_errors) */
-  stagegraph_doc **onbuild_docs;
-  const stagegraph_instruction **onbuild_owners;
-  const char **onbuild_errors;
-  size_t onbuild_count;
-  /* ONBUILD triggers inherited from the parent stage (shared with it),
-   * with this stage's errors and records */
-  stagegraph_doc *const *triggers;
-  const stagegraph_instruction **trigger_owners; /* the parent's ONBUILDs */
-  const char **trigger_errors;
-  sgi_ins_info *trigger_info;
-  size_t trigger_count;
+  uint32_t dep_count;
+  unsigned char needed;
+  unsigned char onbuild_parsed; /* onbuilds below is set */
+  sgi_onbuilds *onbuilds;       /* NULL when the stage has no ONBUILD */
+  sgi_triggers *triggers;       /* NULL when the parent has no ONBUILD */
   const char *cwd; /* WORKDIR at the end of the stage (dispatch) */
 } sgi_plan_stage;
+
+static inline size_t sgi_plan_trigger_count(const sgi_plan_stage *ps) {
+  return ps->triggers ? ps->triggers->count : 0;
+}
 
 typedef struct sgi_outline_arg {
   const char *name;
