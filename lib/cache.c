@@ -299,7 +299,7 @@ static int is_broad(const char *src) {
 /* The stage a --from / from= names, or STAGEGRAPH_NONE. */
 static size_t stage_named(const stagegraph_plan *p, const stagegraph_instruction *at, size_t stage,
                           stagegraph_edge_kind kind, const char *ref) {
-  const stagegraph_edge *e = sgi_plan_edge_at(p, at, stage, kind, ref);
+  const stagegraph_edge *e = sgi_plan_edge_at(p, NULL, at, stage, kind, ref);
   return e ? e->from : STAGEGRAPH_NONE;
 }
 

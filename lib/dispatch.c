@@ -38,6 +38,7 @@ typedef struct dispatcher {
   int outline;         /* collecting the outline for this stage */
   sgi_ins_info *info;  /* the current instruction's record */
   const stagegraph_instruction *edge_at; /* the instruction its graph edges name */
+  size_t edge_cursor;  /* where the last edge lookup ended (sgi_plan_edge_at) */
   const char *cwd;     /* the stage's WORKDIR */
   size_t arg_cap, secret_cap, ssh_cap;
 } dispatcher;
@@ -328,8 +329,8 @@ static int dispatch_env(dispatcher *d, const stagegraph_instruction *ins,
 
 /* The stage an instruction's COPY --from or mount from= names, through the
  * graph's edges (by name or index). */
-static size_t edge_source(const dispatcher *d, stagegraph_edge_kind kind, const char *ref) {
-  const stagegraph_edge *e = sgi_plan_edge_at(d->plan, d->edge_at, d->stage, kind, ref);
+static size_t edge_source(dispatcher *d, stagegraph_edge_kind kind, const char *ref) {
+  const stagegraph_edge *e = sgi_plan_edge_at(d->plan, &d->edge_cursor, d->edge_at, d->stage, kind, ref);
   return e ? e->from : STAGEGRAPH_NONE;
 }
 

@@ -20,24 +20,39 @@ sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins) {
   return pos;
 }
 
+/* Is edge e before (offset, to) in the order of the plan's edges: by
+ * instruction offset, then by dependent stage? */
+static int edge_precedes(const stagegraph_edge *e, size_t offset, size_t to) {
+  return e->ins->start_offset < offset || (e->ins->start_offset == offset && e->to < to);
+}
+
 /* Edges are sorted by (instruction offset, dependent): find the first edge
- * of `ins` into stage `to`, then the one of this kind and reference. */
-const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan,
+ * of `ins` into stage `to` (galloping from the cursor when every edge
+ * before it comes first, from the start otherwise, then bisecting), then
+ * the one of this kind and reference. */
+const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cursor,
                                         const stagegraph_instruction *ins, size_t to,
                                         stagegraph_edge_kind kind, const char *reference) {
-  size_t lo = 0, hi = plan->edge_count;
+  size_t n = plan->edge_count, offset = ins->start_offset;
+  size_t lo = cursor && *cursor <= n ? *cursor : 0;
+  if (lo && !edge_precedes(&plan->edges[lo - 1], offset, to)) lo = 0;
+  size_t hi = lo, step = 1;
+  while (hi < n && edge_precedes(&plan->edges[hi], offset, to)) {
+    lo = hi + 1;
+    hi = step < n - hi ? hi + step : n;
+    step *= 2;
+  }
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    const stagegraph_edge *e = &plan->edges[mid];
-    if (e->ins->start_offset < ins->start_offset ||
-        (e->ins->start_offset == ins->start_offset && e->to < to))
+    if (edge_precedes(&plan->edges[mid], offset, to))
       lo = mid + 1;
     else
       hi = mid;
   }
-  for (; lo < plan->edge_count; lo++) {
+  if (cursor) *cursor = lo;
+  for (; lo < n; lo++) {
     const stagegraph_edge *e = &plan->edges[lo];
-    if (e->ins->start_offset != ins->start_offset || e->to != to) break;
+    if (e->ins->start_offset != offset || e->to != to) break;
     if (e->ins == ins && e->kind == kind && (!reference || strcmp(e->reference, reference) == 0))
       return e;
   }
@@ -369,6 +384,19 @@ static int go_atoi(const char *s, long long *out) {
   return 0;
 }
 
+/* A stage with many COPY --from (a final stage collecting the others)
+ * looks up a name per line: build_edges starts loading the slot of the
+ * name NAMES_AHEAD lines on. */
+static void prefetch_source(const sgi_str_index *names, const stagegraph_instruction *ins) {
+  if (ins->kind != STAGEGRAPH_KIND_COPY || !ins->flag_value_count) return;
+  const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
+  char lower[64];
+  size_t len = from ? strlen(from) : sizeof lower;
+  if (len >= sizeof lower) return;
+  for (size_t i = 0; i < len; i++) lower[i] = (char)(from[i] >= 'A' && from[i] <= 'Z' ? from[i] + 32 : from[i]);
+  sgi_str_index_prefetch(names, lower, len);
+}
+
 /* BuildKit keeps the stages and, appended as the walk meets them, the
  * external sources (--from / from= names that are not stages); a numeric
  * --from indexes that list. */
@@ -588,7 +616,10 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
                      &ps->image, c->err);
     if (ps->context) continue;                  /* replaced: never dispatched */
     if (!sgi_stage_linking_count(st)) continue; /* no --from or --mount to read */
-    for (size_t k = 0; k < stagegraph_stage_instruction_count(st) && !rc; k++) {
+    size_t count = stagegraph_stage_instruction_count(st);
+    for (size_t k = 0; k < count && !rc; k++) {
+      if (k + NAMES_AHEAD < count)
+        prefetch_source(c->names, stagegraph_stage_instruction(st, k + NAMES_AHEAD));
       const stagegraph_instruction *ins = stagegraph_stage_instruction(st, k);
       rc = instruction_edges(c, i, ins, ins, 0);
     }

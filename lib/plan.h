@@ -180,8 +180,12 @@ int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_e
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference);
 /* The edge an instruction (a trigger's ONBUILD for trigger edges) makes
- * into stage `to`, of this kind and reference (NULL: any), or NULL. */
-const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan,
+ * into stage `to`, of this kind and reference (NULL: any), or NULL.
+ * cursor (NULL: none) keeps where the last lookup ended: a caller asking
+ * in file order passes the same one (starting at 0) each time, and each
+ * lookup costs the log of how far it moves instead of the log of all the
+ * edges, each step of which reads an instruction. */
+const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cursor,
                                         const stagegraph_instruction *ins, size_t to,
                                         stagegraph_edge_kind kind, const char *reference);
 /* Position of an instruction for errors. */
