@@ -50,9 +50,9 @@ enum {
 };
 
 typedef struct cache_step {
-  const char *reason;   /* why it is not cached; NULL when it is */
   uint32_t first_input; /* its inputs: inputs[first_input, first_input + input_count) */
   uint32_t input_count;
+  uint32_t reason;      /* why it is not cached: reasons[reason - 1]; 0 when it is */
   unsigned char flags;  /* STEP_* */
   unsigned char status; /* stagegraph_cache_status */
 } cache_step;
@@ -83,8 +83,10 @@ struct stagegraph_cache {
   const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
   size_t changed_norm_count;
   sgi_input *inputs; /* every step's inputs (heap) */
-  uint32_t input_count;
-  size_t input_cap;
+  size_t input_count, input_cap;
+  const char **reasons; /* the distinct reasons of consecutive steps (heap) */
+  size_t reason_count, reason_cap;
+  size_t last_reason_len; /* consecutive steps often share their reason */
   /* the plan's edges grouped by the stage they lead into, in the plan's
    * order (by instruction offset); built on the first --from */
   const stagegraph_edge **edges_into;
@@ -157,6 +159,17 @@ static int image_changed(stagegraph_cache *c, const char *const *changed, size_t
 static void *array_alloc(sgi_arena *arena, size_t count, size_t size) {
   size_t bytes;
   return sgi_mul_ok(count, size, &bytes) ? sgi_arena_alloc(arena, bytes) : NULL;
+}
+
+/* A heap array of `*cap` elements of `size` bytes, full, with room for
+ * more; NULL when that fails (the array is unchanged). Indices into it
+ * are kept in 32 bits. */
+static void *grow(stagegraph_cache *c, void *items, size_t *cap, size_t size) {
+  size_t more = *cap ? *cap * 2 : 64, bytes;
+  if (more > UINT32_MAX || !sgi_mul_ok(more, size, &bytes)) return NULL;
+  void *grown = sgi_realloc(&c->mem, items, bytes);
+  if (grown) *cap = more;
+  return grown;
 }
 
 /* A builder flag's value: most instructions have no flags, and asking
@@ -330,8 +343,6 @@ typedef struct walk {
   stagegraph_cache_status chain;      /* the worst layer so far */
   stagegraph_cache_status edit_chain; /* the same under an ordinary source edit */
   uint32_t chain_line;      /* the step that made chain what it is */
-  const char *reason;       /* the last reason kept: consecutive steps often share it */
-  size_t reason_len;
   size_t edge_cursor;       /* in the stage's edges (STAGEGRAPH_NONE: not yet) */
   size_t edge_offset;       /* of the instruction last asked about */
 } walk;
@@ -352,13 +363,9 @@ static int add_input(stagegraph_cache *c, cache_step *st, stagegraph_input_kind 
     if (in->kind == kind && strcmp(in->value, value) == 0) return 0;
   }
   if (c->input_count == c->input_cap) {
-    size_t cap = c->input_cap ? c->input_cap * 2 : 64, bytes;
-    sgi_input *in;
-    if (cap > UINT32_MAX || !sgi_mul_ok(cap, sizeof *in, &bytes) ||
-        !(in = sgi_realloc(&c->mem, c->inputs, bytes)))
-      return STAGEGRAPH_ENOMEM;
-    c->inputs = in;
-    c->input_cap = cap;
+    sgi_input *grown = grow(c, c->inputs, &c->input_cap, sizeof *grown);
+    if (!grown) return STAGEGRAPH_ENOMEM;
+    c->inputs = grown;
   }
   sgi_input *in = &c->inputs[c->input_count++];
   in->value = value;
@@ -741,24 +748,33 @@ static int global_taint(stagegraph_cache *c, const change *chg, sgi_envmap *out)
   return 0;
 }
 
-/* Keep c->why as the step's reason (none when it is cached). */
-static int set_reason(walk *w, cache_step *st) {
-  const sgi_buf *why = &w->c->why;
+/* Keep c->why as the step's reason (none when it is cached), shared with
+ * the step before when they agree. */
+static int set_reason(stagegraph_cache *c, cache_step *st) {
+  const sgi_buf *why = &c->why;
   if (why->failed) return STAGEGRAPH_ENOMEM;
   if (st->status == STAGEGRAPH_CACHED) return 0;
   const char *text = why->ptr ? why->ptr : "";
-  if (!w->reason || w->reason_len != why->len || memcmp(w->reason, text, why->len) != 0) {
-    if (!(w->reason = sgi_arena_strndup(&w->c->arena, text, why->len))) return STAGEGRAPH_ENOMEM;
-    w->reason_len = why->len;
+  const char *last = c->reason_count ? c->reasons[c->reason_count - 1] : NULL;
+  if (!last || c->last_reason_len != why->len || memcmp(last, text, why->len) != 0) {
+    if (c->reason_count == c->reason_cap) {
+      const char **grown = grow(c, c->reasons, &c->reason_cap, sizeof *grown);
+      if (!grown) return STAGEGRAPH_ENOMEM;
+      c->reasons = grown;
+    }
+    if (!(c->reasons[c->reason_count] = sgi_arena_strndup(&c->arena, text, why->len)))
+      return STAGEGRAPH_ENOMEM;
+    c->reason_count++;
+    c->last_reason_len = why->len;
   }
-  st->reason = w->reason;
+  st->reason = (uint32_t)c->reason_count;
   return 0;
 }
 
 static cache_step *new_step(walk *w, unsigned char flags) {
   cache_step *st = &w->cs->steps[w->cs->step_count++];
-  st->reason = NULL;
-  st->first_input = w->c->input_count;
+  st->first_input = (uint32_t)w->c->input_count;
+  st->reason = 0;
   st->input_count = 0;
   st->flags = flags;
   st->status = STAGEGRAPH_CACHED;
@@ -815,7 +831,7 @@ static int walk_from(walk *w, const sgi_plan_stage *ps, const stagegraph_stage *
   from->status = (unsigned char)chain;
   w->chain = chain;
   w->chain_line = w->cs->first_line = chain != STAGEGRAPH_CACHED ? stagegraph_stage_from(stage)->start_line : 0;
-  return set_reason(w, from);
+  return set_reason(c, from);
 }
 
 /* One instruction (or trigger) after the FROM line. */
@@ -854,7 +870,7 @@ static int walk_step(walk *w, const stagegraph_instruction *ins, const stagegrap
   }
   if (!cs->first_line && status != STAGEGRAPH_CACHED) cs->first_line = shown->start_line;
   st->status = (unsigned char)status;
-  if ((rc = set_reason(w, st))) return rc;
+  if ((rc = set_reason(c, st))) return rc;
   return update_taint(c, w->chg, ins, &w->tainted, w->global);
 }
 
@@ -1003,6 +1019,7 @@ void stagegraph_cache_free(stagegraph_cache *c) {
   sgi_buf_free(&c->scratch);
   sgi_buf_free(&c->why);
   sgi_free(&c->mem, c->inputs);
+  sgi_free(&c->mem, c->reasons);
   sgi_mem mem = c->mem;
   sgi_arena_free(&c->arena);
   sgi_free(&mem, c);
@@ -1065,7 +1082,8 @@ stagegraph_cache_status stagegraph_cache_instruction_status(const stagegraph_cac
   return cstep(c, i, k) ? (stagegraph_cache_status)cstep(c, i, k)->status : STAGEGRAPH_CACHED;
 }
 const char *stagegraph_cache_instruction_reason(const stagegraph_cache *c, size_t i, size_t k) {
-  return cstep(c, i, k) ? cstep(c, i, k)->reason : NULL;
+  const cache_step *s = cstep(c, i, k);
+  return s && s->reason ? c->reasons[s->reason - 1] : NULL;
 }
 size_t stagegraph_cache_input_count(const stagegraph_cache *c, size_t i, size_t k) {
   return cstep(c, i, k) ? cstep(c, i, k)->input_count : 0;
