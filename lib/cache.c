@@ -87,10 +87,8 @@ struct stagegraph_cache {
   const char **reasons; /* the distinct reasons of consecutive steps (heap) */
   size_t reason_count, reason_cap;
   size_t last_reason_len; /* consecutive steps often share their reason */
-  /* the plan's edges grouped by the stage they lead into, in the plan's
-   * order (by instruction offset); built on the first --from */
-  const stagegraph_edge **edges_into;
-  size_t *edges_start; /* per stage index: where its edges begin; one more at the end */
+  /* where the last --from was looked up among the plan's edges */
+  size_t edge_cursor, edge_offset, edge_to;
   sgi_buf scratch; /* the throwaway output of refer's expansions */
   sgi_buf why;     /* the reason being composed for a step */
 };
@@ -309,24 +307,6 @@ static int is_broad(const char *src) {
   return 1;
 }
 
-/* Group the plan's edges by the stage they lead into, keeping the plan's
- * order within each group. */
-static int index_edges(stagegraph_cache *c) {
-  const stagegraph_plan *p = c->plan;
-  size_t *start = sgi_arena_calloc(&c->arena, p->stage_count + 1, sizeof *start);
-  const stagegraph_edge **into = array_alloc(&c->arena, p->edge_count, sizeof *into);
-  if (!start || !into) return STAGEGRAPH_ENOMEM;
-  for (size_t i = 0; i < p->edge_count; i++) start[p->edges[i].to + 1]++;
-  for (size_t s = 0; s < p->stage_count; s++) start[s + 1] += start[s];
-  /* fill each group from its start, which moves each start to its end */
-  for (size_t i = 0; i < p->edge_count; i++) into[start[p->edges[i].to]++] = &p->edges[i];
-  for (size_t s = p->stage_count; s > 0; s--) start[s] = start[s - 1];
-  start[0] = 0;
-  c->edges_into = into;
-  c->edges_start = start;
-  return 0;
-}
-
 /* ---- the walk ----------------------------------------------------------------- */
 
 /* One needed stage: its steps are built and evaluated under the change in
@@ -343,8 +323,6 @@ typedef struct walk {
   stagegraph_cache_status chain;      /* the worst layer so far */
   stagegraph_cache_status edit_chain; /* the same under an ordinary source edit */
   uint32_t chain_line;      /* the step that made chain what it is */
-  size_t edge_cursor;       /* in the stage's edges (STAGEGRAPH_NONE: not yet) */
-  size_t edge_offset;       /* of the instruction last asked about */
 } walk;
 
 /* The stage at position `pos` if it was evaluated before position `upto`,
@@ -379,34 +357,54 @@ static int add_stage_input(stagegraph_cache *c, cache_step *st, size_t stage) {
   return add_input(c, st, STAGEGRAPH_INPUT_STAGE, c->plan->stages[stage].display, c->position[stage]);
 }
 
+/* Is edge e before (offset, to) in the plan's order of edges: by
+ * instruction offset, then by dependent stage? */
+static int edge_before(const stagegraph_edge *e, size_t offset, size_t to) {
+  return e->ins->start_offset < offset || (e->ins->start_offset == offset && e->to < to);
+}
+
+/* The first edge at or after `from` that is not before (offset, to):
+ * galloping, then bisecting, so a lookup costs the log of how far it
+ * moves. Stages ask in build order, mostly the order of the file, so most
+ * move little. */
+static size_t edge_search(const stagegraph_plan *p, size_t from, size_t offset, size_t to) {
+  size_t lo = from, hi = from, step = 1;
+  while (hi < p->edge_count && edge_before(&p->edges[hi], offset, to)) {
+    lo = hi + 1;
+    hi = step < p->edge_count - hi ? hi + step : p->edge_count;
+    step *= 2;
+  }
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (edge_before(&p->edges[mid], offset, to))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 /* The stage a --from / from= at instruction `at` names, or
  * STAGEGRAPH_NONE: the source of the edge `at` made into this stage, of
- * this kind and reference. A stage asks in the order of its steps, which
- * is the order of its edges, so a cursor walks them once. */
-static int stage_named(walk *w, const stagegraph_instruction *at, stagegraph_edge_kind kind,
-                       const char *ref, size_t *out) {
+ * this kind and reference (sgi_plan_edge_at, searching from where the
+ * last lookup ended when this one comes after it). */
+static size_t stage_named(walk *w, const stagegraph_instruction *at, stagegraph_edge_kind kind,
+                          const char *ref) {
   stagegraph_cache *c = w->c;
-  *out = STAGEGRAPH_NONE;
-  if (!c->edges_into && index_edges(c)) return STAGEGRAPH_ENOMEM;
-  size_t offset = at->start_offset, end = c->edges_start[w->index + 1];
-  if (w->edge_cursor == STAGEGRAPH_NONE || offset < w->edge_offset)
-    w->edge_cursor = c->edges_start[w->index]; /* the first question, or one out of order */
-  w->edge_offset = offset;
-  size_t i = w->edge_cursor;
-  while (i < end && c->edges_into[i]->ins != at && c->edges_into[i]->ins->start_offset < offset) i++;
-  w->edge_cursor = i;
-  for (; i < end; i++) {
-    const stagegraph_edge *e = c->edges_into[i];
-    if (e->ins != at) {
-      if (e->ins->start_offset != offset) break;
-      continue;
-    }
-    if (e->kind == kind && (e->reference == ref || strcmp(e->reference, ref) == 0)) {
-      *out = e->from;
-      break;
-    }
+  const stagegraph_plan *p = c->plan;
+  size_t offset = at->start_offset, to = w->index;
+  int ahead = offset > c->edge_offset || (offset == c->edge_offset && to >= c->edge_to);
+  size_t i = edge_search(p, ahead ? c->edge_cursor : 0, offset, to);
+  c->edge_cursor = i;
+  c->edge_offset = offset;
+  c->edge_to = to;
+  for (; i < p->edge_count; i++) {
+    const stagegraph_edge *e = &p->edges[i];
+    if (e->to != to || (e->ins != at && e->ins->start_offset != offset)) break;
+    if (e->ins == at && e->kind == kind && (e->reference == ref || strcmp(e->reference, ref) == 0))
+      return e->from;
   }
-  return 0;
+  return STAGEGRAPH_NONE;
 }
 
 /* Declared build args: ARG names, and global ARGs re-declared. */
@@ -430,8 +428,7 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
   if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
     const char *from = flag(ins, "from", 0);
     if (from) {
-      size_t src;
-      if ((rc = stage_named(w, shown, STAGEGRAPH_EDGE_COPY, from, &src))) return rc;
+      size_t src = stage_named(w, shown, STAGEGRAPH_EDGE_COPY, from);
       rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
                                   : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
     } else {
@@ -459,8 +456,7 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
       if (!source && (rc = sgi_mount_field(&c->arena, m, "src", &source))) break;
       if (type && strcmp(type, "bind") != 0) continue;
       if (from && *from) {
-        size_t src;
-        if ((rc = stage_named(w, shown, STAGEGRAPH_EDGE_MOUNT, from, &src))) break;
+        size_t src = stage_named(w, shown, STAGEGRAPH_EDGE_MOUNT, from);
         rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
                                     : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
       } else {
@@ -914,7 +910,6 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   w.index = s;
   w.cs = cs;
   w.chain = w.edit_chain = STAGEGRAPH_CACHED;
-  w.edge_cursor = STAGEGRAPH_NONE;
   sgi_envmap_init(&w.args, &c->arena, &c->mem);
   sgi_envmap_init(&w.tainted, &c->arena, &c->mem);
   /* args in scope and changed variables start with the parent's */
