@@ -38,7 +38,7 @@
 
 typedef struct sgi_input {
   const char *value;
-  uint32_t source; /* STAGE inputs: the source's position in build order */
+  uint32_t source; /* STAGE inputs: the source's position in build order (UINT32_MAX: not built) */
   unsigned char kind; /* stagegraph_input_kind */
 } sgi_input;
 
@@ -86,7 +86,7 @@ struct stagegraph_cache {
   size_t input_count, input_cap;
   const char **reasons; /* the distinct reasons of consecutive steps (heap) */
   size_t reason_count, reason_cap;
-  size_t last_reason_len; /* consecutive steps often share their reason */
+  size_t last_reason_len; /* of the last reason: consecutive steps often share it */
   /* where the last --from was looked up among the plan's edges */
   size_t edge_cursor, edge_offset, edge_to;
   sgi_buf scratch; /* the throwaway output of refer's expansions */
