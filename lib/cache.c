@@ -38,7 +38,7 @@
 
 typedef struct sgi_input {
   const char *value;
-  uint32_t source; /* STAGE inputs: the source's position in build order (UINT32_MAX: not built) */
+  uint32_t source; /* STAGE inputs: the source's position in build order (NOT_BUILT) */
   unsigned char kind; /* stagegraph_input_kind */
 } sgi_input;
 
@@ -58,6 +58,7 @@ typedef struct cache_step {
 } cache_step;
 
 #define NO_BOUNDARY UINT32_MAX
+#define NOT_BUILT UINT32_MAX
 
 typedef struct cache_stage {
   cache_step *steps; /* the FROM line, the parent's triggers, then its instructions */
@@ -79,7 +80,7 @@ struct stagegraph_cache {
   size_t stage_count;
   size_t layer_count, surviving;
   sgi_patterns *ignore;
-  size_t *position; /* stage index -> position in stages, STAGEGRAPH_NONE if absent */
+  uint32_t *position; /* stage index -> position in stages, NOT_BUILT if absent */
   const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
   size_t changed_norm_count;
   sgi_input *inputs; /* every step's inputs (heap) */
@@ -975,8 +976,8 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   c->stages = array_alloc(&c->arena, plan->order_count, sizeof *c->stages);
   c->position = array_alloc(&c->arena, plan->stage_count, sizeof *c->position);
   if (!rc && (!c->stages || !c->position)) rc = STAGEGRAPH_ENOMEM;
-  for (size_t i = 0; !rc && i < plan->stage_count; i++) c->position[i] = STAGEGRAPH_NONE;
-  for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = i;
+  if (!rc) memset(c->position, 0xff, plan->stage_count * sizeof *c->position); /* NOT_BUILT */
+  for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = (uint32_t)i;
   change chg = {COPT(opts, changed_paths, (const char *const *)NULL), COPT(opts, changed_path_count, (size_t)0),
                 COPT(opts, changed_args, (const char *const *)NULL), COPT(opts, changed_arg_count, (size_t)0),
                 COPT(opts, changed_images, (const char *const *)NULL), COPT(opts, changed_image_count, (size_t)0)};
