@@ -20,6 +20,7 @@
  *   image does the same;
  * - ADD of a URL or git repository is re-checked every build ("maybe")
  *   unless --checksum pins it. */
+#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
@@ -29,32 +30,46 @@
 #include "mount.h"
 #include "plan.h"
 
+/* On large documents every instruction the model reads is a cache miss, so
+ * each step is built and evaluated in one walk while its instruction is at
+ * hand, and what is kept per step and per stage is small: a step's inputs
+ * live in one array for the whole model, and its instruction is found
+ * again through the stage when asked for. */
+
 typedef struct sgi_input {
-  stagegraph_input_kind kind;
   const char *value;
-  size_t stage; /* STAGE inputs: the stage index */
+  uint32_t source; /* STAGE inputs: the source's position in build order (NOT_BUILT) */
+  unsigned char kind; /* stagegraph_input_kind */
 } sgi_input;
 
+enum {
+  STEP_ONBUILD = 1, /* a trigger inherited from the parent stage */
+  STEP_LAYER = 2,   /* it makes a layer */
+  STEP_LINKED = 4,  /* COPY --link: its key leaves out the layers before it */
+  STEP_BROAD = 8    /* it reads a source tree from the context */
+};
+
 typedef struct cache_step {
-  const stagegraph_instruction *ins;   /* what runs (a trigger's own instruction) */
-  const stagegraph_instruction *shown; /* what the user sees (the ONBUILD for a trigger) */
-  const sgi_ins_info *info;
-  unsigned char onbuild, layer, linked, broad; /* flags */
-  stagegraph_cache_status status;
-  const char *reason;
-  sgi_input *inputs;
-  size_t input_count;
+  uint32_t first_input; /* its inputs: inputs[first_input, first_input + input_count) */
+  uint32_t input_count;
+  uint32_t reason;      /* why it is not cached: reasons[reason - 1]; 0 when it is */
+  unsigned char flags;  /* STEP_* */
+  unsigned char status; /* stagegraph_cache_status */
 } cache_step;
 
+#define NO_BOUNDARY UINT32_MAX
+#define NOT_BUILT UINT32_MAX
+
 typedef struct cache_stage {
-  size_t index;
-  cache_step *steps;
-  size_t step_count;
-  size_t boundary;
-  uint32_t first_line;
-  stagegraph_cache_status final; /* the worst layer status: what stages using it see */
-  sgi_envmap args;               /* build args in scope at the end */
-  sgi_envmap tainted;            /* variables whose value changed, at the end */
+  cache_step *steps; /* the FROM line, the parent's triggers, then its instructions */
+  sgi_envmap *args;    /* build args in scope at the end; NULL when none */
+  sgi_envmap *tainted; /* variables whose value changed, at the end; NULL when none */
+  uint32_t index;      /* in the document */
+  uint32_t step_count;
+  uint32_t boundary;   /* the first step an ordinary source edit rebuilds, or NO_BOUNDARY */
+  uint32_t first_line; /* of the first step not cached, 0 when all are */
+  unsigned char final; /* the worst layer status: what stages using it see */
+  unsigned char edit_final; /* the same under an ordinary source edit */
 } cache_stage;
 
 struct stagegraph_cache {
@@ -65,12 +80,18 @@ struct stagegraph_cache {
   size_t stage_count;
   size_t layer_count, surviving;
   sgi_patterns *ignore;
-  size_t *position; /* stage index -> position in stages, STAGEGRAPH_NONE if absent */
+  uint32_t *position; /* stage index -> position in stages, NOT_BUILT if absent */
   const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
   size_t changed_norm_count;
+  sgi_input *inputs; /* every step's inputs (heap) */
+  size_t input_count, input_cap;
+  const char **reasons; /* the distinct reasons of consecutive steps (heap) */
+  size_t reason_count, reason_cap;
+  size_t last_reason_len; /* of the last reason: consecutive steps often share it */
+  /* where the last --from was looked up among the plan's edges */
+  size_t edge_cursor;
   sgi_buf scratch; /* the throwaway output of refer's expansions */
-  sgi_input *pending; /* the inputs of the step being built (heap) */
-  size_t pending_cap;
+  sgi_buf why;     /* the reason being composed for a step */
 };
 
 /* The change being evaluated. */
@@ -81,7 +102,6 @@ typedef struct change {
   size_t arg_count;
   const char *const *images;
   size_t image_count;
-  int ordinary_edit; /* synthetic: every broad context input changed */
 } change;
 
 void stagegraph_cache_options_init(stagegraph_cache_options *opts, size_t size) {
@@ -123,6 +143,7 @@ static int in_list(const char *const *list, size_t n, const char *s) {
 
 /* Is the image `ref` among the changed ones, as written or normalised? */
 static int image_changed(stagegraph_cache *c, const char *const *changed, size_t n, const char *ref) {
+  if (!n) return 0;
   if (in_list(changed, n, ref)) return 1;
   const char *norm = NULL;
   for (size_t i = 0; i < c->plan->image_count && !norm; i++)
@@ -131,6 +152,33 @@ static int image_changed(stagegraph_cache *c, const char *const *changed, size_t
   for (size_t i = 0; i < n && i < c->changed_norm_count; i++)
     if (c->changed_norm[i] && strcmp(c->changed_norm[i], norm) == 0) return 1;
   return 0;
+}
+
+/* Room for `count` elements that the caller fills in (a valid pointer for none). */
+static void *array_alloc(sgi_arena *arena, size_t count, size_t size) {
+  size_t bytes;
+  return sgi_mul_ok(count, size, &bytes) ? sgi_arena_alloc(arena, bytes) : NULL;
+}
+
+/* A heap array of `*cap` elements of `size` bytes, full, with room for
+ * more; NULL when that fails (the array is unchanged). Indices into it
+ * are kept in 32 bits. */
+static void *grow(stagegraph_cache *c, void *items, size_t *cap, size_t size) {
+  size_t more = *cap ? *cap * 2 : 64, bytes;
+  if (more > UINT32_MAX || !sgi_mul_ok(more, size, &bytes)) return NULL;
+  void *grown = sgi_realloc(&c->mem, items, bytes);
+  if (grown) *cap = more;
+  return grown;
+}
+
+/* A builder flag's value: most instructions have no flags, and asking
+ * costs a call. */
+static const char *flag(const stagegraph_instruction *ins, const char *name, size_t nth) {
+  return ins->flag_value_count ? stagegraph_instruction_flag_value(ins, name, nth) : NULL;
+}
+
+static stagegraph_cache_status worse(stagegraph_cache_status a, stagegraph_cache_status b) {
+  return a > b ? a : b;
 }
 
 /* Variables a word refers to: expansion through an environment that only
@@ -206,12 +254,12 @@ static int instruction_refs(stagegraph_cache *c, const stagegraph_instruction *i
       rc = refer(n, ins->args[i].ptr, ins->args[i].len, esc);
     }
     for (size_t h = 0; h < ins->heredoc_count && !rc; h++)
-      if (ins->heredocs[h].expand && ins->kind != STAGEGRAPH_KIND_RUN)
+      if (ins->heredocs[h].expand)
         rc = refer(n, ins->heredocs[h].content, ins->heredocs[h].content_len, '\\');
     break;
   case STAGEGRAPH_KIND_RUN:
     for (size_t k = 0; !rc; k++) {
-      const char *m = stagegraph_instruction_flag_value(ins, "mount", k);
+      const char *m = flag(ins, "mount", k);
       if (!m) break;
       rc = refer(n, m, strlen(m), esc);
     }
@@ -220,46 +268,10 @@ static int instruction_refs(stagegraph_cache *c, const stagegraph_instruction *i
   }
   static const char *const flags[] = {"chown", "chmod", "checksum"};
   for (size_t f = 0; f < 3 && !rc; f++) {
-    const char *v = stagegraph_instruction_flag_value(ins, flags[f], 0);
+    const char *v = flag(ins, flags[f], 0);
     if (v) rc = refer(n, v, strlen(v), esc);
   }
   return rc;
-}
-
-/* A step's inputs are gathered in c->pending (s->input_count of them),
- * then kept at their final size. The values are not copied: they belong to
- * the plan, its document or this model's arena, which all outlive it. */
-static int add_input(stagegraph_cache *c, cache_step *s, stagegraph_input_kind kind,
-                     const char *value) {
-  for (size_t i = 0; i < s->input_count; i++)
-    if (c->pending[i].kind == kind && strcmp(c->pending[i].value, value) == 0) return 0;
-  if (s->input_count == c->pending_cap) {
-    size_t cap = c->pending_cap ? c->pending_cap * 2 : 16, bytes;
-    sgi_input *in;
-    if (!sgi_mul_ok(cap, sizeof *in, &bytes) || !(in = sgi_realloc(&c->mem, c->pending, bytes)))
-      return STAGEGRAPH_ENOMEM;
-    c->pending = in;
-    c->pending_cap = cap;
-  }
-  sgi_input *in = &c->pending[s->input_count++];
-  in->kind = kind;
-  in->value = value;
-  in->stage = 0;
-  return 0;
-}
-
-static int add_stage_input(stagegraph_cache *c, cache_step *s, size_t stage) {
-  int rc = add_input(c, s, STAGEGRAPH_INPUT_STAGE, c->plan->stages[stage].display);
-  if (!rc) c->pending[s->input_count - 1].stage = stage;
-  return rc;
-}
-
-static int keep_inputs(stagegraph_cache *c, cache_step *s) {
-  if (!s->input_count) return 0;
-  if (!(s->inputs = sgi_arena_alloc(&c->arena, s->input_count * sizeof *s->inputs)))
-    return STAGEGRAPH_ENOMEM; /* fits: pending holds as many */
-  memcpy(s->inputs, c->pending, s->input_count * sizeof *s->inputs);
-  return 0;
 }
 
 static int is_remote(const char *src) {
@@ -296,74 +308,65 @@ static int is_broad(const char *src) {
   return 1;
 }
 
-/* The stage a --from / from= names, or STAGEGRAPH_NONE. */
-static size_t stage_named(const stagegraph_plan *p, const stagegraph_instruction *at, size_t stage,
-                          stagegraph_edge_kind kind, const char *ref) {
-  const stagegraph_edge *e = sgi_plan_edge_at(p, NULL, at, stage, kind, ref);
-  return e ? e->from : STAGEGRAPH_NONE;
+/* ---- the walk ----------------------------------------------------------------- */
+
+/* One needed stage: its steps are built and evaluated under the change in
+ * one pass, and under an ordinary source edit for the summary. */
+typedef struct walk {
+  stagegraph_cache *c;
+  const change *chg;
+  const sgi_envmap *global; /* global ARGs whose value the change changes */
+  size_t pos;               /* the stage's position in build order */
+  size_t index;             /* and in the document */
+  cache_stage *cs;
+  sgi_envmap args;          /* build args declared so far */
+  sgi_envmap tainted;       /* variables whose value changed so far */
+  stagegraph_cache_status chain;      /* the worst layer so far */
+  stagegraph_cache_status edit_chain; /* the same under an ordinary source edit */
+  uint32_t chain_line;      /* the step that made chain what it is */
+} walk;
+
+/* The stage at position `pos` if it was evaluated before position `upto`,
+ * or NULL. */
+static const cache_stage *done_stage(const stagegraph_cache *c, size_t upto, size_t pos) {
+  return pos < upto ? &c->stages[pos] : NULL;
 }
 
-/* ---- building the steps ------------------------------------------------------ */
-
-static int build_step_inputs(stagegraph_cache *c, size_t s, cache_step *st, const sgi_envmap *args) {
-  const stagegraph_plan *p = c->plan;
-  const stagegraph_instruction *ins = st->ins;
-  int rc = 0;
-  if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
-    const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
-    if (from) {
-      size_t src = stage_named(p, st->shown, s, STAGEGRAPH_EDGE_COPY, from);
-      rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
-                                  : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from);
-    } else if (st->info && st->info->word_count) {
-      for (size_t i = 0; i + 1 < st->info->word_count && !rc; i++) {
-        const char *w = st->info->words[i];
-        if (ins->kind == STAGEGRAPH_KIND_ADD && is_remote(w)) {
-          rc = add_input(c, st, STAGEGRAPH_INPUT_REMOTE, w);
-        } else {
-          rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, w);
-          st->broad |= is_broad(w);
-        }
-      }
-    }
-    const char *link = stagegraph_instruction_flag_value(ins, "link", 0);
-    st->linked = link && strcmp(link, "true") == 0 && !stagegraph_instruction_flag_value(ins, "chmod", 0);
-  } else if (ins->kind == STAGEGRAPH_KIND_RUN) {
-    for (size_t k = 0; !rc; k++) {
-      const char *m = stagegraph_instruction_flag_value(ins, "mount", k);
-      if (!m) break;
-      const char *type = NULL, *from = NULL, *source = NULL;
-      if ((rc = sgi_mount_field(&c->arena, m, "type", &type)) ||
-          (rc = sgi_mount_field(&c->arena, m, "from", &from)) ||
-          (rc = sgi_mount_field(&c->arena, m, "source", &source)))
-        break;
-      if (!source && (rc = sgi_mount_field(&c->arena, m, "src", &source))) break;
-      if (type && strcmp(type, "bind") != 0) continue;
-      if (from && *from) {
-        size_t src = stage_named(p, st->shown, s, STAGEGRAPH_EDGE_MOUNT, from);
-        rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
-                                    : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from);
-      } else {
-        const char *path = source && *source ? source : ".";
-        rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, path);
-        st->broad |= is_broad(path);
-      }
-    }
-    /* every build arg in scope is part of RUN's environment (the report
-     * lists the first 32; the model uses them all) */
-    size_t listed = 0;
-    for (const sgi_envvar *v = sgi_envmap_next(args, NULL); v && !rc && listed < 32;
-         v = sgi_envmap_next(args, v), listed++)
-      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, sgi_envvar_name(v));
+/* Add an input to the step being built, whose inputs are the last ones,
+ * unless it has it already. The values are not copied: they belong to the
+ * plan, its document or this model's arena, which all outlive it. */
+static int add_input(stagegraph_cache *c, cache_step *st, stagegraph_input_kind kind,
+                     const char *value, size_t source) {
+  for (uint32_t i = 0; i < st->input_count; i++) {
+    const sgi_input *in = &c->inputs[st->first_input + i];
+    if (in->kind == kind && strcmp(in->value, value) == 0) return 0;
   }
-  if (rc) return rc;
-  /* build args an instruction expands */
-  names_seen n = {c, NULL, 0, 0, 0, {0}};
-  if ((rc = instruction_refs(c, ins, &n))) return rc;
-  for (size_t i = 0; i < n.count && !rc; i++)
-    if (sgi_envmap_get(args, n.names[i], strlen(n.names[i]), NULL, NULL))
-      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, n.names[i]);
-  return rc ? rc : keep_inputs(c, st);
+  if (c->input_count == c->input_cap) {
+    sgi_input *grown = grow(c, c->inputs, &c->input_cap, sizeof *grown);
+    if (!grown) return STAGEGRAPH_ENOMEM;
+    c->inputs = grown;
+  }
+  sgi_input *in = &c->inputs[c->input_count++];
+  in->value = value;
+  in->source = (uint32_t)source;
+  in->kind = (unsigned char)kind;
+  st->input_count++;
+  return 0;
+}
+
+static int add_stage_input(stagegraph_cache *c, cache_step *st, size_t stage) {
+  return add_input(c, st, STAGEGRAPH_INPUT_STAGE, c->plan->stages[stage].display, c->position[stage]);
+}
+
+/* The stage a --from / from= at instruction `at` names, or
+ * STAGEGRAPH_NONE: the source of the edge `at` made into this stage, of
+ * this kind and reference. Stages ask in build order, mostly the order of
+ * the file, so the lookup goes on from where the last one ended. */
+static size_t stage_named(walk *w, const stagegraph_instruction *at, stagegraph_edge_kind kind,
+                          const char *ref) {
+  stagegraph_cache *c = w->c;
+  const stagegraph_edge *e = sgi_plan_edge_at(c->plan, &c->edge_cursor, at, w->index, kind, ref);
+  return e ? e->from : STAGEGRAPH_NONE;
 }
 
 /* Declared build args: ARG names, and global ARGs re-declared. */
@@ -378,86 +381,83 @@ static int declare_args(const stagegraph_instruction *ins, sgi_envmap *args) {
   return 0;
 }
 
-static int build_stage(stagegraph_cache *c, size_t order_pos, cache_stage *cs) {
-  const stagegraph_plan *p = c->plan;
-  size_t s = p->order[order_pos];
-  const sgi_plan_stage *ps = &p->stages[s];
-  const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
-  cs->index = s;
-  cs->boundary = STAGEGRAPH_NONE;
-  sgi_envmap_init(&cs->args, &c->arena, &c->mem);
-  sgi_envmap_init(&cs->tainted, &c->arena, &c->mem);
-  size_t n = 1 + (ps->context ? 0 : sgi_plan_trigger_count(ps) + stagegraph_stage_instruction_count(st));
-  cs->steps = sgi_arena_calloc(&c->arena, n, sizeof *cs->steps);
-  if (!cs->steps) return STAGEGRAPH_ENOMEM;
-  /* args in scope start with the parent's */
-  sgi_envmap args;
-  sgi_envmap_init(&args, &c->arena, &c->mem);
+/* What a step's cache key reads: `ins` runs, `shown` is what the user
+ * sees (the ONBUILD for a trigger), `info` what dispatch learnt. */
+static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *ins,
+                       const stagegraph_instruction *shown, const sgi_ins_info *info) {
+  stagegraph_cache *c = w->c;
   int rc = 0;
-  if (ps->parent != STAGEGRAPH_NONE && c->position[ps->parent] < order_pos)
-    rc = sgi_envmap_copy(&args, &c->stages[c->position[ps->parent]].args);
-  cache_step *from = &cs->steps[cs->step_count++];
-  from->ins = from->shown = stagegraph_stage_from(st);
-  if (!rc && ps->parent != STAGEGRAPH_NONE)
-    rc = add_stage_input(c, from, ps->parent);
-  else if (!rc && ps->image)
-    rc = add_input(c, from, STAGEGRAPH_INPUT_IMAGE, ps->image->ref);
-  if (!rc) {
-    /* global args the FROM line uses */
-    names_seen names = {c, NULL, 0, 0, 0, {0}};
-    rc = refer(&names, stagegraph_stage_base(st), strlen(stagegraph_stage_base(st)), p->doc->escape);
-    if (!rc && stagegraph_stage_platform(st))
-      rc = refer(&names, stagegraph_stage_platform(st), strlen(stagegraph_stage_platform(st)),
-                 p->doc->escape);
-    for (size_t i = 0; i < names.count && !rc; i++)
-      rc = add_input(c, from, STAGEGRAPH_INPUT_ARG, names.names[i]);
-    if (!rc) rc = keep_inputs(c, from);
+  if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
+    const char *from = flag(ins, "from", 0);
+    if (from) {
+      size_t src = stage_named(w, shown, STAGEGRAPH_EDGE_COPY, from);
+      rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
+                                  : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
+    } else {
+      for (size_t i = 0; i + 1 < info->word_count && !rc; i++) {
+        const char *word = info->words[i];
+        if (ins->kind == STAGEGRAPH_KIND_ADD && is_remote(word)) {
+          rc = add_input(c, st, STAGEGRAPH_INPUT_REMOTE, word, 0);
+        } else {
+          rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, word, 0);
+          if (is_broad(word)) st->flags |= STEP_BROAD;
+        }
+      }
+    }
+    const char *link = flag(ins, "link", 0);
+    if (link && strcmp(link, "true") == 0 && !flag(ins, "chmod", 0)) st->flags |= STEP_LINKED;
+  } else if (ins->kind == STAGEGRAPH_KIND_RUN) {
+    for (size_t k = 0; !rc; k++) {
+      const char *m = flag(ins, "mount", k);
+      if (!m) break;
+      const char *type = NULL, *from = NULL, *source = NULL;
+      if ((rc = sgi_mount_field(&c->arena, m, "type", &type)) ||
+          (rc = sgi_mount_field(&c->arena, m, "from", &from)) ||
+          (rc = sgi_mount_field(&c->arena, m, "source", &source)))
+        break;
+      if (!source && (rc = sgi_mount_field(&c->arena, m, "src", &source))) break;
+      if (type && strcmp(type, "bind") != 0) continue;
+      if (from && *from) {
+        size_t src = stage_named(w, shown, STAGEGRAPH_EDGE_MOUNT, from);
+        rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
+                                    : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
+      } else {
+        const char *path = source && *source ? source : ".";
+        rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, path, 0);
+        if (is_broad(path)) st->flags |= STEP_BROAD;
+      }
+    }
+    /* every build arg in scope is part of RUN's environment (the report
+     * lists the first 32; the model uses them all) */
+    size_t listed = 0;
+    for (const sgi_envvar *v = sgi_envmap_next(&w->args, NULL); v && !rc && listed < 32;
+         v = sgi_envmap_next(&w->args, v), listed++)
+      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, sgi_envvar_name(v), 0);
   }
-  if (ps->context) {
-    sgi_envmap_free(&args);
-    return rc;
-  }
-  for (size_t t = 0; t < sgi_plan_trigger_count(ps) && !rc; t++) {
-    cache_step *step = &cs->steps[cs->step_count++];
-    step->ins = ps->triggers->docs[t]->instructions[0];
-    step->shown = ps->triggers->owners[t];
-    step->info = &ps->triggers->info[t];
-    step->onbuild = 1;
-    if (!(rc = declare_args(step->ins, &args))) rc = build_step_inputs(c, s, step, &args);
-  }
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
-    cache_step *step = &cs->steps[cs->step_count++];
-    step->ins = step->shown = stagegraph_stage_instruction(st, i);
-    step->info = &p->info[step->ins->index];
-    if (!(rc = declare_args(step->ins, &args))) rc = build_step_inputs(c, s, step, &args);
-  }
-  for (size_t k = 1; k < cs->step_count; k++) {
-    cache_step *step = &cs->steps[k];
-    stagegraph_kind kind = step->ins->kind;
-    step->layer = kind == STAGEGRAPH_KIND_RUN || kind == STAGEGRAPH_KIND_COPY ||
-                  kind == STAGEGRAPH_KIND_ADD || (kind == STAGEGRAPH_KIND_WORKDIR && !(step->info && step->info->root));
-    if (step->broad && cs->boundary == STAGEGRAPH_NONE) cs->boundary = k;
-  }
-  if (!rc) rc = sgi_envmap_copy(&cs->args, &args);
-  sgi_envmap_free(&args);
+  if (rc) return rc;
+  /* build args an instruction expands */
+  names_seen n = {c, NULL, 0, 0, 0, {0}};
+  if ((rc = instruction_refs(c, ins, &n))) return rc;
+  for (size_t i = 0; i < n.count && !rc; i++)
+    if (sgi_envmap_get(&w->args, n.names[i], strlen(n.names[i]), NULL, NULL))
+      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, n.names[i], 0);
   return rc;
 }
 
-/* ---- evaluating a change ---------------------------------------------------- */
-
-typedef struct evaluation {
-  stagegraph_cache *c;
-  const change *chg;
-  sgi_buf reason;
-  int record; /* store statuses and reasons in the steps */
-} evaluation;
-
-static stagegraph_cache_status worse(stagegraph_cache_status a, stagegraph_cache_status b) {
-  return a > b ? a : b;
+static int makes_layer(const stagegraph_instruction *ins, const sgi_ins_info *info) {
+  switch (ins->kind) {
+  case STAGEGRAPH_KIND_RUN:
+  case STAGEGRAPH_KIND_COPY:
+  case STAGEGRAPH_KIND_ADD: return 1;
+  case STAGEGRAPH_KIND_WORKDIR: return !info->root;
+  default: return 0;
+  }
 }
 
+/* ---- evaluating the change ----------------------------------------------------- */
+
 static int parents_source(const stagegraph_instruction *ins) {
-  const char *v = stagegraph_instruction_flag_value(ins, "parents", 0);
+  const char *v = flag(ins, "parents", 0);
   return v && strcmp(v, "true") == 0;
 }
 
@@ -474,9 +474,9 @@ static int parents_covers(stagegraph_cache *c, const char *src, const char *path
     sgi_buf_puts(&pattern, strncmp(src, "./", 2) == 0 ? src + 2 : src);
   }
   if (pattern.failed) {
-      sgi_buf_free(&pattern);
-      return STAGEGRAPH_ENOMEM;
-    }
+    sgi_buf_free(&pattern);
+    return STAGEGRAPH_ENOMEM;
+  }
   const char *text = pattern.ptr;
   sgi_patterns *p = NULL;
   int hit = sgi_patterns_compile(&p, &c->mem, &text, 1, NULL);
@@ -491,23 +491,21 @@ static int parents_covers(stagegraph_cache *c, const char *src, const char *path
   return hit;
 }
 
-/* Does a changed path reach a context input? Ignored paths do not exist
- * for the build. */
-static int context_changed(evaluation *ev, const cache_step *st, const char *src,
-                           const char **which) {
-  stagegraph_cache *c = ev->c;
-  if (ev->chg->ordinary_edit) return is_broad(src);
-  for (size_t i = 0; i < ev->chg->path_count; i++) {
-    const char *path = ev->chg->paths[i];
+/* Does a changed path reach a context input of `ins`? Ignored paths do
+ * not exist for the build. */
+static int context_changed(stagegraph_cache *c, const change *chg,
+                           const stagegraph_instruction *ins, const char *src, const char **which) {
+  for (size_t i = 0; i < chg->path_count; i++) {
+    const char *path = chg->paths[i];
     if (!path) continue;
     if (c->ignore) {
       int ignored = sgi_patterns_walk_matches(c->ignore, path, strlen(path), 1);
       if (ignored == STAGEGRAPH_ENOMEM) return ignored;
       if (ignored == 1) continue;
     }
-    int hit = parents_source(st->ins) ? parents_covers(c, src, path)
-                                      : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
-                                                                   strlen(path));
+    int hit = parents_source(ins) ? parents_covers(c, src, path)
+                                  : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
+                                                               strlen(path));
     if (hit < 0) return hit;
     if (!hit) continue;
     /* COPY --exclude patterns, as one list, match the path relative to the
@@ -515,7 +513,7 @@ static int context_changed(evaluation *ev, const cache_step *st, const char *src
     int excluded = 0;
     const char *ex[32];
     size_t nex = 0;
-    while (nex < 32 && (ex[nex] = stagegraph_instruction_flag_value(st->ins, "exclude", nex))) nex++;
+    while (nex < 32 && (ex[nex] = flag(ins, "exclude", nex))) nex++;
     if (nex) {
       size_t depth = 0;
       sgi_patterns *pat = NULL;
@@ -554,39 +552,32 @@ static int context_changed(evaluation *ev, const cache_step *st, const char *src
   return 0;
 }
 
-/* The result of a stage evaluated before position `upto`, or NULL. */
-static const cache_stage *stage_result(const stagegraph_cache *c, size_t upto, size_t stage) {
-  size_t pos = c->position[stage];
-  return pos < upto ? &c->stages[pos] : NULL;
-}
-
 /* The step's own inputs: what would change its key by itself. Returns 0
- * or STAGEGRAPH_ENOMEM; the status goes to *out. */
-static int own_status(evaluation *ev, size_t pos, const cache_step *st, const sgi_envmap *tainted,
-                      sgi_buf *why, stagegraph_cache_status *out) {
-  stagegraph_cache *c = ev->c;
+ * or STAGEGRAPH_ENOMEM; the status goes to *out, the reason to c->why. */
+static int own_status(const walk *w, const cache_step *st, const stagegraph_instruction *ins,
+                      stagegraph_cache_status *out) {
+  stagegraph_cache *c = w->c;
+  const change *chg = w->chg;
+  sgi_buf *why = &c->why;
   stagegraph_cache_status status = STAGEGRAPH_CACHED;
-  for (size_t i = 0; i < st->input_count; i++) {
-    const sgi_input *in = &st->inputs[i];
-    switch (in->kind) {
+  for (uint32_t i = 0; i < st->input_count; i++) {
+    const sgi_input *in = &c->inputs[st->first_input + i];
+    switch ((stagegraph_input_kind)in->kind) {
     case STAGEGRAPH_INPUT_CONTEXT: {
       const char *path = NULL;
-      int hit = context_changed(ev, st, in->value, &path);
+      int hit = context_changed(c, chg, ins, in->value, &path);
       if (hit < 0) return STAGEGRAPH_ENOMEM;
       if (hit > 0) {
         if (status < STAGEGRAPH_INVALIDATED) {
           sgi_buf_clear(why);
-          if (ev->chg->ordinary_edit)
-            sgi_buf_printf(why, "a source edit changes \"%s\"", in->value);
-          else
-            sgi_buf_printf(why, "changed file \"%s\" is read by source \"%s\"", path, in->value);
+          sgi_buf_printf(why, "changed file \"%s\" is read by source \"%s\"", path, in->value);
         }
         status = STAGEGRAPH_INVALIDATED;
       }
       break;
     }
     case STAGEGRAPH_INPUT_STAGE: {
-      const cache_stage *src = stage_result(c, pos, in->stage);
+      const cache_stage *src = done_stage(c, w->pos, in->source);
       if (src && src->final != STAGEGRAPH_CACHED && status < STAGEGRAPH_MAYBE) {
         sgi_buf_clear(why);
         sgi_buf_printf(why, "stage \"%s\" rebuilt: its files are compared by content", in->value);
@@ -595,16 +586,16 @@ static int own_status(evaluation *ev, size_t pos, const cache_step *st, const sg
       break;
     }
     case STAGEGRAPH_INPUT_IMAGE:
-      if (st->ins->kind != STAGEGRAPH_KIND_FROM &&
-          image_changed(c, ev->chg->images, ev->chg->image_count, in->value) && status < STAGEGRAPH_MAYBE) {
+      if (ins->kind != STAGEGRAPH_KIND_FROM &&
+          image_changed(c, chg->images, chg->image_count, in->value) && status < STAGEGRAPH_MAYBE) {
         sgi_buf_clear(why);
         sgi_buf_printf(why, "image \"%s\" changed: its files are compared by content", in->value);
         status = STAGEGRAPH_MAYBE;
       }
       break;
     case STAGEGRAPH_INPUT_ARG:
-      if (st->ins->kind != STAGEGRAPH_KIND_FROM &&
-          sgi_envmap_get(tainted, in->value, strlen(in->value), NULL, NULL)) {
+      if (ins->kind != STAGEGRAPH_KIND_FROM &&
+          sgi_envmap_get(&w->tainted, in->value, strlen(in->value), NULL, NULL)) {
         if (status < STAGEGRAPH_INVALIDATED) {
           sgi_buf_clear(why);
           sgi_buf_printf(why, "build arg %s changed", in->value);
@@ -613,8 +604,7 @@ static int own_status(evaluation *ev, size_t pos, const cache_step *st, const sg
       }
       break;
     case STAGEGRAPH_INPUT_REMOTE:
-      if (!stagegraph_instruction_flag_value(st->ins, "checksum", 0) && !ev->chg->ordinary_edit &&
-          status < STAGEGRAPH_MAYBE) {
+      if (!flag(ins, "checksum", 0) && status < STAGEGRAPH_MAYBE) {
         sgi_buf_clear(why);
         sgi_buf_printf(why, "remote source %s is checked again every build", in->value);
         status = STAGEGRAPH_MAYBE;
@@ -623,8 +613,8 @@ static int own_status(evaluation *ev, size_t pos, const cache_step *st, const sg
     }
   }
   /* RUN's key includes every variable in its environment */
-  if (st->ins->kind == STAGEGRAPH_KIND_RUN && status < STAGEGRAPH_INVALIDATED) {
-    const sgi_envvar *v = sgi_envmap_next(tainted, NULL);
+  if (ins->kind == STAGEGRAPH_KIND_RUN && status < STAGEGRAPH_INVALIDATED) {
+    const sgi_envvar *v = sgi_envmap_next(&w->tainted, NULL);
     if (v) {
       sgi_buf_clear(why);
       sgi_buf_printf(why, "the environment changed (%s)", sgi_envvar_name(v));
@@ -635,11 +625,23 @@ static int own_status(evaluation *ev, size_t pos, const cache_step *st, const sg
   return why->failed ? STAGEGRAPH_ENOMEM : 0;
 }
 
+/* The step's own status under an ordinary source edit: every broad
+ * context input changes and nothing else does, so only those and the
+ * stages it reads count. */
+static stagegraph_cache_status edit_status(const walk *w, const cache_step *st) {
+  if (st->flags & STEP_BROAD) return STAGEGRAPH_INVALIDATED;
+  for (uint32_t i = 0; i < st->input_count; i++) {
+    const sgi_input *in = &w->c->inputs[st->first_input + i];
+    const cache_stage *src = in->kind == STAGEGRAPH_INPUT_STAGE ? done_stage(w->c, w->pos, in->source) : NULL;
+    if (src && src->edit_final != STAGEGRAPH_CACHED) return STAGEGRAPH_MAYBE;
+  }
+  return STAGEGRAPH_CACHED;
+}
+
 /* ARG and ENV change which variables carry a changed value. */
-static int update_taint(evaluation *ev, const cache_step *st, sgi_envmap *tainted,
-                        const sgi_envmap *global_tainted) {
-  const stagegraph_instruction *ins = st->ins;
-  char esc = ev->c->plan->doc->escape;
+static int update_taint(stagegraph_cache *c, const change *chg, const stagegraph_instruction *ins,
+                        sgi_envmap *tainted, const sgi_envmap *global_tainted) {
+  char esc = c->plan->doc->escape;
   int rc = 0;
   if (ins->kind == STAGEGRAPH_KIND_ARG) {
     for (size_t i = 0; i < ins->arg_count && !rc; i++) {
@@ -650,9 +652,9 @@ static int update_taint(evaluation *ev, const cache_step *st, sgi_envmap *tainte
       if (klen >= sizeof key) continue;
       memcpy(key, w, klen);
       key[klen] = '\0';
-      int t = in_list(ev->chg->args, ev->chg->arg_count, key);
+      int t = in_list(chg->args, chg->arg_count, key);
       if (!t && eq) {
-        names_seen n = {ev->c, NULL, 0, 0, 0, {0}};
+        names_seen n = {c, NULL, 0, 0, 0, {0}};
         if ((rc = refer(&n, eq + 1, strlen(eq + 1), esc))) return rc;
         for (size_t k = 0; k < n.count && !t; k++)
           t = sgi_envmap_get(tainted, n.names[k], strlen(n.names[k]), NULL, NULL);
@@ -669,7 +671,7 @@ static int update_taint(evaluation *ev, const cache_step *st, sgi_envmap *tainte
     size_t pairs = ins->arg_count / 3;
     unsigned char mark[64] = {0};
     for (size_t i = 0; i < pairs && i < 64 && !rc; i++) {
-      names_seen n = {ev->c, NULL, 0, 0, 0, {0}};
+      names_seen n = {c, NULL, 0, 0, 0, {0}};
       if ((rc = refer(&n, ins->args[3 * i + 1].ptr, ins->args[3 * i + 1].len, esc))) return rc;
       for (size_t k = 0; k < n.count; k++)
         mark[i] |= sgi_envmap_get(tainted, n.names[k], strlen(n.names[k]), NULL, NULL);
@@ -687,19 +689,15 @@ static int update_taint(evaluation *ev, const cache_step *st, sgi_envmap *tainte
 
 /* Global ARGs whose value changes: changed build args, and meta ARGs whose
  * default refers to one. */
-static int global_taint(evaluation *ev, sgi_envmap *out) {
-  const stagegraph_doc *doc = ev->c->plan->doc;
+static int global_taint(stagegraph_cache *c, const change *chg, sgi_envmap *out) {
+  const stagegraph_doc *doc = c->plan->doc;
   for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc); i++) {
-    const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, i);
-    cache_step fake;
-    memset(&fake, 0, sizeof fake);
-    fake.ins = ins;
-    int rc = update_taint(ev, &fake, out, out);
+    int rc = update_taint(c, chg, stagegraph_doc_meta_arg(doc, i), out, out);
     if (rc) return rc;
   }
   /* automatic args changed as build args */
-  for (size_t i = 0; i < ev->chg->arg_count; i++) {
-    const char *a = ev->chg->args[i];
+  for (size_t i = 0; i < chg->arg_count; i++) {
+    const char *a = chg->args[i];
     if (a && strncmp(a, "TARGET", 6) == 0 && sgi_envmap_set(out, a, strlen(a), "", 0))
       return STAGEGRAPH_ENOMEM;
     if (a && strncmp(a, "BUILD", 5) == 0 && sgi_envmap_set(out, a, strlen(a), "", 0))
@@ -708,95 +706,210 @@ static int global_taint(evaluation *ev, sgi_envmap *out) {
   return 0;
 }
 
-static int set_reason(evaluation *ev, cache_step *st, const sgi_buf *why) {
+/* Keep c->why as the step's reason (none when it is cached), shared with
+ * the step before when they agree. */
+static int set_reason(stagegraph_cache *c, cache_step *st) {
+  const sgi_buf *why = &c->why;
   if (why->failed) return STAGEGRAPH_ENOMEM;
-  if (!ev->record) return 0;
-  st->reason = NULL;
   if (st->status == STAGEGRAPH_CACHED) return 0;
-  st->reason = sgi_arena_strndup(&ev->c->arena, why->ptr ? why->ptr : "", why->len);
-  return st->reason ? 0 : STAGEGRAPH_ENOMEM;
+  const char *text = why->ptr ? why->ptr : "";
+  const char *last = c->reason_count ? c->reasons[c->reason_count - 1] : NULL;
+  if (!last || c->last_reason_len != why->len || memcmp(last, text, why->len) != 0) {
+    if (c->reason_count == c->reason_cap) {
+      const char **grown = grow(c, c->reasons, &c->reason_cap, sizeof *grown);
+      if (!grown) return STAGEGRAPH_ENOMEM;
+      c->reasons = grown;
+    }
+    if (!(c->reasons[c->reason_count] = sgi_arena_strndup(&c->arena, text, why->len)))
+      return STAGEGRAPH_ENOMEM;
+    c->reason_count++;
+    c->last_reason_len = why->len;
+  }
+  st->reason = (uint32_t)c->reason_count;
+  return 0;
 }
 
-/* Walk the stages in build order under one change. */
-static int evaluate(evaluation *ev, size_t *layers, size_t *cached_layers) {
-  stagegraph_cache *c = ev->c;
+static cache_step *new_step(walk *w, unsigned char flags) {
+  cache_step *st = &w->cs->steps[w->cs->step_count++];
+  st->first_input = (uint32_t)w->c->input_count;
+  st->reason = 0;
+  st->input_count = 0;
+  st->flags = flags;
+  st->status = STAGEGRAPH_CACHED;
+  return st;
+}
+
+/* The FROM line: its inputs, and the chain it starts from its parent
+ * stage (evaluated before it, or NULL), its base image or the global args
+ * it uses. */
+static int walk_from(walk *w, const sgi_plan_stage *ps, const stagegraph_stage *stage,
+                     const cache_stage *parent) {
+  stagegraph_cache *c = w->c;
   const stagegraph_plan *p = c->plan;
-  sgi_envmap global;
-  sgi_envmap_init(&global, &c->arena, &c->mem);
-  int rc = global_taint(ev, &global);
-  sgi_buf why;
-  sgi_buf_init(&why, &c->mem);
-  *layers = *cached_layers = 0;
-  for (size_t pos = 0; pos < c->stage_count && !rc; pos++) {
-    cache_stage *cs = &c->stages[pos];
-    const sgi_plan_stage *ps = &p->stages[cs->index];
-    sgi_envmap_free(&cs->tainted);
-    sgi_envmap_init(&cs->tainted, &c->arena, &c->mem);
-    stagegraph_cache_status chain = STAGEGRAPH_CACHED;
-    /* FROM */
-    cache_step *from = &cs->steps[0];
-    sgi_buf_clear(&why);
-    if (ps->parent != STAGEGRAPH_NONE) {
-      const cache_stage *parent = stage_result(c, pos, ps->parent);
-      if (parent) {
-        if (parent->final != STAGEGRAPH_CACHED) {
-          chain = parent->final;
-          sgi_buf_printf(&why, "parent stage \"%s\" rebuilt", p->stages[ps->parent].display);
-        }
-        rc = sgi_envmap_copy(&cs->tainted, &parent->tainted);
-      }
-    } else if (ps->image && (image_changed(c, ev->chg->images, ev->chg->image_count, ps->image->ref) ||
-                             in_list(ev->chg->images, ev->chg->image_count, ps->image->parts.familiar))) {
-      chain = STAGEGRAPH_INVALIDATED;
-      sgi_buf_printf(&why, "base image %s changed", ps->image->ref);
-    }
-    for (size_t i = 0; i < from->input_count && chain < STAGEGRAPH_INVALIDATED; i++) {
-      const sgi_input *in = &from->inputs[i];
-      if (in->kind == STAGEGRAPH_INPUT_ARG && sgi_envmap_get(&global, in->value, strlen(in->value), NULL, NULL)) {
-        chain = STAGEGRAPH_INVALIDATED;
-        sgi_buf_clear(&why);
-        sgi_buf_printf(&why, "global build arg %s used in FROM changed", in->value);
-      }
-    }
-    if (ev->record) {
-      from->status = chain;
-      if ((rc = set_reason(ev, from, &why))) break;
-    }
-    uint32_t first = chain != STAGEGRAPH_CACHED ? from->shown->start_line : 0;
-    uint32_t chain_line = first;
-    for (size_t k = 1; k < cs->step_count && !rc; k++) {
-      cache_step *st = &cs->steps[k];
-      sgi_buf_clear(&why);
-      stagegraph_cache_status own;
-      if ((rc = own_status(ev, pos, st, &cs->tainted, &why, &own))) break;
-      stagegraph_cache_status status = own;
-      if (!(st->layer && st->linked) && chain > status) {
-        status = chain;
-        sgi_buf_clear(&why);
-        sgi_buf_printf(&why, "an earlier step rebuilt (line %u)", chain_line);
-      }
-      if (st->layer) {
-        (*layers)++;
-        *cached_layers += status == STAGEGRAPH_CACHED;
-        if (status > chain) chain_line = st->shown->start_line; /* the step that made it worse */
-        chain = worse(chain, status);
-      }
-      if (!first && status != STAGEGRAPH_CACHED) first = st->shown->start_line;
-      if (ev->record) {
-        st->status = status;
-        if ((rc = set_reason(ev, st, &why))) break;
-      }
-      if (!rc) rc = update_taint(ev, st, &cs->tainted, &global);
-    }
-    cs->final = chain;
-    if (ev->record) cs->first_line = first;
+  const change *chg = w->chg;
+  cache_step *from = new_step(w, 0);
+  int rc = 0;
+  if (ps->parent != STAGEGRAPH_NONE)
+    rc = add_stage_input(c, from, ps->parent);
+  else if (ps->image)
+    rc = add_input(c, from, STAGEGRAPH_INPUT_IMAGE, ps->image->ref, 0);
+  if (!rc) {
+    /* global args the FROM line uses */
+    names_seen names = {c, NULL, 0, 0, 0, {0}};
+    const char *base = stagegraph_stage_base(stage), *platform = stagegraph_stage_platform(stage);
+    rc = refer(&names, base, strlen(base), p->doc->escape);
+    if (!rc && platform) rc = refer(&names, platform, strlen(platform), p->doc->escape);
+    for (size_t i = 0; i < names.count && !rc; i++)
+      rc = add_input(c, from, STAGEGRAPH_INPUT_ARG, names.names[i], 0);
   }
-  sgi_buf_free(&why);
-  sgi_envmap_free(&global);
-  return rc;
+  if (rc) return rc;
+  sgi_buf *why = &c->why;
+  sgi_buf_clear(why);
+  stagegraph_cache_status chain = STAGEGRAPH_CACHED;
+  if (parent) {
+    w->edit_chain = parent->edit_final;
+    if (parent->final != STAGEGRAPH_CACHED) {
+      chain = parent->final;
+      sgi_buf_printf(why, "parent stage \"%s\" rebuilt", p->stages[ps->parent].display);
+    }
+  } else if (ps->parent == STAGEGRAPH_NONE && ps->image &&
+             (image_changed(c, chg->images, chg->image_count, ps->image->ref) ||
+              in_list(chg->images, chg->image_count, ps->image->parts.familiar))) {
+    chain = STAGEGRAPH_INVALIDATED;
+    sgi_buf_printf(why, "base image %s changed", ps->image->ref);
+  }
+  for (uint32_t i = 0; i < from->input_count && chain < STAGEGRAPH_INVALIDATED; i++) {
+    const sgi_input *in = &c->inputs[from->first_input + i];
+    if (in->kind == STAGEGRAPH_INPUT_ARG && sgi_envmap_get(w->global, in->value, strlen(in->value), NULL, NULL)) {
+      chain = STAGEGRAPH_INVALIDATED;
+      sgi_buf_clear(why);
+      sgi_buf_printf(why, "global build arg %s used in FROM changed", in->value);
+    }
+  }
+  from->status = (unsigned char)chain;
+  w->chain = chain;
+  w->chain_line = w->cs->first_line = chain != STAGEGRAPH_CACHED ? stagegraph_stage_from(stage)->start_line : 0;
+  return set_reason(c, from);
+}
+
+/* One instruction (or trigger) after the FROM line. */
+static int walk_step(walk *w, const stagegraph_instruction *ins, const stagegraph_instruction *shown,
+                     const sgi_ins_info *info, unsigned char onbuild) {
+  stagegraph_cache *c = w->c;
+  cache_stage *cs = w->cs;
+  uint32_t k = cs->step_count;
+  cache_step *st = new_step(w, onbuild | (makes_layer(ins, info) ? STEP_LAYER : 0));
+  int rc = declare_args(ins, &w->args);
+  if (!rc) rc = step_inputs(w, st, ins, shown, info);
+  if (rc) return rc;
+  if ((st->flags & STEP_BROAD) && cs->boundary == NO_BOUNDARY) cs->boundary = k;
+  /* a layer is keyed on the one before, except a linked COPY */
+  int layer = (st->flags & STEP_LAYER) != 0, keyed_on_chain = !(layer && (st->flags & STEP_LINKED));
+  /* under an ordinary source edit, for the summary */
+  stagegraph_cache_status edit = edit_status(w, st);
+  if (keyed_on_chain && w->edit_chain > edit) edit = w->edit_chain;
+  if (layer) {
+    c->layer_count++;
+    c->surviving += edit == STAGEGRAPH_CACHED;
+    w->edit_chain = worse(w->edit_chain, edit);
+  }
+  /* under the change */
+  sgi_buf_clear(&c->why);
+  stagegraph_cache_status status;
+  if ((rc = own_status(w, st, ins, &status))) return rc;
+  if (keyed_on_chain && w->chain > status) {
+    status = w->chain;
+    sgi_buf_clear(&c->why);
+    sgi_buf_printf(&c->why, "an earlier step rebuilt (line %u)", w->chain_line);
+  }
+  if (layer) {
+    if (status > w->chain) w->chain_line = shown->start_line; /* the step that made it worse */
+    w->chain = worse(w->chain, status);
+  }
+  if (!cs->first_line && status != STAGEGRAPH_CACHED) cs->first_line = shown->start_line;
+  st->status = (unsigned char)status;
+  if ((rc = set_reason(c, st))) return rc;
+  return update_taint(c, w->chg, ins, &w->tainted, w->global);
+}
+
+/* Keep a walk's map for the stages built from this one (NULL when empty). */
+static int keep_map(stagegraph_cache *c, sgi_envmap *m, sgi_envmap **out) {
+  *out = NULL;
+  if (!m->count) {
+    sgi_envmap_free(m);
+    return 0;
+  }
+  if (!(*out = sgi_arena_alloc(&c->arena, sizeof **out))) {
+    sgi_envmap_free(m);
+    return STAGEGRAPH_ENOMEM;
+  }
+  **out = *m;
+  return 0;
+}
+
+/* The needed stage at position `pos` in build order. */
+static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *global, size_t pos) {
+  const stagegraph_plan *p = c->plan;
+  size_t s = p->order[pos];
+  const sgi_plan_stage *ps = &p->stages[s];
+  const stagegraph_stage *stage = stagegraph_doc_stage(p->doc, s);
+  cache_stage *cs = &c->stages[pos];
+  memset(cs, 0, sizeof *cs);
+  cs->index = (uint32_t)s;
+  cs->boundary = NO_BOUNDARY;
+  /* a stage replaced by a named context is its FROM line alone */
+  size_t triggers = ps->context ? 0 : sgi_plan_trigger_count(ps);
+  size_t own = ps->context ? 0 : stagegraph_stage_instruction_count(stage);
+  size_t n = 1 + triggers + own;
+  if (n > UINT32_MAX || !(cs->steps = array_alloc(&c->arena, n, sizeof *cs->steps)))
+    return STAGEGRAPH_ENOMEM;
+  walk w;
+  memset(&w, 0, sizeof w);
+  w.c = c;
+  w.chg = chg;
+  w.global = global;
+  w.pos = pos;
+  w.index = s;
+  w.cs = cs;
+  w.chain = w.edit_chain = STAGEGRAPH_CACHED;
+  sgi_envmap_init(&w.args, &c->arena, &c->mem);
+  sgi_envmap_init(&w.tainted, &c->arena, &c->mem);
+  /* args in scope and changed variables start with the parent's */
+  const cache_stage *parent =
+      ps->parent != STAGEGRAPH_NONE ? done_stage(c, pos, c->position[ps->parent]) : NULL;
+  int rc = 0;
+  if (parent && parent->args) rc = sgi_envmap_copy(&w.args, parent->args);
+  if (!rc && parent && parent->tainted) rc = sgi_envmap_copy(&w.tainted, parent->tainted);
+  if (!rc) rc = walk_from(&w, ps, stage, parent);
+  for (size_t t = 0; t < triggers && !rc; t++) {
+    const sgi_triggers *tr = ps->triggers;
+    rc = walk_step(&w, tr->docs[t]->instructions[0], tr->owners[t], &tr->info[t], STEP_ONBUILD);
+  }
+  for (size_t i = 0; i < own && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(stage, i);
+    rc = walk_step(&w, ins, ins, &p->info[ins->index], 0);
+  }
+  cs->final = (unsigned char)w.chain;
+  cs->edit_final = (unsigned char)w.edit_chain;
+  if (ps->context) sgi_envmap_free(&w.args); /* it declares nothing */
+  int kept = keep_map(c, &w.args, &cs->args);
+  int kept_taint = keep_map(c, &w.tainted, &cs->tainted);
+  return rc ? rc : kept ? kept : kept_taint;
 }
 
 /* ---- the object ------------------------------------------------------------ */
+
+static int walk_all(stagegraph_cache *c, const change *chg) {
+  sgi_envmap global;
+  sgi_envmap_init(&global, &c->arena, &c->mem);
+  int rc = global_taint(c, chg, &global);
+  for (size_t pos = 0; pos < c->plan->order_count && !rc; pos++) {
+    c->stage_count = pos + 1;
+    rc = walk_stage(c, chg, &global, pos);
+  }
+  sgi_envmap_free(&global);
+  return rc;
+}
 
 int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
                          const stagegraph_cache_options *opts, stagegraph_error *err) {
@@ -805,6 +918,9 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (!plan) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "plan must not be NULL");
   if (opts && opts->size == 0)
     return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "options.size is 0: initialise the options");
+  /* positions and stage indices are kept in 32 bits */
+  if (plan->stage_count >= UINT32_MAX)
+    return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL, "too many stages");
   stagegraph_cache *c = sgi_malloc(&plan->mem, sizeof *c);
   if (!c) return sgi_error_set(err, STAGEGRAPH_ENOMEM, NULL, "out of memory");
   memset(c, 0, sizeof *c);
@@ -814,23 +930,19 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   /* about one byte per input byte: a small file's model fits one small block */
   if (plan->doc->input_len < 8192) c->arena.min_block = sgi_plan_block_for(plan->doc->input_len);
   sgi_buf_init(&c->scratch, &c->mem);
+  sgi_buf_init(&c->why, &c->mem);
   int rc = 0;
   const char *ignore = COPT(opts, dockerignore, (const char *)NULL);
   if (ignore) rc = sgi_ignore_parse(&c->ignore, &c->mem, ignore, COPT(opts, dockerignore_len, (size_t)0), err);
   /* the needed stages in build order, context-replaced ones included */
-  c->stages = sgi_arena_calloc(&c->arena, plan->order_count ? plan->order_count : 1, sizeof *c->stages);
-  c->position = sgi_arena_calloc(&c->arena, plan->stage_count ? plan->stage_count : 1, sizeof *c->position);
+  c->stages = array_alloc(&c->arena, plan->order_count, sizeof *c->stages);
+  c->position = array_alloc(&c->arena, plan->stage_count, sizeof *c->position);
   if (!rc && (!c->stages || !c->position)) rc = STAGEGRAPH_ENOMEM;
-  for (size_t i = 0; !rc && i < plan->stage_count; i++) c->position[i] = STAGEGRAPH_NONE;
-  for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = i;
-  for (size_t i = 0; i < plan->order_count && !rc; i++) {
-    rc = build_stage(c, i, &c->stages[i]);
-    c->stage_count = i + 1;
-  }
+  if (!rc) memset(c->position, 0xff, plan->stage_count * sizeof *c->position); /* NOT_BUILT */
+  for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = (uint32_t)i;
   change chg = {COPT(opts, changed_paths, (const char *const *)NULL), COPT(opts, changed_path_count, (size_t)0),
                 COPT(opts, changed_args, (const char *const *)NULL), COPT(opts, changed_arg_count, (size_t)0),
-                COPT(opts, changed_images, (const char *const *)NULL), COPT(opts, changed_image_count, (size_t)0),
-                0};
+                COPT(opts, changed_images, (const char *const *)NULL), COPT(opts, changed_image_count, (size_t)0)};
   if (!chg.paths) chg.path_count = 0;
   if (!chg.args) chg.arg_count = 0;
   if (!chg.images) chg.image_count = 0;
@@ -845,19 +957,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
     }
     c->changed_norm_count = chg.image_count;
   }
-  size_t layers, cached;
-  if (!rc) {
-    /* an ordinary source edit, for the summary */
-    change edit = {NULL, 0, NULL, 0, NULL, 0, 1};
-    evaluation ev = {c, &edit, {0}, 0};
-    rc = evaluate(&ev, &layers, &cached);
-    c->layer_count = layers;
-    c->surviving = cached;
-  }
-  if (!rc) {
-    evaluation ev = {c, &chg, {0}, 1};
-    rc = evaluate(&ev, &layers, &cached);
-  }
+  if (!rc) rc = walk_all(c, &chg);
   if (rc) {
     if (rc == STAGEGRAPH_ENOMEM) sgi_error_set(err, rc, NULL, "out of memory");
     stagegraph_cache_free(c);
@@ -870,12 +970,14 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
 void stagegraph_cache_free(stagegraph_cache *c) {
   if (!c) return;
   for (size_t i = 0; i < c->stage_count; i++) {
-    sgi_envmap_free(&c->stages[i].args);
-    sgi_envmap_free(&c->stages[i].tainted);
+    if (c->stages[i].args) sgi_envmap_free(c->stages[i].args);
+    if (c->stages[i].tainted) sgi_envmap_free(c->stages[i].tainted);
   }
   sgi_patterns_free(c->ignore);
   sgi_buf_free(&c->scratch);
-  sgi_free(&c->mem, c->pending);
+  sgi_buf_free(&c->why);
+  sgi_free(&c->mem, c->inputs);
+  sgi_free(&c->mem, c->reasons);
   sgi_mem mem = c->mem;
   sgi_arena_free(&c->arena);
   sgi_free(&mem, c);
@@ -892,6 +994,11 @@ static const cache_step *cstep(const stagegraph_cache *c, size_t i, size_t k) {
   return s && k < s->step_count ? &s->steps[k] : NULL;
 }
 
+static const sgi_input *cinput(const stagegraph_cache *c, size_t i, size_t k, size_t in) {
+  const cache_step *s = cstep(c, i, k);
+  return s && in < s->input_count ? &c->inputs[s->first_input + in] : NULL;
+}
+
 const stagegraph_plan *stagegraph_cache_plan(const stagegraph_cache *c) { return c ? c->plan : NULL; }
 size_t stagegraph_cache_stage_count(const stagegraph_cache *c) { return c ? c->stage_count : 0; }
 size_t stagegraph_cache_stage(const stagegraph_cache *c, size_t i) {
@@ -901,42 +1008,52 @@ uint32_t stagegraph_cache_first_invalidated(const stagegraph_cache *c, size_t i)
   return cstage(c, i) ? c->stages[i].first_line : 0;
 }
 size_t stagegraph_cache_boundary(const stagegraph_cache *c, size_t i) {
-  return cstage(c, i) ? c->stages[i].boundary : STAGEGRAPH_NONE;
+  return cstage(c, i) && c->stages[i].boundary != NO_BOUNDARY ? c->stages[i].boundary
+                                                               : STAGEGRAPH_NONE;
 }
 size_t stagegraph_cache_instruction_count(const stagegraph_cache *c, size_t i) {
   return cstage(c, i) ? c->stages[i].step_count : 0;
 }
+/* What the user sees of step k: the FROM line, the parent's ONBUILD for a
+ * trigger, or the stage's instruction. */
 const stagegraph_instruction *stagegraph_cache_instruction(const stagegraph_cache *c, size_t i,
                                                            size_t k) {
-  return cstep(c, i, k) ? cstep(c, i, k)->shown : NULL;
+  if (!cstep(c, i, k)) return NULL;
+  size_t s = c->stages[i].index;
+  const sgi_plan_stage *ps = &c->plan->stages[s];
+  const stagegraph_stage *stage = stagegraph_doc_stage(c->plan->doc, s);
+  if (k == 0) return stagegraph_stage_from(stage);
+  if (k <= sgi_plan_trigger_count(ps)) return ps->triggers->owners[k - 1];
+  return stagegraph_stage_instruction(stage, k - 1 - sgi_plan_trigger_count(ps));
 }
 int stagegraph_cache_instruction_onbuild(const stagegraph_cache *c, size_t i, size_t k) {
-  return cstep(c, i, k) ? cstep(c, i, k)->onbuild : 0;
+  return cstep(c, i, k) ? (cstep(c, i, k)->flags & STEP_ONBUILD) != 0 : 0;
 }
 int stagegraph_cache_instruction_layer(const stagegraph_cache *c, size_t i, size_t k) {
-  return cstep(c, i, k) ? cstep(c, i, k)->layer : 0;
+  return cstep(c, i, k) ? (cstep(c, i, k)->flags & STEP_LAYER) != 0 : 0;
 }
 int stagegraph_cache_instruction_linked(const stagegraph_cache *c, size_t i, size_t k) {
-  return cstep(c, i, k) ? cstep(c, i, k)->linked : 0;
+  return cstep(c, i, k) ? (cstep(c, i, k)->flags & STEP_LINKED) != 0 : 0;
 }
 stagegraph_cache_status stagegraph_cache_instruction_status(const stagegraph_cache *c, size_t i,
                                                             size_t k) {
-  return cstep(c, i, k) ? cstep(c, i, k)->status : STAGEGRAPH_CACHED;
+  return cstep(c, i, k) ? (stagegraph_cache_status)cstep(c, i, k)->status : STAGEGRAPH_CACHED;
 }
 const char *stagegraph_cache_instruction_reason(const stagegraph_cache *c, size_t i, size_t k) {
-  return cstep(c, i, k) ? cstep(c, i, k)->reason : NULL;
+  const cache_step *s = cstep(c, i, k);
+  return s && s->reason ? c->reasons[s->reason - 1] : NULL;
 }
 size_t stagegraph_cache_input_count(const stagegraph_cache *c, size_t i, size_t k) {
   return cstep(c, i, k) ? cstep(c, i, k)->input_count : 0;
 }
 stagegraph_input_kind stagegraph_cache_input_kind(const stagegraph_cache *c, size_t i, size_t k,
                                                   size_t in) {
-  const cache_step *s = cstep(c, i, k);
-  return s && in < s->input_count ? s->inputs[in].kind : STAGEGRAPH_INPUT_CONTEXT;
+  const sgi_input *x = cinput(c, i, k, in);
+  return x ? (stagegraph_input_kind)x->kind : STAGEGRAPH_INPUT_CONTEXT;
 }
 const char *stagegraph_cache_input_value(const stagegraph_cache *c, size_t i, size_t k, size_t in) {
-  const cache_step *s = cstep(c, i, k);
-  return s && in < s->input_count ? s->inputs[in].value : NULL;
+  const sgi_input *x = cinput(c, i, k, in);
+  return x ? x->value : NULL;
 }
 size_t stagegraph_cache_layer_count(const stagegraph_cache *c) { return c ? c->layer_count : 0; }
 size_t stagegraph_cache_layers_surviving_edit(const stagegraph_cache *c) {

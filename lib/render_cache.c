@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "json_writer.h"
 #include "plan.h"
 #include "stagegraph.h"
@@ -157,6 +158,56 @@ static void label_text(sgi_buf *b, const stagegraph_instruction *ins, int mermai
   sgi_buf_free(&t);
 }
 
+/* The model's stages by name, so the stages feeding a step are found
+ * without comparing its input with every stage: an open-addressed table
+ * of positions, a later stage of the same name chained after the first
+ * ("stage-2" may name stage 2 and an unnamed stage 2 alike). */
+typedef struct stage_names {
+  const view *v;
+  size_t *slot; /* position + 1, or 0 when empty; cap of them, a power of two */
+  size_t *next; /* per position: the next of the same name + 1, or 0 */
+  size_t cap;
+  uint64_t seed;
+} stage_names;
+
+static const char *position_name(const stage_names *n, size_t pos, char *tmp, size_t cap) {
+  return name_of(n->v, stagegraph_cache_stage(n->v->c, pos), tmp, cap);
+}
+
+/* The slot of `name`'s first stage, or the empty slot where it goes. */
+static size_t *name_slot(const stage_names *n, const char *name) {
+  char tmp[32];
+  size_t mask = n->cap - 1;
+  for (size_t i = sgi_hash_keyed(name, strlen(name), n->seed) & mask;; i = (i + 1) & mask)
+    if (!n->slot[i] || strcmp(position_name(n, n->slot[i] - 1, tmp, sizeof tmp), name) == 0)
+      return &n->slot[i];
+}
+
+static int stage_names_build(stage_names *n, const view *v, const sgi_mem *mem) {
+  size_t count = stagegraph_cache_stage_count(v->c), bytes;
+  n->v = v;
+  n->seed = sgi_hash_seed(mem);
+  n->cap = 16;
+  while (n->cap < 2 * count) n->cap *= 2;
+  n->slot = sgi_mul_ok(n->cap, sizeof *n->slot, &bytes) ? sgi_malloc(mem, bytes) : NULL;
+  if (n->slot) memset(n->slot, 0, bytes);
+  n->next = sgi_mul_ok(count, sizeof *n->next, &bytes) ? sgi_malloc(mem, bytes ? bytes : 1) : NULL;
+  if (!n->slot || !n->next) return STAGEGRAPH_ENOMEM;
+  char tmp[32];
+  for (size_t pos = 0; pos < count; pos++) {
+    n->next[pos] = 0;
+    size_t *at = name_slot(n, position_name(n, pos, tmp, sizeof tmp));
+    while (*at) at = &n->next[*at - 1];
+    *at = pos + 1;
+  }
+  return 0;
+}
+
+static void stage_names_free(stage_names *n, const sgi_mem *mem) {
+  sgi_free(mem, n->slot);
+  sgi_free(mem, n->next);
+}
+
 static void render_graph(sgi_buf *b, const view *v, int mermaid) {
   const stagegraph_cache *c = v->c;
   char tmp[32];
@@ -189,22 +240,24 @@ static void render_graph(sgi_buf *b, const view *v, int mermaid) {
   }
   /* stages feeding stages: from the last step of the source to the step
    * that reads it */
-  for (size_t i = 0; i < stagegraph_cache_stage_count(c); i++) {
+  stage_names names = {0};
+  if (stage_names_build(&names, v, b->mem)) b->failed = STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; i < stagegraph_cache_stage_count(c) && !b->failed; i++) {
     size_t stage = stagegraph_cache_stage(c, i);
     for (size_t k = 0; k < stagegraph_cache_instruction_count(c, i); k++) {
       for (size_t in = 0; in < stagegraph_cache_input_count(c, i, k); in++) {
         if (stagegraph_cache_input_kind(c, i, k, in) != STAGEGRAPH_INPUT_STAGE) continue;
         const char *src_name = stagegraph_cache_input_value(c, i, k, in);
-        for (size_t s2 = 0; s2 < stagegraph_cache_stage_count(c); s2++) {
-          size_t other = stagegraph_cache_stage(c, s2);
-          if (strcmp(name_of(v, other, tmp, sizeof tmp), src_name) != 0) continue;
-          size_t last = stagegraph_cache_instruction_count(c, s2) - 1;
+        for (size_t s2 = *name_slot(&names, src_name); s2; s2 = names.next[s2 - 1]) {
+          size_t other = stagegraph_cache_stage(c, s2 - 1);
+          size_t last = stagegraph_cache_instruction_count(c, s2 - 1) - 1;
           sgi_buf_printf(b, mermaid ? "  s%zu_%zu -.-> s%zu_%zu\n" : "  s%zu_%zu -> s%zu_%zu [style=dashed];\n",
                          other, last, stage, k);
         }
       }
     }
   }
+  stage_names_free(&names, b->mem);
   if (!mermaid) sgi_buf_puts(b, "}\n");
 }
 
