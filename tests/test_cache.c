@@ -1183,6 +1183,22 @@ static void test_stage_propagation(void **state) {
   EXPECT_STAGE(m, "final", 4, "c- mL mL");
   model_free(&m);
 
+  /* a step that names a stage twice keeps every stage it reads: mounts
+   * from b, a and b again with only a rebuilt make the step maybe */
+  m = MODEL("FROM alpine AS a\n"                                           /* 1 */
+            "COPY x.txt /x\n"                                              /* 2 L */
+            "FROM alpine AS b\n"                                           /* 3 */
+            "RUN echo b\n"                                                 /* 4 L */
+            "FROM alpine AS final\n"                                       /* 5 */
+            "RUN --mount=from=b,target=/b --mount=from=a,target=/a "
+            "--mount=from=b,target=/c ls\n",                               /* 6 L */
+            .paths = {"x.txt"});
+  EXPECT_STAGE(m, "a", 2, "c- iL");
+  EXPECT_STAGE(m, "b", 0, "c- cL");
+  EXPECT_STAGE(m, "final", 6, "c- mL");
+  EXPECT_INPUTS(m, "final", 6, "stage:b stage:a");
+  model_free(&m);
+
   /* FROM a stage that may have changed: maybe from FROM */
   m = MODEL("FROM alpine AS a\n"       /* 1 */
             "COPY x.txt /x\n"          /* 2 L */
