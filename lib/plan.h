@@ -71,20 +71,23 @@ typedef struct sgi_triggers {
  * (a cache miss per 64 bytes), so they hold what most stages have and
  * point to what few have (ONBUILD). */
 typedef struct sgi_plan_stage {
-  const char *name;      /* lowercased AS name or NULL */
+  /* first 64 bytes: what the scheduler, dispatch and the cache model read
+   * of every stage */
+  size_t parent;         /* stage index or STAGEGRAPH_NONE */
   const char *display;   /* name, or "stage-N" */
-  const char *base;      /* expanded FROM image */
-  const char *platform;  /* expanded --platform, or NULL */
   stagegraph_image *image;
   const char *context;   /* named context replacing the stage */
-  size_t parent;         /* stage index or STAGEGRAPH_NONE */
-  size_t wave;           /* STAGEGRAPH_NONE when not needed */
+  sgi_triggers *triggers; /* NULL when the parent has no ONBUILD */
   size_t *deps;          /* stages this one depends on (base and edges), deduplicated */
   uint32_t dep_count;
   unsigned char needed;
   unsigned char onbuild_parsed; /* onbuilds below is set */
-  sgi_onbuilds *onbuilds;       /* NULL when the stage has no ONBUILD */
-  sgi_triggers *triggers;       /* NULL when the parent has no ONBUILD */
+  size_t wave;           /* STAGEGRAPH_NONE when not needed */
+  /* the rest */
+  const char *name;      /* lowercased AS name or NULL */
+  const char *base;      /* expanded FROM image */
+  const char *platform;  /* expanded --platform, or NULL */
+  sgi_onbuilds *onbuilds; /* NULL when the stage has no ONBUILD */
   const char *cwd; /* WORKDIR at the end of the stage (dispatch) */
 } sgi_plan_stage;
 
