@@ -74,7 +74,7 @@ static int pool_add(sgi_str_index *x, const char *s, size_t len, uint32_t value,
   if (need > UINT32_MAX - 1 - x->pool_len) return STAGEGRAPH_ENOMEM;
   if (x->pool_len + need > x->pool_cap) {
     size_t cap = x->pool_cap ? x->pool_cap : 256;
-    while (cap < x->pool_len + need) cap *= 2;
+    while (cap < x->pool_len + need) cap = cap <= (size_t)-1 / 2 ? 2 * cap : x->pool_len + need;
     char *pool = sgi_realloc(x->mem, x->pool, cap);
     if (!pool) return STAGEGRAPH_ENOMEM;
     x->pool = pool;
