@@ -372,6 +372,12 @@ void sgi_lint_quote(sgi_buf *b, const char *s, size_t len) { sgi_quote_go(b, s, 
 
 /* ---- shared helpers -------------------------------------------------------------- */
 
+void *sgi_lint_zalloc(const sgi_linter *l, size_t size) {
+  void *p = sgi_malloc(&l->lint->mem, size);
+  if (p) memset(p, 0, size);
+  return p;
+}
+
 void sgi_lint_command_text(sgi_buf *out, const stagegraph_instruction *ins) {
   sgi_buf_clear(out);
   for (size_t i = 0; i < ins->arg_count; i++) {
@@ -382,12 +388,6 @@ void sgi_lint_command_text(sgi_buf *out, const stagegraph_instruction *ins) {
     sgi_buf_putc(out, '\n');
     sgi_buf_append(out, ins->heredocs[h].content, ins->heredocs[h].content_len);
   }
-}
-
-int sgi_lint_is_ancestor(const stagegraph_plan *plan, size_t ancestor, size_t stage) {
-  for (size_t s = stage; s != STAGEGRAPH_NONE; s = plan->stages[s].parent)
-    if (s == ancestor) return 1;
-  return 0;
 }
 
 /* ---- options ------------------------------------------------------------------- */
@@ -579,6 +579,26 @@ static int sort_items(stagegraph_lint *lint) {
   return 0;
 }
 
+/* Both rule files' passes, stage by stage: each stage's instructions are
+ * read while they are in cache. */
+static int run_rules(sgi_linter *l) {
+  int planned = l->plan && l->plan->stage_count;
+  sgi_buildkit_pass *bk = NULL;
+  sgi_graph_pass *graph = NULL;
+  int rc = sgi_lint_buildkit_begin(&bk, l);
+  if (!rc && planned) rc = sgi_lint_graph_begin(&graph, l);
+  size_t n = stagegraph_doc_stage_count(l->doc);
+  for (size_t s = 0; s < n && !rc; s++) {
+    rc = sgi_lint_buildkit_stage(bk, s);
+    if (!rc && planned) rc = sgi_lint_graph_stage(graph, s);
+  }
+  if (!rc) rc = sgi_lint_buildkit_end(bk);
+  if (!rc && planned) rc = sgi_lint_graph_end(graph);
+  sgi_lint_buildkit_free(bk);
+  sgi_lint_graph_free(graph);
+  return rc;
+}
+
 static int run(sgi_linter *l, const stagegraph_lint_options *opts, stagegraph_error *err) {
   int rc = read_config(l);
   if (rc) return rc;
@@ -596,9 +616,7 @@ static int run(sgi_linter *l, const stagegraph_lint_options *opts, stagegraph_er
     if (!marks) rc = STAGEGRAPH_ENOMEM;
     else memset(marks, 0, 3 * plan->stage_count), rc = mark_stages(l, marks);
   }
-  if (!rc) rc = sgi_lint_buildkit_parse(l);
-  if (!rc && plan && plan->stage_count) rc = sgi_lint_buildkit_dispatch(l);
-  if (!rc && plan && plan->stage_count) rc = sgi_lint_graph(l);
+  if (!rc) rc = run_rules(l);
   sgi_free(&l->lint->mem, marks);
   l->needed = l->reach = l->in_scope = NULL;
   stagegraph_plan_free(plan);

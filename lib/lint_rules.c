@@ -263,34 +263,38 @@ static int no_empty_continuation(sgi_linter *l) {
 }
 
 /* ConsistentInstructionCasing over the stages' instructions (FROM and the
- * commands; meta ARGs are not counted). A tie counts as uppercase. */
-static int instruction_casing(sgi_linter *l) {
+ * commands; meta ARGs are not counted). The stage pass counts each
+ * keyword's case; only a file with keywords outside the majority's case
+ * is read again, to report them. A tie counts as uppercase. */
+typedef struct casing {
+  size_t lower, upper, total;
+} casing;
+
+static void count_casing(casing *c, const stagegraph_instruction *ins) {
+  size_t len = strlen(ins->keyword);
+  c->total++;
+  if (sgi_is_case(ins->keyword, len, 1)) c->lower++;
+  else if (sgi_is_case(ins->keyword, len, 0)) c->upper++;
+}
+
+static int instruction_casing(sgi_linter *l, const casing *c) {
   const stagegraph_doc *doc = l->doc;
-  size_t lower = 0, upper = 0, total = 0, n = stagegraph_doc_stage_count(doc);
-  for (int pass = 0; pass < 2; pass++) {
-    int majority_lower = lower > upper;
-    if (pass == 1 && (majority_lower ? lower : upper) == total) return 0; /* all in the majority's case */
-    for (size_t s = 0; s < n; s++) {
-      const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
-      size_t count = stagegraph_stage_instruction_count(st);
-      for (size_t i = 0; i <= count; i++) {
-        const stagegraph_instruction *ins =
-            i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
-        const char *kw = ins->keyword;
-        size_t len = strlen(kw);
-        int is_lower = sgi_is_case(kw, len, 1), is_upper = sgi_is_case(kw, len, 0);
-        if (pass == 0) {
-          total++;
-          if (is_lower) lower++;
-          else if (is_upper) upper++;
-          continue;
-        }
-        const char *want = majority_lower ? (is_lower ? NULL : "lowercase") : (is_upper ? NULL : "uppercase");
-        if (!want) continue;
-        sgi_lint_msgf(l, "Command '%s' should match the case of the command majority (%s)", kw, want);
-        int rc = sgi_lint_report_msg(l, SGI_RULE_CONSISTENT_INSTRUCTION_CASING, ins, ins);
-        if (rc) return rc;
-      }
+  int majority_lower = c->lower > c->upper;
+  if ((majority_lower ? c->lower : c->upper) == c->total) return 0; /* all in the majority's case */
+  for (size_t s = 0; s < stagegraph_doc_stage_count(doc); s++) {
+    const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
+    size_t count = stagegraph_stage_instruction_count(st);
+    for (size_t i = 0; i <= count; i++) {
+      const stagegraph_instruction *ins =
+          i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
+      const char *kw = ins->keyword;
+      size_t len = strlen(kw);
+      const char *want = majority_lower ? (sgi_is_case(kw, len, 1) ? NULL : "lowercase")
+                                        : (sgi_is_case(kw, len, 0) ? NULL : "uppercase");
+      if (!want) continue;
+      sgi_lint_msgf(l, "Command '%s' should match the case of the command majority (%s)", kw, want);
+      int rc = sgi_lint_report_msg(l, SGI_RULE_CONSISTENT_INSTRUCTION_CASING, ins, ins);
+      if (rc) return rc;
     }
   }
   return 0;
@@ -472,43 +476,6 @@ static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *auto
     }
   }
   scope_free(&sc);
-  return rc;
-}
-
-int sgi_lint_buildkit_parse(sgi_linter *l) {
-  const stagegraph_doc *doc = l->doc;
-  sgi_arena arena;
-  sgi_arena_init(&arena, &l->lint->mem);
-  sgi_buf word;
-  sgi_buf_init(&word, &l->lint->mem);
-  auto_args autos;
-  autos.l = l;
-  autos.ready = 0;
-  from_scope sc;
-  memset(&sc, 0, sizeof sc);
-  int ok;
-  int rc = no_empty_continuation(l);
-  if (!rc) rc = instruction_casing(l);
-  for (size_t i = 0; !rc && i < doc->instruction_count; i++) {
-    const stagegraph_instruction *ins = doc->instructions[i];
-    if (ins->kind == STAGEGRAPH_KIND_MAINTAINER)
-      rc = sgi_lint_report(l, SGI_RULE_MAINTAINER_DEPRECATED, ins, ins,
-                           "Maintainer instruction is deprecated in favor of using label");
-    else if (ins->kind == STAGEGRAPH_KIND_ARG)
-      rc = arg_description(l, ins, &arena);
-  }
-  if (!rc) rc = build_scope(l, &arena, &autos, &sc, 1, &ok);
-  unsigned char *dup = rc ? NULL : duplicate_names(l, &arena);
-  if (!rc && !dup) rc = STAGEGRAPH_ENOMEM;
-  for (size_t s = 0; !rc && s < stagegraph_doc_stage_count(doc); s++) {
-    const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
-    rc = from_words(l, st, dup[s]);
-    if (!rc) rc = from_variables(l, st, &sc, &arena, &word);
-  }
-  if (!rc) rc = default_args_in_from(l, &arena, &autos, &word);
-  scope_free(&sc);
-  sgi_buf_free(&word);
-  sgi_arena_free(&arena);
   return rc;
 }
 
@@ -831,40 +798,108 @@ static void trigger_state(const stagegraph_instruction *ins, const stagegraph_in
   }
 }
 
-int sgi_lint_buildkit_dispatch(sgi_linter *l) {
+/* Dispatch-time checks of one stage the plan dispatched. `inherited` is
+ * what each stage leaves in effect for the stages built on it. */
+enum { INHERIT_SHELL = 1, INHERIT_WORKDIR = 2 };
+
+static int dispatch_stage(sgi_linter *l, size_t s, unsigned char *inherited, names *scope,
+                          sgi_arena *arena) {
   const stagegraph_plan *p = l->plan;
-  size_t n = p->stage_count;
-  stage_state *states = sgi_malloc(&l->lint->mem, n * sizeof *states);
-  if (!states) return STAGEGRAPH_ENOMEM;
-  memset(states, 0, n * sizeof *states);
-  names scope = {&l->lint->mem, NULL, 0, 0};
-  sgi_arena arena;
-  sgi_arena_init(&arena, &l->lint->mem);
-  int rc = 0;
-  for (size_t s = 0; s < n && !rc; s++) {
-    const sgi_plan_stage *ps = &p->stages[s];
-    if (!ps->needed || ps->context) continue;
-    stage_state *st = &states[s];
-    if (ps->parent != STAGEGRAPH_NONE) {
-      st->shell = states[ps->parent].shell;
-      st->workdir = states[ps->parent].workdir;
-    }
-    for (size_t t = 0; t < ps->trigger_count; t++)
-      if (ps->triggers[t]) trigger_state(ps->triggers[t]->instructions[0], ps->trigger_owners[t], st);
-    const stagegraph_stage *dst = stagegraph_doc_stage(l->doc, s);
-    scope_view view = {p, s, dst, 0, &scope, 0, &arena};
-    for (size_t i = 0; i < stagegraph_stage_instruction_count(dst) && !rc; i++) {
-      const stagegraph_instruction *ins = stagegraph_stage_instruction(dst, i);
-      const sgi_ins_info *info = &p->info[ins->index];
-      if (!info->executed) continue;
-      view.position = i;
-      rc = undefined_vars(l, ins, info, &view);
-      if (!rc) rc = dispatch_instruction(l, ins, info, st);
-      if (!rc && view.ready) rc = add_defined_names(ins, &scope, &arena);
-    }
+  const sgi_plan_stage *ps = &p->stages[s];
+  stage_state st;
+  memset(&st, 0, sizeof st);
+  if (ps->parent != STAGEGRAPH_NONE) {
+    st.shell = (inherited[ps->parent] & INHERIT_SHELL) != 0;
+    st.workdir = (inherited[ps->parent] & INHERIT_WORKDIR) != 0;
   }
-  names_free(&scope);
-  sgi_arena_free(&arena);
-  sgi_free(&l->lint->mem, states);
+  for (size_t t = 0; t < ps->trigger_count; t++)
+    if (ps->triggers[t]) trigger_state(ps->triggers[t]->instructions[0], ps->trigger_owners[t], &st);
+  const stagegraph_stage *dst = stagegraph_doc_stage(l->doc, s);
+  scope_view view = {p, s, dst, 0, scope, 0, arena};
+  int rc = 0;
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(dst) && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(dst, i);
+    const sgi_ins_info *info = &p->info[ins->index];
+    if (!info->executed) continue;
+    view.position = i;
+    rc = undefined_vars(l, ins, info, &view);
+    if (!rc) rc = dispatch_instruction(l, ins, info, &st);
+    if (!rc && view.ready) rc = add_defined_names(ins, scope, arena);
+  }
+  inherited[s] = (unsigned char)((st.shell ? INHERIT_SHELL : 0) | (st.workdir ? INHERIT_WORKDIR : 0));
   return rc;
+}
+
+/* ---- the pass ------------------------------------------------------------------- */
+
+struct sgi_buildkit_pass {
+  sgi_linter *l;
+  sgi_arena arena;          /* the rules' temporaries, for the whole pass */
+  sgi_buf word;             /* an expanded FROM word */
+  auto_args autos;
+  from_scope scope;         /* FROM lines' scope, with the build args */
+  unsigned char *duplicate; /* per stage: an earlier stage has its name */
+  casing casing;
+  unsigned char *inherited; /* per stage, when planned: dispatch_stage's */
+  names defined;            /* UndefinedVar's suggestions */
+};
+
+int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
+  sgi_buildkit_pass *bk = *out = sgi_lint_zalloc(l, sizeof *bk);
+  if (!bk) return STAGEGRAPH_ENOMEM;
+  bk->l = l;
+  sgi_arena_init(&bk->arena, &l->lint->mem);
+  sgi_buf_init(&bk->word, &l->lint->mem);
+  bk->autos.l = l;
+  bk->defined.mem = &l->lint->mem;
+  const stagegraph_doc *doc = l->doc;
+  int rc = no_empty_continuation(l);
+  for (size_t m = 0; !rc && m < stagegraph_doc_meta_arg_count(doc); m++)
+    rc = arg_description(l, stagegraph_doc_meta_arg(doc, m), &bk->arena);
+  int ok;
+  if (!rc) rc = build_scope(l, &bk->arena, &bk->autos, &bk->scope, 1, &ok);
+  if (!rc && !(bk->duplicate = duplicate_names(l, &bk->arena))) rc = STAGEGRAPH_ENOMEM;
+  size_t n = l->plan ? l->plan->stage_count : 0;
+  if (!rc && n && !(bk->inherited = sgi_arena_calloc(&bk->arena, n, 1))) rc = STAGEGRAPH_ENOMEM;
+  return rc;
+}
+
+/* The parse-time checks of a stage, then, when the plan dispatched it,
+ * the dispatch-time ones. */
+int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t s) {
+  sgi_linter *l = bk->l;
+  const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+  count_casing(&bk->casing, stagegraph_stage_from(st));
+  int rc = 0;
+  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
+    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+    count_casing(&bk->casing, ins);
+    if (ins->kind == STAGEGRAPH_KIND_MAINTAINER)
+      rc = sgi_lint_report(l, SGI_RULE_MAINTAINER_DEPRECATED, ins, ins,
+                           "Maintainer instruction is deprecated in favor of using label");
+    else if (ins->kind == STAGEGRAPH_KIND_ARG)
+      rc = arg_description(l, ins, &bk->arena);
+  }
+  if (!rc) rc = from_words(l, st, bk->duplicate[s]);
+  if (!rc) rc = from_variables(l, st, &bk->scope, &bk->arena, &bk->word);
+  const sgi_plan_stage *ps = bk->inherited ? &l->plan->stages[s] : NULL;
+  if (!rc && ps && ps->needed && !ps->context)
+    rc = dispatch_stage(l, s, bk->inherited, &bk->defined, &bk->arena);
+  return rc;
+}
+
+int sgi_lint_buildkit_end(sgi_buildkit_pass *bk) {
+  int rc = instruction_casing(bk->l, &bk->casing);
+  if (!rc) rc = default_args_in_from(bk->l, &bk->arena, &bk->autos, &bk->word);
+  return rc;
+}
+
+void sgi_lint_buildkit_free(sgi_buildkit_pass *bk) {
+  if (!bk) return;
+  const sgi_mem *mem = &bk->l->lint->mem;
+  scope_free(&bk->scope);
+  names_free(&bk->defined);
+  sgi_buf_free(&bk->word);
+  sgi_arena_free(&bk->arena);
+  sgi_free(mem, bk);
 }
