@@ -282,7 +282,7 @@ static int add_item(stagegraph_lint *lint, stagegraph_severity severity, int cod
                     const rule_def *rule, const sgi_pos *pos, const char *message) {
   if (lint->count == lint->cap) {
     size_t cap = lint->cap ? lint->cap * 2 : 16;
-    stagegraph_diagnostic *items = sgi_arena_calloc(&lint->arena, cap, sizeof *items);
+    stagegraph_diagnostic *items = sgi_arena_alloc(&lint->arena, cap * sizeof *items);
     if (!items) return STAGEGRAPH_ENOMEM;
     if (lint->count) memcpy(items, lint->items, lint->count * sizeof *items);
     lint->items = items;
@@ -552,25 +552,37 @@ static int cmp_items(const stagegraph_diagnostic *items, size_t a, size_t b) {
   return a < b ? -1 : a > b;
 }
 
+/* A natural merge sort: the findings come in a few runs already in order
+ * (mostly by line: the stage pass's, then those of the passes' ends), so
+ * merging the runs is close to linear. */
 static int sort_items(stagegraph_lint *lint) {
   size_t n = lint->count, sorted = 1;
   while (sorted < n && cmp_items(lint->items, sorted - 1, sorted) < 0) sorted++;
-  if (sorted >= n) return 0; /* already in order (findings mostly come by line) */
-  /* one block: a copy of the items, then the order and the merge's scratch */
-  stagegraph_diagnostic *copy = sgi_malloc(&lint->mem, n * (sizeof *copy + 2 * sizeof(size_t)));
+  if (sorted >= n) return 0; /* already in order */
+  /* one block: a copy of the items, then the order, the merge's scratch
+   * and the runs' starts (and n after the last) */
+  stagegraph_diagnostic *copy = sgi_malloc(&lint->mem, n * sizeof *copy + (3 * n + 1) * sizeof(size_t));
   if (!copy) return STAGEGRAPH_ENOMEM;
-  size_t *order = (size_t *)(void *)(copy + n), *tmp = order + n;
+  size_t *order = (size_t *)(void *)(copy + n), *tmp = order + n, *runs = tmp + n;
+  size_t r = 0;
+  runs[r++] = 0;
+  for (size_t i = sorted; i < n; i++)
+    if (cmp_items(lint->items, i - 1, i) > 0) runs[r++] = i;
+  runs[r] = n;
   for (size_t i = 0; i < n; i++) order[i] = i;
-  /* bottom-up merge sort */
-  for (size_t width = 1; width < n; width *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * width) {
-      size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-      size_t i = lo, j = mid, k = lo;
+  while (r > 1) {
+    size_t merged = 0;
+    for (size_t k = 0; k < r; k += 2) { /* runs k and k + 1 (none past the last) */
+      size_t lo = runs[k], mid = runs[k + 1], hi = k + 2 <= r ? runs[k + 2] : mid;
+      size_t i = lo, j = mid, out = lo;
       while (i < mid && j < hi)
-        tmp[k++] = cmp_items(lint->items, order[i], order[j]) <= 0 ? order[i++] : order[j++];
-      while (i < mid) tmp[k++] = order[i++];
-      while (j < hi) tmp[k++] = order[j++];
+        tmp[out++] = cmp_items(lint->items, order[i], order[j]) <= 0 ? order[i++] : order[j++];
+      while (i < mid) tmp[out++] = order[i++];
+      while (j < hi) tmp[out++] = order[j++];
+      runs[merged++] = lo;
     }
+    runs[merged] = n;
+    r = merged;
     memcpy(order, tmp, n * sizeof *order);
   }
   memcpy(copy, lint->items, n * sizeof *copy);

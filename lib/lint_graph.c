@@ -900,6 +900,10 @@ static int copy_whole(const sgi_graph_pass *g, size_t s, const stagegraph_instru
   sgi_linter *l = g->l;
   const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
   if (!from || !strcmp(from, "scratch")) return 0;
+  size_t i = 0;
+  while (i + 1 < ins->arg_count && !whole_root(ins->args[i].ptr)) i++;
+  if (i + 1 >= ins->arg_count) return 0;
+  /* the source stage's records are read only for such a copy */
   const stagegraph_plan *p = l->plan;
   const char *what = from;
   if (e) {
@@ -907,15 +911,10 @@ static int copy_whole(const sgi_graph_pass *g, size_t s, const stagegraph_instru
     if (!p->stages[root].image && !p->stages[root].context) return 0; /* built on scratch */
     what = display(l, e->from);
   }
-  for (size_t i = 0; i + 1 < ins->arg_count; i++) {
-    const char *src = ins->args[i].ptr;
-    if (!whole_root(src)) continue;
-    sgi_lint_msgf(l, "COPY --from=%s copies the whole filesystem of \"%s\" into stage \"%s\": copy only "
-                     "the paths the image needs",
-                  from, what, display(l, s));
-    return sgi_lint_report_msg(l, SGI_RULE_COPY_WHOLE_FILESYSTEM, ins, ins);
-  }
-  return 0;
+  sgi_lint_msgf(l, "COPY --from=%s copies the whole filesystem of \"%s\" into stage \"%s\": copy only "
+                   "the paths the image needs",
+                from, what, display(l, s));
+  return sgi_lint_report_msg(l, SGI_RULE_COPY_WHOLE_FILESYSTEM, ins, ins);
 }
 
 /* ---- DeadStage ----------------------------------------------------------------------- */
