@@ -591,8 +591,8 @@ static int sort_items(stagegraph_lint *lint) {
   return 0;
 }
 
-/* Both rule files' passes, stage by stage: each stage's instructions are
- * read while they are in cache. */
+/* Both rule files' passes, in one walk over the stages and their
+ * instructions: each instruction is read while it is in cache. */
 static int run_rules(sgi_linter *l) {
   int planned = l->plan && l->plan->stage_count;
   sgi_buildkit_pass *bk = NULL;
@@ -601,8 +601,18 @@ static int run_rules(sgi_linter *l) {
   if (!rc && planned) rc = sgi_lint_graph_begin(&graph, l);
   size_t n = stagegraph_doc_stage_count(l->doc);
   for (size_t s = 0; s < n && !rc; s++) {
+    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
     rc = sgi_lint_buildkit_stage(bk, s);
     if (!rc && planned) rc = sgi_lint_graph_stage(graph, s);
+    size_t count = stagegraph_stage_instruction_count(st);
+    for (size_t i = 0; i < count && !rc; i++) {
+      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+      rc = sgi_lint_buildkit_instruction(bk, ins, i);
+      if (!rc && planned) rc = sgi_lint_graph_instruction(graph, ins);
+    }
+    if (rc) break;
+    sgi_lint_buildkit_stage_end(bk);
+    if (planned) rc = sgi_lint_graph_stage_end(graph);
   }
   if (!rc) rc = sgi_lint_buildkit_end(bk);
   if (!rc && planned) rc = sgi_lint_graph_end(graph);

@@ -466,6 +466,8 @@ struct sgi_graph_pass {
   stage_facts *facts; /* per stage; FACT_USED is set before the stage is reached */
   size_t reached;     /* the stages before this one have their facts */
   size_t edge;        /* the next edge for edge_rules (edges are in instruction order) */
+  size_t stage;       /* the stage being checked */
+  int broad;          /* it has copied the whole build context (when checked) */
   unsigned *installed; /* per stage, from the first stage DependenciesAfterSources checks */
   size_t *chain;       /* with it: scratch for a FROM chain */
 };
@@ -990,37 +992,43 @@ static int edges_through(sgi_graph_pass *g, const stagegraph_instruction *ins,
   return rc;
 }
 
-/* One stage's rules: its instructions are read here once. */
+/* A stage's facts and the edges its FROM line makes. */
 int sgi_lint_graph_stage(sgi_graph_pass *g, size_t s) {
   sgi_linter *l = g->l;
-  const stagegraph_plan *p = l->plan;
   note_stage(g, s);
-  const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+  g->stage = s;
+  g->broad = 0;
   const stagegraph_edge *copy = NULL;
-  int rc = edges_through(g, stagegraph_stage_from(st), &copy);
-  int scope = l->in_scope[s] != 0, context = p->stages[s].context != NULL;
-  int broad = 0;
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
-    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-    copy = NULL;
-    rc = edges_through(g, ins, &copy);
-    if (rc) break;
-    switch (ins->kind) {
-    case STAGEGRAPH_KIND_USER: g->facts[s].user = ins->index + 1; break;
-    case STAGEGRAPH_KIND_ENV:
-      if (sets_node_production(ins)) g->facts[s].flags |= FACT_NODE_PRODUCTION;
-      break;
-    case STAGEGRAPH_KIND_COPY:
-    case STAGEGRAPH_KIND_ADD:
-      if (scope && !context && !broad) broad = broad_copy(l, ins);
-      if (l->reach[s] && !context && is_context_copy(ins)) rc = secret_copy(l, s, ins);
-      if (!rc && scope && ins->kind == STAGEGRAPH_KIND_COPY) rc = copy_whole(g, s, ins, copy);
-      break;
-    default: break;
-    }
+  return edges_through(g, stagegraph_stage_from(stagegraph_doc_stage(l->doc, s)), &copy);
+}
+
+/* The rules on one instruction of the stage; the edges it makes. */
+int sgi_lint_graph_instruction(sgi_graph_pass *g, const stagegraph_instruction *ins) {
+  sgi_linter *l = g->l;
+  size_t s = g->stage;
+  const stagegraph_edge *copy = NULL;
+  int rc = edges_through(g, ins, &copy);
+  if (rc) return rc;
+  int scope = l->in_scope[s] != 0, context = (g->facts[s].flags & FACT_CONTEXT) != 0;
+  switch (ins->kind) {
+  case STAGEGRAPH_KIND_USER: g->facts[s].user = ins->index + 1; break;
+  case STAGEGRAPH_KIND_ENV:
+    if (sets_node_production(ins)) g->facts[s].flags |= FACT_NODE_PRODUCTION;
+    break;
+  case STAGEGRAPH_KIND_COPY:
+  case STAGEGRAPH_KIND_ADD:
+    if (scope && !context && !g->broad) g->broad = broad_copy(l, ins);
+    if (l->reach[s] && !context && is_context_copy(ins)) rc = secret_copy(l, s, ins);
+    if (!rc && scope && ins->kind == STAGEGRAPH_KIND_COPY) rc = copy_whole(g, s, ins, copy);
+    break;
+  default: break;
   }
-  if (!rc && broad) rc = check_installs(g, s);
   return rc;
+}
+
+/* DependenciesAfterSources, on a stage in scope with a broad copy. */
+int sgi_lint_graph_stage_end(sgi_graph_pass *g) {
+  return g->broad ? check_installs(g, g->stage) : 0;
 }
 
 int sgi_lint_graph_end(sgi_graph_pass *g) {

@@ -805,39 +805,10 @@ static void trigger_state(const stagegraph_instruction *ins, const stagegraph_in
   }
 }
 
-/* Dispatch-time checks of one stage the plan dispatched. `inherited` is
- * what each stage leaves in effect for the stages built on it. */
-enum { INHERIT_SHELL = 1, INHERIT_WORKDIR = 2 };
-
-static int dispatch_stage(sgi_linter *l, size_t s, unsigned char *inherited, names *scope,
-                          sgi_arena *arena) {
-  const stagegraph_plan *p = l->plan;
-  const sgi_plan_stage *ps = &p->stages[s];
-  stage_state st;
-  memset(&st, 0, sizeof st);
-  if (ps->parent != STAGEGRAPH_NONE) {
-    st.shell = (inherited[ps->parent] & INHERIT_SHELL) != 0;
-    st.workdir = (inherited[ps->parent] & INHERIT_WORKDIR) != 0;
-  }
-  for (size_t t = 0; t < ps->trigger_count; t++)
-    if (ps->triggers[t]) trigger_state(ps->triggers[t]->instructions[0], ps->trigger_owners[t], &st);
-  const stagegraph_stage *dst = stagegraph_doc_stage(l->doc, s);
-  scope_view view = {p, s, dst, 0, scope, 0, arena};
-  int rc = 0;
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(dst) && !rc; i++) {
-    const stagegraph_instruction *ins = stagegraph_stage_instruction(dst, i);
-    const sgi_ins_info *info = &p->info[ins->index];
-    if (!info->executed) continue;
-    view.position = i;
-    rc = undefined_vars(l, ins, info, &view);
-    if (!rc) rc = dispatch_instruction(l, ins, info, &st);
-    if (!rc && view.ready) rc = add_defined_names(ins, scope, arena);
-  }
-  inherited[s] = (unsigned char)((st.shell ? INHERIT_SHELL : 0) | (st.workdir ? INHERIT_WORKDIR : 0));
-  return rc;
-}
-
 /* ---- the pass ------------------------------------------------------------------- */
+
+/* What a stage leaves in effect for the stages built on it. */
+enum { INHERIT_SHELL = 1, INHERIT_WORKDIR = 2 };
 
 struct sgi_buildkit_pass {
   sgi_linter *l;
@@ -847,8 +818,13 @@ struct sgi_buildkit_pass {
   from_scope scope;         /* FROM lines' scope, with the build args */
   unsigned char *duplicate; /* per stage: an earlier stage has its name */
   casing casing;
-  unsigned char *inherited; /* per stage, when planned: dispatch_stage's */
+  unsigned char *inherited; /* per stage, when planned: INHERIT_* */
   names defined;            /* UndefinedVar's suggestions */
+  /* the stage being checked */
+  size_t stage;
+  int dispatched;           /* the plan dispatched it: dispatch-time checks run */
+  stage_state state;
+  scope_view view;
 };
 
 int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
@@ -871,28 +847,57 @@ int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
   return rc;
 }
 
-/* The parse-time checks of a stage, then, when the plan dispatched it,
- * the dispatch-time ones. */
+/* The FROM line's checks; then, when the plan dispatched the stage, what
+ * is in effect before its instructions: the parent's SHELL and WORKDIR,
+ * then the ONBUILD triggers. */
 int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t s) {
   sgi_linter *l = bk->l;
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
   count_casing(&bk->casing, stagegraph_stage_from(st));
-  int rc = 0;
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
-    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-    count_casing(&bk->casing, ins);
-    if (ins->kind == STAGEGRAPH_KIND_MAINTAINER)
-      rc = sgi_lint_report(l, SGI_RULE_MAINTAINER_DEPRECATED, ins, ins,
-                           "Maintainer instruction is deprecated in favor of using label");
-    else if (ins->kind == STAGEGRAPH_KIND_ARG)
-      rc = arg_description(l, ins, &bk->arena);
-  }
-  if (!rc) rc = from_words(l, st, bk->duplicate[s]);
+  int rc = from_words(l, st, bk->duplicate[s]);
   if (!rc) rc = from_variables(l, st, &bk->scope, &bk->arena, &bk->word);
   const sgi_plan_stage *ps = bk->inherited ? &l->plan->stages[s] : NULL;
-  if (!rc && ps && ps->needed && !ps->context)
-    rc = dispatch_stage(l, s, bk->inherited, &bk->defined, &bk->arena);
+  bk->stage = s;
+  bk->dispatched = ps && ps->needed && !ps->context;
+  if (rc || !bk->dispatched) return rc;
+  stage_state *state = &bk->state;
+  memset(state, 0, sizeof *state);
+  if (ps->parent != STAGEGRAPH_NONE) {
+    state->shell = (bk->inherited[ps->parent] & INHERIT_SHELL) != 0;
+    state->workdir = (bk->inherited[ps->parent] & INHERIT_WORKDIR) != 0;
+  }
+  for (size_t t = 0; t < ps->trigger_count; t++)
+    if (ps->triggers[t]) trigger_state(ps->triggers[t]->instructions[0], ps->trigger_owners[t], state);
+  scope_view view = {l->plan, s, st, 0, &bk->defined, 0, &bk->arena};
+  bk->view = view;
+  return 0;
+}
+
+/* The parse-time checks of the stage's instruction `i`, then the
+ * dispatch-time ones when dispatch reached it. */
+int sgi_lint_buildkit_instruction(sgi_buildkit_pass *bk, const stagegraph_instruction *ins, size_t i) {
+  sgi_linter *l = bk->l;
+  count_casing(&bk->casing, ins);
+  int rc = 0;
+  if (ins->kind == STAGEGRAPH_KIND_MAINTAINER)
+    rc = sgi_lint_report(l, SGI_RULE_MAINTAINER_DEPRECATED, ins, ins,
+                         "Maintainer instruction is deprecated in favor of using label");
+  else if (ins->kind == STAGEGRAPH_KIND_ARG)
+    rc = arg_description(l, ins, &bk->arena);
+  if (rc || !bk->dispatched) return rc;
+  const sgi_ins_info *info = &l->plan->info[ins->index];
+  if (!info->executed) return 0;
+  bk->view.position = i;
+  rc = undefined_vars(l, ins, info, &bk->view);
+  if (!rc) rc = dispatch_instruction(l, ins, info, &bk->state);
+  if (!rc && bk->view.ready) rc = add_defined_names(ins, &bk->defined, &bk->arena);
   return rc;
+}
+
+void sgi_lint_buildkit_stage_end(sgi_buildkit_pass *bk) {
+  if (!bk->dispatched) return;
+  bk->inherited[bk->stage] = (unsigned char)((bk->state.shell ? INHERIT_SHELL : 0) |
+                                             (bk->state.workdir ? INHERIT_WORKDIR : 0));
 }
 
 int sgi_lint_buildkit_end(sgi_buildkit_pass *bk) {
