@@ -328,9 +328,48 @@ static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi
   return definition_description(l, ins, "ARG", keys, ins->arg_count);
 }
 
+/* DuplicateStageName: the names of the stages checked so far, in an
+ * open-addressing table keyed by a seeded hash. A slot holds a stage
+ * index + 1 (0: empty) and the name's hash, so a probe reads another
+ * stage's name only when the hashes match. */
+typedef struct name_slot {
+  uint32_t stage;
+  uint32_t tag;
+} name_slot;
+
+typedef struct stage_names {
+  name_slot *slots;
+  size_t mask;
+  uint64_t seed;
+} stage_names;
+
+static int stage_names_init(stage_names *t, sgi_arena *arena, size_t stage_count) {
+  size_t slots = 16;
+  while (slots < 2 * stage_count) slots *= 2;
+  t->slots = sgi_arena_calloc(arena, slots, sizeof *t->slots);
+  t->mask = slots - 1;
+  t->seed = sgi_hash_seed(arena);
+  return t->slots ? 0 : STAGEGRAPH_ENOMEM;
+}
+
+/* 1 when an earlier stage has stage s's name, else 0 and the name is
+ * added. */
+static int seen_name(stage_names *t, const stagegraph_doc *doc, size_t s, const char *name) {
+  uint32_t tag = sgi_hash_keyed(name, strlen(name), t->seed);
+  size_t i = tag & t->mask;
+  for (; t->slots[i].stage; i = (i + 1) & t->mask) {
+    if (t->slots[i].tag != tag) continue;
+    if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(doc, t->slots[i].stage - 1)), name)) return 1;
+  }
+  t->slots[i].stage = (uint32_t)s + 1; /* stage indexes fit 32 bits as instruction indexes do */
+  t->slots[i].tag = tag;
+  return 0;
+}
+
 /* The checks of one FROM line that need its words: stage name casing, the
- * AS keyword's casing, the description, the name. */
-static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) {
+ * AS keyword's casing, the description, the name (reserved, or an earlier
+ * stage's: `seen` holds the names of the stages before). */
+static int from_words(sgi_linter *l, const stagegraph_stage *st, stage_names *seen) {
   const stagegraph_instruction *from = stagegraph_stage_from(st);
   int rc;
   if (from->arg_count == 3) {
@@ -355,36 +394,11 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) 
     sgi_lint_quote(&l->msg, name, strlen(name));
     if ((rc = sgi_lint_report_msg(l, SGI_RULE_RESERVED_STAGE_NAME, from, from))) return rc;
   }
-  if (!duplicate) return 0;
+  if (!seen_name(seen, l->doc, stagegraph_stage_index(st), name)) return 0;
   sgi_lint_msgf(l, "Duplicate stage name ");
   sgi_lint_quote(&l->msg, name, strlen(name));
   sgi_buf_puts(&l->msg, ", stage names should be unique");
   return sgi_lint_report_msg(l, SGI_RULE_DUPLICATE_STAGE_NAME, from, from);
-}
-
-/* Per stage: 1 when an earlier stage has its name. The names go into an
- * open-addressing table of stage indexes, keyed by a seeded hash. */
-static unsigned char *duplicate_names(const sgi_linter *l, sgi_arena *arena) {
-  size_t n = stagegraph_doc_stage_count(l->doc), slots = 16;
-  while (slots < 2 * n) slots *= 2;
-  unsigned char *dup = sgi_arena_calloc(arena, n ? n : 1, 1);
-  size_t *table = sgi_arena_alloc(arena, slots * sizeof *table);
-  if (!dup || !table) return NULL;
-  for (size_t i = 0; i < slots; i++) table[i] = STAGEGRAPH_NONE;
-  uint64_t seed = sgi_hash_seed(arena);
-  for (size_t s = 0; s < n; s++) {
-    const char *name = stagegraph_stage_name(stagegraph_doc_stage(l->doc, s));
-    if (!name) continue;
-    size_t len = strlen(name), i = sgi_hash_keyed(name, len, seed) & (slots - 1);
-    for (; table[i] != STAGEGRAPH_NONE; i = (i + 1) & (slots - 1)) {
-      if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(l->doc, table[i])), name)) {
-        dup[s] = 1;
-        break;
-      }
-    }
-    if (!dup[s]) table[i] = s;
-  }
-  return dup;
 }
 
 /* UndefinedArgInFrom for one expanded FROM word. */
@@ -816,7 +830,7 @@ struct sgi_buildkit_pass {
   sgi_buf word;             /* an expanded FROM word */
   auto_args autos;
   from_scope scope;         /* FROM lines' scope, with the build args */
-  unsigned char *duplicate; /* per stage: an earlier stage has its name */
+  stage_names names;        /* DuplicateStageName's */
   casing casing;
   unsigned char *inherited; /* per stage, when planned: INHERIT_* */
   names defined;            /* UndefinedVar's suggestions */
@@ -841,7 +855,7 @@ int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
     rc = arg_description(l, stagegraph_doc_meta_arg(doc, m), &bk->arena);
   int ok;
   if (!rc) rc = build_scope(l, &bk->arena, &bk->autos, &bk->scope, 1, &ok);
-  if (!rc && !(bk->duplicate = duplicate_names(l, &bk->arena))) rc = STAGEGRAPH_ENOMEM;
+  if (!rc) rc = stage_names_init(&bk->names, &bk->arena, stagegraph_doc_stage_count(doc));
   size_t n = l->plan ? l->plan->stage_count : 0;
   if (!rc && n && !(bk->inherited = sgi_arena_calloc(&bk->arena, n, 1))) rc = STAGEGRAPH_ENOMEM;
   return rc;
@@ -854,7 +868,7 @@ int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t s) {
   sgi_linter *l = bk->l;
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
   count_casing(&bk->casing, stagegraph_stage_from(st));
-  int rc = from_words(l, st, bk->duplicate[s]);
+  int rc = from_words(l, st, &bk->names);
   if (!rc) rc = from_variables(l, st, &bk->scope, &bk->arena, &bk->word);
   const sgi_plan_stage *ps = bk->inherited ? &l->plan->stages[s] : NULL;
   bk->stage = s;
