@@ -463,13 +463,13 @@ typedef struct stage_facts {
 struct sgi_graph_pass {
   sgi_linter *l;
   scanner sc;
-  stage_facts *facts; /* per stage; FACT_USED is set before the stage is reached */
   size_t reached;     /* the stages before this one have their facts */
   size_t edge;        /* the next edge for edge_rules (edges are in instruction order) */
   size_t stage;       /* the stage being checked */
   int broad;          /* it has copied the whole build context (when checked) */
   unsigned *installed; /* per stage, from the first stage DependenciesAfterSources checks */
   size_t *chain;       /* with it: scratch for a FROM chain */
+  stage_facts facts[]; /* per stage; FACT_USED is set before the stage is reached */
 };
 
 /* The first stage of a stage's FROM chain (COPY --from can name a stage
@@ -947,12 +947,11 @@ static int dead_stages(const sgi_graph_pass *g) {
 /* ---- the pass ------------------------------------------------------------------------- */
 
 int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l) {
-  sgi_graph_pass *g = *out = sgi_lint_zalloc(l, sizeof *g);
+  sgi_graph_pass *g = *out = sgi_lint_zalloc(l, sizeof *g + l->plan->stage_count * sizeof *g->facts);
   if (!g) return STAGEGRAPH_ENOMEM;
   g->l = l;
   scanner_init(&g->sc, &l->lint->mem);
-  g->facts = sgi_lint_zalloc(l, l->plan->stage_count * sizeof *g->facts);
-  return g->facts ? 0 : STAGEGRAPH_ENOMEM;
+  return 0;
 }
 
 /* Record a reached stage's facts; the stages it depends on are used. */
@@ -1062,7 +1061,6 @@ void sgi_lint_graph_free(sgi_graph_pass *g) {
   if (!g) return;
   const sgi_mem *mem = &g->l->lint->mem;
   scanner_free(&g->sc);
-  sgi_free(mem, g->facts);
   sgi_free(mem, g->installed);
   sgi_free(mem, g);
 }

@@ -473,21 +473,20 @@ static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *auto
   int ok;
   int rc = build_scope(l, arena, autos, &sc, 0, &ok);
   if (rc == STAGEGRAPH_ELIMIT) rc = 0, ok = 0; /* the defaults outgrow the budget: no check */
-  sgi_buf valid; /* the last name that parsed: stages often share a base */
-  sgi_buf_init(&valid, &l->lint->mem);
+  const char *valid = NULL; /* the last base whose name parsed: stages often share one */
   for (size_t s = 0; !rc && ok && s < stagegraph_doc_stage_count(l->doc); s++) {
     const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
     recorder r;
     int e = expand_recorded(l, &sc, arena, stagegraph_stage_base(st), &r, word);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     if (e) break;
-    if (word->len == valid.len && valid.len && !memcmp(word->ptr, valid.ptr, valid.len)) continue;
+    const char *base = stagegraph_stage_base(st);
+    if (valid && !strcmp(base, valid)) continue; /* expands the same */
     sgi_reference ref;
     e = sgi_reference_parse(&ref, arena, word->ptr ? word->ptr : "", word->len, NULL);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     else if (!e) {
-      sgi_buf_clear(&valid);
-      if (sgi_buf_append(&valid, word->ptr, word->len)) rc = STAGEGRAPH_ENOMEM;
+      valid = base;
     } else {
       const stagegraph_instruction *from = stagegraph_stage_from(st);
       sgi_lint_msgf(l, "Default value for ARG %s results in empty or invalid base image name",
@@ -495,7 +494,6 @@ static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *auto
       rc = sgi_lint_report_msg(l, SGI_RULE_INVALID_DEFAULT_ARG_IN_FROM, from, from);
     }
   }
-  sgi_buf_free(&valid);
   scope_free(&sc);
   return rc;
 }
