@@ -469,7 +469,8 @@ struct sgi_graph_pass {
   int broad;          /* it has copied the whole build context (when checked) */
   unsigned *installed; /* per stage, from the first stage DependenciesAfterSources checks */
   size_t *chain;       /* with it: scratch for a FROM chain */
-  stage_facts facts[]; /* per stage; FACT_USED is set before the stage is reached */
+  size_t last_target; /* the last shipped stage */
+  stage_facts facts[]; /* per stage; FACT_USED is set for every stage first */
 };
 
 /* The first stage of a stage's FROM chain (COPY --from can name a stage
@@ -921,27 +922,20 @@ static int copy_whole(const sgi_graph_pass *g, size_t s, const stagegraph_instru
 
 /* ---- DeadStage ----------------------------------------------------------------------- */
 
-static int dead_stages(const sgi_graph_pass *g) {
+/* A stage no shipped target needs and no other stage uses. */
+static int dead_stage(const sgi_graph_pass *g, size_t s) {
   sgi_linter *l = g->l;
-  const stagegraph_plan *p = l->plan;
-  size_t last_target = 0;
-  for (size_t t = 0; t < l->shipped_count; t++)
-    if (l->shipped[t] > last_target) last_target = l->shipped[t];
+  if (l->needed[s] || (g->facts[s].flags & (FACT_CONTEXT | FACT_USED))) return 0;
   const char *target = display(l, l->shipped[0]);
-  for (size_t s = 0; s < p->stage_count; s++) {
-    if (l->needed[s] || (g->facts[s].flags & (FACT_CONTEXT | FACT_USED))) continue;
-    if (s < last_target)
-      sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: BuildKit skips "
-                       "it silently, but the classic builder and kaniko still build it",
-                    display(l, s), target);
-    else
-      sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: no build of "
-                       "the target runs it",
-                    display(l, s), target);
-    int rc = sgi_lint_report_msg(l, SGI_RULE_DEAD_STAGE, from_of(l, s), from_of(l, s));
-    if (rc) return rc;
-  }
-  return 0;
+  if (s < g->last_target)
+    sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: BuildKit skips "
+                     "it silently, but the classic builder and kaniko still build it",
+                  display(l, s), target);
+  else
+    sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: no build of "
+                     "the target runs it",
+                  display(l, s), target);
+  return sgi_lint_report_msg(l, SGI_RULE_DEAD_STAGE, from_of(l, s), from_of(l, s));
 }
 
 /* ---- the pass ------------------------------------------------------------------------- */
@@ -951,10 +945,18 @@ int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l) {
   if (!g) return STAGEGRAPH_ENOMEM;
   g->l = l;
   scanner_init(&g->sc, &l->lint->mem);
+  /* which stages others use, for DeadStage as the pass reaches them: a
+   * stage can be used by a later one */
+  const stagegraph_plan *p = l->plan;
+  for (size_t o = 0; o < p->stage_count; o++)
+    for (size_t k = 0; k < p->stages[o].dep_count; k++)
+      if (p->stages[o].deps[k] != o) g->facts[p->stages[o].deps[k]].flags |= FACT_USED;
+  for (size_t t = 0; t < l->shipped_count; t++)
+    if (l->shipped[t] > g->last_target) g->last_target = l->shipped[t];
   return 0;
 }
 
-/* Record a reached stage's facts; the stages it depends on are used. */
+/* Record a reached stage's facts. */
 static void note_stage(sgi_graph_pass *g, size_t s) {
   const sgi_plan_stage *ps = &g->l->plan->stages[s];
   stage_facts *f = &g->facts[s];
@@ -970,8 +972,6 @@ static void note_stage(sgi_graph_pass *g, size_t s) {
     f->flags |= pf->flags & FACT_NODE_PRODUCTION;
   }
   if (ps->context) f->flags |= FACT_CONTEXT;
-  for (size_t k = 0; k < ps->dep_count; k++)
-    if (ps->deps[k] != s) g->facts[ps->deps[k]].flags |= FACT_USED;
   g->reached = s + 1;
 }
 
@@ -991,14 +991,15 @@ static int edges_through(sgi_graph_pass *g, const stagegraph_instruction *ins,
   return rc;
 }
 
-/* A stage's facts and the edges its FROM line makes. */
+/* A stage's facts, the edges its FROM line makes, DeadStage. */
 int sgi_lint_graph_stage(sgi_graph_pass *g, size_t s) {
   sgi_linter *l = g->l;
   note_stage(g, s);
   g->stage = s;
   g->broad = 0;
   const stagegraph_edge *copy = NULL;
-  return edges_through(g, stagegraph_stage_from(stagegraph_doc_stage(l->doc, s)), &copy);
+  int rc = edges_through(g, stagegraph_stage_from(stagegraph_doc_stage(l->doc, s)), &copy);
+  return rc ? rc : dead_stage(g, s);
 }
 
 /* The rules on one instruction of the stage; the edges it makes. */
@@ -1037,7 +1038,6 @@ int sgi_lint_graph_end(sgi_graph_pass *g) {
   size_t dn = ni > n ? ni : n;
   int rc = 0;
   for (; g->edge < p->edge_count && !rc; g->edge++) rc = edge_rules(g, &p->edges[g->edge]);
-  if (!rc) rc = dead_stages(g);
   /* the shipped stages' rules; scratch: per stage a stack slot, per stage
    * or instruction a flag */
   size_t *stack = rc ? NULL : sgi_malloc(&l->lint->mem, n * sizeof *stack + dn);
