@@ -467,8 +467,9 @@ struct sgi_graph_pass {
   size_t edge;        /* the next edge for edge_rules (edges are in instruction order) */
   size_t stage;       /* the stage being checked */
   int broad;          /* it has copied the whole build context (when checked) */
-  unsigned *installed; /* per stage, from the first stage DependenciesAfterSources checks */
-  size_t *chain;       /* with it: scratch for a FROM chain */
+  size_t *chain;       /* scratch for a FROM chain, from the first stage
+                        * DependenciesAfterSources checks; in its block: */
+  unsigned *installed; /* per stage */
   size_t last_target; /* the last shipped stage */
   stage_facts facts[]; /* per stage; FACT_USED is set for every stage first */
 };
@@ -592,10 +593,10 @@ static int dependencies_after_sources(sgi_linter *l, scanner *sc, size_t s, unsi
 static int check_installs(sgi_graph_pass *g, size_t s) {
   sgi_linter *l = g->l;
   size_t n = l->plan->stage_count;
-  if (!g->installed) {
-    g->installed = sgi_lint_zalloc(l, n * (sizeof *g->installed + sizeof *g->chain));
-    if (!g->installed) return STAGEGRAPH_ENOMEM;
-    g->chain = (size_t *)(void *)(g->installed + n);
+  if (!g->chain) { /* one block: the chain, then installed */
+    g->chain = sgi_lint_zalloc(l, n * (sizeof *g->chain + sizeof *g->installed));
+    if (!g->chain) return STAGEGRAPH_ENOMEM;
+    g->installed = (unsigned *)(void *)(g->chain + n);
   }
   size_t top = 0;
   for (size_t a = parent_of(g, s); a != STAGEGRAPH_NONE && !(g->installed[a] & INSTALLS_KNOWN);
@@ -1038,12 +1039,13 @@ int sgi_lint_graph_end(sgi_graph_pass *g) {
   size_t dn = ni > n ? ni : n;
   int rc = 0;
   for (; g->edge < p->edge_count && !rc; g->edge++) rc = edge_rules(g, &p->edges[g->edge]);
+  if (rc) return rc;
   /* the shipped stages' rules; scratch: per stage a stack slot, per stage
    * or instruction a flag */
-  size_t *stack = rc ? NULL : sgi_malloc(&l->lint->mem, n * sizeof *stack + dn);
-  if (!rc && !stack) rc = STAGEGRAPH_ENOMEM;
+  size_t *stack = sgi_malloc(&l->lint->mem, n * sizeof *stack + dn);
+  if (!stack) return STAGEGRAPH_ENOMEM;
   unsigned char *done = (unsigned char *)(stack + n);
-  if (!rc) memset(done, 0, dn);
+  memset(done, 0, dn);
   for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = fat_final_stage(g, l->shipped[t], done);
   if (!rc) memset(done, 0, dn);
   for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = runs_as_root(g, l->shipped[t], done);
@@ -1061,6 +1063,6 @@ void sgi_lint_graph_free(sgi_graph_pass *g) {
   if (!g) return;
   const sgi_mem *mem = &g->l->lint->mem;
   scanner_free(&g->sc);
-  sgi_free(mem, g->installed);
+  sgi_free(mem, g->chain);
   sgi_free(mem, g);
 }
