@@ -329,16 +329,13 @@ static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi
 }
 
 /* DuplicateStageName: the names of the stages checked so far, in an
- * open-addressing table keyed by a seeded hash. A slot holds a stage
- * index + 1 (0: empty) and the name's hash, so a probe reads another
- * stage's name only when the hashes match. */
-typedef struct name_slot {
-  uint32_t stage;
-  uint32_t tag;
-} name_slot;
-
+ * open-addressing table keyed by a seeded hash. The table holds each
+ * name's hash (0: empty; a hash of 0 is kept as 1), four bytes a slot so
+ * that it stays small for a cache; the stage whose name it is sits in a
+ * parallel array, read only when the hashes match. */
 typedef struct stage_names {
-  name_slot *slots;
+  uint32_t *hashes;
+  uint32_t *stages;
   size_t mask;
   uint64_t seed;
 } stage_names;
@@ -346,23 +343,25 @@ typedef struct stage_names {
 static int stage_names_init(stage_names *t, sgi_arena *arena, size_t stage_count) {
   size_t slots = 16;
   while (slots < 2 * stage_count) slots *= 2;
-  t->slots = sgi_arena_calloc(arena, slots, sizeof *t->slots);
+  t->hashes = sgi_arena_calloc(arena, slots, sizeof *t->hashes);
+  t->stages = sgi_arena_alloc(arena, slots * sizeof *t->stages);
   t->mask = slots - 1;
   t->seed = sgi_hash_seed(arena);
-  return t->slots ? 0 : STAGEGRAPH_ENOMEM;
+  return t->hashes && t->stages ? 0 : STAGEGRAPH_ENOMEM;
 }
 
 /* 1 when an earlier stage has stage s's name, else 0 and the name is
  * added. */
 static int seen_name(stage_names *t, const stagegraph_doc *doc, size_t s, const char *name) {
-  uint32_t tag = sgi_hash_keyed(name, strlen(name), t->seed);
-  size_t i = tag & t->mask;
-  for (; t->slots[i].stage; i = (i + 1) & t->mask) {
-    if (t->slots[i].tag != tag) continue;
-    if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(doc, t->slots[i].stage - 1)), name)) return 1;
+  uint32_t hash = sgi_hash_keyed(name, strlen(name), t->seed);
+  if (!hash) hash = 1;
+  size_t i = hash & t->mask;
+  for (; t->hashes[i]; i = (i + 1) & t->mask) {
+    if (t->hashes[i] != hash) continue;
+    if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(doc, t->stages[i])), name)) return 1;
   }
-  t->slots[i].stage = (uint32_t)s + 1; /* stage indexes fit 32 bits as instruction indexes do */
-  t->slots[i].tag = tag;
+  t->hashes[i] = hash;
+  t->stages[i] = (uint32_t)s; /* stage indexes fit 32 bits as instruction indexes do */
   return 0;
 }
 
