@@ -343,11 +343,13 @@ typedef struct stage_names {
 static int stage_names_init(stage_names *t, sgi_arena *arena, size_t stage_count) {
   size_t slots = 16;
   while (slots < 2 * stage_count) slots *= 2;
-  t->hashes = sgi_arena_calloc(arena, slots, sizeof *t->hashes);
-  t->stages = sgi_arena_alloc(arena, slots * sizeof *t->stages);
+  t->hashes = sgi_arena_alloc(arena, slots * (sizeof *t->hashes + sizeof *t->stages));
+  if (!t->hashes) return STAGEGRAPH_ENOMEM;
+  memset(t->hashes, 0, slots * sizeof *t->hashes);
+  t->stages = t->hashes + slots;
   t->mask = slots - 1;
   t->seed = sgi_hash_seed(arena);
-  return t->hashes && t->stages ? 0 : STAGEGRAPH_ENOMEM;
+  return 0;
 }
 
 /* 1 when an earlier stage has stage s's name, else 0 and the name is
