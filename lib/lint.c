@@ -282,7 +282,7 @@ static int add_item(stagegraph_lint *lint, stagegraph_severity severity, int cod
                     const rule_def *rule, const sgi_pos *pos, const char *message) {
   if (lint->count == lint->cap) {
     size_t cap = lint->cap ? lint->cap * 2 : 16;
-    stagegraph_diagnostic *items = sgi_arena_calloc(&lint->arena, cap, sizeof *items);
+    stagegraph_diagnostic *items = sgi_arena_alloc(&lint->arena, cap * sizeof *items);
     if (!items) return STAGEGRAPH_ENOMEM;
     if (lint->count) memcpy(items, lint->items, lint->count * sizeof *items);
     lint->items = items;
@@ -372,6 +372,12 @@ void sgi_lint_quote(sgi_buf *b, const char *s, size_t len) { sgi_quote_go(b, s, 
 
 /* ---- shared helpers -------------------------------------------------------------- */
 
+void *sgi_lint_zalloc(const sgi_linter *l, size_t size) {
+  void *p = sgi_malloc(&l->lint->mem, size);
+  if (p) memset(p, 0, size);
+  return p;
+}
+
 void sgi_lint_command_text(sgi_buf *out, const stagegraph_instruction *ins) {
   sgi_buf_clear(out);
   for (size_t i = 0; i < ins->arg_count; i++) {
@@ -382,12 +388,6 @@ void sgi_lint_command_text(sgi_buf *out, const stagegraph_instruction *ins) {
     sgi_buf_putc(out, '\n');
     sgi_buf_append(out, ins->heredocs[h].content, ins->heredocs[h].content_len);
   }
-}
-
-int sgi_lint_is_ancestor(const stagegraph_plan *plan, size_t ancestor, size_t stage) {
-  for (size_t s = stage; s != STAGEGRAPH_NONE; s = plan->stages[s].parent)
-    if (s == ancestor) return 1;
-  return 0;
 }
 
 /* ---- options ------------------------------------------------------------------- */
@@ -552,31 +552,73 @@ static int cmp_items(const stagegraph_diagnostic *items, size_t a, size_t b) {
   return a < b ? -1 : a > b;
 }
 
+/* A natural merge sort: the findings come in a few runs already in order
+ * (mostly by line: the stage pass's, then those of the passes' ends), so
+ * merging the runs is close to linear. */
 static int sort_items(stagegraph_lint *lint) {
   size_t n = lint->count, sorted = 1;
   while (sorted < n && cmp_items(lint->items, sorted - 1, sorted) < 0) sorted++;
-  if (sorted >= n) return 0; /* already in order (findings mostly come by line) */
-  /* one block: a copy of the items, then the order and the merge's scratch */
-  stagegraph_diagnostic *copy = sgi_malloc(&lint->mem, n * (sizeof *copy + 2 * sizeof(size_t)));
+  if (sorted >= n) return 0; /* already in order */
+  /* one block: a copy of the items, then the order, the merge's scratch
+   * and the runs' starts (and n after the last) */
+  stagegraph_diagnostic *copy = sgi_malloc(&lint->mem, n * sizeof *copy + (3 * n + 1) * sizeof(size_t));
   if (!copy) return STAGEGRAPH_ENOMEM;
-  size_t *order = (size_t *)(void *)(copy + n), *tmp = order + n;
+  size_t *order = (size_t *)(void *)(copy + n), *tmp = order + n, *runs = tmp + n;
+  size_t r = 0;
+  runs[r++] = 0;
+  for (size_t i = sorted; i < n; i++)
+    if (cmp_items(lint->items, i - 1, i) > 0) runs[r++] = i;
+  runs[r] = n;
   for (size_t i = 0; i < n; i++) order[i] = i;
-  /* bottom-up merge sort */
-  for (size_t width = 1; width < n; width *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * width) {
-      size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-      size_t i = lo, j = mid, k = lo;
+  while (r > 1) {
+    size_t merged = 0;
+    for (size_t k = 0; k < r; k += 2) { /* runs k and k + 1 (none past the last) */
+      size_t lo = runs[k], mid = runs[k + 1], hi = k + 2 <= r ? runs[k + 2] : mid;
+      size_t i = lo, j = mid, out = lo;
       while (i < mid && j < hi)
-        tmp[k++] = cmp_items(lint->items, order[i], order[j]) <= 0 ? order[i++] : order[j++];
-      while (i < mid) tmp[k++] = order[i++];
-      while (j < hi) tmp[k++] = order[j++];
+        tmp[out++] = cmp_items(lint->items, order[i], order[j]) <= 0 ? order[i++] : order[j++];
+      while (i < mid) tmp[out++] = order[i++];
+      while (j < hi) tmp[out++] = order[j++];
+      runs[merged++] = lo;
     }
+    runs[merged] = n;
+    r = merged;
     memcpy(order, tmp, n * sizeof *order);
   }
   memcpy(copy, lint->items, n * sizeof *copy);
   for (size_t i = 0; i < n; i++) lint->items[i] = copy[order[i]];
   sgi_free(&lint->mem, copy);
   return 0;
+}
+
+/* Both rule files' passes, in one walk over the stages and their
+ * instructions: each instruction is read while it is in cache. */
+static int run_rules(sgi_linter *l) {
+  int planned = l->plan && l->plan->stage_count;
+  sgi_buildkit_pass *bk = NULL;
+  sgi_graph_pass *graph = NULL;
+  int rc = sgi_lint_buildkit_begin(&bk, l);
+  if (!rc && planned) rc = sgi_lint_graph_begin(&graph, l);
+  size_t n = stagegraph_doc_stage_count(l->doc);
+  for (size_t s = 0; s < n && !rc; s++) {
+    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+    rc = sgi_lint_buildkit_stage(bk, s);
+    if (!rc && planned) rc = sgi_lint_graph_stage(graph, s);
+    size_t count = stagegraph_stage_instruction_count(st);
+    for (size_t i = 0; i < count && !rc; i++) {
+      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+      rc = sgi_lint_buildkit_instruction(bk, ins, i);
+      if (!rc && planned) rc = sgi_lint_graph_instruction(graph, ins);
+    }
+    if (rc) break;
+    sgi_lint_buildkit_stage_end(bk);
+    if (planned) rc = sgi_lint_graph_stage_end(graph);
+  }
+  if (!rc) rc = sgi_lint_buildkit_end(bk);
+  if (!rc && planned) rc = sgi_lint_graph_end(graph);
+  sgi_lint_buildkit_free(bk);
+  sgi_lint_graph_free(graph);
+  return rc;
 }
 
 static int run(sgi_linter *l, const stagegraph_lint_options *opts, stagegraph_error *err) {
@@ -596,9 +638,7 @@ static int run(sgi_linter *l, const stagegraph_lint_options *opts, stagegraph_er
     if (!marks) rc = STAGEGRAPH_ENOMEM;
     else memset(marks, 0, 3 * plan->stage_count), rc = mark_stages(l, marks);
   }
-  if (!rc) rc = sgi_lint_buildkit_parse(l);
-  if (!rc && plan && plan->stage_count) rc = sgi_lint_buildkit_dispatch(l);
-  if (!rc && plan && plan->stage_count) rc = sgi_lint_graph(l);
+  if (!rc) rc = run_rules(l);
   sgi_free(&l->lint->mem, marks);
   l->needed = l->reach = l->in_scope = NULL;
   stagegraph_plan_free(plan);

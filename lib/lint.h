@@ -131,20 +131,39 @@ void sgi_lint_quote(sgi_buf *b, const char *s, size_t len);
 int sgi_check_parse(sgi_check_config *out, sgi_arena *arena, const char *value, size_t len,
                     sgi_buf *msg);
 
-/* lint_rules.c: BuildKit's checks. Parse-time checks run on every stage;
- * dispatch-time checks on the stages the plan dispatched (needs a plan). */
-int sgi_lint_buildkit_parse(sgi_linter *l);
-int sgi_lint_buildkit_dispatch(sgi_linter *l);
+/* The rules run in one walk over the stages and their instructions, in
+ * file order, so that a large file's instructions are read once, while
+ * they are in cache, instead of once per rule. Each rule file has a pass:
+ * begun (what must be known of every stage first, read from the stage
+ * records only); given each stage, then each of the stage's instructions
+ * in order, then the stage's end; ended (what
+ * needs every stage to have been seen); freed whatever happened (NULL is
+ * fine). Each returns 0, STAGEGRAPH_ENOMEM or STAGEGRAPH_ELIMIT. */
 
-/* lint_graph.c: the stage-graph rules (needs a plan). */
-int sgi_lint_graph(sgi_linter *l);
+/* lint_rules.c: BuildKit's checks. Parse-time checks run on every stage;
+ * dispatch-time checks on the stages the plan dispatched. */
+typedef struct sgi_buildkit_pass sgi_buildkit_pass;
+int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l);
+int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t stage);
+int sgi_lint_buildkit_instruction(sgi_buildkit_pass *bk, const stagegraph_instruction *ins, size_t i);
+void sgi_lint_buildkit_stage_end(sgi_buildkit_pass *bk);
+int sgi_lint_buildkit_end(sgi_buildkit_pass *bk);
+void sgi_lint_buildkit_free(sgi_buildkit_pass *bk);
+
+/* lint_graph.c: the stage-graph rules (needs a plan with stages). */
+typedef struct sgi_graph_pass sgi_graph_pass;
+int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l);
+int sgi_lint_graph_stage(sgi_graph_pass *g, size_t stage);
+int sgi_lint_graph_instruction(sgi_graph_pass *g, const stagegraph_instruction *ins);
+int sgi_lint_graph_stage_end(sgi_graph_pass *g);
+int sgi_lint_graph_end(sgi_graph_pass *g);
+void sgi_lint_graph_free(sgi_graph_pass *g);
 
 /* Helpers shared by the rule files. */
+/* `size` zeroed bytes from the lint's allocator, or NULL. */
+void *sgi_lint_zalloc(const sgi_linter *l, size_t size);
 /* The instruction's text as the shell sees it: shell form's string, or the
  * exec form's elements joined by spaces, then each heredoc body. */
 void sgi_lint_command_text(sgi_buf *out, const stagegraph_instruction *ins);
-/* 1 when the stage's files come from `ancestor` through FROM (the stage
- * itself counts). */
-int sgi_lint_is_ancestor(const stagegraph_plan *plan, size_t ancestor, size_t stage);
 
 #endif

@@ -372,11 +372,6 @@ static const stagegraph_instruction *from_of(const sgi_linter *l, size_t s) {
   return stagegraph_stage_from(stagegraph_doc_stage(l->doc, s));
 }
 
-static size_t chain_root(const stagegraph_plan *p, size_t s) {
-  while (p->stages[s].parent != STAGEGRAPH_NONE) s = p->stages[s].parent;
-  return s;
-}
-
 /* The i-th source of a COPY/ADD as dispatch expanded it, else as written
  * when expansion cannot change it (heredoc sources excluded); NULL. */
 static const char *copy_source(const sgi_linter *l, const stagegraph_instruction *ins, size_t i,
@@ -443,6 +438,63 @@ static void scanner_free(scanner *sc) {
   sgi_buf_free(&sc->c.buf);
 }
 
+/* ---- the pass's state ----------------------------------------------------------------- */
+
+/* What the pass keeps of each stage it has reached, so the rules that walk
+ * FROM chains or look at every stage read these instead of the plan's
+ * records and the instructions again. Stage and instruction indexes fit
+ * in 32 bits (instructions carry 32-bit indexes). */
+#define NO_STAGE UINT32_MAX
+enum {
+  FACT_USED = 1,           /* another stage depends on it */
+  FACT_CONTEXT = 2,        /* a named context replaces it */
+  FACT_NODE_PRODUCTION = 4 /* ENV NODE_ENV=production in its chain */
+};
+typedef struct stage_facts {
+  uint32_t parent; /* NO_STAGE: none */
+  uint32_t root;   /* the first stage of its FROM chain */
+  uint32_t user;   /* 1 + the index of the chain's last USER, 0: none */
+  uint32_t flags;
+} stage_facts;
+
+/* DependenciesAfterSources' installed[s] holds this bit once worked out. */
+#define INSTALLS_KNOWN (1u << 31)
+
+struct sgi_graph_pass {
+  sgi_linter *l;
+  scanner sc;
+  size_t reached;     /* the stages before this one have their facts */
+  size_t edge;        /* the next edge for edge_rules (edges are in instruction order) */
+  size_t stage;       /* the stage being checked */
+  int broad;          /* it has copied the whole build context (when checked) */
+  size_t *chain;       /* scratch for a FROM chain, from the first stage
+                        * DependenciesAfterSources checks; in its block: */
+  unsigned *installed; /* per stage */
+  size_t last_target; /* the last shipped stage */
+  stage_facts facts[]; /* per stage; FACT_USED is set for every stage first */
+};
+
+/* The first stage of a stage's FROM chain (COPY --from can name a stage
+ * the pass has not reached). */
+static size_t root_of(const sgi_graph_pass *g, size_t s) {
+  if (s < g->reached) return g->facts[s].root;
+  const stagegraph_plan *p = g->l->plan;
+  while (p->stages[s].parent != STAGEGRAPH_NONE) s = p->stages[s].parent;
+  return s;
+}
+
+static size_t parent_of(const sgi_graph_pass *g, size_t s) {
+  return g->facts[s].parent == NO_STAGE ? STAGEGRAPH_NONE : g->facts[s].parent;
+}
+
+/* 1 when the reached stage's files come from `ancestor` through FROM (the
+ * stage itself counts). */
+static int is_ancestor(const sgi_graph_pass *g, size_t ancestor, size_t stage) {
+  for (size_t s = stage; s != STAGEGRAPH_NONE; s = parent_of(g, s))
+    if (s == ancestor) return 1;
+  return 0;
+}
+
 /* Scan a RUN's commands, calling fn for each until it returns non-zero. */
 typedef int (*command_fn)(void *ctx, const command *c);
 
@@ -499,30 +551,13 @@ static int broad_copy(const sgi_linter *l, const stagegraph_instruction *ins) {
   return 0;
 }
 
-/* Which stages' installs DependenciesAfterSources reads: a checked stage
- * with a broad copy, and the stages it is built on (an install there counts
- * as done before). The RUN lines of other stages are not scanned. */
-static void install_scans(const sgi_linter *l, unsigned char *need) {
-  const stagegraph_plan *p = l->plan;
-  for (size_t s = 0; s < p->stage_count; s++) {
-    need[s] = 0;
-    if (!l->in_scope[s] || p->stages[s].context) continue;
-    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
-    for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !need[s]; i++)
-      need[s] = (unsigned char)broad_copy(l, stagegraph_stage_instruction(st, i));
-  }
-  /* a parent is an earlier stage */
-  for (size_t s = p->stage_count; s-- > 0;)
-    if (need[s] && p->stages[s].parent != STAGEGRAPH_NONE) need[p->stages[s].parent] = 1;
-}
-
-/* Called in file order for the stages install_scans picked: installed[s]
- * gets the ecosystems installed in the stage and the stages it is built on
- * (one bit each); stages in scope are checked. */
+/* Fills installed[s]: the ecosystems installed in the stage and the
+ * stages it is built on (one bit each), with INSTALLS_KNOWN; its parent's
+ * must be known. A stage in scope with a broad copy is checked. */
 static int dependencies_after_sources(sgi_linter *l, scanner *sc, size_t s, unsigned *installed) {
   const stagegraph_plan *p = l->plan;
   size_t parent = p->stages[s].parent;
-  unsigned seen = parent != STAGEGRAPH_NONE ? installed[parent] : 0, reported = 0;
+  unsigned seen = parent != STAGEGRAPH_NONE ? installed[parent] & ~INSTALLS_KNOWN : 0, reported = 0;
   int check = l->in_scope[s] && !p->stages[s].context;
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
   const stagegraph_instruction *broad = NULL;
@@ -547,8 +582,29 @@ static int dependencies_after_sources(sgi_linter *l, scanner *sc, size_t s, unsi
       rc = sgi_lint_report_msg(l, SGI_RULE_DEPENDENCIES_AFTER_SOURCES, ins, ins);
     }
   }
-  installed[s] = seen;
+  installed[s] = seen | INSTALLS_KNOWN;
   return rc;
+}
+
+/* DependenciesAfterSources on a stage in scope with a broad copy. An
+ * install in a stage it is built on counts as done before, so the RUN
+ * lines of those stages are read too, once, the first time a stage built
+ * on them needs them; other stages' RUN lines are not read. */
+static int check_installs(sgi_graph_pass *g, size_t s) {
+  sgi_linter *l = g->l;
+  size_t n = l->plan->stage_count;
+  if (!g->chain) { /* one block: the chain, then installed */
+    g->chain = sgi_lint_zalloc(l, n * (sizeof *g->chain + sizeof *g->installed));
+    if (!g->chain) return STAGEGRAPH_ENOMEM;
+    g->installed = (unsigned *)(void *)(g->chain + n);
+  }
+  size_t top = 0;
+  for (size_t a = parent_of(g, s); a != STAGEGRAPH_NONE && !(g->installed[a] & INSTALLS_KNOWN);
+       a = parent_of(g, a))
+    g->chain[top++] = a;
+  int rc = 0;
+  while (top && !rc) rc = dependencies_after_sources(l, &g->sc, g->chain[--top], g->installed);
+  return rc ? rc : dependencies_after_sources(l, &g->sc, s, g->installed);
 }
 
 /* ---- ToolchainInFinalStage ---------------------------------------------------------- */
@@ -568,28 +624,26 @@ static int note_tooling(void *ctx, const command *c) {
   return t->packages.failed ? t->packages.failed : t->work.failed;
 }
 
-/* NODE_ENV=production set by ENV in the stage chain. */
-static int node_production(const sgi_linter *l, size_t s) {
-  for (size_t a = s; a != STAGEGRAPH_NONE; a = l->plan->stages[a].parent) {
-    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, a);
-    for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++) {
-      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-      if (ins->kind != STAGEGRAPH_KIND_ENV) continue;
-      for (size_t k = 0; k + 2 < ins->arg_count; k += 3)
-        if (!strcmp(ins->args[k].ptr, "NODE_ENV") && strstr(ins->args[k + 1].ptr, "production")) return 1;
-    }
-  }
+/* ENV NODE_ENV=production. */
+static int sets_node_production(const stagegraph_instruction *ins) {
+  for (size_t k = 0; k + 2 < ins->arg_count; k += 3)
+    if (!strcmp(ins->args[k].ptr, "NODE_ENV") && strstr(ins->args[k + 1].ptr, "production")) return 1;
   return 0;
 }
 
 /* The build stage a target uses: one it copies or mounts from that is not
  * in its FROM chain, else any other stage it needs; NONE. `mark` and
  * `stack` are scratch of the stage count. */
-static size_t build_stage_of(sgi_linter *l, size_t t, unsigned char *mark, size_t *stack) {
+static size_t build_stage_of(const sgi_graph_pass *g, size_t t, unsigned char *mark, size_t *stack) {
+  const sgi_linter *l = g->l;
   const stagegraph_plan *p = l->plan;
-  memset(mark, 0, p->stage_count);
-  closure(p, t, mark, stack);
-  for (size_t a = t; a != STAGEGRAPH_NONE; a = p->stages[a].parent) mark[a] = 2; /* the chain */
+  if (l->shipped_count == 1) {
+    memcpy(mark, l->needed, p->stage_count); /* what the only target needs */
+  } else {
+    memset(mark, 0, p->stage_count);
+    closure(p, t, mark, stack);
+  }
+  for (size_t a = t; a != STAGEGRAPH_NONE; a = parent_of(g, a)) mark[a] = 2; /* the chain */
   for (size_t e = 0; e < p->edge_count; e++) {
     const stagegraph_edge *ed = &p->edges[e];
     if (ed->to == t && ed->kind != STAGEGRAPH_EDGE_FROM && mark[ed->from] != 2) return ed->from;
@@ -599,13 +653,15 @@ static size_t build_stage_of(sgi_linter *l, size_t t, unsigned char *mark, size_
   return STAGEGRAPH_NONE;
 }
 
-static int toolchain_in_final(sgi_linter *l, scanner *sc, size_t t, size_t builder) {
+static int toolchain_in_final(sgi_graph_pass *g, size_t t, size_t builder) {
+  sgi_linter *l = g->l;
+  scanner *sc = &g->sc;
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, t);
   int rc = 0;
   tooling tl;
   sgi_buf_init(&tl.packages, &l->lint->mem);
   sgi_buf_init(&tl.work, &l->lint->mem);
-  tl.node_production = node_production(l, t);
+  tl.node_production = (g->facts[t].flags & FACT_NODE_PRODUCTION) != 0;
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
     if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
@@ -653,9 +709,10 @@ static const char *fat_kind(const stagegraph_image *img, int multi_stage) {
   return NULL;
 }
 
-static int fat_final_stage(sgi_linter *l, size_t t, unsigned char *done) {
+static int fat_final_stage(const sgi_graph_pass *g, size_t t, unsigned char *done) {
+  sgi_linter *l = g->l;
   const stagegraph_plan *p = l->plan;
-  size_t root = chain_root(p, t);
+  size_t root = g->facts[t].root;
   if (done[root]) return 0;
   done[root] = 1;
   const stagegraph_image *img = p->stages[root].image;
@@ -671,16 +728,11 @@ static int fat_final_stage(sgi_linter *l, size_t t, unsigned char *done) {
 
 /* ---- FinalStageRunsAsRoot -------------------------------------------------------------- */
 
-static int runs_as_root(sgi_linter *l, size_t t, unsigned char *done) {
+static int runs_as_root(const sgi_graph_pass *g, size_t t, unsigned char *done) {
+  sgi_linter *l = g->l;
   const stagegraph_plan *p = l->plan;
-  const stagegraph_instruction *user = NULL;
-  for (size_t a = t; a != STAGEGRAPH_NONE && !user; a = p->stages[a].parent) {
-    const stagegraph_stage *st = stagegraph_doc_stage(l->doc, a);
-    for (size_t i = stagegraph_stage_instruction_count(st); i-- > 0 && !user;) {
-      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-      if (ins->kind == STAGEGRAPH_KIND_USER) user = ins;
-    }
-  }
+  uint32_t u = g->facts[t].user;
+  const stagegraph_instruction *user = u ? l->doc->instructions[u - 1] : NULL;
   const stagegraph_instruction *at = user ? user : from_of(l, t);
   size_t key = user ? user->index : at->index;
   if (done[key]) return 0;
@@ -695,8 +747,9 @@ static int runs_as_root(sgi_linter *l, size_t t, unsigned char *done) {
                      "before the end of the stage",
                   display(l, t), v->ptr);
   } else {
-    const stagegraph_image *img = p->stages[chain_root(p, t)].image;
-    if (p->stages[chain_root(p, t)].context) return 0;
+    const sgi_plan_stage *root = &p->stages[g->facts[t].root];
+    const stagegraph_image *img = root->image;
+    if (root->context) return 0;
     if (img && (strstr(img->parts.tag, "nonroot") || !strcmp(img->parts.domain, "cgr.dev"))) return 0;
     sgi_lint_msgf(l, "The shipped stage \"%s\" runs as root (no USER instruction in its stages): add USER "
                      "with an unprivileged user",
@@ -806,7 +859,10 @@ static int numeric(const char *s) {
   return 1;
 }
 
-static int edge_rules(sgi_linter *l, const stagegraph_edge *e) {
+/* The rules on an edge from a COPY --from or RUN --mount from= of a
+ * reached stage. */
+static int edge_rules(const sgi_graph_pass *g, const stagegraph_edge *e) {
+  sgi_linter *l = g->l;
   const stagegraph_plan *p = l->plan;
   const stagegraph_instruction *ins = e->ins;
   int rc = 0;
@@ -820,7 +876,7 @@ static int edge_rules(sgi_linter *l, const stagegraph_edge *e) {
     if ((rc = sgi_lint_report_msg(l, SGI_RULE_FORWARD_STAGE_REFERENCE, ins, ins))) return rc;
   }
   if (!l->in_scope[e->to] || e->kind != STAGEGRAPH_EDGE_COPY) return 0;
-  if (e->from != e->to && sgi_lint_is_ancestor(p, e->from, e->to)) {
+  if (e->from != e->to && is_ancestor(g, e->from, e->to)) {
     sgi_lint_msgf(l, "COPY --from=%s copies from stage \"%s\", which this stage is built on: its files "
                      "are already here; use them in place (or RUN cp)",
                   e->reference, display(l, e->from));
@@ -843,110 +899,170 @@ static int edge_rules(sgi_linter *l, const stagegraph_edge *e) {
 
 /* COPY --from=x / : the whole filesystem of a stage (unless it is an
  * artifact stage built on scratch) or of an image. */
-static int copy_whole(sgi_linter *l, size_t s, const stagegraph_instruction *ins, const size_t *copy_edge) {
+static int copy_whole(const sgi_graph_pass *g, size_t s, const stagegraph_instruction *ins,
+                      const stagegraph_edge *e) {
+  sgi_linter *l = g->l;
   const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
   if (!from || !strcmp(from, "scratch")) return 0;
+  size_t i = 0;
+  while (i + 1 < ins->arg_count && !whole_root(ins->args[i].ptr)) i++;
+  if (i + 1 >= ins->arg_count) return 0;
+  /* the source stage's records are read only for such a copy */
   const stagegraph_plan *p = l->plan;
   const char *what = from;
-  size_t e = copy_edge[ins->index];
-  if (e != STAGEGRAPH_NONE) {
-    size_t root = chain_root(p, p->edges[e].from);
+  if (e) {
+    size_t root = root_of(g, e->from);
     if (!p->stages[root].image && !p->stages[root].context) return 0; /* built on scratch */
-    what = display(l, p->edges[e].from);
+    what = display(l, e->from);
   }
-  for (size_t i = 0; i + 1 < ins->arg_count; i++) {
-    const char *src = ins->args[i].ptr;
-    if (!whole_root(src)) continue;
-    sgi_lint_msgf(l, "COPY --from=%s copies the whole filesystem of \"%s\" into stage \"%s\": copy only "
-                     "the paths the image needs",
-                  from, what, display(l, s));
-    return sgi_lint_report_msg(l, SGI_RULE_COPY_WHOLE_FILESYSTEM, ins, ins);
-  }
-  return 0;
+  sgi_lint_msgf(l, "COPY --from=%s copies the whole filesystem of \"%s\" into stage \"%s\": copy only "
+                   "the paths the image needs",
+                from, what, display(l, s));
+  return sgi_lint_report_msg(l, SGI_RULE_COPY_WHOLE_FILESYSTEM, ins, ins);
 }
 
 /* ---- DeadStage ----------------------------------------------------------------------- */
 
-static int dead_stages(sgi_linter *l, unsigned char *used) {
+/* A stage no shipped target needs and no other stage uses. */
+static int dead_stage(const sgi_graph_pass *g, size_t s) {
+  sgi_linter *l = g->l;
+  if (l->needed[s] || (g->facts[s].flags & (FACT_CONTEXT | FACT_USED))) return 0;
+  const char *target = display(l, l->shipped[0]);
+  if (s < g->last_target)
+    sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: BuildKit skips "
+                     "it silently, but the classic builder and kaniko still build it",
+                  display(l, s), target);
+  else
+    sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: no build of "
+                     "the target runs it",
+                  display(l, s), target);
+  return sgi_lint_report_msg(l, SGI_RULE_DEAD_STAGE, from_of(l, s), from_of(l, s));
+}
+
+/* ---- the pass ------------------------------------------------------------------------- */
+
+int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l) {
+  sgi_graph_pass *g = *out = sgi_lint_zalloc(l, sizeof *g + l->plan->stage_count * sizeof *g->facts);
+  if (!g) return STAGEGRAPH_ENOMEM;
+  g->l = l;
+  scanner_init(&g->sc, &l->lint->mem);
+  /* which stages others use, for DeadStage as the pass reaches them: a
+   * stage can be used by a later one */
   const stagegraph_plan *p = l->plan;
-  memset(used, 0, p->stage_count);
   for (size_t o = 0; o < p->stage_count; o++)
     for (size_t k = 0; k < p->stages[o].dep_count; k++)
-      if (p->stages[o].deps[k] != o) used[p->stages[o].deps[k]] = 1;
-  size_t last_target = 0;
+      if (p->stages[o].deps[k] != o) g->facts[p->stages[o].deps[k]].flags |= FACT_USED;
   for (size_t t = 0; t < l->shipped_count; t++)
-    if (l->shipped[t] > last_target) last_target = l->shipped[t];
-  const char *target = display(l, l->shipped[0]);
-  for (size_t s = 0; s < p->stage_count; s++) {
-    if (l->needed[s] || p->stages[s].context || used[s]) continue;
-    if (s < last_target)
-      sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: BuildKit skips "
-                       "it silently, but the classic builder and kaniko still build it",
-                    display(l, s), target);
-    else
-      sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: no build of "
-                       "the target runs it",
-                    display(l, s), target);
-    int rc = sgi_lint_report_msg(l, SGI_RULE_DEAD_STAGE, from_of(l, s), from_of(l, s));
-    if (rc) return rc;
-  }
+    if (l->shipped[t] > g->last_target) g->last_target = l->shipped[t];
   return 0;
 }
 
-/* ---- all of them ---------------------------------------------------------------------- */
+/* Record a reached stage's facts. */
+static void note_stage(sgi_graph_pass *g, size_t s) {
+  const sgi_plan_stage *ps = &g->l->plan->stages[s];
+  stage_facts *f = &g->facts[s];
+  size_t parent = ps->parent; /* an earlier stage */
+  if (parent == STAGEGRAPH_NONE) {
+    f->parent = NO_STAGE;
+    f->root = (uint32_t)s;
+  } else {
+    const stage_facts *pf = &g->facts[parent];
+    f->parent = (uint32_t)parent;
+    f->root = pf->root;
+    f->user = pf->user;
+    f->flags |= pf->flags & FACT_NODE_PRODUCTION;
+  }
+  if (ps->context) f->flags |= FACT_CONTEXT;
+  g->reached = s + 1;
+}
 
-/* The rules on a stage's COPY and ADD instructions. */
-static int copy_rules(sgi_linter *l, size_t s, const size_t *copy_edge) {
-  const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+/* The edge rules on the edges made by instructions up to `ins` (edges are
+ * sorted by their instruction's offset); the COPY edge `ins` makes, if any,
+ * goes to *copy. */
+static int edges_through(sgi_graph_pass *g, const stagegraph_instruction *ins,
+                         const stagegraph_edge **copy) {
+  const stagegraph_plan *p = g->l->plan;
   int rc = 0;
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
-    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-    if (ins->kind != STAGEGRAPH_KIND_COPY && ins->kind != STAGEGRAPH_KIND_ADD) continue;
-    if (l->reach[s] && !l->plan->stages[s].context && is_context_copy(ins)) rc = secret_copy(l, s, ins);
-    if (!rc && l->in_scope[s] && ins->kind == STAGEGRAPH_KIND_COPY) rc = copy_whole(l, s, ins, copy_edge);
+  for (; g->edge < p->edge_count && !rc; g->edge++) {
+    const stagegraph_edge *e = &p->edges[g->edge];
+    if (e->ins->start_offset > ins->start_offset) break;
+    if (e->ins == ins && e->kind == STAGEGRAPH_EDGE_COPY && !e->onbuild) *copy = e;
+    rc = edge_rules(g, e);
   }
   return rc;
 }
 
-int sgi_lint_graph(sgi_linter *l) {
+/* A stage's facts, the edges its FROM line makes, DeadStage. */
+int sgi_lint_graph_stage(sgi_graph_pass *g, size_t s) {
+  sgi_linter *l = g->l;
+  note_stage(g, s);
+  g->stage = s;
+  g->broad = 0;
+  const stagegraph_edge *copy = NULL;
+  int rc = edges_through(g, stagegraph_stage_from(stagegraph_doc_stage(l->doc, s)), &copy);
+  return rc ? rc : dead_stage(g, s);
+}
+
+/* The rules on one instruction of the stage; the edges it makes. */
+int sgi_lint_graph_instruction(sgi_graph_pass *g, const stagegraph_instruction *ins) {
+  sgi_linter *l = g->l;
+  size_t s = g->stage;
+  const stagegraph_edge *copy = NULL;
+  int rc = edges_through(g, ins, &copy);
+  if (rc) return rc;
+  int scope = l->in_scope[s] != 0, context = (g->facts[s].flags & FACT_CONTEXT) != 0;
+  switch (ins->kind) {
+  case STAGEGRAPH_KIND_USER: g->facts[s].user = ins->index + 1; break;
+  case STAGEGRAPH_KIND_ENV:
+    if (sets_node_production(ins)) g->facts[s].flags |= FACT_NODE_PRODUCTION;
+    break;
+  case STAGEGRAPH_KIND_COPY:
+  case STAGEGRAPH_KIND_ADD:
+    if (scope && !context && !g->broad) g->broad = broad_copy(l, ins);
+    if (l->reach[s] && !context && is_context_copy(ins)) rc = secret_copy(l, s, ins);
+    if (!rc && scope && ins->kind == STAGEGRAPH_KIND_COPY) rc = copy_whole(g, s, ins, copy);
+    break;
+  default: break;
+  }
+  return rc;
+}
+
+/* DependenciesAfterSources, on a stage in scope with a broad copy. */
+int sgi_lint_graph_stage_end(sgi_graph_pass *g) {
+  return g->broad ? check_installs(g, g->stage) : 0;
+}
+
+int sgi_lint_graph_end(sgi_graph_pass *g) {
+  sgi_linter *l = g->l;
   const stagegraph_plan *p = l->plan;
-  const sgi_mem *mem = &l->lint->mem;
   size_t n = p->stage_count, ni = l->doc->instruction_count;
   size_t dn = ni > n ? ni : n;
-  /* the scratch, in one block: per stage a stack slot, an install set and
-   * a mark, per instruction its COPY edge, and a flag per stage or
-   * instruction */
-  size_t bytes = (n + ni) * sizeof(size_t) + n * sizeof(unsigned) + n + dn;
-  char *block = sgi_malloc(mem, bytes);
-  if (!block) return STAGEGRAPH_ENOMEM;
-  size_t *stack = (size_t *)(void *)block, *copy_edge = stack + n;
-  unsigned *installed = (unsigned *)(void *)(copy_edge + ni);
-  unsigned char *mark = (unsigned char *)(installed + n), *done = mark + n;
-  scanner sc;
-  scanner_init(&sc, mem);
   int rc = 0;
-  /* each COPY instruction's edge, for the rules looking at its source */
-  for (size_t i = 0; i < ni; i++) copy_edge[i] = STAGEGRAPH_NONE;
-  for (size_t e = 0; e < p->edge_count; e++)
-    if (p->edges[e].kind == STAGEGRAPH_EDGE_COPY && !p->edges[e].onbuild) copy_edge[p->edges[e].ins->index] = e;
-  install_scans(l, mark);
-  for (size_t s = 0; s < n && !rc; s++) {
-    if (mark[s]) rc = dependencies_after_sources(l, &sc, s, installed);
-    if (!rc) rc = copy_rules(l, s, copy_edge);
-  }
-  for (size_t e = 0; e < p->edge_count && !rc; e++) rc = edge_rules(l, &p->edges[e]);
-  if (!rc) rc = dead_stages(l, mark);
+  for (; g->edge < p->edge_count && !rc; g->edge++) rc = edge_rules(g, &p->edges[g->edge]);
+  if (rc) return rc;
+  /* the shipped stages' rules; scratch: per stage a stack slot, per stage
+   * or instruction a flag */
+  size_t *stack = sgi_malloc(&l->lint->mem, n * sizeof *stack + dn);
+  if (!stack) return STAGEGRAPH_ENOMEM;
+  unsigned char *done = (unsigned char *)(stack + n);
+  memset(done, 0, dn);
+  for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = fat_final_stage(g, l->shipped[t], done);
   if (!rc) memset(done, 0, dn);
-  for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = fat_final_stage(l, l->shipped[t], done);
-  if (!rc) memset(done, 0, dn);
-  for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = runs_as_root(l, l->shipped[t], done);
+  for (size_t t = 0; t < l->shipped_count && !rc; t++) rc = runs_as_root(g, l->shipped[t], done);
   for (size_t t = 0; t < l->shipped_count && !rc; t++) {
     size_t ts = l->shipped[t];
     if (p->stages[ts].context) continue;
-    size_t builder = build_stage_of(l, ts, mark, stack);
-    if (builder != STAGEGRAPH_NONE) rc = toolchain_in_final(l, &sc, ts, builder);
+    size_t builder = build_stage_of(g, ts, done, stack);
+    if (builder != STAGEGRAPH_NONE) rc = toolchain_in_final(g, ts, builder);
   }
-  scanner_free(&sc);
-  sgi_free(mem, block);
+  sgi_free(&l->lint->mem, stack);
   return rc;
+}
+
+void sgi_lint_graph_free(sgi_graph_pass *g) {
+  if (!g) return;
+  const sgi_mem *mem = &g->l->lint->mem;
+  scanner_free(&g->sc);
+  sgi_free(mem, g->chain);
+  sgi_free(mem, g);
 }

@@ -263,34 +263,38 @@ static int no_empty_continuation(sgi_linter *l) {
 }
 
 /* ConsistentInstructionCasing over the stages' instructions (FROM and the
- * commands; meta ARGs are not counted). A tie counts as uppercase. */
-static int instruction_casing(sgi_linter *l) {
+ * commands; meta ARGs are not counted). The stage pass counts each
+ * keyword's case; only a file with keywords outside the majority's case
+ * is read again, to report them. A tie counts as uppercase. */
+typedef struct casing {
+  size_t lower, upper, total;
+} casing;
+
+static void count_casing(casing *c, const stagegraph_instruction *ins) {
+  size_t len = strlen(ins->keyword);
+  c->total++;
+  if (sgi_is_case(ins->keyword, len, 1)) c->lower++;
+  else if (sgi_is_case(ins->keyword, len, 0)) c->upper++;
+}
+
+static int instruction_casing(sgi_linter *l, const casing *c) {
   const stagegraph_doc *doc = l->doc;
-  size_t lower = 0, upper = 0, total = 0, n = stagegraph_doc_stage_count(doc);
-  for (int pass = 0; pass < 2; pass++) {
-    int majority_lower = lower > upper;
-    if (pass == 1 && (majority_lower ? lower : upper) == total) return 0; /* all in the majority's case */
-    for (size_t s = 0; s < n; s++) {
-      const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
-      size_t count = stagegraph_stage_instruction_count(st);
-      for (size_t i = 0; i <= count; i++) {
-        const stagegraph_instruction *ins =
-            i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
-        const char *kw = ins->keyword;
-        size_t len = strlen(kw);
-        int is_lower = sgi_is_case(kw, len, 1), is_upper = sgi_is_case(kw, len, 0);
-        if (pass == 0) {
-          total++;
-          if (is_lower) lower++;
-          else if (is_upper) upper++;
-          continue;
-        }
-        const char *want = majority_lower ? (is_lower ? NULL : "lowercase") : (is_upper ? NULL : "uppercase");
-        if (!want) continue;
-        sgi_lint_msgf(l, "Command '%s' should match the case of the command majority (%s)", kw, want);
-        int rc = sgi_lint_report_msg(l, SGI_RULE_CONSISTENT_INSTRUCTION_CASING, ins, ins);
-        if (rc) return rc;
-      }
+  int majority_lower = c->lower > c->upper;
+  if ((majority_lower ? c->lower : c->upper) == c->total) return 0; /* all in the majority's case */
+  for (size_t s = 0; s < stagegraph_doc_stage_count(doc); s++) {
+    const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
+    size_t count = stagegraph_stage_instruction_count(st);
+    for (size_t i = 0; i <= count; i++) {
+      const stagegraph_instruction *ins =
+          i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
+      const char *kw = ins->keyword;
+      size_t len = strlen(kw);
+      const char *want = majority_lower ? (sgi_is_case(kw, len, 1) ? NULL : "lowercase")
+                                        : (sgi_is_case(kw, len, 0) ? NULL : "uppercase");
+      if (!want) continue;
+      sgi_lint_msgf(l, "Command '%s' should match the case of the command majority (%s)", kw, want);
+      int rc = sgi_lint_report_msg(l, SGI_RULE_CONSISTENT_INSTRUCTION_CASING, ins, ins);
+      if (rc) return rc;
     }
   }
   return 0;
@@ -324,9 +328,49 @@ static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi
   return definition_description(l, ins, "ARG", keys, ins->arg_count);
 }
 
+/* DuplicateStageName: the names of the stages checked so far, in an
+ * open-addressing table keyed by a seeded hash. The table holds each
+ * name's hash (0: empty; a hash of 0 is kept as 1), four bytes a slot so
+ * that it stays small for a cache; the stage whose name it is sits in a
+ * parallel array, read only when the hashes match. */
+typedef struct stage_names {
+  uint32_t *hashes;
+  uint32_t *stages;
+  size_t mask;
+  uint64_t seed;
+} stage_names;
+
+static int stage_names_init(stage_names *t, sgi_arena *arena, size_t stage_count) {
+  size_t slots = 16;
+  while (slots < 2 * stage_count) slots *= 2;
+  t->hashes = sgi_arena_alloc(arena, slots * (sizeof *t->hashes + sizeof *t->stages));
+  if (!t->hashes) return STAGEGRAPH_ENOMEM;
+  memset(t->hashes, 0, slots * sizeof *t->hashes);
+  t->stages = t->hashes + slots;
+  t->mask = slots - 1;
+  t->seed = sgi_hash_seed(arena);
+  return 0;
+}
+
+/* 1 when an earlier stage has stage s's name, else 0 and the name is
+ * added. */
+static int seen_name(stage_names *t, const stagegraph_doc *doc, size_t s, const char *name) {
+  uint32_t hash = sgi_hash_keyed(name, strlen(name), t->seed);
+  if (!hash) hash = 1;
+  size_t i = hash & t->mask;
+  for (; t->hashes[i]; i = (i + 1) & t->mask) {
+    if (t->hashes[i] != hash) continue;
+    if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(doc, t->stages[i])), name)) return 1;
+  }
+  t->hashes[i] = hash;
+  t->stages[i] = (uint32_t)s; /* stage indexes fit 32 bits as instruction indexes do */
+  return 0;
+}
+
 /* The checks of one FROM line that need its words: stage name casing, the
- * AS keyword's casing, the description, the name. */
-static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) {
+ * AS keyword's casing, the description, the name (reserved, or an earlier
+ * stage's: `seen` holds the names of the stages before). */
+static int from_words(sgi_linter *l, const stagegraph_stage *st, stage_names *seen) {
   const stagegraph_instruction *from = stagegraph_stage_from(st);
   int rc;
   if (from->arg_count == 3) {
@@ -351,36 +395,11 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, int duplicate) 
     sgi_lint_quote(&l->msg, name, strlen(name));
     if ((rc = sgi_lint_report_msg(l, SGI_RULE_RESERVED_STAGE_NAME, from, from))) return rc;
   }
-  if (!duplicate) return 0;
+  if (!seen_name(seen, l->doc, stagegraph_stage_index(st), name)) return 0;
   sgi_lint_msgf(l, "Duplicate stage name ");
   sgi_lint_quote(&l->msg, name, strlen(name));
   sgi_buf_puts(&l->msg, ", stage names should be unique");
   return sgi_lint_report_msg(l, SGI_RULE_DUPLICATE_STAGE_NAME, from, from);
-}
-
-/* Per stage: 1 when an earlier stage has its name. The names go into an
- * open-addressing table of stage indexes, keyed by a seeded hash. */
-static unsigned char *duplicate_names(const sgi_linter *l, sgi_arena *arena) {
-  size_t n = stagegraph_doc_stage_count(l->doc), slots = 16;
-  while (slots < 2 * n) slots *= 2;
-  unsigned char *dup = sgi_arena_calloc(arena, n ? n : 1, 1);
-  size_t *table = sgi_arena_alloc(arena, slots * sizeof *table);
-  if (!dup || !table) return NULL;
-  for (size_t i = 0; i < slots; i++) table[i] = STAGEGRAPH_NONE;
-  uint64_t seed = sgi_hash_seed(arena);
-  for (size_t s = 0; s < n; s++) {
-    const char *name = stagegraph_stage_name(stagegraph_doc_stage(l->doc, s));
-    if (!name) continue;
-    size_t len = strlen(name), i = sgi_hash_keyed(name, len, seed) & (slots - 1);
-    for (; table[i] != STAGEGRAPH_NONE; i = (i + 1) & (slots - 1)) {
-      if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(l->doc, table[i])), name)) {
-        dup[s] = 1;
-        break;
-      }
-    }
-    if (!dup[s]) table[i] = s;
-  }
-  return dup;
 }
 
 /* UndefinedArgInFrom for one expanded FROM word. */
@@ -455,16 +474,21 @@ static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *auto
   int ok;
   int rc = build_scope(l, arena, autos, &sc, 0, &ok);
   if (rc == STAGEGRAPH_ELIMIT) rc = 0, ok = 0; /* the defaults outgrow the budget: no check */
+  const char *valid = NULL; /* the last base whose name parsed: stages often share one */
   for (size_t s = 0; !rc && ok && s < stagegraph_doc_stage_count(l->doc); s++) {
     const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
     recorder r;
     int e = expand_recorded(l, &sc, arena, stagegraph_stage_base(st), &r, word);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     if (e) break;
+    const char *base = stagegraph_stage_base(st);
+    if (valid && !strcmp(base, valid)) continue; /* expands the same */
     sgi_reference ref;
     e = sgi_reference_parse(&ref, arena, word->ptr ? word->ptr : "", word->len, NULL);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
-    else if (e) {
+    else if (!e) {
+      valid = base;
+    } else {
       const stagegraph_instruction *from = stagegraph_stage_from(st);
       sgi_lint_msgf(l, "Default value for ARG %s results in empty or invalid base image name",
                     stagegraph_stage_base(st));
@@ -472,43 +496,6 @@ static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *auto
     }
   }
   scope_free(&sc);
-  return rc;
-}
-
-int sgi_lint_buildkit_parse(sgi_linter *l) {
-  const stagegraph_doc *doc = l->doc;
-  sgi_arena arena;
-  sgi_arena_init(&arena, &l->lint->mem);
-  sgi_buf word;
-  sgi_buf_init(&word, &l->lint->mem);
-  auto_args autos;
-  autos.l = l;
-  autos.ready = 0;
-  from_scope sc;
-  memset(&sc, 0, sizeof sc);
-  int ok;
-  int rc = no_empty_continuation(l);
-  if (!rc) rc = instruction_casing(l);
-  for (size_t i = 0; !rc && i < doc->instruction_count; i++) {
-    const stagegraph_instruction *ins = doc->instructions[i];
-    if (ins->kind == STAGEGRAPH_KIND_MAINTAINER)
-      rc = sgi_lint_report(l, SGI_RULE_MAINTAINER_DEPRECATED, ins, ins,
-                           "Maintainer instruction is deprecated in favor of using label");
-    else if (ins->kind == STAGEGRAPH_KIND_ARG)
-      rc = arg_description(l, ins, &arena);
-  }
-  if (!rc) rc = build_scope(l, &arena, &autos, &sc, 1, &ok);
-  unsigned char *dup = rc ? NULL : duplicate_names(l, &arena);
-  if (!rc && !dup) rc = STAGEGRAPH_ENOMEM;
-  for (size_t s = 0; !rc && s < stagegraph_doc_stage_count(doc); s++) {
-    const stagegraph_stage *st = stagegraph_doc_stage(doc, s);
-    rc = from_words(l, st, dup[s]);
-    if (!rc) rc = from_variables(l, st, &sc, &arena, &word);
-  }
-  if (!rc) rc = default_args_in_from(l, &arena, &autos, &word);
-  scope_free(&sc);
-  sgi_buf_free(&word);
-  sgi_arena_free(&arena);
   return rc;
 }
 
@@ -831,41 +818,114 @@ static void trigger_state(const stagegraph_instruction *ins, const stagegraph_in
   }
 }
 
-int sgi_lint_buildkit_dispatch(sgi_linter *l) {
-  const stagegraph_plan *p = l->plan;
-  size_t n = p->stage_count;
-  stage_state *states = sgi_malloc(&l->lint->mem, n * sizeof *states);
-  if (!states) return STAGEGRAPH_ENOMEM;
-  memset(states, 0, n * sizeof *states);
-  names scope = {&l->lint->mem, NULL, 0, 0};
-  sgi_arena arena;
-  sgi_arena_init(&arena, &l->lint->mem);
-  int rc = 0;
-  for (size_t s = 0; s < n && !rc; s++) {
-    const sgi_plan_stage *ps = &p->stages[s];
-    if (!ps->needed || ps->context) continue;
-    stage_state *st = &states[s];
-    if (ps->parent != STAGEGRAPH_NONE) {
-      st->shell = states[ps->parent].shell;
-      st->workdir = states[ps->parent].workdir;
-    }
-    for (size_t t = 0; t < sgi_plan_trigger_count(ps); t++)
-      if (ps->triggers->docs[t])
-        trigger_state(ps->triggers->docs[t]->instructions[0], ps->triggers->owners[t], st);
-    const stagegraph_stage *dst = stagegraph_doc_stage(l->doc, s);
-    scope_view view = {p, s, dst, 0, &scope, 0, &arena};
-    for (size_t i = 0; i < stagegraph_stage_instruction_count(dst) && !rc; i++) {
-      const stagegraph_instruction *ins = stagegraph_stage_instruction(dst, i);
-      const sgi_ins_info *info = &p->info[ins->index];
-      if (!info->executed) continue;
-      view.position = i;
-      rc = undefined_vars(l, ins, info, &view);
-      if (!rc) rc = dispatch_instruction(l, ins, info, st);
-      if (!rc && view.ready) rc = add_defined_names(ins, &scope, &arena);
-    }
-  }
-  names_free(&scope);
-  sgi_arena_free(&arena);
-  sgi_free(&l->lint->mem, states);
+/* ---- the pass ------------------------------------------------------------------- */
+
+/* What a stage leaves in effect for the stages built on it. */
+enum { INHERIT_SHELL = 1, INHERIT_WORKDIR = 2 };
+
+struct sgi_buildkit_pass {
+  sgi_linter *l;
+  sgi_arena arena;          /* the rules' temporaries, for the whole pass */
+  sgi_buf word;             /* an expanded FROM word */
+  auto_args autos;
+  from_scope scope;         /* FROM lines' scope, with the build args */
+  stage_names names;        /* DuplicateStageName's */
+  casing casing;
+  unsigned char *inherited; /* per stage, when planned: INHERIT_* */
+  names defined;            /* UndefinedVar's suggestions */
+  /* the stage being checked */
+  size_t stage;
+  int dispatched;           /* the plan dispatched it: dispatch-time checks run */
+  stage_state state;
+  scope_view view;
+};
+
+int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
+  sgi_buildkit_pass *bk = *out = sgi_lint_zalloc(l, sizeof *bk);
+  if (!bk) return STAGEGRAPH_ENOMEM;
+  bk->l = l;
+  sgi_arena_init(&bk->arena, &l->lint->mem);
+  sgi_buf_init(&bk->word, &l->lint->mem);
+  bk->autos.l = l;
+  bk->defined.mem = &l->lint->mem;
+  const stagegraph_doc *doc = l->doc;
+  int rc = no_empty_continuation(l);
+  for (size_t m = 0; !rc && m < stagegraph_doc_meta_arg_count(doc); m++)
+    rc = arg_description(l, stagegraph_doc_meta_arg(doc, m), &bk->arena);
+  int ok;
+  if (!rc) rc = build_scope(l, &bk->arena, &bk->autos, &bk->scope, 1, &ok);
+  if (!rc) rc = stage_names_init(&bk->names, &bk->arena, stagegraph_doc_stage_count(doc));
+  size_t n = l->plan ? l->plan->stage_count : 0;
+  if (!rc && n && !(bk->inherited = sgi_arena_calloc(&bk->arena, n, 1))) rc = STAGEGRAPH_ENOMEM;
   return rc;
+}
+
+/* The FROM line's checks; then, when the plan dispatched the stage, what
+ * is in effect before its instructions: the parent's SHELL and WORKDIR,
+ * then the ONBUILD triggers. */
+int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t s) {
+  sgi_linter *l = bk->l;
+  const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+  count_casing(&bk->casing, stagegraph_stage_from(st));
+  int rc = from_words(l, st, &bk->names);
+  if (!rc) rc = from_variables(l, st, &bk->scope, &bk->arena, &bk->word);
+  const sgi_plan_stage *ps = bk->inherited ? &l->plan->stages[s] : NULL;
+  bk->stage = s;
+  bk->dispatched = ps && ps->needed && !ps->context;
+  if (rc || !bk->dispatched) return rc;
+  stage_state *state = &bk->state;
+  memset(state, 0, sizeof *state);
+  if (ps->parent != STAGEGRAPH_NONE) {
+    state->shell = (bk->inherited[ps->parent] & INHERIT_SHELL) != 0;
+    state->workdir = (bk->inherited[ps->parent] & INHERIT_WORKDIR) != 0;
+  }
+  for (size_t t = 0; t < sgi_plan_trigger_count(ps); t++)
+    if (ps->triggers->docs[t])
+      trigger_state(ps->triggers->docs[t]->instructions[0], ps->triggers->owners[t], state);
+  scope_view view = {l->plan, s, st, 0, &bk->defined, 0, &bk->arena};
+  bk->view = view;
+  return 0;
+}
+
+/* The parse-time checks of the stage's instruction `i`, then the
+ * dispatch-time ones when dispatch reached it. */
+int sgi_lint_buildkit_instruction(sgi_buildkit_pass *bk, const stagegraph_instruction *ins, size_t i) {
+  sgi_linter *l = bk->l;
+  count_casing(&bk->casing, ins);
+  int rc = 0;
+  if (ins->kind == STAGEGRAPH_KIND_MAINTAINER)
+    rc = sgi_lint_report(l, SGI_RULE_MAINTAINER_DEPRECATED, ins, ins,
+                         "Maintainer instruction is deprecated in favor of using label");
+  else if (ins->kind == STAGEGRAPH_KIND_ARG)
+    rc = arg_description(l, ins, &bk->arena);
+  if (rc || !bk->dispatched) return rc;
+  const sgi_ins_info *info = &l->plan->info[ins->index];
+  if (!info->executed) return 0;
+  bk->view.position = i;
+  rc = undefined_vars(l, ins, info, &bk->view);
+  if (!rc) rc = dispatch_instruction(l, ins, info, &bk->state);
+  if (!rc && bk->view.ready) rc = add_defined_names(ins, &bk->defined, &bk->arena);
+  return rc;
+}
+
+void sgi_lint_buildkit_stage_end(sgi_buildkit_pass *bk) {
+  if (!bk->dispatched) return;
+  bk->inherited[bk->stage] = (unsigned char)((bk->state.shell ? INHERIT_SHELL : 0) |
+                                             (bk->state.workdir ? INHERIT_WORKDIR : 0));
+}
+
+int sgi_lint_buildkit_end(sgi_buildkit_pass *bk) {
+  int rc = instruction_casing(bk->l, &bk->casing);
+  if (!rc) rc = default_args_in_from(bk->l, &bk->arena, &bk->autos, &bk->word);
+  return rc;
+}
+
+void sgi_lint_buildkit_free(sgi_buildkit_pass *bk) {
+  if (!bk) return;
+  const sgi_mem *mem = &bk->l->lint->mem;
+  scope_free(&bk->scope);
+  names_free(&bk->defined);
+  sgi_buf_free(&bk->word);
+  sgi_arena_free(&bk->arena);
+  sgi_free(mem, bk);
 }
