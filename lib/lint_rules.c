@@ -11,6 +11,7 @@
 #include "lint.h"
 #include "platform.h"
 #include "reference.h"
+#include "str_index.h"
 #include "suggest.h"
 #include "text.h"
 
@@ -328,49 +329,19 @@ static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi
   return definition_description(l, ins, "ARG", keys, ins->arg_count);
 }
 
-/* DuplicateStageName: the names of the stages checked so far, in an
- * open-addressing table keyed by a seeded hash. The table holds each
- * name's hash (0: empty; a hash of 0 is kept as 1), four bytes a slot so
- * that it stays small for a cache; the stage whose name it is sits in a
- * parallel array, read only when the hashes match. */
-typedef struct stage_names {
-  uint32_t *hashes;
-  uint32_t *stages;
-  size_t mask;
-  uint64_t seed;
-} stage_names;
-
-static int stage_names_init(stage_names *t, sgi_arena *arena, size_t stage_count) {
-  size_t slots = 16;
-  while (slots < 2 * stage_count) slots *= 2;
-  t->hashes = sgi_arena_alloc(arena, slots * (sizeof *t->hashes + sizeof *t->stages));
-  if (!t->hashes) return STAGEGRAPH_ENOMEM;
-  memset(t->hashes, 0, slots * sizeof *t->hashes);
-  t->stages = t->hashes + slots;
-  t->mask = slots - 1;
-  t->seed = sgi_hash_seed(arena);
-  return 0;
-}
-
-/* 1 when an earlier stage has stage s's name, else 0 and the name is
- * added. */
-static int seen_name(stage_names *t, const stagegraph_doc *doc, size_t s, const char *name) {
-  uint32_t hash = sgi_hash_keyed(name, strlen(name), t->seed);
-  if (!hash) hash = 1;
-  size_t i = hash & t->mask;
-  for (; t->hashes[i]; i = (i + 1) & t->mask) {
-    if (t->hashes[i] != hash) continue;
-    if (!strcmp(stagegraph_stage_name(stagegraph_doc_stage(doc, t->stages[i])), name)) return 1;
-  }
-  t->hashes[i] = hash;
-  t->stages[i] = (uint32_t)s; /* stage indexes fit 32 bits as instruction indexes do */
+/* DuplicateStageName: 1 when an earlier stage has stage s's name, else 0
+ * and the name joins the names of the stages checked so far. */
+static int seen_name(sgi_str_index *seen, size_t s, const char *name, int *rc) {
+  size_t len = strlen(name);
+  if (sgi_str_index_find(seen, name, len) != STAGEGRAPH_NONE) return 1;
+  *rc = sgi_str_index_set(seen, name, len, s);
   return 0;
 }
 
 /* The checks of one FROM line that need its words: stage name casing, the
  * AS keyword's casing, the description, the name (reserved, or an earlier
  * stage's: `seen` holds the names of the stages before). */
-static int from_words(sgi_linter *l, const stagegraph_stage *st, stage_names *seen) {
+static int from_words(sgi_linter *l, const stagegraph_stage *st, sgi_str_index *seen) {
   const stagegraph_instruction *from = stagegraph_stage_from(st);
   int rc;
   if (from->arg_count == 3) {
@@ -395,7 +366,7 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, stage_names *se
     sgi_lint_quote(&l->msg, name, strlen(name));
     if ((rc = sgi_lint_report_msg(l, SGI_RULE_RESERVED_STAGE_NAME, from, from))) return rc;
   }
-  if (!seen_name(seen, l->doc, stagegraph_stage_index(st), name)) return 0;
+  if (!seen_name(seen, stagegraph_stage_index(st), name, &rc)) return rc;
   sgi_lint_msgf(l, "Duplicate stage name ");
   sgi_lint_quote(&l->msg, name, strlen(name));
   sgi_buf_puts(&l->msg, ", stage names should be unique");
@@ -829,7 +800,7 @@ struct sgi_buildkit_pass {
   sgi_buf word;             /* an expanded FROM word */
   auto_args autos;
   from_scope scope;         /* FROM lines' scope, with the build args */
-  stage_names names;        /* DuplicateStageName's */
+  sgi_str_index names;      /* DuplicateStageName's */
   casing casing;
   unsigned char *inherited; /* per stage, when planned: INHERIT_* */
   names defined;            /* UndefinedVar's suggestions */
@@ -848,13 +819,14 @@ int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
   sgi_buf_init(&bk->word, &l->lint->mem);
   bk->autos.l = l;
   bk->defined.mem = &l->lint->mem;
+  sgi_str_index_init(&bk->names, &l->lint->mem, sgi_hash_seed(bk));
   const stagegraph_doc *doc = l->doc;
   int rc = no_empty_continuation(l);
   for (size_t m = 0; !rc && m < stagegraph_doc_meta_arg_count(doc); m++)
     rc = arg_description(l, stagegraph_doc_meta_arg(doc, m), &bk->arena);
   int ok;
   if (!rc) rc = build_scope(l, &bk->arena, &bk->autos, &bk->scope, 1, &ok);
-  if (!rc) rc = stage_names_init(&bk->names, &bk->arena, stagegraph_doc_stage_count(doc));
+  if (!rc) rc = sgi_str_index_reserve(&bk->names, stagegraph_doc_stage_count(doc));
   size_t n = l->plan ? l->plan->stage_count : 0;
   if (!rc && n && !(bk->inherited = sgi_arena_calloc(&bk->arena, n, 1))) rc = STAGEGRAPH_ENOMEM;
   return rc;
@@ -925,6 +897,7 @@ void sgi_lint_buildkit_free(sgi_buildkit_pass *bk) {
   const sgi_mem *mem = &bk->l->lint->mem;
   scope_free(&bk->scope);
   names_free(&bk->defined);
+  sgi_str_index_free(&bk->names);
   sgi_buf_free(&bk->word);
   sgi_arena_free(&bk->arena);
   sgi_free(mem, bk);
