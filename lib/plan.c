@@ -338,14 +338,17 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
     if (!(plan->order = indices(&plan->arena, n))) rc = STAGEGRAPH_ENOMEM;
     else plan->pruned = plan->order + needed;
   }
-  if (!rc) {
+  if (!rc && plan->unordered) {
+    for (size_t i = 0; i < n; i++) plan->order[i] = i;
+    plan->order_count = n;
+  } else if (!rc) {
     if (plan->legacy)
       schedule_legacy(plan, &s);
     else
       rc = schedule_buildkit(plan, &s, needed, &scratch);
+    if (!rc) rc = group_waves(plan, &s, &scratch);
+    if (!rc) rc = critical_path(plan, &s);
   }
-  if (!rc) rc = group_waves(plan, &s, &scratch);
-  if (!rc) rc = critical_path(plan, &s);
   for (size_t i = 0; !rc && i < n; i++) {
     plan->stages[i].needed = s.needed[i];
     plan->stages[i].wave = s.wave[i];
@@ -462,6 +465,7 @@ int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
   if (doc->input_len < 4096) plan->arena.min_block = sgi_plan_block_for(1024 + 2 * doc->input_len);
   sgi_envmap_init(&plan->global, &plan->arena, &plan->mem);
   plan->legacy = POPT(opts, legacy, 0) != 0;
+  plan->unordered = all_stages;
   plan->expansion_budget = 16 * doc->limits.max_expansion_bytes + 8 * doc->input_len;
   plan->stage_count = stagegraph_doc_stage_count(doc);
   plan->stages = sgi_arena_calloc(&plan->arena, plan->stage_count ? plan->stage_count : 1,

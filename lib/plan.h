@@ -115,6 +115,9 @@ struct stagegraph_plan {
   sgi_mem mem;
   sgi_arena arena;
   int legacy;
+  /* built for lint (every stage needed): no build order (the stages in
+   * file order), waves or critical path, which lint does not read */
+  int unordered;
   size_t stage_count;
   sgi_plan_stage *stages;
   stagegraph_edge *edges;
@@ -150,7 +153,8 @@ struct stagegraph_plan {
 };
 
 /* Build a plan; with all_stages every stage is needed (lint without a
- * target treats every stage as built, as BuildKit's --check does). */
+ * target treats every stage as built, as BuildKit's --check does) and the
+ * plan is unordered (no build order, waves or critical path). */
 int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
                    const stagegraph_plan_options *opts, int all_stages, stagegraph_error *err);
 
