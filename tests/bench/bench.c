@@ -25,11 +25,12 @@
  * limit and reported instead of stalling the run, and the child's peak RSS
  * is that size's own.
  */
-#define _DEFAULT_SOURCE /* wait4: the child's own rusage */
+#define _GNU_SOURCE /* wait4: the child's own rusage; sched_getcpu, CPU_SET */
 #include <dirent.h>
 #include <limits.h>
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1241,6 +1242,23 @@ static const char *load_average(void) {
   return out;
 }
 
+/* One CPU for the whole run, the one it starts on (the scaling children
+ * inherit it): on this project's virtual machine, children the scheduler
+ * placed on alternating CPUs measured up to 2x apart, so the sizes of one
+ * scaling table were not comparable. The CPU, or -1 when not pinned. */
+static int pin_to_one_cpu(void) {
+#if defined(__linux__) && defined(CPU_SET)
+  int cpu = sched_getcpu();
+  if (cpu < 0) return -1;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
+#else
+  return -1;
+#endif
+}
+
 static void machine(void) {
   char model[256] = "unknown";
   FILE *f = fopen("/proc/cpuinfo", "r");
@@ -1258,8 +1276,13 @@ static void machine(void) {
     }
     fclose(f);
   }
-  printf("machine: %ld cores online, %s; %s\n", sysconf(_SC_NPROCESSORS_ONLN), model,
+  int cpu = pin_to_one_cpu();
+  printf("machine: %ld cores online, %s; %s; ", sysconf(_SC_NPROCESSORS_ONLN), model,
          load_average());
+  if (cpu >= 0)
+    printf("pinned to CPU %d (children too)\n", cpu);
+  else
+    printf("not pinned to a CPU\n");
 }
 
 int main(int argc, char **argv) {
