@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "budget.h"
 #include "stagegraph.h"
 
 #include <stdio.h>
@@ -1756,27 +1757,9 @@ static void test_two_caches_one_plan(void **state) {
 
 /* Every allocation failure is reported as ENOMEM, with nothing leaked
  * (run under valgrind). */
-static long alloc_budget = -1; /* -1: unlimited */
-static void *lim_malloc(size_t n, void *ctx) {
-  (void)ctx;
-  if (alloc_budget == 0) return NULL;
-  if (alloc_budget > 0) alloc_budget--;
-  return malloc(n);
-}
-static void *lim_realloc(void *p, size_t n, void *ctx) {
-  (void)ctx;
-  if (alloc_budget == 0) return NULL;
-  if (alloc_budget > 0) alloc_budget--;
-  return realloc(p, n);
-}
-static void lim_free(void *p, void *ctx) {
-  (void)ctx;
-  free(p);
-}
-
 static void test_out_of_memory(void **state) {
   (void)state;
-  stagegraph_allocator a = {lim_malloc, lim_realloc, lim_free, NULL};
+  stagegraph_allocator a = budget_allocator();
   stagegraph_options po = STAGEGRAPH_OPTIONS_INIT;
   po.allocator = &a;
   alloc_budget = -1;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "budget.h"
 #include "stagegraph.h"
 
 #include <dirent.h>
@@ -999,30 +1000,11 @@ static void test_render_text(void **state) {
 
 /* ---- robustness -------------------------------------------------------------- */
 
-static long alloc_budget = -1; /* -1: unlimited */
-
-static void *lim_malloc(size_t n, void *ctx) {
-  (void)ctx;
-  if (alloc_budget == 0) return NULL;
-  if (alloc_budget > 0) alloc_budget--;
-  return malloc(n);
-}
-static void *lim_realloc(void *p, size_t n, void *ctx) {
-  (void)ctx;
-  if (alloc_budget == 0) return NULL;
-  if (alloc_budget > 0) alloc_budget--;
-  return realloc(p, n);
-}
-static void lim_free(void *p, void *ctx) {
-  (void)ctx;
-  free(p);
-}
-
 /* A failed allocation anywhere in planning is STAGEGRAPH_ENOMEM, with no
  * leak (run under valgrind) and no crash. */
 static void test_out_of_memory(void **state) {
   (void)state;
-  stagegraph_allocator a = {lim_malloc, lim_realloc, lim_free, NULL};
+  stagegraph_allocator a = budget_allocator();
   stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
   o.allocator = &a;
   const char *src = outline_df;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "str_index.h"
 
 static sgi_mem heap(void) {
@@ -93,32 +94,17 @@ static void test_value_range(void **state) {
   sgi_str_index_free(&x);
 }
 
-/* An allocator that fails after a budget of calls. */
-static int budget;
-static void *limited_malloc(size_t size, void *ctx) {
-  (void)ctx;
-  return budget-- > 0 ? malloc(size) : NULL;
-}
-static void *limited_realloc(void *ptr, size_t size, void *ctx) {
-  (void)ctx;
-  return budget-- > 0 ? realloc(ptr, size) : NULL;
-}
-static void limited_free(void *ptr, void *ctx) {
-  (void)ctx;
-  free(ptr);
-}
-
 /* Every allocation failure is reported and leaves what was set findable,
  * at each allocation in turn until the whole run fits its budget (the
  * valgrind and ASan runs check that nothing leaks). */
 static void test_allocation_failure(void **state) {
   (void)state;
-  stagegraph_allocator a = {limited_malloc, limited_realloc, limited_free, NULL};
+  stagegraph_allocator a = budget_allocator();
   sgi_mem mem;
   sgi_mem_init(&mem, &a);
   int rc = STAGEGRAPH_ENOMEM, fail_at;
   for (fail_at = 0; rc && fail_at < 100; fail_at++) {
-    budget = fail_at;
+    alloc_budget = fail_at;
     sgi_str_index x;
     sgi_str_index_init(&x, &mem, 7);
     char name[16];
@@ -137,6 +123,7 @@ static void test_allocation_failure(void **state) {
     }
     sgi_str_index_free(&x);
   }
+  alloc_budget = -1;
   assert_int_equal(rc, 0);
   assert_true(fail_at > 4); /* the table and the pool grew several times */
 }
