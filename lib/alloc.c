@@ -36,6 +36,13 @@ void sgi_free(const sgi_mem *mem, void *ptr) {
   if (ptr) mem->a.free(ptr, mem->a.ctx);
 }
 
+void *sgi_calloc(const sgi_mem *mem, size_t count, size_t size) {
+  size_t bytes;
+  void *p = sgi_mul_ok(count, size, &bytes) ? sgi_malloc(mem, bytes) : NULL;
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
 struct sgi_arena_block {
   sgi_arena_block *next;
   /* data follows, aligned by the union below */
@@ -112,11 +119,14 @@ void sgi_arena_commit(sgi_arena *arena, size_t used) {
   arena->cur += round8(used);
 }
 
-void *sgi_arena_calloc(sgi_arena *arena, size_t count, size_t size) {
+void *sgi_arena_array(sgi_arena *arena, size_t count, size_t size) {
   size_t bytes;
-  if (!sgi_mul_ok(count, size, &bytes)) return NULL;
-  void *p = sgi_arena_alloc(arena, bytes);
-  if (p && bytes) memset(p, 0, bytes);
+  return sgi_mul_ok(count, size, &bytes) ? sgi_arena_alloc(arena, bytes) : NULL;
+}
+
+void *sgi_arena_calloc(sgi_arena *arena, size_t count, size_t size) {
+  void *p = sgi_arena_array(arena, count, size);
+  if (p && count && size) memset(p, 0, count * size);
   return p;
 }
 

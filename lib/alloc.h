@@ -14,6 +14,8 @@ void sgi_mem_init(sgi_mem *mem, const stagegraph_allocator *user);
 void *sgi_malloc(const sgi_mem *mem, size_t size);
 void *sgi_realloc(const sgi_mem *mem, void *ptr, size_t size);
 void sgi_free(const sgi_mem *mem, void *ptr);
+/* count elements of size bytes, zeroed; NULL on overflow or failure. */
+void *sgi_calloc(const sgi_mem *mem, size_t count, size_t size);
 
 /* Bump allocator: many small allocations freed at once. Blocks come from
  * `mem`. Allocations are 8-byte aligned. */
@@ -34,6 +36,9 @@ void sgi_arena_free(sgi_arena *arena);
 /* NULL on overflow or failed allocation. size 0 returns a valid pointer. */
 void *sgi_arena_alloc(sgi_arena *arena, size_t size);
 void *sgi_arena_calloc(sgi_arena *arena, size_t count, size_t size);
+/* Room for `count` elements of `size` bytes that the caller fills in (not
+ * zeroed); NULL on overflow or failed allocation. */
+void *sgi_arena_array(sgi_arena *arena, size_t count, size_t size);
 /* Room for a value whose size is not known in advance (the arena's free
  * tail, at least `min` bytes; *room says how many): nothing else may be
  * allocated from the arena until sgi_arena_commit says how many bytes the

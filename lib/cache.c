@@ -87,7 +87,6 @@ struct stagegraph_cache {
   size_t input_count, input_cap;
   const char **reasons; /* the distinct reasons of consecutive steps (heap) */
   size_t reason_count, reason_cap;
-  size_t last_reason_len; /* of the last reason: consecutive steps often share it */
   /* where the last --from was looked up among the plan's edges */
   size_t edge_cursor;
   sgi_buf scratch; /* the throwaway output of refer's expansions */
@@ -152,12 +151,6 @@ static int image_changed(stagegraph_cache *c, const char *const *changed, size_t
   for (size_t i = 0; i < n && i < c->changed_norm_count; i++)
     if (c->changed_norm[i] && strcmp(c->changed_norm[i], norm) == 0) return 1;
   return 0;
-}
-
-/* Room for `count` elements that the caller fills in (a valid pointer for none). */
-static void *array_alloc(sgi_arena *arena, size_t count, size_t size) {
-  size_t bytes;
-  return sgi_mul_ok(count, size, &bytes) ? sgi_arena_alloc(arena, bytes) : NULL;
 }
 
 /* A heap array of `*cap` elements of `size` bytes, full, with room for
@@ -714,7 +707,7 @@ static int set_reason(stagegraph_cache *c, cache_step *st) {
   if (st->status == STAGEGRAPH_CACHED) return 0;
   const char *text = why->ptr ? why->ptr : "";
   const char *last = c->reason_count ? c->reasons[c->reason_count - 1] : NULL;
-  if (!last || c->last_reason_len != why->len || memcmp(last, text, why->len) != 0) {
+  if (!last || strncmp(last, text, why->len) != 0 || last[why->len] != '\0') {
     if (c->reason_count == c->reason_cap) {
       const char **grown = grow(c, c->reasons, &c->reason_cap, sizeof *grown);
       if (!grown) return STAGEGRAPH_ENOMEM;
@@ -723,7 +716,6 @@ static int set_reason(stagegraph_cache *c, cache_step *st) {
     if (!(c->reasons[c->reason_count] = sgi_arena_strndup(&c->arena, text, why->len)))
       return STAGEGRAPH_ENOMEM;
     c->reason_count++;
-    c->last_reason_len = why->len;
   }
   st->reason = (uint32_t)c->reason_count;
   return 0;
@@ -861,7 +853,7 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   size_t triggers = ps->context ? 0 : sgi_plan_trigger_count(ps);
   size_t own = ps->context ? 0 : stagegraph_stage_instruction_count(stage);
   size_t n = 1 + triggers + own;
-  if (n > UINT32_MAX || !(cs->steps = array_alloc(&c->arena, n, sizeof *cs->steps)))
+  if (n > UINT32_MAX || !(cs->steps = sgi_arena_array(&c->arena, n, sizeof *cs->steps)))
     return STAGEGRAPH_ENOMEM;
   walk w;
   memset(&w, 0, sizeof w);
@@ -935,8 +927,8 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   const char *ignore = COPT(opts, dockerignore, (const char *)NULL);
   if (ignore) rc = sgi_ignore_parse(&c->ignore, &c->mem, ignore, COPT(opts, dockerignore_len, (size_t)0), err);
   /* the needed stages in build order, context-replaced ones included */
-  c->stages = array_alloc(&c->arena, plan->order_count, sizeof *c->stages);
-  c->position = array_alloc(&c->arena, plan->stage_count, sizeof *c->position);
+  c->stages = sgi_arena_array(&c->arena, plan->order_count, sizeof *c->stages);
+  c->position = sgi_arena_array(&c->arena, plan->stage_count, sizeof *c->position);
   if (!rc && (!c->stages || !c->position)) rc = STAGEGRAPH_ENOMEM;
   if (!rc) memset(c->position, 0xff, plan->stage_count * sizeof *c->position); /* NOT_BUILT */
   for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = (uint32_t)i;

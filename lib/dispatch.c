@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "expand.h"
 #include "ignore.h"
+#include "instructions.h"
 #include "mount.h"
 #include "plan.h"
 
@@ -404,10 +405,7 @@ static int mount_expander(void *ctx, const char *value, size_t len, sgi_buf *out
 static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
                         const stagegraph_instruction *at) {
   stagegraph_plan *p = d->plan;
-  int labs = 0;
-  for (size_t i = 0; i < p->doc->directive_count; i++)
-    labs |= strcmp(p->doc->directives[i].key, "syntax") == 0 && strstr(p->doc->directives[i].value, "labs");
-  if (!labs && stagegraph_instruction_flag_value(ins, "device", 0))
+  if (!sgi_doc_labs(p->doc) && stagegraph_instruction_flag_value(ins, "device", 0))
     return fail_at(d, at, STAGEGRAPH_EINSTRUCTION,
                    "device feature is only supported in Dockerfile frontend 1.14.0-labs or later");
   for (size_t k = 0;; k++) {
@@ -569,8 +567,7 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
     for (size_t k = 0; k < p->order_count; k++) in_outline[p->order[k]] = 1;
     return 0;
   }
-  size_t bytes;
-  size_t *stack = sgi_mul_ok(p->stage_count, sizeof *stack, &bytes) ? sgi_arena_alloc(&p->arena, bytes) : NULL;
+  size_t *stack = sgi_arena_array(&p->arena, p->stage_count, sizeof *stack);
   if (!stack) return STAGEGRAPH_ENOMEM;
   size_t top = 0;
   stack[top++] = p->targets[0];

@@ -84,12 +84,20 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
 
 /* ---- names and images ------------------------------------------------------- */
 
+/* A --from or from= name as the index holds names: ASCII-lowercased into
+ * out (cap bytes); its length, or (size_t)-1 when it does not fit (no
+ * stage has so long a name). */
+static size_t lower_name(const char *s, char *out, size_t cap) {
+  size_t len = strlen(s);
+  if (len >= cap) return (size_t)-1;
+  for (size_t i = 0; i <= len; i++) out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+  return len;
+}
+
 /* Lowercase lookup for --from, mount from= and targets. */
 static size_t names_find_ci(const sgi_str_index *names, const char *s, char *scratch, size_t cap) {
-  size_t len = strlen(s);
-  if (len >= cap) return STAGEGRAPH_NONE;
-  for (size_t i = 0; i <= len; i++) scratch[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-  return sgi_str_index_find(names, scratch, len);
+  size_t len = lower_name(s, scratch, cap);
+  return len == (size_t)-1 ? STAGEGRAPH_NONE : sgi_str_index_find(names, scratch, len);
 }
 
 /* The named context replacing `name`, in *out (NULL when none). */
@@ -391,10 +399,8 @@ static void prefetch_source(const sgi_str_index *names, const stagegraph_instruc
   if (ins->kind != STAGEGRAPH_KIND_COPY || !ins->flag_value_count) return;
   const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
   char lower[64];
-  size_t len = from ? strlen(from) : sizeof lower;
-  if (len >= sizeof lower) return;
-  for (size_t i = 0; i < len; i++) lower[i] = (char)(from[i] >= 'A' && from[i] <= 'Z' ? from[i] + 32 : from[i]);
-  sgi_str_index_prefetch(names, lower, len);
+  size_t len = from ? lower_name(from, lower, sizeof lower) : (size_t)-1;
+  if (len != (size_t)-1) sgi_str_index_prefetch(names, lower, len);
 }
 
 /* BuildKit keeps the stages and, appended as the walk meets them, the
@@ -726,8 +732,7 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
  * edges (pointing at the parent's earlier lines) were added. The result
  * goes to the arena at its exact size and the heap array is freed. */
 static int edge_before(const stagegraph_edge *x, const stagegraph_edge *y) {
-  return x->ins->start_offset < y->ins->start_offset ||
-         (x->ins->start_offset == y->ins->start_offset && x->to < y->to);
+  return edge_precedes(x, y->ins->start_offset, y->to);
 }
 
 static int sort_edges(stagegraph_plan *plan) {

@@ -623,3 +623,4 @@ size_t sgi_stage_onbuild_count(const stagegraph_stage *s) { return s->onbuild_co
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc) {
   return commands(doc) ? doc->commands->onbuild_count : 0;
 }
+int sgi_doc_labs(const stagegraph_doc *doc) { return commands(doc) ? doc->commands->labs : 0; }

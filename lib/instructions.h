@@ -19,5 +19,7 @@ size_t sgi_stage_linking_count(const stagegraph_stage *s);
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s);
 /* ONBUILD instructions in all the stages of the document. */
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc);
+/* The syntax directive selects a -labs frontend. */
+int sgi_doc_labs(const stagegraph_doc *doc);
 
 #endif

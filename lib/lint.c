@@ -372,12 +372,6 @@ void sgi_lint_quote(sgi_buf *b, const char *s, size_t len) { sgi_quote_go(b, s, 
 
 /* ---- shared helpers -------------------------------------------------------------- */
 
-void *sgi_lint_zalloc(const sgi_linter *l, size_t size) {
-  void *p = sgi_malloc(&l->lint->mem, size);
-  if (p) memset(p, 0, size);
-  return p;
-}
-
 void sgi_lint_command_text(sgi_buf *out, const stagegraph_instruction *ins) {
   sgi_buf_clear(out);
   for (size_t i = 0; i < ins->arg_count; i++) {
@@ -634,9 +628,8 @@ static int run(sgi_linter *l, const stagegraph_lint_options *opts, stagegraph_er
   l->plan = plan;
   unsigned char *marks = NULL;
   if (plan && plan->stage_count) {
-    marks = sgi_malloc(&l->lint->mem, 3 * plan->stage_count);
-    if (!marks) rc = STAGEGRAPH_ENOMEM;
-    else memset(marks, 0, 3 * plan->stage_count), rc = mark_stages(l, marks);
+    marks = sgi_calloc(&l->lint->mem, 3, plan->stage_count);
+    rc = marks ? mark_stages(l, marks) : STAGEGRAPH_ENOMEM;
   }
   if (!rc) rc = run_rules(l);
   sgi_free(&l->lint->mem, marks);

@@ -160,8 +160,6 @@ int sgi_lint_graph_end(sgi_graph_pass *g);
 void sgi_lint_graph_free(sgi_graph_pass *g);
 
 /* Helpers shared by the rule files. */
-/* `size` zeroed bytes from the lint's allocator, or NULL. */
-void *sgi_lint_zalloc(const sgi_linter *l, size_t size);
 /* The instruction's text as the shell sees it: shell form's string, or the
  * exec form's elements joined by spaces, then each heredoc body. */
 void sgi_lint_command_text(sgi_buf *out, const stagegraph_instruction *ins);

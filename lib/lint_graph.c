@@ -594,7 +594,7 @@ static int check_installs(sgi_graph_pass *g, size_t s) {
   sgi_linter *l = g->l;
   size_t n = l->plan->stage_count;
   if (!g->chain) { /* one block: the chain, then installed */
-    g->chain = sgi_lint_zalloc(l, n * (sizeof *g->chain + sizeof *g->installed));
+    g->chain = sgi_calloc(&l->lint->mem, n, sizeof *g->chain + sizeof *g->installed);
     if (!g->chain) return STAGEGRAPH_ENOMEM;
     g->installed = (unsigned *)(void *)(g->chain + n);
   }
@@ -942,7 +942,7 @@ static int dead_stage(const sgi_graph_pass *g, size_t s) {
 /* ---- the pass ------------------------------------------------------------------------- */
 
 int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l) {
-  sgi_graph_pass *g = *out = sgi_lint_zalloc(l, sizeof *g + l->plan->stage_count * sizeof *g->facts);
+  sgi_graph_pass *g = *out = sgi_calloc(&l->lint->mem, 1, sizeof *g + l->plan->stage_count * sizeof *g->facts);
   if (!g) return STAGEGRAPH_ENOMEM;
   g->l = l;
   scanner_init(&g->sc, &l->lint->mem);

@@ -812,7 +812,7 @@ struct sgi_buildkit_pass {
 };
 
 int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
-  sgi_buildkit_pass *bk = *out = sgi_lint_zalloc(l, sizeof *bk);
+  sgi_buildkit_pass *bk = *out = sgi_calloc(&l->lint->mem, 1, sizeof *bk);
   if (!bk) return STAGEGRAPH_ENOMEM;
   bk->l = l;
   sgi_arena_init(&bk->arena, &l->lint->mem);

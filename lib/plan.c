@@ -27,8 +27,7 @@ static size_t *zeroed_indices(sgi_arena *arena, size_t n) {
 }
 
 static size_t *indices(sgi_arena *arena, size_t n) {
-  size_t bytes;
-  return sgi_mul_ok(n ? n : 1, sizeof(size_t), &bytes) ? sgi_arena_alloc(arena, bytes) : NULL;
+  return sgi_arena_array(arena, n ? n : 1, sizeof(size_t));
 }
 
 /* ---- targets ------------------------------------------------------------------ */

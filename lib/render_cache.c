@@ -8,6 +8,7 @@
 #include "json_writer.h"
 #include "plan.h"
 #include "stagegraph.h"
+#include "str_index.h"
 
 /* The plan behind a cache, through the public API only. */
 typedef struct view {
@@ -159,52 +160,36 @@ static void label_text(sgi_buf *b, const stagegraph_instruction *ins, int mermai
 }
 
 /* The model's stages by name, so the stages feeding a step are found
- * without comparing its input with every stage: an open-addressed table
- * of positions, a later stage of the same name chained after the first
- * ("stage-2" may name stage 2 and an unnamed stage 2 alike). */
+ * without comparing its input with every stage: each name's first
+ * position in a string index, a later stage of the same name chained
+ * after it ("stage-2" may name stage 2 and an unnamed stage 2 alike). */
 typedef struct stage_names {
-  const view *v;
-  size_t *slot; /* position + 1, or 0 when empty; cap of them, a power of two */
-  size_t *next; /* per position: the next of the same name + 1, or 0 */
-  size_t cap;
-  uint64_t seed;
+  sgi_str_index first;
+  size_t *next; /* per position: the next of the same name, or STAGEGRAPH_NONE */
 } stage_names;
-
-static const char *position_name(const stage_names *n, size_t pos, char *tmp, size_t cap) {
-  return name_of(n->v, stagegraph_cache_stage(n->v->c, pos), tmp, cap);
-}
-
-/* The slot of `name`'s first stage, or the empty slot where it goes. */
-static size_t *name_slot(const stage_names *n, const char *name) {
-  char tmp[32];
-  size_t mask = n->cap - 1;
-  for (size_t i = sgi_hash_keyed(name, strlen(name), n->seed) & mask;; i = (i + 1) & mask)
-    if (!n->slot[i] || strcmp(position_name(n, n->slot[i] - 1, tmp, sizeof tmp), name) == 0)
-      return &n->slot[i];
-}
 
 static int stage_names_build(stage_names *n, const view *v, const sgi_mem *mem) {
   size_t count = stagegraph_cache_stage_count(v->c), bytes;
-  n->v = v;
-  n->seed = sgi_hash_seed(mem);
-  n->cap = 16;
-  while (n->cap < 2 * count) n->cap *= 2;
-  n->slot = sgi_mul_ok(n->cap, sizeof *n->slot, &bytes) ? sgi_malloc(mem, bytes) : NULL;
-  if (n->slot) memset(n->slot, 0, bytes);
+  sgi_str_index_init(&n->first, mem, sgi_hash_seed(mem));
   n->next = sgi_mul_ok(count, sizeof *n->next, &bytes) ? sgi_malloc(mem, bytes ? bytes : 1) : NULL;
-  if (!n->slot || !n->next) return STAGEGRAPH_ENOMEM;
+  int rc = n->next ? sgi_str_index_reserve(&n->first, count) : STAGEGRAPH_ENOMEM;
   char tmp[32];
-  for (size_t pos = 0; pos < count; pos++) {
-    n->next[pos] = 0;
-    size_t *at = name_slot(n, position_name(n, pos, tmp, sizeof tmp));
-    while (*at) at = &n->next[*at - 1];
-    *at = pos + 1;
+  for (size_t pos = 0; pos < count && !rc; pos++) {
+    n->next[pos] = STAGEGRAPH_NONE;
+    const char *name = name_of(v, stagegraph_cache_stage(v->c, pos), tmp, sizeof tmp);
+    size_t at = sgi_str_index_find(&n->first, name, strlen(name));
+    if (at == STAGEGRAPH_NONE) {
+      rc = sgi_str_index_set(&n->first, name, strlen(name), pos);
+      continue;
+    }
+    while (n->next[at] != STAGEGRAPH_NONE) at = n->next[at];
+    n->next[at] = pos;
   }
-  return 0;
+  return rc;
 }
 
 static void stage_names_free(stage_names *n, const sgi_mem *mem) {
-  sgi_free(mem, n->slot);
+  sgi_str_index_free(&n->first);
   sgi_free(mem, n->next);
 }
 
@@ -240,7 +225,7 @@ static void render_graph(sgi_buf *b, const view *v, int mermaid) {
   }
   /* stages feeding stages: from the last step of the source to the step
    * that reads it */
-  stage_names names = {0};
+  stage_names names;
   if (stage_names_build(&names, v, b->mem)) b->failed = STAGEGRAPH_ENOMEM;
   for (size_t i = 0; i < stagegraph_cache_stage_count(c) && !b->failed; i++) {
     size_t stage = stagegraph_cache_stage(c, i);
@@ -248,9 +233,10 @@ static void render_graph(sgi_buf *b, const view *v, int mermaid) {
       for (size_t in = 0; in < stagegraph_cache_input_count(c, i, k); in++) {
         if (stagegraph_cache_input_kind(c, i, k, in) != STAGEGRAPH_INPUT_STAGE) continue;
         const char *src_name = stagegraph_cache_input_value(c, i, k, in);
-        for (size_t s2 = *name_slot(&names, src_name); s2; s2 = names.next[s2 - 1]) {
-          size_t other = stagegraph_cache_stage(c, s2 - 1);
-          size_t last = stagegraph_cache_instruction_count(c, s2 - 1) - 1;
+        for (size_t pos = sgi_str_index_find(&names.first, src_name, strlen(src_name));
+             pos != STAGEGRAPH_NONE; pos = names.next[pos]) {
+          size_t other = stagegraph_cache_stage(c, pos);
+          size_t last = stagegraph_cache_instruction_count(c, pos) - 1;
           sgi_buf_printf(b, mermaid ? "  s%zu_%zu -.-> s%zu_%zu\n" : "  s%zu_%zu -> s%zu_%zu [style=dashed];\n",
                          other, last, stage, k);
         }
