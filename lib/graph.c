@@ -23,7 +23,7 @@ sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins) {
 /* Is edge e before (offset, to) in the order of the plan's edges: by
  * instruction offset, then by dependent stage? */
 static int edge_precedes(const stagegraph_edge *e, size_t offset, size_t to) {
-  return e->ins->start_offset < offset || (e->ins->start_offset == offset && e->to < to);
+  return e->offset < offset || (e->offset == offset && e->to < to);
 }
 
 /* Edges are sorted by (instruction offset, dependent): find the first edge
@@ -52,7 +52,7 @@ const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cur
   if (cursor) *cursor = lo;
   for (; lo < n; lo++) {
     const stagegraph_edge *e = &plan->edges[lo];
-    if (e->ins->start_offset != offset || e->to != to) break;
+    if (e->offset != offset || e->to != to) break;
     if (e->ins == ins && e->kind == kind && (!reference || strcmp(e->reference, reference) == 0))
       return e;
   }
@@ -73,11 +73,12 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
     plan->edge_cap = cap;
   }
   stagegraph_edge *e = &plan->edges[plan->edge_count++];
-  e->from = from;
-  e->to = to;
-  e->kind = kind;
+  e->from = (uint32_t)from;
+  e->to = (uint32_t)to;
+  e->offset = (uint32_t)ins->start_offset;
+  e->kind = (uint8_t)kind;
+  e->onbuild = (uint8_t)(onbuild != 0);
   e->ins = ins;
-  e->onbuild = onbuild;
   e->reference = reference;
   return 0;
 }
@@ -289,88 +290,100 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
 
 /* ---- stages, edges --------------------------------------------------------- */
 
-/* On many stages each name's slot is a cache miss: resolve_bases starts
- * loading the slot of the name of the stage NAMES_AHEAD on while it works
- * on this one. (Loading the slots of the bases as well measured slower
- * where bases name random earlier stages, and gained nothing elsewhere.) */
-#define NAMES_AHEAD 8
+/* Stage i's expanded base and platform, its display name and the named
+ * context replacing it. */
+static int expand_base(stagegraph_plan *plan, size_t i, sgi_buf *word, stagegraph_error *err) {
+  const stagegraph_stage *st = stagegraph_doc_stage(plan->doc, i);
+  const stagegraph_instruction *from = stagegraph_stage_from(st);
+  sgi_plan_stage *ps = &plan->stages[i];
+  ps->name = stagegraph_stage_name(st);
+  ps->parent = STAGEGRAPH_NONE;
+  ps->wave = STAGEGRAPH_NONE;
+  if (ps->name) {
+    ps->display = ps->name;
+  } else {
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "stage-%zu", i);
+    if (!(ps->display = sgi_arena_strndup(&plan->arena, tmp, strlen(tmp)))) return STAGEGRAPH_ENOMEM;
+  }
+  const char *raw = stagegraph_stage_base(st);
+  int rc = expand_word(plan, &plan->global, raw, word, err);
+  if (rc) return set_error_pos(err, from, rc);
+  if (word->len == 0) {
+    sgi_pos pos = sgi_instruction_pos(from);
+    return sgi_error_set(err, STAGEGRAPH_EEXPAND, &pos, "base name (%s) should not be blank", raw);
+  }
+  if (!(ps->base = sgi_arena_strndup(&plan->arena, word->ptr, word->len))) return STAGEGRAPH_ENOMEM;
+  const char *praw = stagegraph_stage_platform(st);
+  if (praw) {
+    if ((rc = expand_word(plan, &plan->global, praw, word, err))) return set_error_pos(err, from, rc);
+    sgi_pos pos = sgi_instruction_pos(from);
+    if (word->len == 0)
+      return sgi_error_set(err, STAGEGRAPH_EEXPAND, &pos, "empty platform value from expression %s", praw);
+    sgi_platform p;
+    sgi_buf msg;
+    sgi_buf_init(&msg, &plan->mem);
+    if (sgi_platform_parse(word->ptr, word->len, &p, &msg)) {
+      rc = msg.failed ? STAGEGRAPH_ENOMEM
+                      : sgi_error_set(err, STAGEGRAPH_EINVAL, &pos, "failed to parse platform %s: %s",
+                                      praw, msg.ptr);
+      sgi_buf_free(&msg);
+      return rc;
+    }
+    sgi_buf_free(&msg);
+    char formatted[96];
+    sgi_platform_format(&p, formatted, sizeof formatted);
+    if (!(ps->platform = sgi_arena_strndup(&plan->arena, formatted, strlen(formatted))))
+      return STAGEGRAPH_ENOMEM;
+  }
+  return ps->name ? context_for(plan, ps->name, &ps->context) : 0;
+}
 
-static void prefetch_name(const sgi_str_index *names, const stagegraph_stage *st) {
-  const char *name = stagegraph_stage_name(st);
-  if (name) sgi_str_index_prefetch(names, name, strlen(name));
+/* Expand every stage's base, link each stage to the stage its base names
+ * among those before it (a FROM sees only earlier names), and register
+ * its own name. On many stages a lookup misses twice, on the slot and
+ * then on the entry the slot names: the loop expands stage i and loads the
+ * slots of its name and base while it links stage i - LINK_AHEAD, and
+ * loads the base's entry half way, so the misses overlap instead of adding
+ * up. The hashes wait in a ring. */
+#define LINK_AHEAD 16
+
+typedef struct link_hashes {
+  uint32_t name, base;
+} link_hashes;
+
+static void link_ahead(const stagegraph_plan *plan, const sgi_str_index *names,
+                       link_hashes *ring, size_t i) {
+  const sgi_plan_stage *ps = &plan->stages[i];
+  link_hashes *h = &ring[i % LINK_AHEAD];
+  h->base = sgi_str_index_hash(names, ps->base, strlen(ps->base));
+  sgi_str_index_prefetch_slot(names, h->base);
+  if (ps->name) {
+    h->name = sgi_str_index_hash(names, ps->name, strlen(ps->name));
+    sgi_str_index_prefetch_slot(names, h->name);
+  }
+}
+
+static int link_base(stagegraph_plan *plan, sgi_str_index *names, const link_hashes *h,
+                     size_t i) {
+  sgi_plan_stage *ps = &plan->stages[i];
+  ps->parent = sgi_str_index_find_hashed(names, ps->base, strlen(ps->base), h->base);
+  return ps->name ? sgi_str_index_set_hashed(names, ps->name, strlen(ps->name), h->name, i) : 0;
 }
 
 static int resolve_bases(stagegraph_plan *plan, sgi_str_index *names, stagegraph_error *err) {
-  const stagegraph_doc *doc = plan->doc;
+  size_t n = plan->stage_count;
+  link_hashes ring[LINK_AHEAD];
   sgi_buf word;
   sgi_buf_init(&word, &plan->mem);
   int rc = 0;
-  for (size_t i = 0; i < plan->stage_count && !rc; i++) {
-    const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
-    const stagegraph_instruction *from = stagegraph_stage_from(st);
-    sgi_plan_stage *ps = &plan->stages[i];
-    if (i + NAMES_AHEAD < plan->stage_count)
-      prefetch_name(names, stagegraph_doc_stage(doc, i + NAMES_AHEAD));
-    ps->name = stagegraph_stage_name(st);
-    ps->parent = STAGEGRAPH_NONE;
-    ps->wave = STAGEGRAPH_NONE;
-    if (ps->name) {
-      ps->display = ps->name;
-    } else {
-      char tmp[32];
-      snprintf(tmp, sizeof tmp, "stage-%zu", i);
-      if (!(ps->display = sgi_arena_strndup(&plan->arena, tmp, strlen(tmp)))) rc = STAGEGRAPH_ENOMEM;
-    }
-    const char *raw = stagegraph_stage_base(st);
-    if (rc) break;
-    if ((rc = expand_word(plan, &plan->global, raw, &word, err))) {
-      set_error_pos(err, from, rc);
-      break;
-    }
-    if (word.len == 0) {
-      sgi_pos pos = sgi_instruction_pos(from);
-      rc = sgi_error_set(err, STAGEGRAPH_EEXPAND, &pos, "base name (%s) should not be blank", raw);
-      break;
-    }
-    if (!(ps->base = sgi_arena_strndup(&plan->arena, word.ptr, word.len))) {
-      rc = STAGEGRAPH_ENOMEM;
-      break;
-    }
-    const char *praw = stagegraph_stage_platform(st);
-    if (praw) {
-      if ((rc = expand_word(plan, &plan->global, praw, &word, err))) {
-        set_error_pos(err, from, rc);
-        break;
-      }
-      sgi_pos pos = sgi_instruction_pos(from);
-      if (word.len == 0) {
-        rc = sgi_error_set(err, STAGEGRAPH_EEXPAND, &pos, "empty platform value from expression %s", praw);
-        break;
-      }
-      sgi_platform p;
-      sgi_buf msg;
-      sgi_buf_init(&msg, &plan->mem);
-      if (sgi_platform_parse(word.ptr, word.len, &p, &msg)) {
-        rc = msg.failed ? STAGEGRAPH_ENOMEM
-                        : sgi_error_set(err, STAGEGRAPH_EINVAL, &pos, "failed to parse platform %s: %s",
-                                        praw, msg.ptr);
-        sgi_buf_free(&msg);
-        break;
-      }
-      sgi_buf_free(&msg);
-      char formatted[96];
-      sgi_platform_format(&p, formatted, sizeof formatted);
-      if (!(ps->platform = sgi_arena_strndup(&plan->arena, formatted, strlen(formatted)))) {
-        rc = STAGEGRAPH_ENOMEM;
-        break;
-      }
-    }
-    ps->parent = sgi_str_index_find(names, ps->base, strlen(ps->base));
-    if (ps->name) {
-      if ((rc = context_for(plan, ps->name, &ps->context)) ||
-          (rc = sgi_str_index_set(names, ps->name, strlen(ps->name), i)))
-        break;
-    }
+  for (size_t i = 0; i < n + LINK_AHEAD && !rc; i++) {
+    /* stage i - LINK_AHEAD's hashes are at ring[i % LINK_AHEAD], where
+     * stage i's go next */
+    if (i >= LINK_AHEAD) rc = link_base(plan, names, &ring[i % LINK_AHEAD], i - LINK_AHEAD);
+    if (!rc && i < n && !(rc = expand_base(plan, i, &word, err))) link_ahead(plan, names, ring, i);
+    if (i >= LINK_AHEAD / 2 && i - LINK_AHEAD / 2 < n)
+      sgi_str_index_prefetch_entry(names, ring[(i - LINK_AHEAD / 2) % LINK_AHEAD].base);
   }
   sgi_buf_free(&word);
   return rc;
@@ -394,7 +407,11 @@ static int go_atoi(const char *s, long long *out) {
 
 /* A stage with many COPY --from (a final stage collecting the others)
  * looks up a name per line: build_edges starts loading the slot of the
- * name NAMES_AHEAD lines on. */
+ * name SOURCES_AHEAD lines on. (Walking ahead across stages, to reach the
+ * names of stages with one COPY --from each, measured slower: the walk
+ * itself then misses on every instruction it reads.) */
+#define SOURCES_AHEAD 8
+
 static void prefetch_source(const sgi_str_index *names, const stagegraph_instruction *ins) {
   if (ins->kind != STAGEGRAPH_KIND_COPY || !ins->flag_value_count) return;
   const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
@@ -624,8 +641,8 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
     if (!sgi_stage_linking_count(st)) continue; /* no --from or --mount to read */
     size_t count = stagegraph_stage_instruction_count(st);
     for (size_t k = 0; k < count && !rc; k++) {
-      if (k + NAMES_AHEAD < count)
-        prefetch_source(c->names, stagegraph_stage_instruction(st, k + NAMES_AHEAD));
+      if (k + SOURCES_AHEAD < count)
+        prefetch_source(c->names, stagegraph_stage_instruction(st, k + SOURCES_AHEAD));
       const stagegraph_instruction *ins = stagegraph_stage_instruction(st, k);
       rc = instruction_edges(c, i, ins, ins, 0);
     }
@@ -729,10 +746,11 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
 
 /* Edges in file order of the instructions making them (and by dependent
  * stage on one instruction): a stable merge sort, needed only when ONBUILD
- * edges (pointing at the parent's earlier lines) were added. The result
- * goes to the arena at its exact size and the heap array is freed. */
+ * edges (pointing at the parent's earlier lines) may have been added, as
+ * build_edges adds the others in that order. The result goes to the arena
+ * at its exact size and the heap array is freed. */
 static int edge_before(const stagegraph_edge *x, const stagegraph_edge *y) {
-  return edge_precedes(x, y->ins->start_offset, y->to);
+  return edge_precedes(x, y->offset, y->to);
 }
 
 static int sort_edges(stagegraph_plan *plan) {

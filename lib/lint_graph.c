@@ -985,7 +985,7 @@ static int edges_through(sgi_graph_pass *g, const stagegraph_instruction *ins,
   int rc = 0;
   for (; g->edge < p->edge_count && !rc; g->edge++) {
     const stagegraph_edge *e = &p->edges[g->edge];
-    if (e->ins->start_offset > ins->start_offset) break;
+    if (e->offset > ins->start_offset) break;
     if (e->ins == ins && e->kind == STAGEGRAPH_EDGE_COPY && !e->onbuild) *copy = e;
     rc = edge_rules(g, e);
   }

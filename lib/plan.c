@@ -547,7 +547,7 @@ const stagegraph_edge *stagegraph_plan_edge(const stagegraph_plan *p, size_t i) 
 size_t stagegraph_edge_from(const stagegraph_edge *e) { return e ? e->from : STAGEGRAPH_NONE; }
 size_t stagegraph_edge_to(const stagegraph_edge *e) { return e ? e->to : STAGEGRAPH_NONE; }
 stagegraph_edge_kind stagegraph_edge_get_kind(const stagegraph_edge *e) {
-  return e ? e->kind : STAGEGRAPH_EDGE_FROM;
+  return e ? (stagegraph_edge_kind)e->kind : STAGEGRAPH_EDGE_FROM;
 }
 const stagegraph_instruction *stagegraph_edge_instruction(const stagegraph_edge *e) {
   return e ? e->ins : NULL;

@@ -26,12 +26,16 @@ struct stagegraph_image {
   void *hh_next; /* lookup chain (graph.c) */
 };
 
+/* 32 bytes: stage indices and offsets fit in 32 bits (inputs are under
+ * 4 GiB). offset is the instruction's start offset, copied so that
+ * ordering and finding edges reads only the edge array. */
 struct stagegraph_edge {
-  size_t from, to;
+  uint32_t from, to;
+  uint32_t offset;
+  uint8_t kind;    /* stagegraph_edge_kind */
+  uint8_t onbuild;
   const stagegraph_instruction *ins;
   const char *reference;
-  stagegraph_edge_kind kind;
-  int onbuild;
 };
 
 /* What dispatch learnt about one instruction, for the cache model. */

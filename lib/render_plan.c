@@ -273,7 +273,7 @@ static void render_dot(sgi_buf *b, const stagegraph_plan *p) {
     const stagegraph_edge *ed = &p->edges[e];
     sgi_buf_clear(&label);
     edge_detail(&label, ed);
-    sgi_buf_printf(b, "  s%zu -> s%zu [style=%s", ed->from, ed->to,
+    sgi_buf_printf(b, "  s%zu -> s%zu [style=%s", (size_t)ed->from, (size_t)ed->to,
                    ed->kind == STAGEGRAPH_EDGE_FROM ? "bold"
                    : ed->kind == STAGEGRAPH_EDGE_COPY ? "dashed"
                                                       : "dotted");
@@ -322,14 +322,14 @@ static void render_mermaid(sgi_buf *b, const stagegraph_plan *p) {
     sgi_buf_clear(&label);
     edge_detail(&label, ed);
     const char *arrow = ed->kind == STAGEGRAPH_EDGE_FROM ? "==>" : "-.->";
-    sgi_buf_printf(b, "  s%zu %s", ed->from, arrow);
+    sgi_buf_printf(b, "  s%zu %s", (size_t)ed->from, arrow);
     if (label.len || ed->kind == STAGEGRAPH_EDGE_MOUNT) {
       sgi_buf_puts(b, "|\"");
       if (ed->kind == STAGEGRAPH_EDGE_MOUNT) sgi_buf_puts(b, "mount");
       mermaid_text(b, label.ptr ? label.ptr : "", label.len);
       sgi_buf_puts(b, "\"|");
     }
-    sgi_buf_printf(b, " s%zu\n", ed->to);
+    sgi_buf_printf(b, " s%zu\n", (size_t)ed->to);
   }
   int any_pruned = 0;
   for (size_t i = 0; i < p->stage_count; i++) any_pruned |= !p->stages[i].needed;

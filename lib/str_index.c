@@ -89,12 +89,16 @@ static int pool_add(sgi_str_index *x, const char *s, size_t len, uint32_t value,
   return 0;
 }
 
-int sgi_str_index_set(sgi_str_index *x, const char *s, size_t len, size_t value) {
+uint32_t sgi_str_index_hash(const sgi_str_index *x, const char *s, size_t len) {
+  return (uint32_t)sgi_hash_keyed(s, len, x->seed);
+}
+
+int sgi_str_index_set_hashed(sgi_str_index *x, const char *s, size_t len, uint32_t hash,
+                             size_t value) {
   if (value >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* cannot happen under 4 GiB */
   int rc = sgi_str_index_reserve(x, x->count + 1);
   if (rc) return rc;
-  uint32_t h = (uint32_t)sgi_hash_keyed(s, len, x->seed);
-  sgi_str_slot *e = find_slot(x, s, len, h);
+  sgi_str_slot *e = find_slot(x, s, len, hash);
   uint32_t v = (uint32_t)value;
   if (e->at) { /* the same string again: the later value wins */
     memcpy(x->pool + e->at - 1, &v, sizeof v);
@@ -103,21 +107,43 @@ int sgi_str_index_set(sgi_str_index *x, const char *s, size_t len, size_t value)
   uint32_t at;
   if ((rc = pool_add(x, s, len, v, &at))) return rc;
   e->at = at;
-  e->hash = h;
+  e->hash = hash;
   x->count++;
   return 0;
 }
 
-size_t sgi_str_index_find(const sgi_str_index *x, const char *s, size_t len) {
+int sgi_str_index_set(sgi_str_index *x, const char *s, size_t len, size_t value) {
+  return sgi_str_index_set_hashed(x, s, len, sgi_str_index_hash(x, s, len), value);
+}
+
+size_t sgi_str_index_find_hashed(const sgi_str_index *x, const char *s, size_t len, uint32_t hash) {
   if (!x->count) return STAGEGRAPH_NONE;
-  const sgi_str_slot *e = find_slot(x, s, len, (uint32_t)sgi_hash_keyed(s, len, x->seed));
+  const sgi_str_slot *e = find_slot(x, s, len, hash);
   return e->at ? (size_t)value_at(x, e->at) : STAGEGRAPH_NONE;
 }
 
-void sgi_str_index_prefetch(const sgi_str_index *x, const char *s, size_t len) {
+size_t sgi_str_index_find(const sgi_str_index *x, const char *s, size_t len) {
+  return sgi_str_index_find_hashed(x, s, len, sgi_str_index_hash(x, s, len));
+}
+
+void sgi_str_index_prefetch_slot(const sgi_str_index *x, uint32_t hash) {
 #if defined(__GNUC__) || defined(__clang__)
-  if (x->cap) __builtin_prefetch(&x->slot[sgi_hash_keyed(s, len, x->seed) & (x->cap - 1)]);
+  if (x->cap) __builtin_prefetch(&x->slot[hash & (x->cap - 1)]);
 #else
-  (void)x, (void)s, (void)len;
+  (void)x, (void)hash;
 #endif
+}
+
+void sgi_str_index_prefetch_entry(const sgi_str_index *x, uint32_t hash) {
+#if defined(__GNUC__) || defined(__clang__)
+  if (!x->cap) return;
+  const sgi_str_slot *e = &x->slot[hash & (x->cap - 1)];
+  if (e->at && e->hash == hash) __builtin_prefetch(x->pool + e->at - 1);
+#else
+  (void)x, (void)hash;
+#endif
+}
+
+void sgi_str_index_prefetch(const sgi_str_index *x, const char *s, size_t len) {
+  if (x->cap) sgi_str_index_prefetch_slot(x, sgi_str_index_hash(x, s, len));
 }

@@ -45,4 +45,16 @@ size_t sgi_str_index_find(const sgi_str_index *x, const char *s, size_t len);
  * changes no result. */
 void sgi_str_index_prefetch(const sgi_str_index *x, const char *s, size_t len);
 
+/* The same with the string's hash computed once by the caller: a lookup
+ * on a large index misses twice, on the slot and then on the entry the
+ * slot names, so a caller that knows its strings well ahead prefetches
+ * the slot (prefetch_slot), some steps later the entry (prefetch_entry,
+ * which reads the slot, by then loaded), and then looks up. */
+uint32_t sgi_str_index_hash(const sgi_str_index *x, const char *s, size_t len);
+size_t sgi_str_index_find_hashed(const sgi_str_index *x, const char *s, size_t len, uint32_t hash);
+int sgi_str_index_set_hashed(sgi_str_index *x, const char *s, size_t len, uint32_t hash,
+                             size_t value);
+void sgi_str_index_prefetch_slot(const sgi_str_index *x, uint32_t hash);
+void sgi_str_index_prefetch_entry(const sgi_str_index *x, uint32_t hash);
+
 #endif
