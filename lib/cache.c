@@ -784,6 +784,19 @@ static int walk_from(walk *w, const sgi_plan_stage *ps, const stagegraph_stage *
   return set_reason(c, from);
 }
 
+/* A step's status given its own (*status) and the layers before it
+ * (*chain): a layer is keyed on the one before, except a linked COPY, and
+ * passes its status on down the chain. Returns 1 when the chain, not the
+ * step itself, decided the status. */
+static int chain_step(const cache_step *st, stagegraph_cache_status *chain,
+                      stagegraph_cache_status *status) {
+  int layer = (st->flags & STEP_LAYER) != 0;
+  int from_chain = !(layer && (st->flags & STEP_LINKED)) && *chain > *status;
+  if (from_chain) *status = *chain;
+  if (layer) *chain = worse(*chain, *status);
+  return from_chain;
+}
+
 /* One instruction (or trigger) after the FROM line. */
 static int walk_step(walk *w, const stagegraph_instruction *ins, const stagegraph_instruction *shown,
                      const sgi_ins_info *info, unsigned char onbuild) {
@@ -795,28 +808,22 @@ static int walk_step(walk *w, const stagegraph_instruction *ins, const stagegrap
   if (!rc) rc = step_inputs(w, st, ins, shown, info);
   if (rc) return rc;
   if ((st->flags & STEP_BROAD) && cs->boundary == NO_BOUNDARY) cs->boundary = k;
-  /* a layer is keyed on the one before, except a linked COPY */
-  int layer = (st->flags & STEP_LAYER) != 0, keyed_on_chain = !(layer && (st->flags & STEP_LINKED));
   /* under an ordinary source edit, for the summary */
   stagegraph_cache_status edit = edit_status(w, st);
-  if (keyed_on_chain && w->edit_chain > edit) edit = w->edit_chain;
-  if (layer) {
+  chain_step(st, &w->edit_chain, &edit);
+  if (st->flags & STEP_LAYER) {
     c->layer_count++;
     c->surviving += edit == STAGEGRAPH_CACHED;
-    w->edit_chain = worse(w->edit_chain, edit);
   }
   /* under the change */
   sgi_buf_clear(&c->why);
-  stagegraph_cache_status status;
+  stagegraph_cache_status status, before = w->chain;
   if ((rc = own_status(w, st, ins, &status))) return rc;
-  if (keyed_on_chain && w->chain > status) {
-    status = w->chain;
+  if (chain_step(st, &w->chain, &status)) {
     sgi_buf_clear(&c->why);
     sgi_buf_printf(&c->why, "an earlier step rebuilt (line %u)", w->chain_line);
-  }
-  if (layer) {
-    if (status > w->chain) w->chain_line = shown->start_line; /* the step that made it worse */
-    w->chain = worse(w->chain, status);
+  } else if (w->chain > before) {
+    w->chain_line = shown->start_line; /* the step that made it worse */
   }
   if (!cs->first_line && status != STAGEGRAPH_CACHED) cs->first_line = shown->start_line;
   st->status = (unsigned char)status;
