@@ -873,11 +873,13 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   w.chain = w.edit_chain = STAGEGRAPH_CACHED;
   sgi_envmap_init(&w.args, &c->arena, &c->mem);
   sgi_envmap_init(&w.tainted, &c->arena, &c->mem);
-  /* args in scope and changed variables start with the parent's */
+  /* args in scope and changed variables start with the parent's; a stage
+   * replaced by a named context declares nothing and its FROM line reads
+   * only global args, so it has no args in scope */
   const cache_stage *parent =
       ps->parent != STAGEGRAPH_NONE ? done_stage(c, pos, c->position[ps->parent]) : NULL;
   int rc = 0;
-  if (parent && parent->args) rc = sgi_envmap_copy(&w.args, parent->args);
+  if (parent && parent->args && !ps->context) rc = sgi_envmap_copy(&w.args, parent->args);
   if (!rc && parent && parent->tainted) rc = sgi_envmap_copy(&w.tainted, parent->tainted);
   if (!rc) rc = walk_from(&w, ps, stage, parent);
   for (size_t t = 0; t < triggers && !rc; t++) {
@@ -890,7 +892,6 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   }
   cs->final = (unsigned char)w.chain;
   cs->edit_final = (unsigned char)w.edit_chain;
-  if (ps->context) sgi_envmap_free(&w.args); /* it declares nothing */
   int kept = keep_map(c, &w.args, &cs->args);
   int kept_taint = keep_map(c, &w.tainted, &cs->tainted);
   return rc ? rc : kept ? kept : kept_taint;
