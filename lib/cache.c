@@ -362,6 +362,20 @@ static size_t stage_named(walk *w, const stagegraph_instruction *at, stagegraph_
   return e ? e->from : STAGEGRAPH_NONE;
 }
 
+/* A --from / from= source: the stage it names, else an image. */
+static int add_from_input(walk *w, cache_step *st, const stagegraph_instruction *at,
+                          stagegraph_edge_kind kind, const char *from) {
+  size_t src = stage_named(w, at, kind, from);
+  return src != STAGEGRAPH_NONE ? add_stage_input(w->c, st, src)
+                                : add_input(w->c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
+}
+
+/* A path read from the context; a source tree makes the step broad. */
+static int add_context_input(stagegraph_cache *c, cache_step *st, const char *path) {
+  if (is_broad(path)) st->flags |= STEP_BROAD;
+  return add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, path, 0);
+}
+
 /* Declared build args: ARG names, and global ARGs re-declared. */
 static int declare_args(const stagegraph_instruction *ins, sgi_envmap *args) {
   if (ins->kind != STAGEGRAPH_KIND_ARG) return 0;
@@ -383,18 +397,13 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
   if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
     const char *from = flag(ins, "from", 0);
     if (from) {
-      size_t src = stage_named(w, shown, STAGEGRAPH_EDGE_COPY, from);
-      rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
-                                  : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
+      rc = add_from_input(w, st, shown, STAGEGRAPH_EDGE_COPY, from);
     } else {
       for (size_t i = 0; i + 1 < info->word_count && !rc; i++) {
         const char *word = info->words[i];
-        if (ins->kind == STAGEGRAPH_KIND_ADD && is_remote(word)) {
-          rc = add_input(c, st, STAGEGRAPH_INPUT_REMOTE, word, 0);
-        } else {
-          rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, word, 0);
-          if (is_broad(word)) st->flags |= STEP_BROAD;
-        }
+        rc = ins->kind == STAGEGRAPH_KIND_ADD && is_remote(word)
+                 ? add_input(c, st, STAGEGRAPH_INPUT_REMOTE, word, 0)
+                 : add_context_input(c, st, word);
       }
     }
     const char *link = flag(ins, "link", 0);
@@ -410,15 +419,8 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
         break;
       if (!source && (rc = sgi_mount_field(&c->arena, m, "src", &source))) break;
       if (type && strcmp(type, "bind") != 0) continue;
-      if (from && *from) {
-        size_t src = stage_named(w, shown, STAGEGRAPH_EDGE_MOUNT, from);
-        rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
-                                    : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
-      } else {
-        const char *path = source && *source ? source : ".";
-        rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, path, 0);
-        if (is_broad(path)) st->flags |= STEP_BROAD;
-      }
+      rc = from && *from ? add_from_input(w, st, shown, STAGEGRAPH_EDGE_MOUNT, from)
+                         : add_context_input(c, st, source && *source ? source : ".");
     }
     /* every build arg in scope is part of RUN's environment (the report
      * lists the first 32; the model uses them all) */
