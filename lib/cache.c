@@ -362,6 +362,20 @@ static size_t stage_named(walk *w, const stagegraph_instruction *at, stagegraph_
   return e ? e->from : STAGEGRAPH_NONE;
 }
 
+/* A --from / from= source: the stage it names, else an image. */
+static int add_from_input(walk *w, cache_step *st, const stagegraph_instruction *at,
+                          stagegraph_edge_kind kind, const char *from) {
+  size_t src = stage_named(w, at, kind, from);
+  return src != STAGEGRAPH_NONE ? add_stage_input(w->c, st, src)
+                                : add_input(w->c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
+}
+
+/* A path read from the context; a source tree makes the step broad. */
+static int add_context_input(stagegraph_cache *c, cache_step *st, const char *path) {
+  if (is_broad(path)) st->flags |= STEP_BROAD;
+  return add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, path, 0);
+}
+
 /* Declared build args: ARG names, and global ARGs re-declared. */
 static int declare_args(const stagegraph_instruction *ins, sgi_envmap *args) {
   if (ins->kind != STAGEGRAPH_KIND_ARG) return 0;
@@ -383,18 +397,13 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
   if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
     const char *from = flag(ins, "from", 0);
     if (from) {
-      size_t src = stage_named(w, shown, STAGEGRAPH_EDGE_COPY, from);
-      rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
-                                  : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
+      rc = add_from_input(w, st, shown, STAGEGRAPH_EDGE_COPY, from);
     } else {
       for (size_t i = 0; i + 1 < info->word_count && !rc; i++) {
         const char *word = info->words[i];
-        if (ins->kind == STAGEGRAPH_KIND_ADD && is_remote(word)) {
-          rc = add_input(c, st, STAGEGRAPH_INPUT_REMOTE, word, 0);
-        } else {
-          rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, word, 0);
-          if (is_broad(word)) st->flags |= STEP_BROAD;
-        }
+        rc = ins->kind == STAGEGRAPH_KIND_ADD && is_remote(word)
+                 ? add_input(c, st, STAGEGRAPH_INPUT_REMOTE, word, 0)
+                 : add_context_input(c, st, word);
       }
     }
     const char *link = flag(ins, "link", 0);
@@ -410,15 +419,8 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
         break;
       if (!source && (rc = sgi_mount_field(&c->arena, m, "src", &source))) break;
       if (type && strcmp(type, "bind") != 0) continue;
-      if (from && *from) {
-        size_t src = stage_named(w, shown, STAGEGRAPH_EDGE_MOUNT, from);
-        rc = src != STAGEGRAPH_NONE ? add_stage_input(c, st, src)
-                                    : add_input(c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
-      } else {
-        const char *path = source && *source ? source : ".";
-        rc = add_input(c, st, STAGEGRAPH_INPUT_CONTEXT, path, 0);
-        if (is_broad(path)) st->flags |= STEP_BROAD;
-      }
+      rc = from && *from ? add_from_input(w, st, shown, STAGEGRAPH_EDGE_MOUNT, from)
+                         : add_context_input(c, st, source && *source ? source : ".");
     }
     /* every build arg in scope is part of RUN's environment (the report
      * lists the first 32; the model uses them all) */
@@ -784,6 +786,19 @@ static int walk_from(walk *w, const sgi_plan_stage *ps, const stagegraph_stage *
   return set_reason(c, from);
 }
 
+/* A step's status given its own (*status) and the layers before it
+ * (*chain): a layer is keyed on the one before, except a linked COPY, and
+ * passes its status on down the chain. Returns 1 when the chain, not the
+ * step itself, decided the status. */
+static int chain_step(const cache_step *st, stagegraph_cache_status *chain,
+                      stagegraph_cache_status *status) {
+  int layer = (st->flags & STEP_LAYER) != 0;
+  int from_chain = !(layer && (st->flags & STEP_LINKED)) && *chain > *status;
+  if (from_chain) *status = *chain;
+  if (layer) *chain = worse(*chain, *status);
+  return from_chain;
+}
+
 /* One instruction (or trigger) after the FROM line. */
 static int walk_step(walk *w, const stagegraph_instruction *ins, const stagegraph_instruction *shown,
                      const sgi_ins_info *info, unsigned char onbuild) {
@@ -795,28 +810,22 @@ static int walk_step(walk *w, const stagegraph_instruction *ins, const stagegrap
   if (!rc) rc = step_inputs(w, st, ins, shown, info);
   if (rc) return rc;
   if ((st->flags & STEP_BROAD) && cs->boundary == NO_BOUNDARY) cs->boundary = k;
-  /* a layer is keyed on the one before, except a linked COPY */
-  int layer = (st->flags & STEP_LAYER) != 0, keyed_on_chain = !(layer && (st->flags & STEP_LINKED));
   /* under an ordinary source edit, for the summary */
   stagegraph_cache_status edit = edit_status(w, st);
-  if (keyed_on_chain && w->edit_chain > edit) edit = w->edit_chain;
-  if (layer) {
+  chain_step(st, &w->edit_chain, &edit);
+  if (st->flags & STEP_LAYER) {
     c->layer_count++;
     c->surviving += edit == STAGEGRAPH_CACHED;
-    w->edit_chain = worse(w->edit_chain, edit);
   }
   /* under the change */
   sgi_buf_clear(&c->why);
-  stagegraph_cache_status status;
+  stagegraph_cache_status status, before = w->chain;
   if ((rc = own_status(w, st, ins, &status))) return rc;
-  if (keyed_on_chain && w->chain > status) {
-    status = w->chain;
+  if (chain_step(st, &w->chain, &status)) {
     sgi_buf_clear(&c->why);
     sgi_buf_printf(&c->why, "an earlier step rebuilt (line %u)", w->chain_line);
-  }
-  if (layer) {
-    if (status > w->chain) w->chain_line = shown->start_line; /* the step that made it worse */
-    w->chain = worse(w->chain, status);
+  } else if (w->chain > before) {
+    w->chain_line = shown->start_line; /* the step that made it worse */
   }
   if (!cs->first_line && status != STAGEGRAPH_CACHED) cs->first_line = shown->start_line;
   st->status = (unsigned char)status;
@@ -866,11 +875,13 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   w.chain = w.edit_chain = STAGEGRAPH_CACHED;
   sgi_envmap_init(&w.args, &c->arena, &c->mem);
   sgi_envmap_init(&w.tainted, &c->arena, &c->mem);
-  /* args in scope and changed variables start with the parent's */
+  /* args in scope and changed variables start with the parent's; a stage
+   * replaced by a named context declares nothing and its FROM line reads
+   * only global args, so it has no args in scope */
   const cache_stage *parent =
       ps->parent != STAGEGRAPH_NONE ? done_stage(c, pos, c->position[ps->parent]) : NULL;
   int rc = 0;
-  if (parent && parent->args) rc = sgi_envmap_copy(&w.args, parent->args);
+  if (parent && parent->args && !ps->context) rc = sgi_envmap_copy(&w.args, parent->args);
   if (!rc && parent && parent->tainted) rc = sgi_envmap_copy(&w.tainted, parent->tainted);
   if (!rc) rc = walk_from(&w, ps, stage, parent);
   for (size_t t = 0; t < triggers && !rc; t++) {
@@ -883,7 +894,6 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   }
   cs->final = (unsigned char)w.chain;
   cs->edit_final = (unsigned char)w.edit_chain;
-  if (ps->context) sgi_envmap_free(&w.args); /* it declares nothing */
   int kept = keep_map(c, &w.args, &cs->args);
   int kept_taint = keep_map(c, &w.tainted, &cs->tainted);
   return rc ? rc : kept ? kept : kept_taint;

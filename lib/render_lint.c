@@ -28,7 +28,7 @@ static void render_text(sgi_buf *b, const stagegraph_lint *lint, const char *pat
   }
 }
 
-static void render_json(sgi_buf *b, const stagegraph_lint *lint) {
+static void render_json(sgi_buf *b, const stagegraph_lint *lint, const char *path) {
   sgi_json j;
   sgi_json_init(&j, b, 0);
   sgi_json_begin_object(&j);
@@ -182,27 +182,33 @@ static void render_sarif(sgi_buf *b, const stagegraph_lint *lint, const char *pa
   sgi_buf_free(&u);
 }
 
+/* Each format with the room it usually needs (bytes up front, plus per
+ * finding: SARIF lists every rule first), so the output is rarely copied
+ * while it grows. */
+static const struct lint_renderer {
+  stagegraph_format format;
+  size_t first, each;
+  void (*render)(sgi_buf *b, const stagegraph_lint *lint, const char *path);
+} renderers[] = {
+    {STAGEGRAPH_FORMAT_TEXT, 64, 192, render_text},
+    {STAGEGRAPH_FORMAT_JSON, 64, 448, render_json},
+    {STAGEGRAPH_FORMAT_SARIF, 16384, 896, render_sarif},
+};
+
 int stagegraph_lint_render(stagegraph_buf *out, const stagegraph_lint *lint, stagegraph_format format,
                            const char *path, stagegraph_error *err) {
   if (!out || !lint) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "out and lint are required");
   if (!path) path = "Dockerfile";
-  /* room for the usual size up front (bytes per finding, plus SARIF's rule
-   * list), so the output is rarely copied while it grows */
-  size_t first, each;
-  switch (format) {
-  case STAGEGRAPH_FORMAT_TEXT: first = 64, each = 192; break;
-  case STAGEGRAPH_FORMAT_JSON: first = 64, each = 448; break;
-  case STAGEGRAPH_FORMAT_SARIF: first = 16384, each = 896; break;
-  default:
+  const struct lint_renderer *r = NULL;
+  for (size_t i = 0; i < sizeof renderers / sizeof renderers[0] && !r; i++)
+    if (renderers[i].format == format) r = &renderers[i];
+  if (!r)
     return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL,
                          "lint renders TEXT, JSON or SARIF, not format %d", (int)format);
-  }
   sgi_buf b;
   sgi_buf_init(&b, &lint->mem);
-  if (!sgi_buf_grow(&b, first + each * lint->count)) b.ptr[0] = '\0'; /* an empty output is "" */
-  if (format == STAGEGRAPH_FORMAT_TEXT) render_text(&b, lint, path);
-  else if (format == STAGEGRAPH_FORMAT_JSON) render_json(&b, lint);
-  else render_sarif(&b, lint, path);
+  if (!sgi_buf_grow(&b, r->first + r->each * lint->count)) b.ptr[0] = '\0'; /* an empty output is "" */
+  r->render(&b, lint, path);
   int rc = sgi_buf_detach(&b, out);
   if (rc) return sgi_error_set(err, rc, NULL, "out of memory");
   return 0;

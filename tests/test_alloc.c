@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "budget.h"
 #include "stagegraph.h"
 
 #include <stdio.h>
@@ -38,105 +39,14 @@
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- a counting allocator whose N-th call fails --------------------------------- */
+/* ---- the allocator ------------------------------------------------------------- */
 
-typedef union header {
-  size_t size;
-  max_align_t align;
-} header;
-
-typedef struct chaos {
-  long calls;      /* malloc and realloc calls so far */
-  long fail_at;    /* 0-based call to fail; -1: never */
-  int injected;    /* the failure was returned */
-  int inject_step; /* the step running when it was */
-  int step;        /* the step running now */
-  long live;       /* blocks allocated and not freed */
-  size_t live_bytes, peak_bytes;
-  long foreign;    /* frees of blocks this allocator did not make */
-  char *pool;      /* when set, blocks come from here, not the C library */
-  size_t pool_cap, pool_used;
-} chaos;
-
-/* Pool blocks are never reused: a run's pool is emptied when it ends. */
-static header *pool_alloc(chaos *c, size_t size) {
-  size_t need = (sizeof(header) + size + sizeof(header) - 1) / sizeof(header) * sizeof(header);
-  if (need < size || c->pool_cap - c->pool_used < need) return NULL;
-  header *h = (header *)(c->pool + c->pool_used);
-  c->pool_used += need;
-  return h;
-}
-
-/* The file being swept, for debuggers: to stop where allocation 19 of
- * step 4 (plan) fails, break on inject() with
- * `condition 1 $_streq(sweeping, "go-mounts") && c->step == 4 && c->fail_at == 19`. */
+/* The test allocator (tests/support/budget.h) with call N failing. The file
+ * and step being swept, for debuggers: to stop where allocation 19 of step 4
+ * (plan) fails, break on the `return 1` in budget.c's should_fail with
+ * `condition 1 $_streq(sweeping, "go-mounts") && sweeping_step == 4 && b->fail_at == 19`. */
 static const char *sweeping;
-
-static void inject(chaos *c) {
-  c->injected = 1;
-  c->inject_step = c->step;
-}
-
-static void *c_malloc(size_t size, void *ctx) {
-  chaos *c = ctx;
-  if (c->calls++ == c->fail_at) {
-    inject(c);
-    return NULL;
-  }
-  header *h = c->pool ? pool_alloc(c, size) : malloc(sizeof *h + size);
-  if (!h) return NULL;
-  h->size = size;
-  c->live++;
-  c->live_bytes += size;
-  if (c->live_bytes > c->peak_bytes) c->peak_bytes = c->live_bytes;
-  return h + 1;
-}
-
-static void c_free(void *ptr, void *ctx) {
-  chaos *c = ctx;
-  if (!ptr) return;
-  header *h = (header *)ptr - 1;
-  if (c->live <= 0 || h->size > c->live_bytes) {
-    c->foreign++;
-    return;
-  }
-  c->live--;
-  c->live_bytes -= h->size;
-  if (!c->pool) free(h);
-}
-
-static void *c_realloc(void *ptr, size_t size, void *ctx) {
-  chaos *c = ctx;
-  if (!ptr) return c_malloc(size, ctx);
-  if (c->calls++ == c->fail_at) {
-    inject(c);
-    return NULL;
-  }
-  header *h = (header *)ptr - 1;
-  size_t old = h->size;
-  header *n;
-  if (c->pool) {
-    n = pool_alloc(c, size);
-    if (n) memcpy(n + 1, h + 1, old < size ? old : size);
-  } else {
-    n = realloc(h, sizeof *n + size);
-  }
-  if (!n) return NULL;
-  n->size = size;
-  c->live_bytes = c->live_bytes - old + size;
-  if (c->live_bytes > c->peak_bytes) c->peak_bytes = c->live_bytes;
-  return n + 1;
-}
-
-static void chaos_reset(chaos *c, long fail_at) {
-  char *pool = c->pool;
-  size_t cap = c->pool_cap;
-  memset(c, 0, sizeof *c);
-  c->pool = pool;
-  c->pool_cap = cap;
-  c->fail_at = fail_at;
-  c->inject_step = -1;
-}
+static int sweeping_step;
 
 /* ---- the files ------------------------------------------------------------------ */
 
@@ -887,7 +797,7 @@ static void reference(const tcase *tc, outcome *ref) {
 
 typedef struct sweeper {
   const tcase *tc;
-  chaos *ch;
+  alloc_budget *ch;
   stagegraph_allocator alloc;
   const outcome *ref;
   int sweep;        /* 0: only the failure-free attempt of each step */
@@ -897,12 +807,9 @@ typedef struct sweeper {
   long allocations; /* calls made by the failure-free attempts */
 } sweeper;
 
-static void arm(chaos *c, long fail_at, int step) {
-  c->calls = 0;
-  c->fail_at = fail_at;
-  c->injected = 0;
-  c->inject_step = -1;
-  c->step = step;
+static void arm(alloc_budget *c, long fail_at, int step) {
+  budget_fail(c, fail_at, 0);
+  sweeping_step = step;
 }
 
 /* Compares a step's text with the reference. */
@@ -948,7 +855,7 @@ static void verify_object(sweeper *sw, int create, void *made, long n) {
  * leaves its object in sw->o. */
 static int attempt(sweeper *sw, int step, long n) {
   const char *name = sw->tc->name, *sname = STEP_NAMES[step];
-  chaos *ch = sw->ch;
+  alloc_budget *ch = sw->ch;
   long live0 = ch->live;
   size_t bytes0 = ch->live_bytes;
   void *made = NULL;
@@ -1025,7 +932,7 @@ static int attempt(sweeper *sw, int step, long n) {
  * objects the later steps need are the failure-free ones, so every
  * allocation of a full run fails exactly once. */
 static void run_steps(sweeper *sw) {
-  sw->alloc = (stagegraph_allocator){c_malloc, c_realloc, c_free, sw->ch};
+  sw->alloc = budget_allocator(sw->ch);
   memset(&sw->o, 0, sizeof sw->o);
   for (int step = 0; step < S_COUNT; step++) {
     if (!runnable(step, &sw->o)) continue;
@@ -1070,9 +977,8 @@ static void test_alloc_sweep(void **state) {
     const tcase *tc = &CASES[i];
     outcome ref;
     reference(tc, &ref);
-    chaos ch;
-    memset(&ch, 0, sizeof ch);
-    chaos_reset(&ch, -1);
+    alloc_budget ch;
+    budget_init(&ch);
     sweeping = tc->name;
     sweeper sw;
     memset(&sw, 0, sizeof sw);
@@ -1105,16 +1011,17 @@ static void test_allocator_inherited(void **state) {
   (void)state;
   problem_count = 0;
   kind_count = 0;
-  chaos ch;
-  memset(&ch, 0, sizeof ch);
-  ch.pool_cap = (size_t)64 << 20;
-  ch.pool = malloc(ch.pool_cap);
-  assert_non_null(ch.pool);
+  size_t pool_cap = (size_t)64 << 20;
+  char *pool = malloc(pool_cap);
+  assert_non_null(pool);
+  alloc_budget ch;
   for (size_t i = 0; i < N_OF(CASES); i++) {
     const tcase *tc = &CASES[i];
     outcome ref;
     reference(tc, &ref);
-    chaos_reset(&ch, -1);
+    budget_init(&ch);
+    ch.pool = pool;
+    ch.pool_cap = pool_cap;
     sweeper sw;
     memset(&sw, 0, sizeof sw);
     sw.tc = tc;
@@ -1137,7 +1044,7 @@ static void test_allocator_inherited(void **state) {
     sweep_done(&sw);
     outcome_free(&ref);
   }
-  free(ch.pool);
+  free(pool);
   if (problem_count) {
     problems_print();
     fail_msg("%ld problems", problem_count);

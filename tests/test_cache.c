@@ -1759,10 +1759,11 @@ static void test_two_caches_one_plan(void **state) {
  * (run under valgrind). */
 static void test_out_of_memory(void **state) {
   (void)state;
-  stagegraph_allocator a = budget_allocator();
+  alloc_budget ab;
+  budget_init(&ab);
+  stagegraph_allocator a = budget_allocator(&ab);
   stagegraph_options po = STAGEGRAPH_OPTIONS_INIT;
   po.allocator = &a;
-  alloc_budget = -1;
   stagegraph_doc *doc = NULL;
   stagegraph_plan *plan = NULL;
   assert_int_equal(stagegraph_parse(&doc, node_dockerfile, strlen(node_dockerfile), &po, NULL), 0);
@@ -1782,7 +1783,7 @@ static void test_out_of_memory(void **state) {
   for (long budget = 0; budget < 100000 && !done; budget++) {
     stagegraph_cache *c = (stagegraph_cache *)(uintptr_t)1;
     stagegraph_error err = STAGEGRAPH_ERROR_INIT;
-    alloc_budget = budget;
+    budget_fail(&ab, budget, 1);
     int rc = stagegraph_cache_new(&c, plan, &o, &err);
     if (rc == 0) {
       /* and the renderers */
@@ -1790,24 +1791,23 @@ static void test_out_of_memory(void **state) {
         stagegraph_buf b = STAGEGRAPH_BUF_INIT;
         int r = stagegraph_cache_render(&b, c, (stagegraph_format)f, &err);
         if (r != 0 && r != STAGEGRAPH_ENOMEM) {
-          alloc_budget = -1;
+          budget_fail(&ab, -1, 0);
           stagegraph_cache_free(c);
           FAIL_MSG("render %d, budget %ld: %s", f, budget, stagegraph_code_name(r));
         }
         if (r) assert_null(b.ptr);
         stagegraph_buf_dispose(&b);
       }
-      alloc_budget = -1;
+      budget_fail(&ab, -1, 0);
       stagegraph_cache_free(c);
       done = 1;
     } else {
-      alloc_budget = -1;
+      budget_fail(&ab, -1, 0);
       if (rc != STAGEGRAPH_ENOMEM || err.code != STAGEGRAPH_ENOMEM)
         FAIL_MSG("budget %ld: %s %s (want ENOMEM)", budget, stagegraph_code_name(rc), err.message);
       assert_null(c);
     }
   }
-  alloc_budget = -1;
   assert_true(done);
   live_release();
 }

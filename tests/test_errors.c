@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "budget.h"
 #include "stagegraph.h"
 
 #include <stdio.h>
@@ -17,77 +18,6 @@
 #include <unistd.h>
 
 #define L(s) (s), (sizeof(s) - 1)
-
-/* ---- a counting allocator that can fail on demand ---------------------------- */
-
-typedef struct tracker {
-  size_t calls;   /* malloc and realloc calls */
-  size_t fail_at; /* 1-based call to fail; 0: never */
-  int fail_rest;  /* also fail every call after fail_at */
-  int injected;   /* a failure was returned */
-  long live;      /* blocks allocated and not freed */
-  size_t mallocs, reallocs, frees;
-  unsigned magic;
-} tracker;
-
-#define TRACKER_MAGIC 0x57a9eu
-/* Calls whose ctx was not a tracker (the hooks then use the C library). */
-static size_t wrong_ctx;
-
-static tracker *as_tracker(void *ctx) {
-  tracker *t = ctx;
-  if (!t || t->magic != TRACKER_MAGIC) {
-    wrong_ctx++;
-    return NULL;
-  }
-  return t;
-}
-
-static int should_fail(tracker *t) {
-  t->calls++;
-  if (t->fail_at && (t->calls == t->fail_at || (t->fail_rest && t->calls > t->fail_at))) {
-    t->injected = 1;
-    return 1;
-  }
-  return 0;
-}
-
-static void *t_malloc(size_t size, void *ctx) {
-  tracker *t = as_tracker(ctx);
-  if (!t) return malloc(size ? size : 1);
-  t->mallocs++;
-  if (should_fail(t)) return NULL;
-  void *p = malloc(size ? size : 1);
-  if (p) t->live++;
-  return p;
-}
-
-static void *t_realloc(void *ptr, size_t size, void *ctx) {
-  tracker *t = as_tracker(ctx);
-  if (!t) return realloc(ptr, size ? size : 1);
-  t->reallocs++;
-  if (should_fail(t)) return NULL;
-  void *p = realloc(ptr, size ? size : 1);
-  if (p && !ptr) t->live++;
-  return p;
-}
-
-static void t_free(void *ptr, void *ctx) {
-  tracker *t = as_tracker(ctx);
-  if (!t) {
-    free(ptr);
-    return;
-  }
-  t->frees++;
-  if (ptr) t->live--;
-  free(ptr);
-}
-
-static stagegraph_allocator make_allocator(tracker *t) {
-  t->magic = TRACKER_MAGIC;
-  stagegraph_allocator a = {t_malloc, t_realloc, t_free, t};
-  return a;
-}
 
 /* A 30-odd-line multi-stage Dockerfile with directives, comments, an empty
  * continuation line, JSON, ENV forms, heredocs and ONBUILD. */
@@ -297,9 +227,10 @@ static int call_dump_null(stagegraph_error *err) {
   return stagegraph_doc_dump(NULL, NULL, STAGEGRAPH_DUMP_BUILDKIT, err);
 }
 static int call_enomem(stagegraph_error *err) {
-  tracker t = {0};
-  t.fail_at = 1;
-  stagegraph_allocator a = make_allocator(&t);
+  alloc_budget t;
+  budget_init(&t);
+  budget_fail(&t, 0, 0);
+  stagegraph_allocator a = budget_allocator(&t);
   stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
   opts.allocator = &a;
   stagegraph_doc *doc = NULL;
@@ -744,9 +675,10 @@ static void test_parse_file(void **state) {
 
   /* the allocator is used for reading too, and a failure is ENOMEM */
   for (size_t n = 1;; n++) {
-    tracker t = {0};
-    t.fail_at = n;
-    stagegraph_allocator al = make_allocator(&t);
+    alloc_budget t;
+    budget_init(&t);
+    budget_fail(&t, (long)n - 1, 0);
+    stagegraph_allocator al = budget_allocator(&t);
     stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
     o.allocator = &al;
     stagegraph_error err;
@@ -791,16 +723,17 @@ static void test_parse_file(void **state) {
 
 static void test_allocator_used(void **state) {
   (void)state;
-  tracker t = {0};
-  stagegraph_allocator a = make_allocator(&t);
-  wrong_ctx = 0;
+  alloc_budget t;
+  budget_init(&t);
+  stagegraph_allocator a = budget_allocator(&t);
+  budget_strays = 0;
   stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
   o.allocator = &a;
   stagegraph_doc *doc = NULL;
   assert_int_equal(stagegraph_parse(&doc, L(DOCKERFILE), &o, NULL), 0);
   assert_true(t.mallocs > 0);
   assert_true(t.live > 0);
-  assert_int_equal(wrong_ctx, 0);
+  assert_int_equal(budget_strays, 0);
 
   /* the document copied the struct: changing ours has no effect */
   stagegraph_allocator saved = a;
@@ -821,7 +754,7 @@ static void test_allocator_used(void **state) {
   stagegraph_doc_free(doc);
   assert_int_equal(t.live, 0);
   assert_true(t.frees > 0);
-  assert_int_equal(wrong_ctx, 0);
+  assert_int_equal(budget_strays, 0);
   a = saved;
 }
 
@@ -830,10 +763,10 @@ static void test_allocator_used(void **state) {
 static void sweep_parse(int fail_rest) {
   size_t total = 0;
   for (size_t n = 1;; n++) {
-    tracker t = {0};
-    t.fail_at = n;
-    t.fail_rest = fail_rest;
-    stagegraph_allocator a = make_allocator(&t);
+    alloc_budget t;
+    budget_init(&t);
+    budget_fail(&t, (long)n - 1, fail_rest);
+    stagegraph_allocator a = budget_allocator(&t);
     stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
     o.allocator = &a;
     stagegraph_error err;
@@ -873,14 +806,15 @@ static void test_enomem_parse_sweep(void **state) {
 static void test_enomem_dump_sweep(void **state) {
   (void)state;
   for (size_t k = 1;; k++) {
-    tracker t = {0};
-    stagegraph_allocator a = make_allocator(&t);
+    alloc_budget t;
+    budget_init(&t);
+    stagegraph_allocator a = budget_allocator(&t);
     stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
     o.allocator = &a;
     stagegraph_doc *doc = NULL;
     assert_int_equal(stagegraph_parse(&doc, L(DOCKERFILE), &o, NULL), 0);
     long live = t.live;
-    t.fail_at = t.calls + k;
+    budget_fail(&t, (long)k - 1, 0);
     stagegraph_buf out = STAGEGRAPH_BUF_INIT;
     stagegraph_error err;
     stagegraph_error_init(&err, sizeof err);
@@ -905,14 +839,16 @@ static void test_enomem_dump_sweep(void **state) {
 /* The documents are independent: one allocator per document. */
 static void test_two_allocators(void **state) {
   (void)state;
-  tracker t1 = {0}, t2 = {0};
-  stagegraph_allocator a1 = make_allocator(&t1), a2 = make_allocator(&t2);
+  alloc_budget t1, t2;
+  budget_init(&t1);
+  budget_init(&t2);
+  stagegraph_allocator a1 = budget_allocator(&t1), a2 = budget_allocator(&t2);
   stagegraph_options o1 = STAGEGRAPH_OPTIONS_INIT, o2 = STAGEGRAPH_OPTIONS_INIT;
   o1.allocator = &a1;
   o2.allocator = &a2;
   stagegraph_doc *d1 = NULL, *d2 = NULL;
   assert_int_equal(stagegraph_parse(&d1, L(DOCKERFILE), &o1, NULL), 0);
-  size_t calls1 = t1.calls;
+  long calls1 = t1.calls;
   assert_int_equal(stagegraph_parse(&d2, L("FROM a\n"), &o2, NULL), 0);
   assert_int_equal(t1.calls, calls1);
   assert_true(t2.calls > 0);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "expand.h"
 #include "stagegraph.h"
 
@@ -770,32 +771,6 @@ static void test_cost(void **state) {
  * Public API and allocation failure
  * ------------------------------------------------------------------------ */
 
-typedef struct counting {
-  long calls, fail_at, live;
-} counting;
-
-static void *c_malloc(size_t size, void *ctx) {
-  counting *c = ctx;
-  if (c->calls++ >= c->fail_at) return NULL;
-  void *p = malloc(size);
-  if (p) c->live++;
-  return p;
-}
-
-static void *c_realloc(void *ptr, size_t size, void *ctx) {
-  counting *c = ctx;
-  if (c->calls++ >= c->fail_at) return NULL;
-  void *p = realloc(ptr, size);
-  if (p && !ptr) c->live++;
-  return p;
-}
-
-static void c_free(void *ptr, void *ctx) {
-  counting *c = ctx;
-  if (ptr) c->live--;
-  free(ptr);
-}
-
 static void test_public(void **state) {
   (void)state;
   static const char *const env[] = {"A=1", "B=two words", "A=3", "C", NULL};
@@ -848,12 +823,11 @@ static void sweep(int words, const char *in) {
   long n;
   int rc = STAGEGRAPH_ENOMEM;
   for (n = 0; rc == STAGEGRAPH_ENOMEM; n++) {
-    counting c = {0, n, 0};
+    alloc_budget c;
+    budget_init(&c);
+    budget_fail(&c, n, 1);
     stagegraph_buf out = STAGEGRAPH_BUF_INIT, unset = STAGEGRAPH_BUF_INIT;
-    out.allocator.malloc = c_malloc;
-    out.allocator.realloc = c_realloc;
-    out.allocator.free = c_free;
-    out.allocator.ctx = &c;
+    out.allocator = budget_allocator(&c);
     stagegraph_error err = STAGEGRAPH_ERROR_INIT;
     size_t count = 0;
     rc = words ? stagegraph_expand_words(&out, &count, in, strlen(in), env, 2, '\\', &unset, &err)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "budget.h"
 #include "ignore.h"
 #include "stagegraph.h"
 
@@ -734,42 +735,6 @@ static void test_pathological(void **state) {
 
 /* ---- allocation failure ------------------------------------------------------------- */
 
-typedef struct counting {
-  size_t budget;  /* allocations left before failing */
-  size_t live;    /* outstanding blocks */
-  int failed;
-} counting;
-
-static void *count_malloc(size_t size, void *ctx) {
-  counting *c = ctx;
-  if (c->budget == 0) {
-    c->failed = 1;
-    return NULL;
-  }
-  c->budget--;
-  void *p = malloc(size);
-  if (p) c->live++;
-  return p;
-}
-
-static void *count_realloc(void *ptr, size_t size, void *ctx) {
-  counting *c = ctx;
-  if (c->budget == 0) {
-    c->failed = 1;
-    return NULL;
-  }
-  c->budget--;
-  void *p = realloc(ptr, size);
-  if (p && !ptr) c->live++;
-  return p;
-}
-
-static void count_free(void *ptr, void *ctx) {
-  counting *c = ctx;
-  if (ptr) c->live--;
-  free(ptr);
-}
-
 /* Everything the module allocates for, with the allocator failing after n
  * allocations: 0 when all steps succeeded, else the first failing code. */
 static int run_all(const sgi_mem *mem) {
@@ -812,18 +777,20 @@ static void test_alloc_failure_sweep(void **state) {
   (void)state;
   size_t n;
   for (n = 0; n < 10000; n++) {
-    counting c = {n, 0, 0};
-    stagegraph_allocator a = {count_malloc, count_realloc, count_free, &c};
+    alloc_budget c;
+    budget_init(&c);
+    budget_fail(&c, (long)n, 1);
+    stagegraph_allocator a = budget_allocator(&c);
     sgi_mem mem;
     sgi_mem_init(&mem, &a);
     int rc = run_all(&mem);
-    if (c.live != 0) fail_msg("budget %zu: %zu blocks leaked", n, c.live);
+    if (c.live != 0) fail_msg("budget %zu: %ld blocks leaked", n, (long)c.live);
     if (rc == 0) {
-      assert_int_equal(c.failed, 0);
+      assert_int_equal(c.injected, 0);
       break;
     }
     if (rc != STAGEGRAPH_ENOMEM) fail_msg("budget %zu: rc %d, want ENOMEM", n, rc);
-    assert_int_equal(c.failed, 1);
+    assert_int_equal(c.injected, 1);
   }
   assert_true(n > 5 && n < 10000);
 }

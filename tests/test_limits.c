@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "budget.h"
 #include "stagegraph.h"
 
 #include <stdio.h>
@@ -22,51 +23,6 @@
 #include <unistd.h>
 
 #define PEAK_MAX ((size_t)64 << 20)
-
-/* ---- a counting allocator ----------------------------------------------------------- */
-
-typedef union header {
-  size_t size;
-  max_align_t align;
-} header;
-
-typedef struct counter {
-  size_t live_bytes, peak_bytes;
-  long live;
-} counter;
-
-static void *c_malloc(size_t size, void *ctx) {
-  counter *c = ctx;
-  header *h = malloc(sizeof *h + size);
-  if (!h) return NULL;
-  h->size = size;
-  c->live++;
-  c->live_bytes += size;
-  if (c->live_bytes > c->peak_bytes) c->peak_bytes = c->live_bytes;
-  return h + 1;
-}
-
-static void *c_realloc(void *ptr, size_t size, void *ctx) {
-  counter *c = ctx;
-  if (!ptr) return c_malloc(size, ctx);
-  header *h = (header *)ptr - 1;
-  size_t old = h->size;
-  header *n = realloc(h, sizeof *n + size);
-  if (!n) return NULL;
-  n->size = size;
-  c->live_bytes = c->live_bytes - old + size;
-  if (c->live_bytes > c->peak_bytes) c->peak_bytes = c->live_bytes;
-  return n + 1;
-}
-
-static void c_free(void *ptr, void *ctx) {
-  counter *c = ctx;
-  if (!ptr) return;
-  header *h = (header *)ptr - 1;
-  c->live--;
-  c->live_bytes -= h->size;
-  free(h);
-}
 
 /* ---- building inputs ---------------------------------------------------------------- */
 
@@ -127,8 +83,9 @@ typedef struct outcome {
 /* Parse (and when `plan` is set, plan; when `lint` is set and built, lint)
  * with a counting allocator. */
 static outcome run(const char *data, size_t len, stagegraph_options opts, int plan, int lint) {
-  counter c = {0, 0, 0};
-  stagegraph_allocator a = {c_malloc, c_realloc, c_free, &c};
+  alloc_budget c;
+  budget_init(&c);
+  stagegraph_allocator a = budget_allocator(&c);
   opts.allocator = &a;
   outcome o;
   memset(&o, 0, sizeof o);

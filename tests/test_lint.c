@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "files.h"
 #include "jsonr.h"
 
@@ -891,42 +892,16 @@ static void test_arguments(void **state) {
 
 /* ---- allocation failures ---------------------------------------------------------------- */
 
-typedef struct failing {
-  int armed;
-  long countdown;
-  long calls; /* allocations while armed or counting */
-} failing;
-
-static void *f_malloc(size_t size, void *ctx) {
-  failing *f = ctx;
-  f->calls++;
-  if (f->armed && f->countdown-- <= 0) return NULL;
-  return malloc(size);
-}
-
-static void *f_realloc(void *ptr, size_t size, void *ctx) {
-  failing *f = ctx;
-  f->calls++;
-  if (f->armed && f->countdown-- <= 0) return NULL;
-  return realloc(ptr, size);
-}
-
-static void f_free(void *ptr, void *ctx) {
-  (void)ctx;
-  free(ptr);
-}
-
 /* Every allocation point fails in turn: each run either fails with ENOMEM
  * or gives exactly the findings of a run without failures. */
-static char *lint_sarif(stagegraph_doc *doc, const stagegraph_lint_options *o, failing *f, long n, int *rc) {
+static char *lint_sarif(stagegraph_doc *doc, const stagegraph_lint_options *o, alloc_budget *f, long n,
+                        int *rc) {
   stagegraph_lint *lint = NULL;
-  f->armed = n >= 0;
-  f->countdown = n;
-  f->calls = 0;
+  budget_fail(f, n, 1);
   *rc = stagegraph_lint_new(&lint, doc, o, NULL);
   stagegraph_buf out = STAGEGRAPH_BUF_INIT;
   if (*rc == 0) *rc = stagegraph_lint_render(&out, lint, STAGEGRAPH_FORMAT_SARIF, NULL, NULL);
-  f->armed = 0;
+  /* still armed: what is left only frees, so f->calls counts the lint's calls */
   char *copy = *rc == 0 ? strdup(out.ptr) : NULL;
   stagegraph_buf_dispose(&out);
   stagegraph_lint_free(lint);
@@ -939,8 +914,9 @@ static void test_out_of_memory(void **state) {
                     "RUN npm ci && go build\nENV TOKEN x\nFROM build AS t\nCOPY --from=0 / /\n"
                     "FROM debian\nRUN apt-get install -y gcc\nCOPY --from=t /a /a\nCOPY id_rsa $X /k/\n"
                     "# check=skip=JSONArgsRecommended\nEXPOSE 80/TCP 1:2\nCMD x\nCMD y\nFROM alpine AS dead\n";
-  failing f = {0, 0, 0};
-  stagegraph_allocator a = {f_malloc, f_realloc, f_free, &f};
+  alloc_budget f;
+  budget_init(&f);
+  stagegraph_allocator a = budget_allocator(&f);
   stagegraph_options po = STAGEGRAPH_OPTIONS_INIT;
   po.allocator = &a;
   stagegraph_doc *doc = NULL;

@@ -1004,12 +1004,13 @@ static void test_render_text(void **state) {
  * leak (run under valgrind) and no crash. */
 static void test_out_of_memory(void **state) {
   (void)state;
-  stagegraph_allocator a = budget_allocator();
+  alloc_budget ab;
+  budget_init(&ab);
+  stagegraph_allocator a = budget_allocator(&ab);
   stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
   o.allocator = &a;
   const char *src = outline_df;
   stagegraph_doc *doc = NULL;
-  alloc_budget = -1;
   assert_int_equal(stagegraph_parse(&doc, src, strlen(src), &o, NULL), 0);
   live_add(1, doc);
   const char *targets[] = {"final"};
@@ -1023,14 +1024,14 @@ static void test_out_of_memory(void **state) {
   for (long budget = 0; budget < 100000 && !done; budget++) {
     stagegraph_plan *plan = NULL;
     stagegraph_error err = STAGEGRAPH_ERROR_INIT;
-    alloc_budget = budget;
+    budget_fail(&ab, budget, 1);
     int rc = stagegraph_plan_new(&plan, doc, &po, &err);
     if (rc == 0) {
       stagegraph_buf b = STAGEGRAPH_BUF_INIT;
       int rrc = stagegraph_plan_render(&b, plan, STAGEGRAPH_FORMAT_JSON, &err);
       assert_true(rrc == 0 || rrc == STAGEGRAPH_ENOMEM);
       stagegraph_buf_dispose(&b);
-      alloc_budget = -1;
+      budget_fail(&ab, -1, 0);
       stagegraph_plan_free(plan);
       done = budget > 0;
       if (!done) FAIL_MSG("plan_new succeeded without allocating");
@@ -1041,7 +1042,6 @@ static void test_out_of_memory(void **state) {
       assert_null(plan);
     }
   }
-  alloc_budget = -1;
   assert_true(done);
   live_forget(doc);
   stagegraph_doc_free(doc);

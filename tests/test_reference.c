@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "budget.h"
 #include "reference.h"
 #include "stagegraph.h"
 
@@ -560,43 +561,15 @@ static void test_api_edges(void **state) {
 
 /* ---- allocation failure ----------------------------------------------------- */
 
-typedef struct counting {
-  long fail_after; /* allocations that succeed before the first failure; -1: never */
-  long calls;
-  long live;
-} counting;
-
-static void *counting_malloc(size_t size, void *ctx) {
-  counting *c = ctx;
-  if (c->fail_after >= 0 && c->calls >= c->fail_after) return NULL;
-  c->calls++;
-  void *p = malloc(size);
-  if (p) c->live++;
-  return p;
-}
-
-static void *counting_realloc(void *ptr, size_t size, void *ctx) {
-  counting *c = ctx;
-  if (c->fail_after >= 0 && c->calls >= c->fail_after) return NULL;
-  c->calls++;
-  void *p = realloc(ptr, size);
-  if (p && !ptr) c->live++;
-  return p;
-}
-
-static void counting_free(void *ptr, void *ctx) {
-  counting *c = ctx;
-  if (ptr) c->live--;
-  free(ptr);
-}
-
 /* Fail the n-th allocation for n = 0, 1, ... until the parse succeeds;
  * returns how many allocations success took. */
 static long sweep(const char *input, const char *normalized) {
   long needed = -1;
   for (long n = 0; n < 64 && needed < 0; n++) {
-    counting c = {n, 0, 0};
-    stagegraph_allocator a = {counting_malloc, counting_realloc, counting_free, &c};
+    alloc_budget c;
+    budget_init(&c);
+    budget_fail(&c, n, 1);
+    stagegraph_allocator a = budget_allocator(&c);
     stagegraph_error err = STAGEGRAPH_ERROR_INIT;
     stagegraph_reference *ref = NULL;
     int rc = stagegraph_reference_parse(&ref, input, strlen(input), &a, &err);
@@ -626,14 +599,15 @@ static void test_alloc_failure(void **state) {
   free(s);
 
   /* failing parses allocate and free cleanly too */
-  counting c = {-1, 0, 0};
-  stagegraph_allocator a = {counting_malloc, counting_realloc, counting_free, &c};
+  alloc_budget c;
+  budget_init(&c);
+  stagegraph_allocator a = budget_allocator(&c);
   stagegraph_reference *ref = NULL;
   assert_int_equal(stagegraph_reference_parse(&ref, "Bad", 3, &a, NULL), STAGEGRAPH_EREFERENCE);
   assert_int_equal(c.live, 0);
 
   /* the internal API reports ENOMEM from a failing arena */
-  c = (counting){0, 0, 0};
+  budget_fail(&c, 0, 1);
   sgi_mem mem;
   sgi_mem_init(&mem, &a);
   sgi_arena arena;

@@ -5,8 +5,8 @@
  * comparing every result with a single-threaded reference.
  *
  * The allocator is shared by all threads (a document copies it, its plans,
- * caches and lints inherit it), so it counts with atomics; every block must
- * be back when the threads are done.
+ * caches and lints inherit it); the test allocator counts with atomics, and
+ * every block must be back when the threads are done.
  *
  * `make tsan` runs this test under ThreadSanitizer, which reports any data
  * race inside the library even when the outputs happen to match.
@@ -18,10 +18,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "budget.h"
 #include "stagegraph.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,33 +29,6 @@
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 enum { THREADS = 4, ROUNDS = 40, ROUNDS_SLOW = 4 };
-
-/* ---- a thread-safe counting allocator ------------------------------------------- */
-
-static atomic_long live_blocks;
-static atomic_long total_calls;
-
-static void *t_malloc(size_t size, void *ctx) {
-  (void)ctx;
-  void *p = malloc(size);
-  if (p) atomic_fetch_add(&live_blocks, 1);
-  atomic_fetch_add(&total_calls, 1);
-  return p;
-}
-
-static void *t_realloc(void *ptr, size_t size, void *ctx) {
-  (void)ctx;
-  void *p = realloc(ptr, size);
-  if (p && !ptr) atomic_fetch_add(&live_blocks, 1);
-  atomic_fetch_add(&total_calls, 1);
-  return p;
-}
-
-static void t_free(void *ptr, void *ctx) {
-  (void)ctx;
-  if (ptr) atomic_fetch_sub(&live_blocks, 1);
-  free(ptr);
-}
 
 /* ---- the document ----------------------------------------------------------------- */
 
@@ -398,7 +371,9 @@ static int rounds_wanted(void) {
 
 static void test_threads_share_a_document(void **state) {
   (void)state;
-  stagegraph_allocator alloc = {t_malloc, t_realloc, t_free, NULL};
+  alloc_budget shared;
+  budget_init(&shared);
+  stagegraph_allocator alloc = budget_allocator(&shared);
   stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
   opts.allocator = &alloc;
   static const char *const build_args[] = {"VERSION=2.0.1"};
@@ -456,12 +431,12 @@ static void test_threads_share_a_document(void **state) {
     jobs[k].want = NULL;
   }
   print_message("threads: %d threads x %d rounds x %zu jobs: %ld runs, %ld allocations\n", THREADS,
-                rounds, N_OF(jobs), runs, (long)atomic_load(&total_calls));
+                rounds, N_OF(jobs), runs, (long)shared.calls);
   if (started < THREADS) fail_msg("could only start %d of %d threads", started, THREADS);
   if (mismatches || errors)
     fail_msg("%ld of %ld concurrent runs differ from the reference, %ld failed", mismatches, runs,
              errors);
-  long live = atomic_load(&live_blocks);
+  long live = shared.live;
   if (live != 0) fail_msg("%ld blocks of the shared allocator were never freed", live);
 }
 
