@@ -440,10 +440,15 @@ static void scanner_free(scanner *sc) {
 
 /* ---- the pass's state ----------------------------------------------------------------- */
 
-/* What the pass keeps of each stage it has reached, so the rules that walk
- * FROM chains or look at every stage read these instead of the plan's
- * records and the instructions again. Stage and instruction indexes fit
- * in 32 bits (instructions carry 32-bit indexes). */
+/* What the pass keeps of each stage, so the rules that walk FROM chains or
+ * look at every stage read these instead of the plan's records and the
+ * instructions again: the FROM forest (parent, root, and the stage's
+ * place in a depth-first order of it: its FROM descendants are the
+ * stages numbered pre + 1 .. pre + size - 1, so asking whether one stage
+ * is built on another costs one comparison, not a walk down the chain)
+ * and the flags, set before the pass; the chain's last USER, set as the
+ * pass reaches each stage. Stage and instruction indexes fit in 32 bits
+ * (instructions carry 32-bit indexes). */
 #define NO_STAGE UINT32_MAX
 enum {
   FACT_USED = 1,           /* another stage depends on it */
@@ -453,6 +458,8 @@ enum {
 typedef struct stage_facts {
   uint32_t parent; /* NO_STAGE: none */
   uint32_t root;   /* the first stage of its FROM chain */
+  uint32_t pre;    /* its number in a depth-first order of the FROM forest */
+  uint32_t size;   /* 1 + how many stages are built on it, directly or not */
   uint32_t user;   /* 1 + the index of the chain's last USER, 0: none */
   uint32_t flags;
 } stage_facts;
@@ -463,7 +470,6 @@ typedef struct stage_facts {
 struct sgi_graph_pass {
   sgi_linter *l;
   scanner sc;
-  size_t reached;     /* the stages before this one have their facts */
   size_t edge;        /* the next edge for edge_rules (edges are in instruction order) */
   size_t stage;       /* the stage being checked */
   int broad;          /* it has copied the whole build context (when checked) */
@@ -474,14 +480,8 @@ struct sgi_graph_pass {
   stage_facts facts[]; /* per stage; FACT_USED is set for every stage first */
 };
 
-/* The first stage of a stage's FROM chain (COPY --from can name a stage
- * the pass has not reached). */
-static size_t root_of(const sgi_graph_pass *g, size_t s) {
-  if (s < g->reached) return g->facts[s].root;
-  const stagegraph_plan *p = g->l->plan;
-  while (p->stages[s].parent != STAGEGRAPH_NONE) s = p->stages[s].parent;
-  return s;
-}
+/* The first stage of a stage's FROM chain. */
+static size_t root_of(const sgi_graph_pass *g, size_t s) { return g->facts[s].root; }
 
 static size_t parent_of(const sgi_graph_pass *g, size_t s) {
   return g->facts[s].parent == NO_STAGE ? STAGEGRAPH_NONE : g->facts[s].parent;
@@ -490,9 +490,8 @@ static size_t parent_of(const sgi_graph_pass *g, size_t s) {
 /* 1 when the reached stage's files come from `ancestor` through FROM (the
  * stage itself counts). */
 static int is_ancestor(const sgi_graph_pass *g, size_t ancestor, size_t stage) {
-  for (size_t s = stage; s != STAGEGRAPH_NONE; s = parent_of(g, s))
-    if (s == ancestor) return 1;
-  return 0;
+  const stage_facts *a = &g->facts[ancestor], *s = &g->facts[stage];
+  return a->pre <= s->pre && s->pre - a->pre < a->size;
 }
 
 /* Scan a RUN's commands, calling fn for each until it returns non-zero. */
@@ -942,38 +941,55 @@ static int dead_stage(const sgi_graph_pass *g, size_t s) {
 /* ---- the pass ------------------------------------------------------------------------- */
 
 int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l) {
-  sgi_graph_pass *g = *out = sgi_calloc(&l->lint->mem, 1, sizeof *g + l->plan->stage_count * sizeof *g->facts);
+  /* the facts, then a stage count of scratch numbers for the forest */
+  sgi_graph_pass *g = *out = sgi_calloc(&l->lint->mem, 1, sizeof *g + l->plan->stage_count * (sizeof *g->facts + sizeof(uint32_t)));
   if (!g) return STAGEGRAPH_ENOMEM;
   g->l = l;
   scanner_init(&g->sc, &l->lint->mem);
-  /* which stages others use, for DeadStage as the pass reaches them: a
-   * stage can be used by a later one */
   const stagegraph_plan *p = l->plan;
-  for (size_t o = 0; o < p->stage_count; o++)
-    for (size_t k = 0; k < p->stages[o].dep_count; k++)
-      if (p->stages[o].deps[k] != o) g->facts[p->stages[o].deps[k]].flags |= FACT_USED;
+  size_t n = p->stage_count;
+  stage_facts *f = g->facts;
+  /* the forest (a parent is an earlier stage), and which stages others
+   * use, for DeadStage as the pass reaches them: a stage can be used by a
+   * later one */
+  for (size_t s = 0; s < n; s++) {
+    const sgi_plan_stage *ps = &p->stages[s];
+    f[s].parent = ps->parent == STAGEGRAPH_NONE ? NO_STAGE : (uint32_t)ps->parent;
+    f[s].root = ps->parent == STAGEGRAPH_NONE ? (uint32_t)s : f[ps->parent].root;
+    f[s].size = 1;
+    if (ps->context) f[s].flags |= FACT_CONTEXT;
+    for (size_t k = 0; k < ps->dep_count; k++)
+      if (ps->deps[k] != s) f[ps->deps[k]].flags |= FACT_USED;
+  }
+  /* subtree sizes, children before parents; then the depth-first numbers,
+   * parents before children: a stage takes the first number its parent
+   * has not given out yet (given[parent] of them so far) */
+  for (size_t s = n; s-- > 0;)
+    if (f[s].parent != NO_STAGE) f[f[s].parent].size += f[s].size;
+  uint32_t *given = (uint32_t *)(void *)(f + n), roots = 0;
+  for (size_t s = 0; s < n; s++) {
+    if (f[s].parent == NO_STAGE) {
+      f[s].pre = roots;
+      roots += f[s].size;
+    } else {
+      f[s].pre = f[f[s].parent].pre + given[f[s].parent];
+      given[f[s].parent] += f[s].size;
+    }
+    given[s] = 1; /* itself */
+  }
   for (size_t t = 0; t < l->shipped_count; t++)
     if (l->shipped[t] > g->last_target) g->last_target = l->shipped[t];
   return 0;
 }
 
-/* Record a reached stage's facts. */
+/* Record what a reached stage inherits from its parent as the pass goes:
+ * the chain's last USER and NODE_ENV=production. */
 static void note_stage(sgi_graph_pass *g, size_t s) {
-  const sgi_plan_stage *ps = &g->l->plan->stages[s];
   stage_facts *f = &g->facts[s];
-  size_t parent = ps->parent; /* an earlier stage */
-  if (parent == STAGEGRAPH_NONE) {
-    f->parent = NO_STAGE;
-    f->root = (uint32_t)s;
-  } else {
-    const stage_facts *pf = &g->facts[parent];
-    f->parent = (uint32_t)parent;
-    f->root = pf->root;
-    f->user = pf->user;
-    f->flags |= pf->flags & FACT_NODE_PRODUCTION;
-  }
-  if (ps->context) f->flags |= FACT_CONTEXT;
-  g->reached = s + 1;
+  if (f->parent == NO_STAGE) return;
+  const stage_facts *pf = &g->facts[f->parent];
+  f->user = pf->user;
+  f->flags |= pf->flags & FACT_NODE_PRODUCTION;
 }
 
 /* The edge rules on the edges made by instructions up to `ins` (edges are

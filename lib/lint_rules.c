@@ -832,12 +832,23 @@ int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
   return rc;
 }
 
+/* On many stages each name's slot in bk->names is a cache miss: each
+ * stage starts loading the slot of the name NAMES_AHEAD stages on. */
+#define NAMES_AHEAD 8
+
+static void prefetch_name(const sgi_buildkit_pass *bk, size_t s) {
+  if (s >= stagegraph_doc_stage_count(bk->l->doc)) return;
+  const char *name = stagegraph_stage_name(stagegraph_doc_stage(bk->l->doc, s));
+  if (name) sgi_str_index_prefetch(&bk->names, name, strlen(name));
+}
+
 /* The FROM line's checks; then, when the plan dispatched the stage, what
  * is in effect before its instructions: the parent's SHELL and WORKDIR,
  * then the ONBUILD triggers. */
 int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t s) {
   sgi_linter *l = bk->l;
   const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
+  prefetch_name(bk, s + NAMES_AHEAD);
   count_casing(&bk->casing, stagegraph_stage_from(st));
   int rc = from_words(l, st, &bk->names);
   if (!rc) rc = from_variables(l, st, &bk->scope, &bk->arena, &bk->word);

@@ -137,7 +137,24 @@ static size_t count_at(const char *src, const lopts *lo, int *failed) {
   return n - 1;
 }
 
+/* The rule does not fire on that line. */
+static void expect_not_at(const char *file, int line, const char *src, const lopts *lo,
+                          const char *rule, unsigned at) {
+  char *got = findings(src, lo, NULL);
+  char want[128];
+  snprintf(want, sizeof want, "\nL%u %s: ", at, rule);
+  int ok = strstr(got, want) == NULL;
+  if (!ok) {
+    print_error("%s:%d: %s must not fire on line %u; got:%s\ninput:\n%s\n", file, line, rule, at, got,
+                src);
+    free(got);
+    fail();
+  }
+  free(got);
+}
+
 #define EXPECT(src, lo, rule, line, message) expect_at(__FILE__, __LINE__, src, lo, rule, line, message)
+#define EXPECT_NOT_AT(src, lo, rule, line) expect_not_at(__FILE__, __LINE__, src, lo, rule, line)
 #define EXPECT_NONE(src, lo, rule) expect_none_at(__FILE__, __LINE__, src, lo, rule)
 
 /* ---- BuildKit's rules: parse time --------------------------------------------------- */
@@ -487,6 +504,31 @@ static void test_redundant_copy_from_parent(void **state) {
          "here; use them in place (or RUN cp)");
   EXPECT_NONE("FROM alpine AS base\nFROM alpine AS other\nFROM base\nCOPY --from=other /x /y\n", NULL,
               "RedundantCopyFromParent");
+  /* a FROM tree with two roots: an ancestor two levels up counts; a
+   * sibling's branch, another root and a descendant do not */
+  const char *tree = "FROM alpine AS a\n"           /* 1 */
+                     "FROM a AS b\n"                /* 2 */
+                     "FROM alpine AS r2\n"          /* 3 */
+                     "FROM a AS c\n"                /* 4 */
+                     "FROM b AS d\n"                /* 5 */
+                     "COPY --from=a /x /y\n"        /* 6: a is d's grandparent */
+                     "COPY --from=c /x /y\n"        /* 7: c is b's sibling */
+                     "COPY --from=r2 /x /y\n"       /* 8: another root */
+                     "FROM c AS e\n"                /* 9 */
+                     "COPY --from=b /x /y\n"        /* 10: b is c's sibling */
+                     "COPY --from=a /x /y\n"        /* 11 */
+                     "FROM alpine AS f\n"           /* 12 */
+                     "COPY --from=e /x /y\n";       /* 13: e is not built on f */
+  EXPECT(tree, NULL, "RedundantCopyFromParent", 6,
+         "COPY --from=a copies from stage \"a\", which this stage is built on: its files are already "
+         "here; use them in place (or RUN cp)");
+  EXPECT(tree, NULL, "RedundantCopyFromParent", 11,
+         "COPY --from=a copies from stage \"a\", which this stage is built on: its files are already "
+         "here; use them in place (or RUN cp)");
+  EXPECT_NOT_AT(tree, NULL, "RedundantCopyFromParent", 7);
+  EXPECT_NOT_AT(tree, NULL, "RedundantCopyFromParent", 8);
+  EXPECT_NOT_AT(tree, NULL, "RedundantCopyFromParent", 10);
+  EXPECT_NOT_AT(tree, NULL, "RedundantCopyFromParent", 13);
 }
 
 static void test_copy_whole_filesystem(void **state) {

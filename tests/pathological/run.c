@@ -121,6 +121,15 @@ static void gen_fan_in(text *t, setup *s) {
   for (int i = 0; i < N100K; i++) add(t, "COPY --from=s%d /out /s%d\n", i, i);
 }
 
+/* 100k stages in a chain, the last one copying from each stage it is
+ * built on: is "is this stage an ancestor?" a walk down the chain? */
+static void gen_chain_copies(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine AS s0\n");
+  for (int i = 1; i < N100K; i++) add(t, "FROM s%d AS s%d\n", i - 1, i);
+  for (int i = 0; i + 1 < N100K; i++) add(t, "COPY --from=s%d /out /s%d\n", i, i);
+}
+
 /* One RUN of 10 MB: 100k physical lines of 104 bytes. */
 static void gen_big_run(text *t, setup *s) {
   (void)s;
@@ -223,6 +232,8 @@ static void gen_env_copy(text *t, setup *s) {
 static const pcase CASES[] = {
     {"chain", "100k stages in a chain: FROM s{i-1} AS s{i}", gen_chain, {OK, OK, OK}},
     {"fan-in", "100k stages, the last one COPY --from every other", gen_fan_in, {OK, OK, OK}},
+    {"chain-copies", "100k stages in a chain, the last COPY --from every stage it is built on",
+     gen_chain_copies, {OK, OK, OK}},
     {"big-run", "one 10 MB RUN over 100k continuation lines", gen_big_run, {OK, OK, OK}},
     {"heredocs", "50k heredocs: 25k in one RUN, 25k in RUNs of their own", gen_heredocs,
      {OK, OK, OK}},
