@@ -11,10 +11,12 @@
 
 #include "buf.h"
 #include "expand.h"
+#include "hash.h"
 #include "ignore.h"
 #include "instructions.h"
 #include "mount.h"
 #include "plan.h"
+#include "str_index.h"
 
 static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -28,6 +30,43 @@ static int is_automatic(const char *name, size_t len) {
   return 0;
 }
 
+/* The current instruction's words or undefined names, gathered here and
+ * copied into the plan's arena at their exact size once the instruction
+ * is done (appending to the record's own array would copy it at every
+ * append: quadratic in the words of a line). */
+typedef struct name_list {
+  const char **items;
+  size_t count, cap;
+} name_list;
+
+static int list_push(const sgi_mem *mem, name_list *l, const char *name) {
+  if (l->count == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 8, bytes;
+    if (!sgi_mul_ok(cap, sizeof *l->items, &bytes)) return STAGEGRAPH_ENOMEM;
+    const char **items = sgi_realloc(mem, l->items, bytes);
+    if (!items) return STAGEGRAPH_ENOMEM;
+    l->items = items;
+    l->cap = cap;
+  }
+  l->items[l->count++] = name;
+  return 0;
+}
+
+/* The list as an arena array in *out (NULL when empty), then empty. */
+static int list_finish(sgi_arena *arena, name_list *l, const char ***out, uint32_t *count) {
+  *out = NULL;
+  *count = 0;
+  if (!l->count) return 0;
+  if (l->count > UINT32_MAX) return STAGEGRAPH_ENOMEM; /* cannot happen: a line holds them */
+  const char **items = sgi_arena_array(arena, l->count, sizeof *items);
+  if (!items) return STAGEGRAPH_ENOMEM;
+  memcpy(items, l->items, l->count * sizeof *items);
+  *out = items;
+  *count = (uint32_t)l->count;
+  l->count = 0;
+  return 0;
+}
+
 typedef struct dispatcher {
   stagegraph_plan *plan;
   stagegraph_error *err;
@@ -38,10 +77,16 @@ typedef struct dispatcher {
   sgi_buf unset;       /* names an expansion found unset */
   int outline;         /* collecting the outline for this stage */
   sgi_ins_info *info;  /* the current instruction's record */
+  name_list words;     /* its words so far */
+  name_list undefined; /* its undefined variables so far, first use first */
+  sgi_str_index undefined_seen; /* the same, to find repeats */
   const stagegraph_instruction *edge_at; /* the instruction its graph edges name */
   size_t edge_cursor;  /* where the last edge lookup ended (sgi_plan_edge_at) */
   const char *cwd;     /* the stage's WORKDIR */
   size_t arg_cap, secret_cap, ssh_cap;
+  /* the outline's entries by name or id, and the global ARG instruction
+   * that last defines each name (the index of its meta ARG) */
+  sgi_str_index arg_slots, secret_slots, ssh_slots, meta_defs;
 } dispatcher;
 
 static int fail_at(dispatcher *d, const stagegraph_instruction *at, int code, const char *text) {
@@ -52,22 +97,15 @@ static int fail_at(dispatcher *d, const stagegraph_instruction *at, int code, co
 /* Record the variables an expansion used that are neither set nor
  * declared in the stage. */
 static int note_undefined(dispatcher *d, const sgi_buf *unset) {
-  sgi_ins_info *info = d->info;
   for (size_t i = 0; i < unset->len;) {
     const char *name = unset->ptr + i;
     size_t len = strlen(name);
     i += len + 1;
     if (sgi_scope_get(d->env, name, len, NULL, NULL)) continue; /* declared */
-    int seen = 0;
-    for (size_t k = 0; k < info->undefined_count && !seen; k++) seen = strcmp(info->undefined[k], name) == 0;
-    if (seen) continue;
-    const char **list = sgi_arena_calloc(&d->plan->arena, info->undefined_count + 1, sizeof *list);
-    if (!list) return STAGEGRAPH_ENOMEM;
-    if (info->undefined_count) memcpy(list, info->undefined, info->undefined_count * sizeof *list);
-    if (!(list[info->undefined_count] = sgi_arena_strndup(&d->plan->arena, name, len)))
-      return STAGEGRAPH_ENOMEM;
-    info->undefined = list;
-    info->undefined_count++;
+    if (sgi_str_index_find(&d->undefined_seen, name, len) != STAGEGRAPH_NONE) continue;
+    const char *copy = sgi_arena_strndup(&d->plan->arena, name, len);
+    int rc = copy ? sgi_str_index_set(&d->undefined_seen, name, len, 0) : STAGEGRAPH_ENOMEM;
+    if (rc || (rc = list_push(&d->plan->mem, &d->undefined, copy))) return rc;
   }
   return 0;
 }
@@ -125,9 +163,8 @@ static const char *keep_word(dispatcher *d, const char *src, size_t src_len) {
 static int outline_arg(dispatcher *d, const char *name, size_t len, const char *value,
                        const stagegraph_instruction *defined_at) {
   stagegraph_plan *p = d->plan;
-  size_t slot = p->arg_count;
-  for (size_t i = 0; i < p->arg_count; i++)
-    if (strlen(p->args[i].name) == len && memcmp(p->args[i].name, name, len) == 0) slot = i;
+  size_t slot = sgi_str_index_find(&d->arg_slots, name, len);
+  if (slot == STAGEGRAPH_NONE) slot = p->arg_count;
   if (slot < p->arg_count && p->args[slot].line == defined_at->start_line &&
       !!p->args[slot].value == !!value && (!value || strcmp(p->args[slot].value, value) == 0))
     return 0;
@@ -153,27 +190,40 @@ static int outline_arg(dispatcher *d, const char *name, size_t len, const char *
       break;
     }
   }
-  if (slot == p->arg_count) p->arg_count++;
+  if (slot == p->arg_count) {
+    p->arg_count++;
+    return sgi_str_index_set(&d->arg_slots, name, len, slot);
+  }
   return 0;
 }
 
-/* The meta ARG instruction defining a global name, or NULL. */
-static const stagegraph_instruction *meta_definition(const stagegraph_doc *doc, const char *name,
-                                                     size_t len, const char **word_out) {
-  const stagegraph_instruction *found = NULL;
-  for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc); i++) {
+/* The global ARG words by name: the meta ARG that last defines each. */
+static int index_meta_definitions(dispatcher *d) {
+  const stagegraph_doc *doc = d->plan->doc;
+  int rc = 0;
+  for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, i);
-    for (size_t k = 0; k < ins->arg_count; k++) {
-      const char *w = ins->args[k].ptr;
-      const char *eq = strchr(w, '=');
-      size_t klen = eq ? (size_t)(eq - w) : strlen(w);
-      if (klen == len && memcmp(w, name, len) == 0) {
-        found = ins;
-        if (word_out) *word_out = w;
-      }
+    for (size_t k = 0; k < ins->arg_count && !rc; k++) {
+      const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
+      rc = sgi_str_index_set(&d->meta_defs, w, eq ? (size_t)(eq - w) : strlen(w), i);
     }
   }
-  return found;
+  return rc;
+}
+
+/* The meta ARG instruction defining a global name (its last word naming
+ * it in *word_out), or NULL. */
+static const stagegraph_instruction *meta_definition(const dispatcher *d, const char *name,
+                                                     size_t len, const char **word_out) {
+  size_t i = sgi_str_index_find(&d->meta_defs, name, len);
+  if (i == STAGEGRAPH_NONE) return NULL;
+  const stagegraph_instruction *ins = stagegraph_doc_meta_arg(d->plan->doc, i);
+  for (size_t k = 0; word_out && k < ins->arg_count; k++) {
+    const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
+    size_t klen = eq ? (size_t)(eq - w) : strlen(w);
+    if (klen == len && memcmp(w, name, len) == 0) *word_out = w;
+  }
+  return ins;
 }
 
 /* Names a word refers to, through an environment that records lookups. */
@@ -211,7 +261,7 @@ static int outline_globals(dispatcher *d, const char *word, int depth) {
   /* Copy the names: they point into `word`, which outlives this call. */
   for (size_t i = 0; i < r.count; i++) {
     const char *def_word = NULL;
-    const stagegraph_instruction *def = meta_definition(p->doc, r.names[i], r.lens[i], &def_word);
+    const stagegraph_instruction *def = meta_definition(d, r.names[i], r.lens[i], &def_word);
     if (!def) continue;
     const char *value = NULL;
     size_t vlen;
@@ -242,11 +292,12 @@ static int outline_mount(dispatcher *d, const sgi_mount *m, const stagegraph_ins
   sgi_outline_mount **list = secret ? &p->secrets : &p->ssh;
   size_t *count = secret ? &p->secret_count : &p->ssh_count;
   size_t *cap = secret ? &d->secret_cap : &d->ssh_cap;
-  for (size_t i = 0; i < *count; i++)
-    if (strcmp((*list)[i].id, id) == 0) {
-      (*list)[i].required |= m->required;
-      return 0;
-    }
+  sgi_str_index *slots = secret ? &d->secret_slots : &d->ssh_slots;
+  size_t known = sgi_str_index_find(slots, id, strlen(id));
+  if (known != STAGEGRAPH_NONE) {
+    (*list)[known].required |= m->required;
+    return 0;
+  }
   if (*count == *cap) {
     size_t ncap = *cap ? *cap * 2 : 4;
     sgi_outline_mount *n = sgi_arena_calloc(&p->arena, ncap, sizeof *n);
@@ -260,7 +311,7 @@ static int outline_mount(dispatcher *d, const sgi_mount *m, const stagegraph_ins
   o->required = m->required;
   o->line = at->start_line;
   o->seq = *count - 1;
-  return 0;
+  return sgi_str_index_set(slots, id, strlen(id), o->seq);
 }
 
 /* ---- instructions ------------------------------------------------------------ */
@@ -286,7 +337,7 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
       if (!(value = keep_word(d, eq + 1, len))) return STAGEGRAPH_ENOMEM;
       vlen = d->word.len;
     } else if (sgi_envmap_get(&p->global, w, klen, &value, &vlen) && value) {
-      const stagegraph_instruction *meta = meta_definition(p->doc, w, klen, NULL);
+      const stagegraph_instruction *meta = meta_definition(d, w, klen, NULL);
       if (meta) def = meta;
     }
     int listed = !(is_automatic(w, klen) && !eq && !ba && def == at);
@@ -351,8 +402,6 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     return fail_at(d, at, STAGEGRAPH_ESTAGE, d->msg.ptr);
   }
   int rc;
-  d->info->words = sgi_arena_calloc(&p->arena, ins->arg_count ? ins->arg_count : 1, sizeof(char *));
-  if (!d->info->words) return STAGEGRAPH_ENOMEM;
   for (size_t i = 0; i < ins->arg_count; i++) {
     int is_heredoc = 0;
     for (size_t h = 0; h < ins->heredoc_count; h++) {
@@ -365,7 +414,7 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     if ((rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0))) return rc;
     const char *w = keep_word(d, ins->args[i].ptr, ins->args[i].len);
     if (!w) return STAGEGRAPH_ENOMEM;
-    d->info->words[d->info->word_count++] = w;
+    if ((rc = list_push(&p->mem, &d->words, w))) return rc;
   }
   for (size_t h = 0; h < ins->heredoc_count; h++) {
     if (!ins->heredocs[h].expand || ins->kind == STAGEGRAPH_KIND_RUN) continue;
@@ -439,18 +488,14 @@ static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
 /* Append expanded words (count of them NUL-separated in text) to the
  * instruction's record. */
 static int record_words(dispatcher *d, const char *text, size_t len, size_t count) {
-  sgi_ins_info *info = d->info;
-  const char **list = sgi_arena_calloc(&d->plan->arena, info->word_count + count, sizeof *list);
-  if (!list) return STAGEGRAPH_ENOMEM;
-  if (info->word_count) memcpy(list, info->words, info->word_count * sizeof *list);
   const char *p = text;
   for (size_t i = 0; i < count; i++) {
     size_t n = count == 1 ? len : strlen(p);
-    if (!(list[info->word_count + i] = sgi_arena_strndup(&d->plan->arena, p, n))) return STAGEGRAPH_ENOMEM;
+    const char *w = sgi_arena_strndup(&d->plan->arena, p, n);
+    int rc = w ? list_push(&d->plan->mem, &d->words, w) : STAGEGRAPH_ENOMEM;
+    if (rc) return rc;
     p += n + 1;
   }
-  info->words = list;
-  info->word_count += count;
   return 0;
 }
 
@@ -513,6 +558,19 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
   }
 }
 
+/* Dispatch one instruction into its record, written whole: what dispatch
+ * reads, then the words and undefined names gathered. */
+static int dispatch_into(dispatcher *d, sgi_ins_info *info, const stagegraph_instruction *ins,
+                         const stagegraph_instruction *at) {
+  memset(info, 0, sizeof *info);
+  d->info = info;
+  int rc = dispatch_instruction(d, ins, at);
+  if (!rc) rc = list_finish(&d->plan->arena, &d->words, &info->words, &info->word_count);
+  if (!rc) rc = list_finish(&d->plan->arena, &d->undefined, &info->undefined, &info->undefined_count);
+  if (d->undefined_seen.count) sgi_str_index_free(&d->undefined_seen);
+  return rc;
+}
+
 static int dispatch_stage(dispatcher *d, size_t s) {
   stagegraph_plan *p = d->plan;
   sgi_plan_stage *ps = &p->stages[s];
@@ -534,15 +592,13 @@ static int dispatch_stage(dispatcher *d, size_t s) {
   const sgi_triggers *tr = ps->triggers;
   for (size_t t = 0; t < sgi_plan_trigger_count(ps); t++) {
     if (tr->errors[t]) return fail_at(d, from, STAGEGRAPH_EINSTRUCTION, tr->errors[t]);
-    d->info = &tr->info[t];
     d->edge_at = tr->owners[t];
-    if ((rc = dispatch_instruction(d, tr->docs[t]->instructions[0], from))) return rc;
+    if ((rc = dispatch_into(d, &tr->info[t], tr->docs[t]->instructions[0], from))) return rc;
   }
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-    d->info = &p->info[ins->index];
     d->edge_at = ins;
-    if ((rc = dispatch_instruction(d, ins, ins))) return rc;
+    if ((rc = dispatch_into(d, &p->info[ins->index], ins, ins))) return rc;
   }
   ps->cwd = d->cwd;
   return 0;
@@ -583,11 +639,26 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
   return 0;
 }
 
+/* The records of what dispatch does not execute, as zero: each executed
+ * instruction's record is written whole when dispatch reaches it, so on a
+ * large plan the array is written once instead of zeroed first. Stage s
+ * spans the instructions from its FROM to the next stage's FROM (the
+ * global ARGs come before stage 0): with only_from, just its FROM (and the
+ * global ARGs). */
+static void not_executed(stagegraph_plan *p, size_t s, int only_from) {
+  size_t lo = stagegraph_stage_from(stagegraph_doc_stage(p->doc, s))->index, hi = lo + 1;
+  if (s == 0) lo = 0;
+  if (!only_from)
+    hi = s + 1 < p->stage_count ? stagegraph_stage_from(stagegraph_doc_stage(p->doc, s + 1))->index
+                                : p->doc->instruction_count;
+  memset(&p->info[lo], 0, (hi - lo) * sizeof *p->info);
+}
+
 int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   p->final_env = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, sizeof *p->final_env);
   unsigned char *in_outline = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, 1);
   size_t n = p->doc->instruction_count;
-  p->info = sgi_arena_calloc(&p->arena, n ? n : 1, sizeof *p->info);
+  p->info = sgi_arena_array(&p->arena, n ? n : 1, sizeof *p->info);
   if (!p->final_env || !in_outline || !p->info) return STAGEGRAPH_ENOMEM;
   int rc = p->legacy ? 0 : mark_outline_stages(p, in_outline);
   if (rc) return rc;
@@ -598,9 +669,21 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   sgi_buf_init(&d.word, &p->mem);
   sgi_buf_init(&d.msg, &p->mem);
   sgi_buf_init(&d.unset, &p->mem);
+  uint64_t seed = sgi_hash_seed(&d);
+  sgi_str_index_init(&d.undefined_seen, &p->mem, seed);
+  sgi_str_index_init(&d.arg_slots, &p->mem, seed);
+  sgi_str_index_init(&d.secret_slots, &p->mem, seed);
+  sgi_str_index_init(&d.ssh_slots, &p->mem, seed);
+  sgi_str_index_init(&d.meta_defs, &p->mem, seed);
+  if (!rc) rc = index_meta_definitions(&d);
+  if (!p->stage_count) memset(p->info, 0, n * sizeof *p->info);
   for (size_t s = 0; s < p->stage_count && !rc; s++) {
     sgi_plan_stage *ps = &p->stages[s];
-    if (!ps->needed || ps->context) continue;
+    if (!ps->needed || ps->context) {
+      not_executed(p, s, 0);
+      continue;
+    }
+    not_executed(p, s, 1);
     d.outline = !p->legacy && in_outline[s];
     if (d.outline) {
       const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
@@ -613,6 +696,13 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   sgi_buf_free(&d.word);
   sgi_buf_free(&d.msg);
   sgi_buf_free(&d.unset);
+  sgi_free(&p->mem, d.words.items);
+  sgi_free(&p->mem, d.undefined.items);
+  sgi_str_index_free(&d.undefined_seen);
+  sgi_str_index_free(&d.arg_slots);
+  sgi_str_index_free(&d.secret_slots);
+  sgi_str_index_free(&d.ssh_slots);
+  sgi_str_index_free(&d.meta_defs);
   if (rc) return rc;
   if (p->arg_count) qsort(p->args, p->arg_count, sizeof *p->args, cmp_args);
   if (p->secret_count) qsort(p->secrets, p->secret_count, sizeof *p->secrets, cmp_mounts);

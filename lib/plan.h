@@ -38,16 +38,18 @@ struct stagegraph_edge {
   const char *reference;
 };
 
-/* What dispatch learnt about one instruction, for the cache model. */
+/* What dispatch learnt about one instruction, for the cache model and
+ * lint; 32 bytes, one per instruction of the document (counts fit in 32
+ * bits: an instruction's words fit in its line). */
 typedef struct sgi_ins_info {
   const char **words; /* COPY/ADD: the expanded sources then the destination */
-  size_t word_count;
   /* variables its expanded fields use that are neither set nor declared
    * by an ARG in the stage (BuildKit's UndefinedVar), first use first */
   const char **undefined;
-  size_t undefined_count;
-  int root;           /* WORKDIR: the directory resolves to / */
-  int executed;       /* dispatch reached it */
+  uint32_t word_count;
+  uint32_t undefined_count;
+  uint8_t root;     /* WORKDIR: the directory resolves to / */
+  uint8_t executed; /* dispatch reached it */
 } sgi_ins_info;
 
 /* A stage's own ONBUILD instructions, each parsed once as a Dockerfile of

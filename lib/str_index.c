@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "prefetch.h"
 
 void sgi_str_index_init(sgi_str_index *x, const sgi_mem *mem, uint64_t seed) {
   memset(x, 0, sizeof *x);
@@ -127,21 +128,13 @@ size_t sgi_str_index_find(const sgi_str_index *x, const char *s, size_t len) {
 }
 
 void sgi_str_index_prefetch_slot(const sgi_str_index *x, uint32_t hash) {
-#if defined(__GNUC__) || defined(__clang__)
-  if (x->cap) __builtin_prefetch(&x->slot[hash & (x->cap - 1)]);
-#else
-  (void)x, (void)hash;
-#endif
+  if (x->cap) SGI_PREFETCH(&x->slot[hash & (x->cap - 1)]);
 }
 
 void sgi_str_index_prefetch_entry(const sgi_str_index *x, uint32_t hash) {
-#if defined(__GNUC__) || defined(__clang__)
   if (!x->cap) return;
   const sgi_str_slot *e = &x->slot[hash & (x->cap - 1)];
-  if (e->at && e->hash == hash) __builtin_prefetch(x->pool + e->at - 1);
-#else
-  (void)x, (void)hash;
-#endif
+  if (e->at && e->hash == hash) SGI_PREFETCH(x->pool + e->at - 1);
 }
 
 void sgi_str_index_prefetch(const sgi_str_index *x, const char *s, size_t len) {

@@ -5,11 +5,12 @@
  * operation until it has taken a minimum time, so short operations are
  * timed over many iterations.
  *
- * usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only]
+ * usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only] [--family NAME]
  *   --corpus DIR   the corpus (DIR/files/ is read into memory first)
  *   --cli PATH     build/bin/stagegraph, for the peak RSS of `dump`
  *   --quick        a reduced set (also BENCH_QUICK=1)
  *   --parse-only   print only the corpus parse throughput (bench-compare)
+ *   --family NAME  only the scaling table of that family (e.g. random-dag)
  *   --profile WHAT one untimed run for a profiler (valgrind --tool=callgrind):
  *                  a corpus phase (parse, dump-json, plan, cache,
  *                  render-plan, render-cache, pipeline, lint, render-lint:
@@ -20,10 +21,12 @@
  *                  warm-up, freed memory kept: the scaling table's
  *                  conditions, for perf; e.g. random-dag:100000:plan:20)
  *
- * Scaling inputs are generated in a child process per size, so one size
- * that is much slower than expected (or crashes) is cut off by a time
- * limit and reported instead of stalling the run, and the child's peak RSS
- * is that size's own.
+ * Scaling inputs are generated in a child process per size, and the sizes
+ * of a family take turns at being timed (see "scaling" below), so a slow
+ * spell of the machine does not land on one size; a size that is much
+ * slower than expected (or crashes) is cut off by a time limit and
+ * reported instead of stalling the run, and the child's peak RSS is that
+ * size's own.
  */
 #define _GNU_SOURCE /* wait4: the child's own rusage; sched_getcpu, CPU_SET */
 #include <dirent.h>
@@ -56,7 +59,8 @@ typedef struct settings {
   int quick;
   int runs;             /* runs per corpus measurement (median taken) */
   double min_run;       /* seconds a run lasts at least */
-  double scale_timeout; /* seconds one scaling size may take in all */
+  double scale_timeout; /* seconds a scaling child may take to set up, or for one turn */
+  int scale_rounds;     /* turns each size and phase gets at most */
   double scale_budget;  /* seconds the whole scaling section may take */
 } settings;
 
@@ -733,17 +737,6 @@ static const family families[] = {
 enum { PH_PARSE, PH_PLAN, PH_CACHE, PH_LINT, PH_COUNT };
 static const char *const phase_names[PH_COUNT] = {"parse", "plan", "cache", "lint"};
 
-typedef struct scale_result {
-  int phases_done; /* results below are valid for phases [0, phases_done) */
-  int failed_rc;   /* the code a phase failed with, 0 if none */
-  int failed_phase;
-  size_t bytes;
-  long rss_start_kb;       /* the child's resident set before generating */
-  double per_op[PH_COUNT]; /* seconds per operation, -1 when not measured */
-  double alloc_per_byte, peak_per_byte;
-  double faults_per_op; /* minor page faults per parse */
-} scale_result;
-
 typedef struct scale_ctx {
   const char *data;
   size_t len;
@@ -781,35 +774,38 @@ static int op_lint(void *ctx) {
   stagegraph_lint_free(lint);
   return rc;
 }
+static const op_fn phase_ops[PH_COUNT] = {op_parse, op_plan, op_cache, op_lint};
 
-static void send_result(int fd, const scale_result *r) {
-  ssize_t n = write(fd, r, sizeof *r); /* < PIPE_BUF: atomic */
-  (void)n;
-}
+/* ---- scaling: a child per size, taking turns -------------------------------
+ *
+ * This machine's speed drifts: a virtual CPU shares its core, and the same
+ * work measures up to twice as slow for minutes at a time. Sizes measured
+ * one after the other would then be compared across such spells. Instead
+ * each size of a family gets a child process of its own, which generates
+ * its input and sets up once, then times one phase at a time when asked
+ * (a turn). The parent goes round the sizes several times, in alternating
+ * order, and keeps each size and phase's fastest turn: every size is
+ * measured across the whole span of the family, so a slow spell slows a
+ * turn of each size rather than every turn of one. A child per size also
+ * means that a size that crashes, or takes longer than its time limit, is
+ * cut off and reported without stopping the run, and that the peak RSS is
+ * the size's own. */
 
-static int scale_runs(void) { return S.quick ? 3 : 5; }
-static double scale_min_run(void) { return S.quick ? 0.02 : 0.05; }
-static double scale_cap(void) { return 1.0; }
+/* The child's first message, once it has set up. */
+typedef struct scale_setup {
+  unsigned ready;  /* the phases it can time (bit p for phase p) */
+  int failed_rc;   /* the code setting up a phase failed with, 0 if none */
+  int failed_phase;
+  size_t bytes;
+  long rss_start_kb; /* its resident set before generating */
+  double alloc_per_byte, peak_per_byte; /* of one counted parse */
+} scale_setup;
 
-/* About how long measuring one phase takes when one operation takes `op`
- * seconds: one untimed setup operation, one warm-up, then measure(). */
-static double scale_phase_seconds(double op) {
-  double runs = scale_runs(), min_run = scale_min_run(), cap = scale_cap();
-  double run = op > min_run ? op : min_run;
-  double timed = run * runs > cap ? (op > cap ? op : cap) : run * runs;
-  return 2 * op + timed;
-}
-
-/* measure() after one untimed operation, so that the memory the timed ones
- * take has been touched before (the objects the setup keeps hold theirs):
- * on the largest inputs a single timed operation may be all there is. */
-static timing measure_warm(op_fn op, void *ctx, int runs, double min_run, double cap) {
-  op(ctx);
-  return measure(op, ctx, runs, min_run, cap);
-}
-
-/* The phases the next child measures (bit p for phase p); set before fork. */
-static unsigned scale_mask = (1u << PH_COUNT) - 1;
+/* A turn's answer. */
+typedef struct scale_turn {
+  double per_op; /* seconds per operation */
+  double faults; /* minor page faults per operation */
+} scale_turn;
 
 /* Whether the next child keeps freed memory (set before fork). glibc's
  * default policy gives the top of the heap back to the kernel when a large
@@ -819,8 +815,6 @@ static unsigned scale_mask = (1u << PH_COUNT) - 1;
  * parse itself. Keeping freed memory, as a long-running process's heap
  * does in its steady state, measures the library's own work; the
  * allocator-policy section shows both. */
-static int scale_retain = 1;
-
 static void retain_freed_memory(void) {
 #ifdef __GLIBC__
   mallopt(M_MMAP_MAX, 0);              /* every block from the heap */
@@ -828,21 +822,26 @@ static void retain_freed_memory(void) {
 #endif
 }
 
-/* In the child: generate, then measure each phase, sending the results so
- * far after each so a time-out keeps what was measured. */
-static void scale_child(int fd, const family *fam, size_t n) {
-  scale_result r;
-  memset(&r, 0, sizeof r);
-  if (scale_retain) retain_freed_memory();
-  r.rss_start_kb = current_rss_kb();
+static void put_all(int fd, const void *p, size_t n) {
+  ssize_t w = write(fd, p, n); /* < PIPE_BUF: atomic */
+  (void)w;
+}
+
+/* In the child: generate and set up, report, then answer turns until the
+ * parent closes the request pipe. A phase's first turn starts with one
+ * untimed operation, so the memory the timed ones take has been touched
+ * (the objects the setup keeps hold theirs). */
+static void scale_child(int req, int resp, const family *fam, size_t n, int retain) {
+  scale_setup su;
+  memset(&su, 0, sizeof su);
+  if (retain) retain_freed_memory();
+  su.rss_start_kb = current_rss_kb();
   text t = {NULL, 0, 0};
   fam->gen(&t, n);
-  for (int p = 0; p < PH_COUNT; p++) r.per_op[p] = -1;
-  r.bytes = t.len;
+  su.bytes = t.len;
 
   stagegraph_options opts = STAGEGRAPH_OPTIONS_INIT;
   opts.max_instructions = 4u << 20; /* the 1M families pass the default */
-
   /* The document the later phases use comes from a counted parse. */
   counter cnt;
   stagegraph_allocator counting = counting_allocator(&cnt);
@@ -851,106 +850,138 @@ static void scale_child(int fd, const family *fam, size_t n) {
   stagegraph_plan *plan = NULL;
   int rc = stagegraph_parse(&doc, t.ptr, t.len, &opts, NULL);
   opts.allocator = NULL;
-  r.alloc_per_byte = t.len ? (double)cnt.requested / (double)t.len : 0;
-  r.peak_per_byte = t.len ? (double)cnt.peak / (double)t.len : 0;
-
-  scale_ctx ctx = {t.ptr, t.len, &opts, NULL, NULL};
-  int runs = scale_runs();
-  double min_run = scale_min_run(), cap = scale_cap();
-  if (rc != 0) {
-    r.failed_rc = rc;
-    r.failed_phase = PH_PARSE;
-    send_result(fd, &r);
-    _exit(0);
+  su.alloc_per_byte = t.len ? (double)cnt.requested / (double)t.len : 0;
+  su.peak_per_byte = t.len ? (double)cnt.peak / (double)t.len : 0;
+  if (rc) {
+    su.failed_rc = rc, su.failed_phase = PH_PARSE;
+  } else {
+    su.ready = 1u << PH_PARSE;
+    if ((rc = stagegraph_plan_new(&plan, doc, NULL, NULL)) != 0)
+      su.failed_rc = rc, su.failed_phase = PH_PLAN;
+    else
+      su.ready |= 1u << PH_PLAN | 1u << PH_CACHE | 1u << PH_LINT;
   }
-  timing parse_t = measure_warm(op_parse, &ctx, runs, min_run, cap);
-  r.per_op[PH_PARSE] = parse_t.median;
-  r.faults_per_op = parse_t.faults;
-  r.phases_done = 1;
-  send_result(fd, &r);
+  put_all(resp, &su, sizeof su);
 
-  ctx.doc = doc;
-  double t0 = cpu_now();
-  rc = stagegraph_plan_new(&plan, doc, NULL, NULL);
-  double first = cpu_now() - t0;
-  /* One plan taking longer than a whole measurement is its own sample. */
-  if (rc == 0 && (scale_mask & 1u << PH_PLAN))
-    r.per_op[PH_PLAN] = first > cap ? first : measure_warm(op_plan, &ctx, runs, min_run, cap).median;
-  r.phases_done = 2;
-  if (rc != 0) {
-    r.failed_rc = rc;
-    r.failed_phase = PH_PLAN;
-    r.phases_done = PH_COUNT;
+  scale_ctx ctx = {t.ptr, t.len, &opts, doc, plan};
+  unsigned warm = 0;
+  int phase;
+  while (read(req, &phase, sizeof phase) == (ssize_t)sizeof phase) {
+    if (phase < 0 || phase >= PH_COUNT || !(su.ready & 1u << phase)) _exit(3);
+    if (!(warm & 1u << phase)) phase_ops[phase](&ctx);
+    warm |= 1u << phase;
+    timing tm = measure(phase_ops[phase], &ctx, 1, S.quick ? 0.02 : 0.05, 1.0);
+    scale_turn turn = {tm.median, tm.faults};
+    put_all(resp, &turn, sizeof turn);
   }
-  send_result(fd, &r);
-  if (rc != 0) _exit(0);
-
-  ctx.plan = plan;
-  if (scale_mask & 1u << PH_CACHE)
-    r.per_op[PH_CACHE] = measure_warm(op_cache, &ctx, runs, min_run, cap).median;
-  r.phases_done = 3;
-  send_result(fd, &r);
-  if (scale_mask & 1u << PH_LINT)
-    r.per_op[PH_LINT] = measure_warm(op_lint, &ctx, runs, min_run, cap).median;
-  r.phases_done = 4;
-  send_result(fd, &r);
   _exit(0);
 }
 
-typedef struct scale_run {
-  scale_result r;
-  int got;       /* a result arrived */
-  int timed_out; /* killed after the time limit */
-  int crashed;   /* the child died of a signal */
-  long rss_kb;
-  double cpu;    /* the child's CPU time (user + sys) */
-} scale_run;
+/* The parent's side of one child. */
+typedef struct scale_proc {
+  pid_t pid;
+  int req, resp;     /* -1 once closed */
+  scale_setup setup;
+  int got_setup;
+  int timed_out;     /* killed after its time limit */
+  int crashed;       /* the signal it died of */
+  long rss_kb;       /* its peak resident set */
+  double best[PH_COUNT];   /* the fastest turn's seconds per operation, -1: none */
+  double faults[PH_COUNT]; /* that turn's page faults per operation */
+} scale_proc;
 
-static scale_run scale_size(const family *fam, size_t n, double timeout) {
-  scale_run out;
-  memset(&out, 0, sizeof out);
-  int fds[2];
-  if (pipe(fds) != 0) die("pipe: %s", strerror(errno));
+/* Read exactly n bytes within `timeout` seconds: 1, or 0 on time-out or
+ * when the child is gone. */
+static int read_within(int fd, void *buf, size_t n, double timeout) {
+  double deadline = now() + timeout;
+  for (;;) {
+    double left = deadline - now();
+    if (left <= 0) return 0;
+    struct pollfd pfd = {fd, POLLIN, 0};
+    int pr = poll(&pfd, 1, (int)(left * 1000) + 1);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr <= 0) continue;
+    ssize_t got = read(fd, buf, n); /* a message comes whole: under PIPE_BUF */
+    return got == (ssize_t)n;
+  }
+}
+
+static void scale_kill(scale_proc *p) {
+  if (p->pid > 0) kill(p->pid, SIGKILL);
+  p->timed_out = 1;
+}
+
+/* The parent's ends of the pipes of the children alive: a child closes
+ * them, or a child would keep an earlier child's request pipe open and
+ * that child would never see it close. */
+static int parent_fds[32];
+static size_t parent_fd_count;
+
+static void close_parent_fd(int *fd) {
+  for (size_t i = 0; i < parent_fd_count; i++)
+    if (parent_fds[i] == *fd) parent_fds[i] = parent_fds[--parent_fd_count];
+  close(*fd);
+  *fd = -1;
+}
+
+/* Fork a child for size n; wait for its setup within `timeout`. */
+static void scale_start(scale_proc *p, const family *fam, size_t n, int retain, double timeout) {
+  memset(p, 0, sizeof *p);
+  for (int k = 0; k < PH_COUNT; k++) p->best[k] = -1;
+  signal(SIGPIPE, SIG_IGN); /* a child that died: its turn fails, the run goes on */
+  int req[2], resp[2];
+  if (pipe(req) != 0 || pipe(resp) != 0) die("pipe: %s", strerror(errno));
   fflush(stdout);
   pid_t pid = fork();
   if (pid < 0) die("fork: %s", strerror(errno));
   if (pid == 0) {
-    close(fds[0]);
-    scale_child(fds[1], fam, n);
+    for (size_t i = 0; i < parent_fd_count; i++) close(parent_fds[i]);
+    close(req[1]);
+    close(resp[0]);
+    scale_child(req[0], resp[1], fam, n, retain);
     _exit(0);
   }
-  close(fds[1]);
-  double deadline = now() + timeout;
-  for (;;) {
-    double left = deadline - now();
-    if (left <= 0) {
-      kill(pid, SIGKILL);
-      out.timed_out = 1;
-      break;
-    }
-    struct pollfd pfd = {fds[0], POLLIN, 0};
-    int pr = poll(&pfd, 1, (int)(left * 1000) + 1);
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr <= 0) continue;
-    scale_result r;
-    ssize_t got = read(fds[0], &r, sizeof r);
-    if (got == (ssize_t)sizeof r) {
-      out.r = r;
-      out.got = 1;
-    } else if (got <= 0) {
-      break; /* the child is done */
-    }
+  close(req[0]);
+  close(resp[1]);
+  p->pid = pid;
+  p->req = req[1];
+  p->resp = resp[0];
+  if (parent_fd_count + 2 > sizeof parent_fds / sizeof parent_fds[0]) die("too many children");
+  parent_fds[parent_fd_count++] = p->req;
+  parent_fds[parent_fd_count++] = p->resp;
+  p->got_setup = read_within(p->resp, &p->setup, sizeof p->setup, timeout);
+  if (!p->got_setup) scale_kill(p);
+}
+
+/* One turn of phase `phase`; keeps the fastest. 0 when the child timed out
+ * or is gone (it is then killed). */
+static int scale_turn_of(scale_proc *p, int phase, double timeout) {
+  if (!p->got_setup || p->timed_out || !(p->setup.ready & 1u << phase)) return 0;
+  scale_turn t;
+  if (write(p->req, &phase, sizeof phase) != (ssize_t)sizeof phase ||
+      !read_within(p->resp, &t, sizeof t, timeout)) {
+    scale_kill(p);
+    return 0;
   }
-  close(fds[0]);
+  if (p->best[phase] < 0 || t.per_op < p->best[phase]) {
+    p->best[phase] = t.per_op;
+    p->faults[phase] = t.faults;
+  }
+  return 1;
+}
+
+/* Close the pipes and reap the child: its peak RSS, how it ended. */
+static void scale_stop(scale_proc *p) {
+  if (p->pid <= 0) return;
+  close_parent_fd(&p->req);
+  close_parent_fd(&p->resp);
   int status = 0;
   struct rusage ru;
-  if (wait4(pid, &status, 0, &ru) == pid) {
-    out.rss_kb = ru.ru_maxrss;
-    out.cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-              (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-    if (WIFSIGNALED(status) && !out.timed_out) out.crashed = WTERMSIG(status);
+  if (wait4(p->pid, &status, 0, &ru) == p->pid) {
+    p->rss_kb = ru.ru_maxrss;
+    if (WIFSIGNALED(status) && !p->timed_out) p->crashed = WTERMSIG(status);
   }
-  return out;
+  p->pid = 0;
 }
 
 /* The worst (largest) last/first ratio over the phases of each family kind,
@@ -963,6 +994,16 @@ typedef struct scale_summary {
   char why[160];
 } scale_summary;
 
+static void note_incomplete(scale_summary *sum, const char *fmt, ...) {
+  if (!sum->incomplete) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sum->why, sizeof sum->why, fmt, ap);
+    va_end(ap);
+  }
+  sum->incomplete = 1;
+}
+
 static void scale_family(const family *fam, double budget_end, scale_summary *sum) {
   size_t sizes[6], nsizes = 0;
   for (size_t i = 0; i < 6 && fam->sizes[i]; i++) {
@@ -970,108 +1011,53 @@ static void scale_family(const family *fam, double budget_end, scale_summary *su
     sizes[nsizes++] = fam->sizes[i];
   }
   printf("\n%s: %s; time per %s\n", fam->name, fam->what, fam->unit);
+  fflush(stdout);
+  scale_proc procs[6];
+  for (size_t i = 0; i < nsizes; i++) scale_start(&procs[i], fam, sizes[i], 1, S.scale_timeout);
+  /* Rounds while the family's time lasts (one at least), each size's
+   * phases in turn, the sizes upward in one round and downward in the
+   * next. */
+  int rounds = 0;
+  for (int r = 0; r < S.scale_rounds && (r == 0 || now() < budget_end); r++, rounds++)
+    for (size_t k = 0; k < nsizes; k++) {
+      scale_proc *p = &procs[r % 2 ? nsizes - 1 - k : k];
+      for (int ph = 0; ph < PH_COUNT; ph++) scale_turn_of(p, ph, S.scale_timeout);
+    }
+  for (size_t i = 0; i < nsizes; i++) scale_stop(&procs[i]);
+
   printf("  %9s %10s", "N", "input");
   for (int p = 0; p < PH_COUNT; p++) printf(" %10s", phase_names[p]);
-  printf(" %10s %9s %9s\n", "+peak RSS", "alloc/B", "peak/B");
-
+  printf(" %10s %9s %9s   (fastest of %d turns)\n", "+peak RSS", "alloc/B", "peak/B", rounds);
   double per_unit[6][PH_COUNT];
-  double growth[PH_COUNT];
-  unsigned mask = (1u << PH_COUNT) - 1;
-  for (int p = 0; p < PH_COUNT; p++) growth[p] = 1;
-  double slowdown = 1; /* wall time over CPU time of the last child: other load */
-  size_t done = 0;
   for (size_t i = 0; i < nsizes; i++) {
+    const scale_proc *p = &procs[i];
     size_t n = sizes[i];
-    double remaining = budget_end - now();
-    double timeout = S.scale_timeout < remaining ? S.scale_timeout : remaining;
-    char skipped[128] = "";
-    if (i > 0) {
-      /* Project each phase: its time per unit grown as much as it grew
-       * over the last step. Phases are kept in order while they fit; a
-       * phase that would not fit is skipped from here on (cache needs
-       * plan), and the size is skipped when parsing alone would not fit. */
-      double projected = 0;
-      for (int p = 0; p < PH_COUNT; p++) {
-        if (!(mask & 1u << p)) continue;
-        double op = per_unit[i - 1][p] * (double)n * growth[p];
-        double t = scale_phase_seconds(op) * slowdown;
-        if (p == PH_PARSE && t > timeout) {
-          char b1[32], b2[32];
-          printf("  %9zu skipped: projected %s for parsing exceeds the %s left for it\n", n,
-                 fmt_time(b1, sizeof b1, t), fmt_time(b2, sizeof b2, timeout));
-          if (!sum->incomplete)
-            snprintf(sum->why, sizeof sum->why, "%s N=%zu skipped (projected %.0f s)", fam->name,
-                     n, t);
-          sum->incomplete = 1;
-          mask = 0;
-          break;
-        }
-        if (projected + t > timeout || (p == PH_CACHE && !(mask & 1u << PH_PLAN))) {
-          mask &= ~(1u << p);
-          size_t k = strlen(skipped);
-          snprintf(skipped + k, sizeof skipped - k, "%s%s (projected %.0f s)", k ? ", " : "",
-                   phase_names[p], t);
-          continue;
-        }
-        projected += t;
-      }
-      if (!mask) break;
-    }
-    scale_mask = mask;
-    double t0 = now();
-    scale_run run = scale_size(fam, n, timeout);
-    double took = now() - t0;
-    if (run.cpu > 0.05 && !run.timed_out) slowdown = took / run.cpu > 1 ? took / run.cpu : 1;
     char buf[32];
-    printf("  %9zu %10s", n, run.got ? fmt_size(buf, sizeof buf, (double)run.r.bytes) : "-");
-    for (int p = 0; p < PH_COUNT; p++) {
-      double t = run.got && p < run.r.phases_done ? run.r.per_op[p] : -1;
-      per_unit[i][p] = t >= 0 ? t / (double)n : -1;
-      printf(" %10s", per_unit[i][p] < 0 && !(mask & 1u << p)
-                          ? "skipped"
-                          : fmt_time(buf, sizeof buf, per_unit[i][p]));
+    printf("  %9zu %10s", n, p->got_setup ? fmt_size(buf, sizeof buf, (double)p->setup.bytes) : "-");
+    for (int ph = 0; ph < PH_COUNT; ph++) {
+      per_unit[i][ph] = p->best[ph] >= 0 ? p->best[ph] / (double)n : -1;
+      printf(" %10s", fmt_time(buf, sizeof buf, per_unit[i][ph]));
     }
-    long grew = run.got && run.r.rss_start_kb >= 0 ? run.rss_kb - run.r.rss_start_kb : run.rss_kb;
-    printf(" %10s", run.rss_kb > 0 ? fmt_size(buf, sizeof buf, grew * 1024.0) : "-");
-    if (run.got)
-      printf(" %9.2f %9.2f", run.r.alloc_per_byte, run.r.peak_per_byte);
-    if (skipped[0]) {
-      printf("  skipped: %s", skipped);
-      if (!sum->incomplete)
-        snprintf(sum->why, sizeof sum->why, "%s N=%zu %s", fam->name, n, skipped);
-      sum->incomplete = 1;
-    }
-    if (run.timed_out) printf("  TIMED OUT after %.0f s", took);
-    if (run.crashed) printf("  CRASHED (signal %d)", run.crashed);
-    if (run.got && run.r.failed_rc)
-      printf("  %s failed: %s", phase_names[run.r.failed_phase],
-             stagegraph_code_name(run.r.failed_rc));
+    long grew = p->got_setup && p->setup.rss_start_kb >= 0 ? p->rss_kb - p->setup.rss_start_kb : p->rss_kb;
+    printf(" %10s", p->rss_kb > 0 ? fmt_size(buf, sizeof buf, grew * 1024.0) : "-");
+    if (p->got_setup) printf(" %9.2f %9.2f", p->setup.alloc_per_byte, p->setup.peak_per_byte);
+    if (p->timed_out) printf("  TIMED OUT (limit %.0f s)", S.scale_timeout);
+    if (p->crashed) printf("  CRASHED (signal %d)", p->crashed);
+    if (p->got_setup && p->setup.failed_rc)
+      printf("  %s failed: %s", phase_names[p->setup.failed_phase],
+             stagegraph_code_name(p->setup.failed_rc));
     printf("\n");
-    fflush(stdout);
-    if (run.timed_out || run.crashed || !run.got || run.r.failed_rc ||
-        run.r.phases_done < PH_COUNT) {
-      if (!sum->incomplete)
-        snprintf(sum->why, sizeof sum->why, "%s N=%zu %s", fam->name, n,
-                 run.timed_out ? "timed out"
-                 : run.crashed ? "crashed"
-                 : run.got && run.r.failed_rc ? "failed"
-                                              : "incomplete");
-      sum->incomplete = 1;
-      if (!run.got || run.r.phases_done == 0) break;
-    }
-    for (int p = 0; p < PH_COUNT; p++) {
-      if (per_unit[i][p] < 0) mask &= ~(1u << p); /* not measured: no projection */
-      else if (i > 0 && per_unit[i - 1][p] > 0)
-        growth[p] = per_unit[i][p] / per_unit[i - 1][p] > 1 ? per_unit[i][p] / per_unit[i - 1][p] : 1;
-    }
-    done = i + 1;
-    if (run.timed_out || run.crashed) break;
+    if (p->timed_out || p->crashed || !p->got_setup || p->setup.failed_rc)
+      note_incomplete(sum, "%s N=%zu %s", fam->name, n,
+                      p->timed_out ? "timed out"
+                      : p->crashed ? "crashed"
+                      : p->got_setup ? "failed"
+                                     : "incomplete");
   }
-  if (done < 2) return;
   printf("  per-%s time, largest measured N vs N=%zu (last/first; last/cheapest):", fam->unit,
          sizes[0]);
   for (int p = 0; p < PH_COUNT; p++) {
-    size_t last = done - 1;
+    size_t last = nsizes - 1;
     while (last > 0 && per_unit[last][p] <= 0) last--;
     if (last == 0 || per_unit[0][p] <= 0) continue;
     double best = per_unit[0][p];
@@ -1090,7 +1076,8 @@ static void scale_family(const family *fam, double budget_end, scale_summary *su
 
 /* The largest chain and run-lines inputs parsed and planned by children
  * under glibc's default policy and with freed memory kept (as the scaling
- * tables are measured): the difference is the kernel's page-fault cost. */
+ * tables are measured), taking turns: the difference is the kernel's
+ * page-fault cost. */
 static void allocator_policy(void) {
   static const struct {
     const char *family;
@@ -1106,27 +1093,24 @@ static void allocator_policy(void) {
       if (strcmp(families[f].name, cases[c].family) == 0) fam = &families[f];
     if (!fam) continue;
     size_t n = S.quick ? cases[c].quick_n : cases[c].n;
-    scale_run runs[2];
-    for (int keep = 0; keep < 2; keep++) {
-      scale_mask = 1u << PH_PARSE | 1u << PH_PLAN;
-      scale_retain = keep;
-      runs[keep] = scale_size(fam, n, S.scale_timeout);
-    }
-    scale_mask = (1u << PH_COUNT) - 1;
-    scale_retain = 1;
+    scale_proc procs[2];
+    for (int keep = 0; keep < 2; keep++) scale_start(&procs[keep], fam, n, keep, S.scale_timeout);
+    for (int r = 0; r < 3; r++)
+      for (int keep = 0; keep < 2; keep++) {
+        scale_turn_of(&procs[keep], PH_PARSE, S.scale_timeout);
+        scale_turn_of(&procs[keep], PH_PLAN, S.scale_timeout);
+      }
+    for (int keep = 0; keep < 2; keep++) scale_stop(&procs[keep]);
     char label[64], b[4][32];
     snprintf(label, sizeof label, "%s N=%zu", fam->name, n);
     double t[4];
     for (int k = 0; k < 4; k++) {
-      const scale_run *r = &runs[k % 2];
-      int phase = k < 2 ? PH_PARSE : PH_PLAN;
-      t[k] = r->got && r->r.phases_done > phase && r->r.per_op[phase] >= 0
-                 ? r->r.per_op[phase] / (double)n
-                 : -1;
+      double best = procs[k % 2].best[k < 2 ? PH_PARSE : PH_PLAN];
+      t[k] = best >= 0 ? best / (double)n : -1;
     }
     printf("  %-22s %10s %10s %10s %10s %11.0f %11.0f\n", label, fmt_time(b[0], sizeof b[0], t[0]),
            fmt_time(b[1], sizeof b[1], t[1]), fmt_time(b[2], sizeof b[2], t[2]),
-           fmt_time(b[3], sizeof b[3], t[3]), runs[0].r.faults_per_op, runs[1].r.faults_per_op);
+           fmt_time(b[3], sizeof b[3], t[3]), procs[0].faults[PH_PARSE], procs[1].faults[PH_PARSE]);
     fflush(stdout);
   }
 }
@@ -1289,7 +1273,7 @@ int main(int argc, char **argv) {
   const char *corpus_dir = "../shared/corpus";
   const char *cli = NULL;
   int parse_only = 0;
-  const char *profile_what = NULL;
+  const char *profile_what = NULL, *family_only = NULL;
   const char *q = getenv("BENCH_QUICK");
   S.quick = q && *q && strcmp(q, "0") != 0;
   for (int i = 1; i < argc; i++) {
@@ -1303,17 +1287,31 @@ int main(int argc, char **argv) {
       parse_only = 1;
     else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
       profile_what = argv[++i];
+    else if (strcmp(argv[i], "--family") == 0 && i + 1 < argc)
+      family_only = argv[++i];
     else
-      die("usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only] [--profile WHAT]");
+      die("usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only] [--profile WHAT] "
+          "[--family NAME]");
   }
   S.runs = S.quick ? 3 : 7;
   S.min_run = S.quick ? 0.03 : 0.1;
   S.scale_timeout = S.quick ? 10 : 40;
+  S.scale_rounds = S.quick ? 3 : 7;
   S.scale_budget = S.quick ? 30 : 125;
   double start = now();
   if (profile_what) {
     corpus pc;
     return profile(&pc, corpus_dir, profile_what);
+  }
+  if (family_only) {
+    pin_to_one_cpu();
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+      if (strcmp(families[f].name, family_only) != 0) continue;
+      scale_summary sum = {0, 0, "", 0, ""};
+      scale_family(&families[f], now() + S.scale_budget, &sum);
+      return sum.incomplete;
+    }
+    die("unknown family %s", family_only);
   }
 
   /* The CLI's peak RSS first, while this process is small: a child's
@@ -1431,7 +1429,8 @@ int main(int argc, char **argv) {
    * it less to copy on write. */
   corpus_free(&c);
 
-  printf("\nscaling on generated inputs (a child process per size; time per unit, median; "
+  printf("\nscaling on generated inputs (a child process per size, the sizes of a family taking "
+         "turns; time per unit: the fastest turn; "
          "+peak RSS: the child's peak over its resident set at fork, input text included; "
          "alloc/B and peak/B: bytes requested and peak live bytes of one parse per input "
          "byte)\n");

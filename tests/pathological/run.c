@@ -130,6 +130,36 @@ static void gen_chain_copies(text *t, setup *s) {
   for (int i = 0; i + 1 < N100K; i++) add(t, "COPY --from=s%d /out /s%d\n", i, i);
 }
 
+/* One EXPOSE of 30k ports (a 60 KB line): are an instruction's words
+ * gathered by copying the list at each word? */
+static void gen_expose_words(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine\nEXPOSE");
+  for (int i = 0; i < scaled(30000); i++) add(t, " 1");
+  add(t, "\n");
+}
+
+/* One ENV whose value uses 7000 undefined variables (a 60 KB line): is
+ * each checked against all the ones before? */
+static void gen_undefined_vars(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine\nENV X=\"");
+  for (int i = 0; i < scaled(7000); i++) add(t, " $u%d", i);
+  add(t, "\"\n");
+}
+
+/* 100k global ARGs, each declared again in the stage, and a stage ARG
+ * and a secret mount per line: the outline's args, secrets and the
+ * global definitions, each looked up by name. */
+static void gen_outline_names(text *t, setup *s) {
+  (void)s;
+  for (int i = 0; i < N25K; i++) add(t, "ARG g%d=x\n", i);
+  add(t, "FROM alpine\n");
+  for (int i = 0; i < N25K; i++) add(t, "ARG g%d\n", i);
+  for (int i = 0; i < N25K; i++) add(t, "ARG a%d=x\n", i);
+  for (int i = 0; i < N25K; i++) add(t, "RUN --mount=type=secret,id=s%d true\n", i);
+}
+
 /* One RUN of 10 MB: 100k physical lines of 104 bytes. */
 static void gen_big_run(text *t, setup *s) {
   (void)s;
@@ -234,6 +264,10 @@ static const pcase CASES[] = {
     {"fan-in", "100k stages, the last one COPY --from every other", gen_fan_in, {OK, OK, OK}},
     {"chain-copies", "100k stages in a chain, the last COPY --from every stage it is built on",
      gen_chain_copies, {OK, OK, OK}},
+    {"expose-words", "one EXPOSE of 30k ports", gen_expose_words, {OK, OK, OK}},
+    {"undefined-vars", "one ENV using 7000 undefined variables", gen_undefined_vars, {OK, OK, OK}},
+    {"outline-names", "25k global ARGs declared again, 25k stage ARGs, 25k secret mounts",
+     gen_outline_names, {OK, OK, OK}},
     {"big-run", "one 10 MB RUN over 100k continuation lines", gen_big_run, {OK, OK, OK}},
     {"heredocs", "50k heredocs: 25k in one RUN, 25k in RUNs of their own", gen_heredocs,
      {OK, OK, OK}},
