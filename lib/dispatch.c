@@ -639,19 +639,16 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
   return 0;
 }
 
-/* The records of what dispatch does not execute, as zero: each executed
+/* The records of what dispatch does not execute are zero; each executed
  * instruction's record is written whole when dispatch reaches it, so on a
- * large plan the array is written once instead of zeroed first. Stage s
- * spans the instructions from its FROM to the next stage's FROM (the
- * global ARGs come before stage 0): with only_from, just its FROM (and the
- * global ARGs). */
-static void not_executed(stagegraph_plan *p, size_t s, int only_from) {
-  size_t lo = stagegraph_stage_from(stagegraph_doc_stage(p->doc, s))->index, hi = lo + 1;
-  if (s == 0) lo = 0;
-  if (!only_from)
-    hi = s + 1 < p->stage_count ? stagegraph_stage_from(stagegraph_doc_stage(p->doc, s + 1))->index
-                                : p->doc->instruction_count;
-  memset(&p->info[lo], 0, (hi - lo) * sizeof *p->info);
+ * large plan the array is written once instead of zeroed first. What lies
+ * between the stages dispatched (the global ARGs, the stages not needed,
+ * each dispatched stage's FROM) is zeroed a gap at a time: info[*from ..
+ * to), then *from moves past `to`. */
+static void zero_gap(stagegraph_plan *p, size_t *from, size_t to) {
+  if (to <= *from) return;
+  memset(&p->info[*from], 0, (to - *from) * sizeof *p->info);
+  *from = to;
 }
 
 int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
@@ -676,23 +673,23 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   sgi_str_index_init(&d.ssh_slots, &p->mem, seed);
   sgi_str_index_init(&d.meta_defs, &p->mem, seed);
   if (!rc) rc = index_meta_definitions(&d);
-  if (!p->stage_count) memset(p->info, 0, n * sizeof *p->info);
+  size_t written = 0; /* info[0 .. written) is zero or dispatched */
   for (size_t s = 0; s < p->stage_count && !rc; s++) {
     sgi_plan_stage *ps = &p->stages[s];
-    if (!ps->needed || ps->context) {
-      not_executed(p, s, 0);
-      continue;
-    }
-    not_executed(p, s, 1);
+    if (!ps->needed || ps->context) continue;
+    const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
+    zero_gap(p, &written, stagegraph_stage_from(st)->index + 1); /* up to its FROM */
+    size_t count = stagegraph_stage_instruction_count(st);
+    if (count) written = stagegraph_stage_instruction(st, count - 1)->index + 1;
     d.outline = !p->legacy && in_outline[s];
     if (d.outline) {
-      const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
       rc = outline_globals(&d, stagegraph_stage_base(st), 0);
       if (!rc && stagegraph_stage_platform(st)) rc = outline_globals(&d, stagegraph_stage_platform(st), 0);
       if (rc) break;
     }
     rc = dispatch_stage(&d, s);
   }
+  zero_gap(p, &written, n); /* after the last stage dispatched */
   sgi_buf_free(&d.word);
   sgi_buf_free(&d.msg);
   sgi_buf_free(&d.unset);
