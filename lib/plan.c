@@ -98,7 +98,7 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
  * needed flag and wave once, at the end. */
 typedef struct sched {
   size_t n;
-  const size_t *deps;  /* every stage's dependencies, deduplicated */
+  size_t *deps;        /* every stage's dependencies, deduplicated */
   size_t *dep_start;   /* n + 1: stage i's are deps[dep_start[i] .. dep_start[i + 1]) */
   unsigned char *needed;
   size_t *wave;        /* STAGEGRAPH_NONE until placed */
@@ -124,18 +124,16 @@ static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   start[0] = 0;
   size_t w = 0;
   for (size_t i = 0; i < n; i++) {
-    sgi_plan_stage *to = &plan->stages[i];
     s->dep_start[i] = w;
-    to->deps = deps + w;
-    if (!to->context) { /* a replaced stage is not built */
-      for (size_t k = start[i]; k < start[i + 1]; k++) {
-        size_t from = plan->edges[by_to[k]].from;
-        if (seen[from] == i) continue;
-        seen[from] = i;
-        deps[w++] = from;
-      }
+    /* a replaced stage is not built (its record is read only when the
+     * plan has named contexts) */
+    if (plan->context_count && plan->stages[i].context) continue;
+    for (size_t k = start[i]; k < start[i + 1]; k++) {
+      size_t from = plan->edges[by_to[k]].from;
+      if (seen[from] == i) continue;
+      seen[from] = i;
+      deps[w++] = from;
     }
-    to->dep_count = (uint32_t)(w - s->dep_start[i]);
   }
   s->dep_start[n] = w;
   s->deps = deps;
@@ -348,9 +346,13 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
     if (!rc) rc = group_waves(plan, &s, &scratch);
     if (!rc) rc = critical_path(plan, &s);
   }
+  /* the stage records, written once */
   for (size_t i = 0; !rc && i < n; i++) {
-    plan->stages[i].needed = s.needed[i];
-    plan->stages[i].wave = s.wave[i];
+    sgi_plan_stage *ps = &plan->stages[i];
+    ps->deps = s.deps + s.dep_start[i];
+    ps->dep_count = (uint32_t)(s.dep_start[i + 1] - s.dep_start[i]);
+    ps->needed = s.needed[i];
+    ps->wave = s.wave[i];
     if (!s.needed[i]) plan->pruned[plan->pruned_count++] = i;
   }
   sgi_arena_free(&scratch);
