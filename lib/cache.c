@@ -109,6 +109,7 @@ typedef struct change {
   size_t arg_count;
   const char *const *images;
   size_t image_count;
+  unsigned char *ignored; /* per path: 1 when the .dockerignore excludes it */
 } change;
 
 void stagegraph_cache_options_init(stagegraph_cache_options *opts, size_t size) {
@@ -540,12 +541,7 @@ static int context_changed(stagegraph_cache *c, const change *chg,
                            const stagegraph_instruction *ins, const char *src, const char **which) {
   for (size_t i = 0; i < chg->path_count; i++) {
     const char *path = chg->paths[i];
-    if (!path) continue;
-    if (c->ignore) {
-      int ignored = sgi_patterns_walk_matches(c->ignore, path, strlen(path), 1);
-      if (ignored == STAGEGRAPH_ENOMEM) return ignored;
-      if (ignored == 1) continue;
-    }
+    if (!path || chg->ignored[i]) continue;
     int hit = parents_source(ins) ? parents_covers(c, src, path)
                                   : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
                                                                strlen(path));
@@ -984,6 +980,19 @@ static int walk_all(stagegraph_cache *c, const change *chg) {
   return rc;
 }
 
+/* Which changed paths the .dockerignore excludes, once for every input
+ * that reads the context. */
+static int ignored_paths(stagegraph_cache *c, change *chg) {
+  if (!(chg->ignored = sgi_arena_calloc(&c->arena, chg->path_count + 1, 1))) return STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; c->ignore && i < chg->path_count; i++) {
+    const char *path = chg->paths[i];
+    int ignored = path ? sgi_patterns_walk_matches(c->ignore, path, strlen(path), 1) : 0;
+    if (ignored == STAGEGRAPH_ENOMEM) return ignored;
+    chg->ignored[i] = ignored == 1;
+  }
+  return 0;
+}
+
 /* image_at, for the changed images: their plan images are looked up by
  * reference at each image input. */
 static int index_images(stagegraph_cache *c) {
@@ -1032,10 +1041,11 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = (uint32_t)i;
   change chg = {COPT(opts, changed_paths, (const char *const *)NULL), COPT(opts, changed_path_count, (size_t)0),
                 COPT(opts, changed_args, (const char *const *)NULL), COPT(opts, changed_arg_count, (size_t)0),
-                COPT(opts, changed_images, (const char *const *)NULL), COPT(opts, changed_image_count, (size_t)0)};
+                COPT(opts, changed_images, (const char *const *)NULL), COPT(opts, changed_image_count, (size_t)0), NULL};
   if (!chg.paths) chg.path_count = 0;
   if (!chg.args) chg.arg_count = 0;
   if (!chg.images) chg.image_count = 0;
+  if (!rc) rc = ignored_paths(c, &chg);
   if (!rc && chg.image_count) {
     c->changed_norm = sgi_arena_calloc(&c->arena, chg.image_count, sizeof *c->changed_norm);
     if (!c->changed_norm) rc = STAGEGRAPH_ENOMEM;

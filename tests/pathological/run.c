@@ -86,6 +86,7 @@ typedef struct setup {
   const char *target; /* plan and lint target, or NULL for the last stage */
   const char *changed_path;
   const char *changed_image; /* or NULL */
+  text dockerignore;         /* the cache's .dockerignore, empty for none */
 } setup;
 
 typedef struct pcase {
@@ -286,6 +287,15 @@ static void gen_image_inputs(text *t, setup *s) {
   for (int i = 0; i < N50K; i++) add(t, "COPY --from=late:1 /f /f%d\n", i);
 }
 
+/* 25k COPY lines and a .dockerignore of 25k patterns: is the changed
+ * path matched against the patterns again for each COPY? */
+static void gen_ignored_paths(text *t, setup *s) {
+  s->changed_path = "src5/main.c";
+  for (int i = 0; i < N25K; i++) add(&s->dockerignore, "docs%d/**/*.md\n", i);
+  add(t, "FROM alpine\n");
+  for (int i = 0; i < N25K; i++) add(t, "COPY src%d/ /d%d/\n", i, i);
+}
+
 #define OK STAGEGRAPH_OK
 static const pcase CASES[] = {
     {"chain", "100k stages in a chain: FROM s{i-1} AS s{i}", gen_chain, {OK, OK, OK}},
@@ -315,6 +325,8 @@ static const pcase CASES[] = {
      {OK, OK, OK}},
     {"image-inputs", "50k images, then 50k COPY --from one more image, one image changed",
      gen_image_inputs, {OK, OK, OK}},
+    {"ignored-paths", "25k COPY lines, a .dockerignore of 25k patterns and a changed path",
+     gen_ignored_paths, {OK, OK, OK}},
 };
 
 /* ---- running a case ---------------------------------------------------------------- */
@@ -380,7 +392,7 @@ static void end(const pcase *c, report *r, int step, int rc, stagegraph_error *e
 
 static void run_case(const pcase *c, report *r) {
   text t = {NULL, 0, 0};
-  setup s = {NULL, NULL, NULL};
+  setup s = {NULL, NULL, NULL, {NULL, 0, 0}};
   c->generate(&t, &s);
   r->input_bytes = t.len;
   printf("    input  %.1f MB\n", (double)t.len / 1e6);
@@ -411,6 +423,8 @@ static void run_case(const pcase *c, report *r) {
     const char *images[] = {s.changed_image};
     co.changed_images = images;
     co.changed_image_count = s.changed_image ? 1 : 0;
+    co.dockerignore = s.dockerignore.ptr;
+    co.dockerignore_len = s.dockerignore.len;
     begin(r, STEP_CACHE);
     rc = stagegraph_cache_new(&cache, plan, &co, &err);
     end(c, r, STEP_CACHE, rc, &err);
@@ -430,6 +444,7 @@ static void run_case(const pcase *c, report *r) {
   stagegraph_plan_free(plan);
   stagegraph_doc_free(doc);
   free(t.ptr);
+  free(s.dockerignore.ptr);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   r->peak_rss_kib = ru.ru_maxrss;
