@@ -26,9 +26,11 @@
 #include "buf.h"
 #include "envmap.h"
 #include "expand.h"
+#include "hash.h"
 #include "ignore.h"
 #include "mount.h"
 #include "plan.h"
+#include "str_index.h"
 
 /* On large documents every instruction the model reads is a cache miss, so
  * each step is built and evaluated in one walk while its instruction is at
@@ -81,10 +83,16 @@ struct stagegraph_cache {
   size_t layer_count, surviving;
   sgi_patterns *ignore;
   uint32_t *position; /* stage index -> position in stages, NOT_BUILT if absent */
+  uint32_t *heirs;    /* by position: the stages built on it not walked yet */
   const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
+  sgi_str_index image_at;    /* the plan's image references -> the first image written so */
   size_t changed_norm_count;
   sgi_input *inputs; /* every step's inputs (heap) */
   size_t input_count, input_cap;
+  /* the values of the inputs of the step whose inputs start at
+   * step_values_of (SIZE_MAX: none), to the bits of their kinds */
+  sgi_str_index step_values;
+  size_t step_values_of;
   const char **reasons; /* the distinct reasons of consecutive steps (heap) */
   size_t reason_count, reason_cap;
   /* where the last --from was looked up among the plan's edges */
@@ -101,6 +109,7 @@ typedef struct change {
   size_t arg_count;
   const char *const *images;
   size_t image_count;
+  unsigned char *ignored; /* per path: 1 when the .dockerignore excludes it */
 } change;
 
 void stagegraph_cache_options_init(stagegraph_cache_options *opts, size_t size) {
@@ -144,9 +153,9 @@ static int in_list(const char *const *list, size_t n, const char *s) {
 static int image_changed(stagegraph_cache *c, const char *const *changed, size_t n, const char *ref) {
   if (!n) return 0;
   if (in_list(changed, n, ref)) return 1;
-  const char *norm = NULL;
-  for (size_t i = 0; i < c->plan->image_count && !norm; i++)
-    if (strcmp(c->plan->images[i]->ref, ref) == 0) norm = c->plan->images[i]->parts.normalized;
+  size_t at = sgi_str_index_find(&c->image_at, ref, strlen(ref));
+  if (at == STAGEGRAPH_NONE) return 0;
+  const char *norm = c->plan->images[at]->parts.normalized;
   if (!norm) return 0;
   for (size_t i = 0; i < n && i < c->changed_norm_count; i++)
     if (c->changed_norm[i] && strcmp(c->changed_norm[i], norm) == 0) return 1;
@@ -325,15 +334,55 @@ static const cache_stage *done_stage(const stagegraph_cache *c, size_t upto, siz
   return pos < upto ? &c->stages[pos] : NULL;
 }
 
+enum { FEW_INPUTS = 16 };
+
+static int note_step_value(stagegraph_cache *c, unsigned kind, const char *value) {
+  size_t len = strlen(value), bits = sgi_str_index_find(&c->step_values, value, len);
+  bits = (bits == STAGEGRAPH_NONE ? 0 : bits) | (size_t)1 << kind;
+  return sgi_str_index_set(&c->step_values, value, len, bits);
+}
+
+/* Index the inputs of the step being built in step_values, once it has
+ * more than a few (a COPY of thousands of sources). */
+static int index_step_values(stagegraph_cache *c, const cache_step *st) {
+  if (c->step_values_of == st->first_input) return 0;
+  sgi_str_index_free(&c->step_values);
+  sgi_str_index_init(&c->step_values, &c->mem, sgi_hash_seed(c));
+  c->step_values_of = SIZE_MAX;
+  for (uint32_t i = 0; i < st->input_count; i++) {
+    const sgi_input *in = &c->inputs[st->first_input + i];
+    if (note_step_value(c, in->kind, in->value)) return STAGEGRAPH_ENOMEM;
+  }
+  c->step_values_of = st->first_input;
+  return 0;
+}
+
+/* 1 when the step being built has the input already, else 0 (or
+ * STAGEGRAPH_ENOMEM). */
+static int has_input(stagegraph_cache *c, const cache_step *st, stagegraph_input_kind kind,
+                     const char *value) {
+  if (st->input_count < FEW_INPUTS) {
+    for (uint32_t i = 0; i < st->input_count; i++) {
+      const sgi_input *in = &c->inputs[st->first_input + i];
+      if (in->kind == kind && strcmp(in->value, value) == 0) return 1;
+    }
+    return 0;
+  }
+  int rc = index_step_values(c, st);
+  if (rc) return rc;
+  size_t bits = sgi_str_index_find(&c->step_values, value, strlen(value));
+  return bits != STAGEGRAPH_NONE && (bits >> kind & 1);
+}
+
 /* Add an input to the step being built, whose inputs are the last ones,
  * unless it has it already. The values are not copied: they belong to the
  * plan, its document or this model's arena, which all outlive it. */
 static int add_input(stagegraph_cache *c, cache_step *st, stagegraph_input_kind kind,
                      const char *value, size_t source) {
-  for (uint32_t i = 0; i < st->input_count; i++) {
-    const sgi_input *in = &c->inputs[st->first_input + i];
-    if (in->kind == kind && strcmp(in->value, value) == 0) return 0;
-  }
+  int has = has_input(c, st, kind, value);
+  if (has) return has < 0 ? has : 0;
+  if (c->step_values_of == st->first_input && note_step_value(c, kind, value))
+    return STAGEGRAPH_ENOMEM;
   if (c->input_count == c->input_cap) {
     sgi_input *grown = grow(c, c->inputs, &c->input_cap, sizeof *grown);
     if (!grown) return STAGEGRAPH_ENOMEM;
@@ -492,12 +541,7 @@ static int context_changed(stagegraph_cache *c, const change *chg,
                            const stagegraph_instruction *ins, const char *src, const char **which) {
   for (size_t i = 0; i < chg->path_count; i++) {
     const char *path = chg->paths[i];
-    if (!path) continue;
-    if (c->ignore) {
-      int ignored = sgi_patterns_walk_matches(c->ignore, path, strlen(path), 1);
-      if (ignored == STAGEGRAPH_ENOMEM) return ignored;
-      if (ignored == 1) continue;
-    }
+    if (!path || chg->ignored[i]) continue;
     int hit = parents_source(ins) ? parents_covers(c, src, path)
                                   : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
                                                                strlen(path));
@@ -848,6 +892,17 @@ static int keep_map(stagegraph_cache *c, sgi_envmap *m, sgi_envmap **out) {
   return 0;
 }
 
+/* Start a walk's map from its parent stage's kept one (or none): the last
+ * stage built on the parent takes the map, the others copy it, so a chain
+ * of stages does not copy its variables at every link. */
+static int inherit_map(sgi_envmap *m, sgi_envmap **kept, int last) {
+  if (!*kept) return 0;
+  if (!last) return sgi_envmap_copy(m, *kept);
+  *m = **kept;
+  *kept = NULL;
+  return 0;
+}
+
 /* The needed stage at position `pos` in build order. */
 static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *global, size_t pos) {
   const stagegraph_plan *p = c->plan;
@@ -881,8 +936,12 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   const cache_stage *parent =
       ps->parent != STAGEGRAPH_NONE ? done_stage(c, pos, c->position[ps->parent]) : NULL;
   int rc = 0;
-  if (parent && parent->args && !ps->context) rc = sgi_envmap_copy(&w.args, parent->args);
-  if (!rc && parent && parent->tainted) rc = sgi_envmap_copy(&w.tainted, parent->tainted);
+  if (parent) {
+    cache_stage *from = &c->stages[c->position[ps->parent]];
+    int last = --c->heirs[c->position[ps->parent]] == 0;
+    if (!ps->context) rc = inherit_map(&w.args, &from->args, last);
+    if (!rc) rc = inherit_map(&w.tainted, &from->tainted, last);
+  }
   if (!rc) rc = walk_from(&w, ps, stage, parent);
   for (size_t t = 0; t < triggers && !rc; t++) {
     const sgi_triggers *tr = ps->triggers;
@@ -905,12 +964,47 @@ static int walk_all(stagegraph_cache *c, const change *chg) {
   sgi_envmap global;
   sgi_envmap_init(&global, &c->arena, &c->mem);
   int rc = global_taint(c, chg, &global);
+  const stagegraph_plan *p = c->plan;
+  if (!rc && !(c->heirs = sgi_arena_array(&c->arena, p->order_count, sizeof *c->heirs)))
+    rc = STAGEGRAPH_ENOMEM;
+  for (size_t pos = 0; pos < p->order_count && !rc; pos++) c->heirs[pos] = 0;
+  for (size_t pos = 0; pos < p->order_count && !rc; pos++) {
+    size_t parent = p->stages[p->order[pos]].parent;
+    if (parent != STAGEGRAPH_NONE && c->position[parent] < pos) c->heirs[c->position[parent]]++;
+  }
   for (size_t pos = 0; pos < c->plan->order_count && !rc; pos++) {
     c->stage_count = pos + 1;
     rc = walk_stage(c, chg, &global, pos);
   }
   sgi_envmap_free(&global);
   return rc;
+}
+
+/* Which changed paths the .dockerignore excludes, once for every input
+ * that reads the context. */
+static int ignored_paths(stagegraph_cache *c, change *chg) {
+  if (!(chg->ignored = sgi_arena_calloc(&c->arena, chg->path_count + 1, 1))) return STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; c->ignore && i < chg->path_count; i++) {
+    const char *path = chg->paths[i];
+    int ignored = path ? sgi_patterns_walk_matches(c->ignore, path, strlen(path), 1) : 0;
+    if (ignored == STAGEGRAPH_ENOMEM) return ignored;
+    chg->ignored[i] = ignored == 1;
+  }
+  return 0;
+}
+
+/* image_at, for the changed images: their plan images are looked up by
+ * reference at each image input. */
+static int index_images(stagegraph_cache *c) {
+  const stagegraph_plan *p = c->plan;
+  for (size_t i = 0; i < p->image_count; i++) {
+    const char *ref = p->images[i]->ref;
+    size_t len = strlen(ref);
+    if (sgi_str_index_find(&c->image_at, ref, len) == STAGEGRAPH_NONE &&
+        sgi_str_index_set(&c->image_at, ref, len, i))
+      return STAGEGRAPH_ENOMEM;
+  }
+  return 0;
 }
 
 int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
@@ -933,6 +1027,9 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (plan->doc->input_len < 8192) c->arena.min_block = sgi_plan_block_for(plan->doc->input_len);
   sgi_buf_init(&c->scratch, &c->mem);
   sgi_buf_init(&c->why, &c->mem);
+  sgi_str_index_init(&c->image_at, &c->mem, sgi_hash_seed(c));
+  sgi_str_index_init(&c->step_values, &c->mem, sgi_hash_seed(c));
+  c->step_values_of = SIZE_MAX;
   int rc = 0;
   const char *ignore = COPT(opts, dockerignore, (const char *)NULL);
   if (ignore) rc = sgi_ignore_parse(&c->ignore, &c->mem, ignore, COPT(opts, dockerignore_len, (size_t)0), err);
@@ -944,10 +1041,11 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = (uint32_t)i;
   change chg = {COPT(opts, changed_paths, (const char *const *)NULL), COPT(opts, changed_path_count, (size_t)0),
                 COPT(opts, changed_args, (const char *const *)NULL), COPT(opts, changed_arg_count, (size_t)0),
-                COPT(opts, changed_images, (const char *const *)NULL), COPT(opts, changed_image_count, (size_t)0)};
+                COPT(opts, changed_images, (const char *const *)NULL), COPT(opts, changed_image_count, (size_t)0), NULL};
   if (!chg.paths) chg.path_count = 0;
   if (!chg.args) chg.arg_count = 0;
   if (!chg.images) chg.image_count = 0;
+  if (!rc) rc = ignored_paths(c, &chg);
   if (!rc && chg.image_count) {
     c->changed_norm = sgi_arena_calloc(&c->arena, chg.image_count, sizeof *c->changed_norm);
     if (!c->changed_norm) rc = STAGEGRAPH_ENOMEM;
@@ -958,6 +1056,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
         c->changed_norm[i] = ref.normalized;
     }
     c->changed_norm_count = chg.image_count;
+    if (!rc) rc = index_images(c);
   }
   if (!rc) rc = walk_all(c, &chg);
   if (rc) {
@@ -976,6 +1075,8 @@ void stagegraph_cache_free(stagegraph_cache *c) {
     if (c->stages[i].tainted) sgi_envmap_free(c->stages[i].tainted);
   }
   sgi_patterns_free(c->ignore);
+  sgi_str_index_free(&c->image_at);
+  sgi_str_index_free(&c->step_values);
   sgi_buf_free(&c->scratch);
   sgi_buf_free(&c->why);
   sgi_free(&c->mem, c->inputs);

@@ -85,6 +85,8 @@ static void add(text *t, const char *fmt, ...) {
 typedef struct setup {
   const char *target; /* plan and lint target, or NULL for the last stage */
   const char *changed_path;
+  const char *changed_image; /* or NULL */
+  text dockerignore;         /* the cache's .dockerignore, empty for none */
 } setup;
 
 typedef struct pcase {
@@ -258,6 +260,42 @@ static void gen_env_copy(text *t, setup *s) {
   for (int i = 0; i < N1K; i++) add(t, "COPY --from=c%d / /c%d/\n", i, i);
 }
 
+/* 10k stages in a chain, each declaring a build arg: does every stage
+ * copy the build args of the stages below it? */
+static void gen_chain_args(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine AS s0\nARG A0\n");
+  for (int i = 1; i < scaled(10000); i++) add(t, "FROM s%d AS s%d\nARG A%d=%d\n", i - 1, i, i, i);
+}
+
+/* One COPY of 100k sources, one per continuation line: is each source
+ * checked against all the ones before? */
+static void gen_copy_sources(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine\nCOPY");
+  for (int i = 0; i < N100K; i++) add(t, " src/f%d \\\n", i);
+  add(t, " /dst/\n");
+}
+
+/* 50k stages on 50k images, then a stage copying 50k times from one more
+ * image, with a changed image: is each image input looked up among all
+ * the images? */
+static void gen_image_inputs(text *t, setup *s) {
+  s->changed_image = "busybox";
+  for (int i = 0; i < N50K; i++) add(t, "FROM img%d:1 AS s%d\n", i, i);
+  add(t, "FROM scratch\n");
+  for (int i = 0; i < N50K; i++) add(t, "COPY --from=late:1 /f /f%d\n", i);
+}
+
+/* 25k COPY lines and a .dockerignore of 25k patterns: is the changed
+ * path matched against the patterns again for each COPY? */
+static void gen_ignored_paths(text *t, setup *s) {
+  s->changed_path = "src5/main.c";
+  for (int i = 0; i < N25K; i++) add(&s->dockerignore, "docs%d/**/*.md\n", i);
+  add(t, "FROM alpine\n");
+  for (int i = 0; i < N25K; i++) add(t, "COPY src%d/ /d%d/\n", i, i);
+}
+
 #define OK STAGEGRAPH_OK
 static const pcase CASES[] = {
     {"chain", "100k stages in a chain: FROM s{i-1} AS s{i}", gen_chain, {OK, OK, OK}},
@@ -281,6 +319,14 @@ static const pcase CASES[] = {
      gen_continuations, {OK, OK, OK}},
     {"env-copy", "100k ENV in one stage, then 1000 stages FROM it with one ENV each",
      gen_env_copy, {OK, OK, OK}},
+    {"chain-args", "10k stages in a chain, each declaring a build arg", gen_chain_args,
+     {OK, OK, OK}},
+    {"copy-sources", "one COPY of 100k sources over continuation lines", gen_copy_sources,
+     {OK, OK, OK}},
+    {"image-inputs", "50k images, then 50k COPY --from one more image, one image changed",
+     gen_image_inputs, {OK, OK, OK}},
+    {"ignored-paths", "25k COPY lines, a .dockerignore of 25k patterns and a changed path",
+     gen_ignored_paths, {OK, OK, OK}},
 };
 
 /* ---- running a case ---------------------------------------------------------------- */
@@ -346,7 +392,7 @@ static void end(const pcase *c, report *r, int step, int rc, stagegraph_error *e
 
 static void run_case(const pcase *c, report *r) {
   text t = {NULL, 0, 0};
-  setup s = {NULL, NULL};
+  setup s = {NULL, NULL, NULL, {NULL, 0, 0}};
   c->generate(&t, &s);
   r->input_bytes = t.len;
   printf("    input  %.1f MB\n", (double)t.len / 1e6);
@@ -374,6 +420,11 @@ static void run_case(const pcase *c, report *r) {
     stagegraph_cache_options co = STAGEGRAPH_CACHE_OPTIONS_INIT;
     co.changed_paths = changed;
     co.changed_path_count = 1;
+    const char *images[] = {s.changed_image};
+    co.changed_images = images;
+    co.changed_image_count = s.changed_image ? 1 : 0;
+    co.dockerignore = s.dockerignore.ptr;
+    co.dockerignore_len = s.dockerignore.len;
     begin(r, STEP_CACHE);
     rc = stagegraph_cache_new(&cache, plan, &co, &err);
     end(c, r, STEP_CACHE, rc, &err);
@@ -393,6 +444,7 @@ static void run_case(const pcase *c, report *r) {
   stagegraph_plan_free(plan);
   stagegraph_doc_free(doc);
   free(t.ptr);
+  free(s.dockerignore.ptr);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   r->peak_rss_kib = ru.ru_maxrss;
