@@ -82,7 +82,11 @@ typedef struct dispatcher {
   sgi_str_index undefined_seen; /* the same, to find repeats */
   const stagegraph_instruction *edge_at; /* the instruction its graph edges name */
   size_t edge_cursor;  /* where the last edge lookup ended (sgi_plan_edge_at) */
-  const char *cwd;     /* the stage's WORKDIR */
+  /* how many components the stage's WORKDIR has (0: /): all that is
+   * read of it is whether it is /, and keeping the path itself would copy
+   * it at every WORKDIR (a run of relative ones costs the sum of their
+   * full paths, quadratic in the run) */
+  size_t workdir_depth;
   size_t arg_cap, secret_cap, ssh_cap;
   /* the outline's entries by name or id, and the global ARG instruction
    * that last defines each name (the index of its meta ARG) */
@@ -500,31 +504,31 @@ static int record_words(dispatcher *d, const char *text, size_t len, size_t coun
 }
 
 /* WORKDIR resolves against the previous one; "/" makes no layer. */
+/* Move the WORKDIR depth through a path as Go's path.Clean would resolve
+ * it from there: an absolute path starts at /, "" and "." stay, ".." goes
+ * up (not past /), any other component goes down. */
+static size_t workdir_walk(size_t depth, const char *path, size_t len) {
+  if (len && path[0] == '/') depth = 0;
+  for (size_t i = 0; i < len;) {
+    size_t j = i;
+    while (j < len && path[j] != '/') j++;
+    size_t n = j - i;
+    if (n == 2 && path[i] == '.' && path[i + 1] == '.')
+      depth -= depth > 0;
+    else if (n && !(n == 1 && path[i] == '.'))
+      depth++;
+    i = j + 1;
+  }
+  return depth;
+}
+
 static int dispatch_workdir(dispatcher *d, const stagegraph_instruction *ins,
                             const stagegraph_instruction *at) {
   if (ins->arg_count != 1) return 0;
   int rc = expand(d, ins->args[0].ptr, ins->args[0].len, at, 0);
   if (rc) return rc;
-  sgi_buf joined;
-  sgi_buf_init(&joined, &d->plan->mem);
-  if (!d->word.len || d->word.ptr[0] != '/') {
-    sgi_buf_puts(&joined, d->cwd);
-    sgi_buf_putc(&joined, '/');
-  }
-  sgi_buf_append(&joined, d->word.ptr ? d->word.ptr : "", d->word.len);
-  if (joined.failed) {
-    sgi_buf_free(&joined);
-    return STAGEGRAPH_ENOMEM;
-  }
-  char *clean = sgi_arena_alloc(&d->plan->arena, joined.len + 2);
-  if (!clean) {
-    sgi_buf_free(&joined);
-    return STAGEGRAPH_ENOMEM;
-  }
-  sgi_path_clean(clean, joined.ptr, joined.len);
-  sgi_buf_free(&joined);
-  d->cwd = clean;
-  d->info->root = strcmp(clean, "/") == 0;
+  d->workdir_depth = workdir_walk(d->workdir_depth, d->word.ptr ? d->word.ptr : "", d->word.len);
+  d->info->root = d->workdir_depth == 0;
   /* the path as written after expansion, for lint */
   return record_words(d, d->word.ptr ? d->word.ptr : "", d->word.len, 1);
 }
@@ -585,7 +589,8 @@ static int dispatch_stage(dispatcher *d, size_t s) {
   if (rc) return rc;
   d->stage = s;
   d->env = env;
-  d->cwd = ps->parent != STAGEGRAPH_NONE && p->stages[ps->parent].cwd ? p->stages[ps->parent].cwd : "/";
+  /* a parent that was not dispatched (replaced by a context) is at / */
+  d->workdir_depth = ps->parent != STAGEGRAPH_NONE ? p->stages[ps->parent].workdir_depth : 0;
   const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
   /* Triggers run first; BuildKit reports their errors at the stage's FROM. */
   const stagegraph_instruction *from = stagegraph_stage_from(st);
@@ -600,7 +605,7 @@ static int dispatch_stage(dispatcher *d, size_t s) {
     d->edge_at = ins;
     if ((rc = dispatch_into(d, &p->info[ins->index], ins, ins))) return rc;
   }
-  ps->cwd = d->cwd;
+  ps->workdir_depth = d->workdir_depth;
   return 0;
 }
 

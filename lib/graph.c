@@ -430,11 +430,14 @@ typedef struct edge_ctx {
   stagegraph_error *err;
   const char **externals;
   size_t external_count, external_cap;
+  sgi_str_index external_index; /* the same, to find repeats */
 } edge_ctx;
 
 static int note_external(edge_ctx *c, const char *ref) {
-  for (size_t i = 0; i < c->external_count; i++)
-    if (strcmp(c->externals[i], ref) == 0) return 0;
+  size_t len = strlen(ref);
+  if (sgi_str_index_find(&c->external_index, ref, len) != STAGEGRAPH_NONE) return 0;
+  int rc = sgi_str_index_set(&c->external_index, ref, len, c->external_count);
+  if (rc) return rc;
   if (c->external_count == c->external_cap) {
     size_t cap = c->external_cap ? c->external_cap * 2 : 8;
     const char **list = sgi_arena_calloc(&c->plan->arena, cap, sizeof *list);
@@ -652,9 +655,8 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
 
 /* Triggers add edges once bases and names are known (after the cycle
  * check, as in BuildKit). */
-static int trigger_edges(stagegraph_plan *plan, edge_ctx *ctx) {
-  edge_ctx c = *ctx;
-  stagegraph_error *err = ctx->err;
+static int trigger_edges(stagegraph_plan *plan, edge_ctx *c) {
+  stagegraph_error *err = c->err;
   int rc = 0;
   if (!sgi_doc_onbuild_count(plan->doc)) return 0; /* no stage has triggers to pass on */
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
@@ -667,9 +669,9 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *ctx) {
       /* A trigger's error matters only if the stage is built: keep it for
        * dispatch. */
       stagegraph_error terr = STAGEGRAPH_ERROR_INIT;
-      c.err = &terr;
-      rc = instruction_edges(&c, i, tr->docs[t]->instructions[0], tr->owners[t], 1);
-      c.err = err;
+      c->err = &terr;
+      rc = instruction_edges(c, i, tr->docs[t]->instructions[0], tr->owners[t], 1);
+      c->err = err;
       if (rc && rc != STAGEGRAPH_ENOMEM) {
         if (!(tr->errors[t] = sgi_arena_strndup(&plan->arena, terr.message, strlen(terr.message))))
           return STAGEGRAPH_ENOMEM;
@@ -794,13 +796,15 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
    * done the index holds every name, the last duplicate winning: the one
    * for --from, from= and targets. */
   if (!rc) rc = resolve_bases(plan, &names, err);
-  edge_ctx c = {plan, &names, &images, err, NULL, 0, 0};
+  edge_ctx c = {plan, &names, &images, err, NULL, 0, 0, {0}};
+  sgi_str_index_init(&c.external_index, &plan->mem, seed);
   if (!rc) rc = build_edges(plan, &c);
   if (!rc) rc = check_cycles(plan, err);
   if (!rc) rc = trigger_edges(plan, &c);
   if (!rc) rc = sort_edges(plan);
   sgi_str_index_free(&names);
   sgi_str_index_free(&images);
+  sgi_str_index_free(&c.external_index);
   int settled = settle_images(plan, !rc);
   if (!rc) rc = settled;
   if (plan->edge_cap) { /* failed before sort_edges: drop the heap array */

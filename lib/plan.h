@@ -94,7 +94,9 @@ typedef struct sgi_plan_stage {
   const char *base;      /* expanded FROM image */
   const char *platform;  /* expanded --platform, or NULL */
   sgi_onbuilds *onbuilds; /* NULL when the stage has no ONBUILD */
-  const char *cwd; /* WORKDIR at the end of the stage (dispatch) */
+  /* how many components the WORKDIR has at the end of the stage
+   * (dispatch); 0 is / */
+  size_t workdir_depth;
 } sgi_plan_stage;
 
 static inline size_t sgi_plan_trigger_count(const sgi_plan_stage *ps) {

@@ -509,6 +509,24 @@ static void test_layer_kinds(void **state) {
   model_free(&m);
 }
 
+/* WORKDIR resolution starts where the parent stage left it, and follows
+ * path.Clean through "..", ".", empty components and absolute paths. */
+static void test_workdir_resolution(void **state) {
+  (void)state;
+  model m = MODEL("FROM alpine AS base\n"          /*  1 - */
+                  "WORKDIR /a/b\n"                 /*  2 L /a/b */
+                  "FROM base AS child\n"           /*  3 - */
+                  "WORKDIR ..\n"                   /*  4 L /a */
+                  "WORKDIR b/../..\n"              /*  5 - / */
+                  "WORKDIR ./x//y/..\n"            /*  6 L /x */
+                  "WORKDIR ../../..\n"             /*  7 - / (not past it) */
+                  "WORKDIR ...\n"                  /*  8 L /... */
+                  "WORKDIR /\n",                   /*  9 - */
+                  .paths = {NULL});
+  EXPECT_STAGE(m, "child", 0, "c- cL c- cL c- cL c-");
+  model_free(&m);
+}
+
 /* WORKDIR resolves against the directory the parent stage left (the
  * child's image config starts as the parent's, c.1 / e.1). */
 static void test_workdir_inherited(void **state) {
@@ -1816,6 +1834,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_options_init, live_teardown),
       cmocka_unit_test_teardown(test_layer_kinds, live_teardown),
+      cmocka_unit_test_teardown(test_workdir_resolution, live_teardown),
       cmocka_unit_test_teardown(test_workdir_inherited, live_teardown),
       cmocka_unit_test_teardown(test_context_wildcards_and_directories, live_teardown),
       cmocka_unit_test_teardown(test_context_whole, live_teardown),

@@ -162,6 +162,20 @@ static void gen_outline_names(text *t, setup *s) {
   for (int i = 0; i < N25K; i++) add(t, "RUN --mount=type=secret,id=s%d true\n", i);
 }
 
+/* 100k relative WORKDIRs in one stage: is each full path kept? */
+static void gen_workdirs(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine\n");
+  for (int i = 0; i < N100K; i++) add(t, "WORKDIR d%d\n", i);
+}
+
+/* 100k stages each copying from an image of its own: is each external
+ * source checked against all the ones before? */
+static void gen_external_sources(text *t, setup *s) {
+  (void)s;
+  for (int i = 0; i < N100K; i++) add(t, "FROM alpine AS s%d\nCOPY --from=img%d:1 / /\n", i, i);
+}
+
 /* One RUN of 10 MB: 100k physical lines of 104 bytes. */
 static void gen_big_run(text *t, setup *s) {
   (void)s;
@@ -306,6 +320,9 @@ static const pcase CASES[] = {
     {"undefined-vars", "one ENV using 7000 undefined variables", gen_undefined_vars, {OK, OK, OK}},
     {"outline-names", "25k global ARGs declared again, 25k stage ARGs, 25k secret mounts",
      gen_outline_names, {OK, OK, OK}},
+    {"workdirs", "100k relative WORKDIRs in one stage", gen_workdirs, {OK, OK, OK}},
+    {"external-sources", "100k stages, each COPY --from an image of its own", gen_external_sources,
+     {OK, OK, OK}},
     {"big-run", "one 10 MB RUN over 100k continuation lines", gen_big_run, {OK, OK, OK}},
     {"heredocs", "50k heredocs: 25k in one RUN, 25k in RUNs of their own", gen_heredocs,
      {OK, OK, OK}},
