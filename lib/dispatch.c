@@ -91,6 +91,7 @@ typedef struct dispatcher {
   /* the outline's entries by name or id, and the global ARG instruction
    * that last defines each name (the index of its meta ARG) */
   sgi_str_index arg_slots, secret_slots, ssh_slots, meta_defs;
+  int meta_indexed;
 } dispatcher;
 
 static int fail_at(dispatcher *d, const stagegraph_instruction *at, int code, const char *text) {
@@ -201,7 +202,8 @@ static int outline_arg(dispatcher *d, const char *name, size_t len, const char *
   return 0;
 }
 
-/* The global ARG words by name: the meta ARG that last defines each. */
+/* The global ARG words by name: the meta ARG that last defines each,
+ * indexed on first use (most plans never ask). */
 static int index_meta_definitions(dispatcher *d) {
   const stagegraph_doc *doc = d->plan->doc;
   int rc = 0;
@@ -212,22 +214,26 @@ static int index_meta_definitions(dispatcher *d) {
       rc = sgi_str_index_set(&d->meta_defs, w, eq ? (size_t)(eq - w) : strlen(w), i);
     }
   }
+  d->meta_indexed = !rc;
   return rc;
 }
 
-/* The meta ARG instruction defining a global name (its last word naming
- * it in *word_out), or NULL. */
-static const stagegraph_instruction *meta_definition(const dispatcher *d, const char *name,
-                                                     size_t len, const char **word_out) {
-  size_t i = sgi_str_index_find(&d->meta_defs, name, len);
-  if (i == STAGEGRAPH_NONE) return NULL;
+/* The meta ARG instruction defining a global name in *def (its last word
+ * naming it in *word_out), or NULL. 0 or STAGEGRAPH_ENOMEM. */
+static int meta_definition(dispatcher *d, const char *name, size_t len,
+                           const stagegraph_instruction **def, const char **word_out) {
+  *def = NULL;
+  int rc = d->meta_indexed ? 0 : index_meta_definitions(d);
+  size_t i = rc ? STAGEGRAPH_NONE : sgi_str_index_find(&d->meta_defs, name, len);
+  if (i == STAGEGRAPH_NONE) return rc;
   const stagegraph_instruction *ins = stagegraph_doc_meta_arg(d->plan->doc, i);
   for (size_t k = 0; word_out && k < ins->arg_count; k++) {
     const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
     size_t klen = eq ? (size_t)(eq - w) : strlen(w);
     if (klen == len && memcmp(w, name, len) == 0) *word_out = w;
   }
-  return ins;
+  *def = ins;
+  return 0;
 }
 
 /* Names a word refers to, through an environment that records lookups. */
@@ -265,7 +271,8 @@ static int outline_globals(dispatcher *d, const char *word, int depth) {
   /* Copy the names: they point into `word`, which outlives this call. */
   for (size_t i = 0; i < r.count; i++) {
     const char *def_word = NULL;
-    const stagegraph_instruction *def = meta_definition(d, r.names[i], r.lens[i], &def_word);
+    const stagegraph_instruction *def;
+    if ((rc = meta_definition(d, r.names[i], r.lens[i], &def, &def_word))) return rc;
     if (!def) continue;
     const char *value = NULL;
     size_t vlen;
@@ -341,7 +348,8 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
       if (!(value = keep_word(d, eq + 1, len))) return STAGEGRAPH_ENOMEM;
       vlen = d->word.len;
     } else if (sgi_envmap_get(&p->global, w, klen, &value, &vlen) && value) {
-      const stagegraph_instruction *meta = meta_definition(d, w, klen, NULL);
+      const stagegraph_instruction *meta;
+      if ((rc = meta_definition(d, w, klen, &meta, NULL))) return rc;
       if (meta) def = meta;
     }
     int listed = !(is_automatic(w, klen) && !eq && !ba && def == at);
@@ -677,7 +685,6 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   sgi_str_index_init(&d.secret_slots, &p->mem, seed);
   sgi_str_index_init(&d.ssh_slots, &p->mem, seed);
   sgi_str_index_init(&d.meta_defs, &p->mem, seed);
-  if (!rc) rc = index_meta_definitions(&d);
   size_t written = 0; /* info[0 .. written) is zero or dispatched */
   for (size_t s = 0; s < p->stage_count && !rc; s++) {
     sgi_plan_stage *ps = &p->stages[s];
