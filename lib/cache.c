@@ -965,9 +965,9 @@ static int walk_all(stagegraph_cache *c, const change *chg) {
   sgi_envmap_init(&global, &c->arena, &c->mem);
   int rc = global_taint(c, chg, &global);
   const stagegraph_plan *p = c->plan;
-  if (!rc && !(c->heirs = sgi_arena_array(&c->arena, p->order_count, sizeof *c->heirs)))
+  if (!rc && !(c->heirs = sgi_arena_calloc(&c->arena, p->order_count ? p->order_count : 1,
+                                            sizeof *c->heirs)))
     rc = STAGEGRAPH_ENOMEM;
-  for (size_t pos = 0; pos < p->order_count && !rc; pos++) c->heirs[pos] = 0;
   for (size_t pos = 0; pos < p->order_count && !rc; pos++) {
     size_t parent = p->stages[p->order[pos]].parent;
     if (parent != STAGEGRAPH_NONE && c->position[parent] < pos) c->heirs[c->position[parent]]++;
@@ -1000,9 +1000,8 @@ static int index_images(stagegraph_cache *c) {
   for (size_t i = 0; i < p->image_count; i++) {
     const char *ref = p->images[i]->ref;
     size_t len = strlen(ref);
-    if (sgi_str_index_find(&c->image_at, ref, len) == STAGEGRAPH_NONE &&
-        sgi_str_index_set(&c->image_at, ref, len, i))
-      return STAGEGRAPH_ENOMEM;
+    size_t first;
+    if (sgi_str_index_add(&c->image_at, ref, len, i, &first)) return STAGEGRAPH_ENOMEM;
   }
   return 0;
 }

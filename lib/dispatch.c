@@ -91,7 +91,6 @@ typedef struct dispatcher {
   /* the outline's entries by name or id, and the global ARG instruction
    * that last defines each name (the index of its meta ARG) */
   sgi_str_index arg_slots, secret_slots, ssh_slots, meta_defs;
-  int meta_indexed;
 } dispatcher;
 
 static int fail_at(dispatcher *d, const stagegraph_instruction *at, int code, const char *text) {
@@ -107,10 +106,13 @@ static int note_undefined(dispatcher *d, const sgi_buf *unset) {
     size_t len = strlen(name);
     i += len + 1;
     if (sgi_scope_get(d->env, name, len, NULL, NULL)) continue; /* declared */
-    if (sgi_str_index_find(&d->undefined_seen, name, len) != STAGEGRAPH_NONE) continue;
+    size_t seen;
+    int rc = sgi_str_index_add(&d->undefined_seen, name, len, 0, &seen);
+    if (rc) return rc;
+    if (seen != STAGEGRAPH_NONE) continue;
     const char *copy = sgi_arena_strndup(&d->plan->arena, name, len);
-    int rc = copy ? sgi_str_index_set(&d->undefined_seen, name, len, 0) : STAGEGRAPH_ENOMEM;
-    if (rc || (rc = list_push(&d->plan->mem, &d->undefined, copy))) return rc;
+    if (!copy) return STAGEGRAPH_ENOMEM;
+    if ((rc = list_push(&d->plan->mem, &d->undefined, copy))) return rc;
   }
   return 0;
 }
@@ -168,8 +170,10 @@ static const char *keep_word(dispatcher *d, const char *src, size_t src_len) {
 static int outline_arg(dispatcher *d, const char *name, size_t len, const char *value,
                        const stagegraph_instruction *defined_at) {
   stagegraph_plan *p = d->plan;
-  size_t slot = sgi_str_index_find(&d->arg_slots, name, len);
-  if (slot == STAGEGRAPH_NONE) slot = p->arg_count;
+  size_t slot;
+  int rc = sgi_str_index_add(&d->arg_slots, name, len, p->arg_count, &slot);
+  if (rc) return rc;
+  if (slot == STAGEGRAPH_NONE) slot = p->arg_count; /* a new name */
   if (slot < p->arg_count && p->args[slot].line == defined_at->start_line &&
       !!p->args[slot].value == !!value && (!value || strcmp(p->args[slot].value, value) == 0))
     return 0;
@@ -195,10 +199,7 @@ static int outline_arg(dispatcher *d, const char *name, size_t len, const char *
       break;
     }
   }
-  if (slot == p->arg_count) {
-    p->arg_count++;
-    return sgi_str_index_set(&d->arg_slots, name, len, slot);
-  }
+  if (slot == p->arg_count) p->arg_count++;
   return 0;
 }
 
@@ -214,7 +215,6 @@ static int index_meta_definitions(dispatcher *d) {
       rc = sgi_str_index_set(&d->meta_defs, w, eq ? (size_t)(eq - w) : strlen(w), i);
     }
   }
-  d->meta_indexed = !rc;
   return rc;
 }
 
@@ -223,7 +223,8 @@ static int index_meta_definitions(dispatcher *d) {
 static int meta_definition(dispatcher *d, const char *name, size_t len,
                            const stagegraph_instruction **def, const char **word_out) {
   *def = NULL;
-  int rc = d->meta_indexed ? 0 : index_meta_definitions(d);
+  /* empty until the first question (indexing again finds nothing new) */
+  int rc = d->meta_defs.count ? 0 : index_meta_definitions(d);
   size_t i = rc ? STAGEGRAPH_NONE : sgi_str_index_find(&d->meta_defs, name, len);
   if (i == STAGEGRAPH_NONE) return rc;
   const stagegraph_instruction *ins = stagegraph_doc_meta_arg(d->plan->doc, i);
@@ -304,7 +305,9 @@ static int outline_mount(dispatcher *d, const sgi_mount *m, const stagegraph_ins
   size_t *count = secret ? &p->secret_count : &p->ssh_count;
   size_t *cap = secret ? &d->secret_cap : &d->ssh_cap;
   sgi_str_index *slots = secret ? &d->secret_slots : &d->ssh_slots;
-  size_t known = sgi_str_index_find(slots, id, strlen(id));
+  size_t known;
+  int rc = sgi_str_index_add(slots, id, strlen(id), *count, &known);
+  if (rc) return rc;
   if (known != STAGEGRAPH_NONE) {
     (*list)[known].required |= m->required;
     return 0;
@@ -322,7 +325,7 @@ static int outline_mount(dispatcher *d, const sgi_mount *m, const stagegraph_ins
   o->required = m->required;
   o->line = at->start_line;
   o->seq = *count - 1;
-  return sgi_str_index_set(slots, id, strlen(id), o->seq);
+  return 0;
 }
 
 /* ---- instructions ------------------------------------------------------------ */

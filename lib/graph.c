@@ -434,10 +434,9 @@ typedef struct edge_ctx {
 } edge_ctx;
 
 static int note_external(edge_ctx *c, const char *ref) {
-  size_t len = strlen(ref);
-  if (sgi_str_index_find(&c->external_index, ref, len) != STAGEGRAPH_NONE) return 0;
-  int rc = sgi_str_index_set(&c->external_index, ref, len, c->external_count);
-  if (rc) return rc;
+  size_t seen;
+  int rc = sgi_str_index_add(&c->external_index, ref, strlen(ref), c->external_count, &seen);
+  if (rc || seen != STAGEGRAPH_NONE) return rc;
   if (c->external_count == c->external_cap) {
     size_t cap = c->external_cap ? c->external_cap * 2 : 8;
     const char **list = sgi_arena_calloc(&c->plan->arena, cap, sizeof *list);

@@ -332,10 +332,9 @@ static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi
 /* DuplicateStageName: 1 when an earlier stage has stage s's name, else 0
  * and the name joins the names of the stages checked so far. */
 static int seen_name(sgi_str_index *seen, size_t s, const char *name, int *rc) {
-  size_t len = strlen(name);
-  if (sgi_str_index_find(seen, name, len) != STAGEGRAPH_NONE) return 1;
-  *rc = sgi_str_index_set(seen, name, len, s);
-  return 0;
+  size_t earlier;
+  *rc = sgi_str_index_add(seen, name, strlen(name), s, &earlier);
+  return earlier != STAGEGRAPH_NONE;
 }
 
 /* The checks of one FROM line that need its words: stage name casing, the

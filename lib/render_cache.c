@@ -177,11 +177,9 @@ static int stage_names_build(stage_names *n, const view *v, const sgi_mem *mem) 
   for (size_t pos = 0; pos < count && !rc; pos++) {
     n->next[pos] = STAGEGRAPH_NONE;
     const char *name = name_of(v, stagegraph_cache_stage(v->c, pos), tmp, sizeof tmp);
-    size_t at = sgi_str_index_find(&n->first, name, strlen(name));
-    if (at == STAGEGRAPH_NONE) {
-      rc = sgi_str_index_set(&n->first, name, strlen(name), pos);
+    size_t at;
+    if ((rc = sgi_str_index_add(&n->first, name, strlen(name), pos, &at)) || at == STAGEGRAPH_NONE)
       continue;
-    }
     while (n->next[at] != STAGEGRAPH_NONE) at = n->next[at];
     n->next[at] = pos;
   }

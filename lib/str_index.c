@@ -94,15 +94,19 @@ uint32_t sgi_str_index_hash(const sgi_str_index *x, const char *s, size_t len) {
   return (uint32_t)sgi_hash_keyed(s, len, x->seed);
 }
 
-int sgi_str_index_set_hashed(sgi_str_index *x, const char *s, size_t len, uint32_t hash,
-                             size_t value) {
+/* Map s to value; an equal string already there keeps its value unless
+ * `replace`, and that value goes to *found (NONE when s is new). */
+static int put(sgi_str_index *x, const char *s, size_t len, uint32_t hash, size_t value, int replace,
+               size_t *found) {
+  *found = STAGEGRAPH_NONE;
   if (value >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* cannot happen under 4 GiB */
   int rc = sgi_str_index_reserve(x, x->count + 1);
   if (rc) return rc;
   sgi_str_slot *e = find_slot(x, s, len, hash);
   uint32_t v = (uint32_t)value;
-  if (e->at) { /* the same string again: the later value wins */
-    memcpy(x->pool + e->at - 1, &v, sizeof v);
+  if (e->at) {
+    *found = value_at(x, e->at);
+    if (replace) memcpy(x->pool + e->at - 1, &v, sizeof v);
     return 0;
   }
   uint32_t at;
@@ -113,8 +117,18 @@ int sgi_str_index_set_hashed(sgi_str_index *x, const char *s, size_t len, uint32
   return 0;
 }
 
+int sgi_str_index_set_hashed(sgi_str_index *x, const char *s, size_t len, uint32_t hash,
+                             size_t value) {
+  size_t found;
+  return put(x, s, len, hash, value, 1, &found);
+}
+
 int sgi_str_index_set(sgi_str_index *x, const char *s, size_t len, size_t value) {
   return sgi_str_index_set_hashed(x, s, len, sgi_str_index_hash(x, s, len), value);
+}
+
+int sgi_str_index_add(sgi_str_index *x, const char *s, size_t len, size_t value, size_t *found) {
+  return put(x, s, len, sgi_str_index_hash(x, s, len), value, 0, found);
 }
 
 size_t sgi_str_index_find_hashed(const sgi_str_index *x, const char *s, size_t len, uint32_t hash) {

@@ -37,6 +37,10 @@ int sgi_str_index_reserve(sgi_str_index *x, size_t count);
 /* Map the string to value (< UINT32_MAX), replacing the value an equal
  * string had: 0 or STAGEGRAPH_ENOMEM. */
 int sgi_str_index_set(sgi_str_index *x, const char *s, size_t len, size_t value);
+/* Map the string to value unless it is there already, in which case it
+ * keeps its value and *found receives it (STAGEGRAPH_NONE when the string
+ * was added): one lookup for "first seen wins". 0 or STAGEGRAPH_ENOMEM. */
+int sgi_str_index_add(sgi_str_index *x, const char *s, size_t len, size_t value, size_t *found);
 /* The value of the string, or STAGEGRAPH_NONE. */
 size_t sgi_str_index_find(const sgi_str_index *x, const char *s, size_t len);
 /* Start loading the slot where the string's search begins: a caller that
