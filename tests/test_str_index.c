@@ -57,6 +57,26 @@ static void test_later_value_wins(void **state) {
   sgi_str_index_free(&x);
 }
 
+/* Adding keeps the first value: a string already there is reported with
+ * its value and left as it was; a new one is added and reported as NONE. */
+static void test_add_keeps_first(void **state) {
+  (void)state;
+  sgi_mem mem = heap();
+  sgi_str_index x;
+  sgi_str_index_init(&x, &mem, 3);
+  size_t found = 0;
+  assert_int_equal(sgi_str_index_add(&x, "base", 4, 1, &found), 0);
+  assert_int_equal(found, STAGEGRAPH_NONE);
+  assert_int_equal(sgi_str_index_add(&x, "base", 4, 5, &found), 0);
+  assert_int_equal(found, 1);
+  assert_int_equal(sgi_str_index_find(&x, "base", 4), 1);
+  assert_int_equal(sgi_str_index_add(&x, "bas", 3, 9, &found), 0);
+  assert_int_equal(found, STAGEGRAPH_NONE);
+  assert_int_equal(sgi_str_index_find(&x, "bas", 3), 9);
+  assert_int_equal(x.count, 2);
+  sgi_str_index_free(&x);
+}
+
 /* Many strings, past several growths and with a reserve in the middle:
  * every one still maps to its value, and the table stays at most half
  * full. */
@@ -133,6 +153,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_set_and_find),
       cmocka_unit_test(test_later_value_wins),
+      cmocka_unit_test(test_add_keeps_first),
       cmocka_unit_test(test_growth),
       cmocka_unit_test(test_value_range),
       cmocka_unit_test(test_allocation_failure),
