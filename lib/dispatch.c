@@ -655,18 +655,6 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
   return 0;
 }
 
-/* The records of what dispatch does not execute are zero; each executed
- * instruction's record is written whole when dispatch reaches it, so on a
- * large plan the array is written once instead of zeroed first. What lies
- * between the stages dispatched (the global ARGs, the stages not needed,
- * each dispatched stage's FROM) is zeroed a gap at a time: info[*from ..
- * to), then *from moves past `to`. */
-static void zero_gap(stagegraph_plan *p, size_t *from, size_t to) {
-  if (to <= *from) return;
-  memset(&p->info[*from], 0, (to - *from) * sizeof *p->info);
-  *from = to;
-}
-
 int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   p->final_env = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, sizeof *p->final_env);
   unsigned char *in_outline = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, 1);
@@ -688,14 +676,10 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   sgi_str_index_init(&d.secret_slots, &p->mem, seed);
   sgi_str_index_init(&d.ssh_slots, &p->mem, seed);
   sgi_str_index_init(&d.meta_defs, &p->mem, seed);
-  size_t written = 0; /* info[0 .. written) is zero or dispatched */
   for (size_t s = 0; s < p->stage_count && !rc; s++) {
     sgi_plan_stage *ps = &p->stages[s];
-    if (!ps->needed || ps->context) continue;
+    if (!sgi_plan_dispatched(ps)) continue;
     const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
-    zero_gap(p, &written, stagegraph_stage_from(st)->index + 1); /* up to its FROM */
-    size_t count = stagegraph_stage_instruction_count(st);
-    if (count) written = stagegraph_stage_instruction(st, count - 1)->index + 1;
     d.outline = !p->legacy && in_outline[s];
     if (d.outline) {
       rc = outline_globals(&d, stagegraph_stage_base(st), 0);
@@ -704,7 +688,6 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
     }
     rc = dispatch_stage(&d, s);
   }
-  zero_gap(p, &written, n); /* after the last stage dispatched */
   sgi_buf_free(&d.word);
   sgi_buf_free(&d.msg);
   sgi_buf_free(&d.unset);

@@ -2,7 +2,6 @@
  * global scope, each stage's expanded base and platform, the edges of
  * COPY --from, RUN --mount from= and ONBUILD triggers, the external images,
  * and the cycle check. */
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -290,6 +289,21 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
 
 /* ---- stages, edges --------------------------------------------------------- */
 
+/* "stage-N", the display name of an unnamed stage (written out: this runs
+ * for most stages of most files, where snprintf would cost more than the
+ * rest of the stage's set-up). */
+static const char *unnamed_display(sgi_arena *arena, size_t i) {
+  char digits[24];
+  size_t n = 0;
+  do digits[n++] = (char)('0' + i % 10); while ((i /= 10) != 0);
+  char *s = sgi_arena_alloc(arena, 6 + n + 1);
+  if (!s) return NULL;
+  memcpy(s, "stage-", 6);
+  for (size_t k = 0; k < n; k++) s[6 + k] = digits[n - 1 - k];
+  s[6 + n] = '\0';
+  return s;
+}
+
 /* Stage i's expanded base and platform, its display name and the named
  * context replacing it. */
 static int expand_base(stagegraph_plan *plan, size_t i, sgi_buf *word, stagegraph_error *err) {
@@ -301,10 +315,8 @@ static int expand_base(stagegraph_plan *plan, size_t i, sgi_buf *word, stagegrap
   ps->wave = STAGEGRAPH_NONE;
   if (ps->name) {
     ps->display = ps->name;
-  } else {
-    char tmp[32];
-    snprintf(tmp, sizeof tmp, "stage-%zu", i);
-    if (!(ps->display = sgi_arena_strndup(&plan->arena, tmp, strlen(tmp)))) return STAGEGRAPH_ENOMEM;
+  } else if (!(ps->display = unnamed_display(&plan->arena, i))) {
+    return STAGEGRAPH_ENOMEM;
   }
   const char *raw = stagegraph_stage_base(st);
   int rc = expand_word(plan, &plan->global, raw, word, err);

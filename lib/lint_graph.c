@@ -372,12 +372,14 @@ static const stagegraph_instruction *from_of(const sgi_linter *l, size_t s) {
   return stagegraph_stage_from(stagegraph_doc_stage(l->doc, s));
 }
 
-/* The i-th source of a COPY/ADD as dispatch expanded it, else as written
- * when expansion cannot change it (heredoc sources excluded); NULL. */
-static const char *copy_source(const sgi_linter *l, const stagegraph_instruction *ins, size_t i,
-                               size_t *count) {
-  const sgi_ins_info *info = &l->plan->info[ins->index];
-  if (info->executed && info->word_count >= 1) {
+/* The i-th source of a COPY/ADD of stage s as dispatch expanded it, else
+ * as written when expansion cannot change it (heredoc sources excluded);
+ * NULL. */
+static const char *copy_source(const sgi_linter *l, size_t s, const stagegraph_instruction *ins,
+                               size_t i, size_t *count) {
+  const sgi_ins_info *info =
+      sgi_plan_dispatched(&l->plan->stages[s]) ? &l->plan->info[ins->index] : NULL;
+  if (info && info->executed && info->word_count >= 1) {
     *count = info->word_count - 1;
     return i < *count ? info->words[i] : NULL;
   }
@@ -538,12 +540,12 @@ static int note_install(void *ctx, const command *c) {
   return 0;
 }
 
-static int broad_copy(const sgi_linter *l, const stagegraph_instruction *ins) {
+static int broad_copy(const sgi_linter *l, size_t s, const stagegraph_instruction *ins) {
   if (!is_context_copy(ins)) return 0;
   size_t n;
-  copy_source(l, ins, 0, &n);
+  copy_source(l, s, ins, 0, &n);
   for (size_t i = 0; i < n; i++) {
-    const char *src = copy_source(l, ins, i, &n);
+    const char *src = copy_source(l, s, ins, i, &n);
     if (!src) continue;
     if (!strcmp(src, "*") || !strcmp(src, "./*") || whole_root(src)) return 1;
   }
@@ -563,7 +565,7 @@ static int dependencies_after_sources(sgi_linter *l, scanner *sc, size_t s, unsi
   int rc = 0;
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
-    if (!broad && broad_copy(l, ins)) broad = ins;
+    if (!broad && broad_copy(l, s, ins)) broad = ins;
     if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
     installs in;
     in.count = 0;
@@ -806,9 +808,9 @@ static void where(sgi_linter *l, size_t s) {
 static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *ins) {
   size_t n;
   int whole = 0;
-  copy_source(l, ins, 0, &n);
+  copy_source(l, s, ins, 0, &n);
   for (size_t i = 0; i < n; i++) {
-    const char *src = copy_source(l, ins, i, &n);
+    const char *src = copy_source(l, s, ins, i, &n);
     if (!src || (ins->kind == STAGEGRAPH_KIND_ADD && strstr(src, "://"))) continue;
     if (whole_root(src)) {
       whole = 1;
@@ -1034,7 +1036,7 @@ int sgi_lint_graph_instruction(sgi_graph_pass *g, const stagegraph_instruction *
     break;
   case STAGEGRAPH_KIND_COPY:
   case STAGEGRAPH_KIND_ADD:
-    if (scope && !context && !g->broad) g->broad = broad_copy(l, ins);
+    if (scope && !context && !g->broad) g->broad = broad_copy(l, s, ins);
     if (l->reach[s] && !context && is_context_copy(ins)) rc = secret_copy(l, s, ins);
     if (!rc && scope && ins->kind == STAGEGRAPH_KIND_COPY) rc = copy_whole(g, s, ins, copy);
     break;

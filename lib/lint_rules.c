@@ -853,7 +853,7 @@ int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t s) {
   if (!rc) rc = from_variables(l, st, &bk->scope, &bk->arena, &bk->word);
   const sgi_plan_stage *ps = bk->inherited ? &l->plan->stages[s] : NULL;
   bk->stage = s;
-  bk->dispatched = ps && ps->needed && !ps->context;
+  bk->dispatched = ps && sgi_plan_dispatched(ps);
   if (rc || !bk->dispatched) return rc;
   stage_state *state = &bk->state;
   memset(state, 0, sizeof *state);

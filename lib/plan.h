@@ -103,6 +103,12 @@ static inline size_t sgi_plan_trigger_count(const sgi_plan_stage *ps) {
   return ps->triggers ? ps->triggers->count : 0;
 }
 
+/* Whether dispatch walked the stage: needed and not replaced by a named
+ * context. Only such stages' instructions have an info record. */
+static inline int sgi_plan_dispatched(const sgi_plan_stage *ps) {
+  return ps->needed && !ps->context;
+}
+
 typedef struct sgi_outline_arg {
   const char *name;
   const char *value;
@@ -151,7 +157,10 @@ struct stagegraph_plan {
   size_t wave_count;
   /* each dispatched stage's variables at its end (for stages FROM it) */
   sgi_scope *final_env;
-  /* per document instruction (by index): what dispatch learnt */
+  /* per document instruction (by index): what dispatch learnt. Only the
+   * instructions of dispatched stages (sgi_plan_dispatched) have a record:
+   * the rest is never written, so a plan needing a few stages of a large
+   * file does not pay for zeroing the others' */
   sgi_ins_info *info;
   /* outline of the first target */
   sgi_outline_arg *args;

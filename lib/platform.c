@@ -1,7 +1,6 @@
 /* containerd-style platform specifiers. */
 #include "platform.h"
 
-#include <stdio.h>
 #include <string.h>
 
 static const char *const known_os[] = {"aix",     "android", "darwin", "dragonfly", "freebsd",
@@ -101,9 +100,24 @@ int sgi_platform_parse(const char *spec, size_t len, sgi_platform *out, sgi_buf 
   return 0;
 }
 
+/* Append s to out[*at..cap), truncating; out stays NUL-terminated. */
+static void put(char *out, size_t cap, size_t *at, const char *s) {
+  size_t len = strlen(s);
+  if (*at + len >= cap) len = cap - 1 - *at;
+  memcpy(out + *at, s, len);
+  *at += len;
+  out[*at] = '\0';
+}
+
 void sgi_platform_format(const sgi_platform *p, char *out, size_t cap) {
-  if (p->variant[0])
-    snprintf(out, cap, "%s/%s/%s", p->os, p->arch, p->variant);
-  else
-    snprintf(out, cap, "%s/%s", p->os, p->arch);
+  size_t at = 0;
+  if (!cap) return;
+  out[0] = '\0';
+  put(out, cap, &at, p->os);
+  put(out, cap, &at, "/");
+  put(out, cap, &at, p->arch);
+  if (p->variant[0]) {
+    put(out, cap, &at, "/");
+    put(out, cap, &at, p->variant);
+  }
 }
