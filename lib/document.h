@@ -57,8 +57,9 @@ struct stagegraph_instruction {
   stagegraph_heredoc *heredocs;
   const char *original;   /* the joined logical line */
   const char **comments;
-  size_t start_offset, end_offset;
-  size_t original_len;
+  /* offsets and lengths fit in 32 bits: inputs are under 4 GiB (limits) */
+  uint32_t start_offset, end_offset;
+  uint32_t original_len;
   uint32_t start_line, end_line;
   uint32_t column;        /* 1-based column of the keyword on the start line */
   uint32_t comment_count;

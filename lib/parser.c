@@ -348,9 +348,9 @@ static int parse_logical_line(parse_state *ps) {
   stagegraph_instruction *ins = sgi_arena_calloc(&doc->arena, 1, sizeof *ins);
   if (!ins) return STAGEGRAPH_ENOMEM;
   ins->original = text;
-  ins->original_len = text_len;
+  ins->original_len = (uint32_t)text_len;
   ins->start_line = start_line;
-  ins->start_offset = start_offset;
+  ins->start_offset = (uint32_t)start_offset;
   ins->column = column;
   ins->empty_continuation = empty_continuation;
   if (empty_continuation) {
@@ -388,7 +388,7 @@ static int parse_logical_line(parse_state *ps) {
     if ((rc = read_heredoc_bodies(ps, ins, start_line, start_offset))) return rc;
   }
   ins->end_line = sc->lines;
-  ins->end_offset = sc->pos;
+  ins->end_offset = (uint32_t)sc->pos;
   for (stagegraph_instruction *trig = ins->trigger; trig; trig = trig->trigger) {
     /* an ONBUILD trigger sits on its ONBUILD's lines */
     trig->start_line = ins->start_line;
