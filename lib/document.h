@@ -102,7 +102,7 @@ struct stagegraph_doc {
   char escape;
   sgi_directive *directives;
   size_t directive_count;
-  stagegraph_instruction **instructions;
+  stagegraph_instruction **instructions; /* on the heap (doc->mem) */
   size_t instruction_count;
   stagegraph_diagnostic *diagnostics;
   size_t diagnostic_count;

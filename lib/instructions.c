@@ -23,7 +23,9 @@ struct stagegraph_stage {
   const char *base;
   const char *platform;
   const char *description;
-  const stagegraph_instruction **instructions;
+  /* the document's instruction list from the one after FROM: a stage's
+   * instructions are the ones up to the next FROM */
+  stagegraph_instruction *const *instructions;
   size_t instruction_count;
   uint32_t linking_count; /* COPY and RUN instructions with builder flags */
   uint32_t onbuild_count;
@@ -496,12 +498,11 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
                          doc->limits.max_stages);
   cs->stages = sgi_arena_calloc(arena, stages ? stages : 1, sizeof *cs->stages);
   cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
-  const stagegraph_instruction **members = sgi_arena_calloc(arena, n ? n : 1, sizeof *members);
   /* Every stage's base and name, side by side: the graph reads them for
    * every stage, and on a large document strings spread between the
    * instructions would each be a cache miss. */
   string_block names = {sgi_arena_alloc(arena, name_bytes), name_bytes};
-  if (!cs->stages || !cs->meta_args || !members || !names.next) return STAGEGRAPH_ENOMEM;
+  if (!cs->stages || !cs->meta_args || !names.next) return STAGEGRAPH_ENOMEM;
 
   stagegraph_stage *cur = NULL;
   for (size_t i = 0; i < n; i++) {
@@ -534,7 +535,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
       cur = &cs->stages[cs->stage_count];
       cur->index = cs->stage_count++;
       cur->from = ins;
-      cur->instructions = members + i + 1;
+      cur->instructions = doc->instructions + i + 1;
       if (ins->arg_count >= 1 &&
           !(cur->base = block_strndup(&names, arena, ins->args[0].ptr, ins->args[0].len)))
         return STAGEGRAPH_ENOMEM;
@@ -554,7 +555,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
       if (!c.cmd->has_error && (rc = add_error(doc, ins, "no build stage in current context", 0)))
         return rc;
     } else {
-      cur->instructions[cur->instruction_count++] = ins;
+      cur->instruction_count++;
       cur->linking_count += ins->flag_value_count && (ins->kind == STAGEGRAPH_KIND_COPY ||
                                                       ins->kind == STAGEGRAPH_KIND_RUN);
       cur->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;

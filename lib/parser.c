@@ -248,13 +248,19 @@ static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
     return syntax_at(ps, STAGEGRAPH_ELIMIT, ins->start_line, ins->column, ins->end_line,
                      ins->start_offset);
   }
-  stagegraph_instruction **list = grow(&doc->arena, doc->instructions, doc->instruction_count,
-                                       &ps->instruction_cap, sizeof *list);
-  if (!list) return STAGEGRAPH_ENOMEM;
-  doc->instructions = list;
+  if (doc->instruction_count == ps->instruction_cap) {
+    /* on the heap, owned by the document: a large list grows in place
+     * instead of leaving its old copies in the arena */
+    size_t cap = ps->instruction_cap ? 2 * ps->instruction_cap : 16;
+    stagegraph_instruction **list =
+        cap <= (size_t)-1 / sizeof *list ? sgi_realloc(&doc->mem, doc->instructions, cap * sizeof *list) : NULL;
+    if (!list) return STAGEGRAPH_ENOMEM;
+    doc->instructions = list;
+    ps->instruction_cap = cap;
+  }
   ins->index = doc->instruction_count;
   for (stagegraph_instruction *t = ins->trigger; t; t = t->trigger) t->index = ins->index;
-  list[doc->instruction_count++] = ins;
+  doc->instructions[doc->instruction_count++] = ins;
   return 0;
 }
 
