@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "instructions.h"
 #include "parser.h"
+#include "text.h"
 
 enum {
   DEFAULT_MAX_INPUT = 64u << 20,
@@ -74,10 +75,9 @@ int sgi_doc_add_diagnostic(stagegraph_doc *doc, stagegraph_severity severity, in
 const char *sgi_doc_build_arg(const stagegraph_doc *doc, const char *name, size_t len) {
   const char *found = NULL;
   for (size_t i = 0; i < doc->build_arg_count; i++) {
-    const char *a = doc->build_args[i];
-    const char *eq = strchr(a, '=');
-    size_t klen = eq ? (size_t)(eq - a) : strlen(a);
-    if (klen == len && memcmp(a, name, len) == 0) found = eq ? eq + 1 : "";
+    const char *a = doc->build_args[i], *value;
+    size_t klen = sgi_key_value(a, &value);
+    if (klen == len && memcmp(a, name, len) == 0) found = value ? value : "";
   }
   return found;
 }

@@ -270,14 +270,13 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
   for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, i);
     for (size_t k = 0; k < ins->arg_count && !rc; k++) {
-      const char *word = ins->args[k].ptr;
-      const char *eq = strchr(word, '=');
-      size_t klen = eq ? (size_t)(eq - word) : strlen(word);
+      const char *word = ins->args[k].ptr, *dflt;
+      size_t klen = sgi_key_value(word, &dflt);
       const char *ba = sgi_doc_build_arg(doc, word, klen);
       if (ba) {
         rc = sgi_envmap_set(&plan->global, word, klen, ba, strlen(ba));
-      } else if (eq) {
-        rc = expand_word(plan, &plan->global, eq + 1, &value, err);
+      } else if (dflt) {
+        rc = expand_word(plan, &plan->global, dflt, &value, err);
         if (rc) set_error_pos(err, ins, rc);
         else rc = sgi_envmap_set(&plan->global, word, klen, value.ptr ? value.ptr : "", value.len);
       }

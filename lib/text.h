@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -75,5 +76,14 @@ void sgi_append_upper(sgi_buf *out, const char *s, size_t len);
 int sgi_equal_fold(const char *s, size_t len, const char *b);
 /* 1 when strings.ToLower (lower=1) or ToUpper (lower=0) leaves s unchanged. */
 int sgi_is_case(const char *s, size_t len, int lower);
+
+/* A "KEY[=VALUE]" word (an ARG word, a build arg): the length of KEY, up
+ * to the first '='; *value, when value is not NULL, is VALUE, or NULL when
+ * the word has no '='. The word is NUL-terminated. */
+static inline size_t sgi_key_value(const char *word, const char **value) {
+  const char *eq = strchr(word, '=');
+  if (value) *value = eq ? eq + 1 : NULL;
+  return eq ? (size_t)(eq - word) : strlen(word);
+}
 
 #endif
