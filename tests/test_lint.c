@@ -666,6 +666,27 @@ static void test_targets_limit_dispatch_rules(void **state) {
   EXPECT_NONE(src, NULL, "FinalStageRunsAsRoot");
 }
 
+/* With a target, dispatch walks only the stages it needs and records
+ * nothing for the others (run under valgrind, a rule reading a record of
+ * a stage dispatch skipped is an uninitialised read). */
+static void test_targets_skip_undispatched_records(void **state) {
+  (void)state;
+  const char *src = "FROM node:20 AS a\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+                    "FROM node:20 AS b\nCOPY ${SRC:-.} .\nRUN npm ci\n";
+  const char *msg = "\"npm ci\" runs after the whole build context is copied (line %d), so every source change "
+                    "reinstalls the dependencies: copy package.json and package-lock.json first, install, then "
+                    "copy the sources";
+  char at3[512], at6[512];
+  snprintf(at3, sizeof at3, msg, 3);
+  snprintf(at6, sizeof at6, msg, 6);
+  lopts b = {.targets = {"b"}, .target_count = 1};
+  /* b's source is known only from dispatch's expansion of ${SRC:-.} */
+  EXPECT(src, &b, "DependenciesAfterSources", 7, at6);
+  EXPECT_NOT_AT(src, &b, "DependenciesAfterSources", 4);
+  EXPECT(src, NULL, "DependenciesAfterSources", 4, at3);
+  EXPECT(src, NULL, "DependenciesAfterSources", 7, at6);
+}
+
 static void test_plan_errors(void **state) {
   (void)state;
   /* BuildKit's dispatch error becomes an error finding; parse-time
@@ -1123,6 +1144,7 @@ int main(void) {
       cmocka_unit_test(test_bad_check_directive),
       cmocka_unit_test(test_error_true),
       cmocka_unit_test(test_targets_limit_dispatch_rules),
+      cmocka_unit_test(test_targets_skip_undispatched_records),
       cmocka_unit_test(test_plan_errors),
       cmocka_unit_test(test_expansion_limit),
       cmocka_unit_test(test_sorted_and_positions),
