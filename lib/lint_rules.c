@@ -521,15 +521,15 @@ static int key_value(sgi_linter *l, const stagegraph_instruction *ins) {
   return rc;
 }
 
-/* The names set in a stage before an instruction, for UndefinedVar's
- * suggestion: the parent's variables (or PATH), then ENV and ARG keys. */
 static int push_set(void *ctx, const sgi_envvar *v) {
   return sgi_envvar_value(v, NULL) ? names_push(ctx, sgi_envvar_name(v)) : 0;
 }
 
-/* The variables set in the parent's scope, innermost stage first, each
- * stage's in the order they were set (sgi_scope_each): the first of
- * equally close names wins, so that order is what ties follow. */
+/* The names set in a stage before an instruction, for UndefinedVar's
+ * suggestion: the parent's variables (or PATH), innermost stage first and
+ * each stage's in the order they were set (sgi_scope_each; the first of
+ * equally close names wins, so ties follow this order), then ENV and ARG
+ * keys. */
 static int scope_names(const stagegraph_plan *p, size_t s, names *out) {
   out->count = 0;
   size_t parent = p->stages[s].parent;
