@@ -591,6 +591,9 @@ static int dispatch_stage(dispatcher *d, size_t s) {
   sgi_plan_stage *ps = &p->stages[s];
   sgi_scope *env = &p->final_env[s];
   int rc;
+  /* The parent's scope is final: stages are dispatched in file order, a
+   * stage's parent comes before it, and ONBUILD triggers run in the
+   * child's own scope. A deep scope's init relies on it (envmap.h). */
   if (ps->parent != STAGEGRAPH_NONE) {
     rc = sgi_scope_init(env, &p->final_env[ps->parent], &p->arena, &p->mem);
   } else {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "pmap.h"
 
 struct sgi_envvar {
   const char *name;
@@ -200,29 +201,58 @@ sgi_env sgi_envmap_env(const sgi_envmap *m) {
   return env;
 }
 
-/* Copy every visible entry of `from` and its parents into `to`, outermost
- * first, so inner values win. Iterative over the chain. */
-static int flatten_into(sgi_envmap *to, const sgi_scope *from) {
-  const sgi_scope *chain[SGI_SCOPE_MAX_DEPTH + 1];
+/* Everything visible in a scope, each definition ranked for
+ * sgi_scope_each: a scope's definitions take the ranks just below its
+ * parent's `rank`, in the order they were set, so increasing ranks list
+ * the innermost scope first. */
+struct sgi_scope_visible {
+  sgi_pmap map;
+  uint64_t rank; /* the lowest rank in use on the chain: a child's go below */
+};
+
+/* Build the visible map of p, and of the ancestors it needs, outermost
+ * first, each on its parent's. A scope deeper than SGI_SCOPE_LAYERS had
+ * its parent's built when it was initialised, so the walk up meets a
+ * built one (or the root) within SGI_SCOPE_LAYERS + 1 scopes: neither
+ * recursion nor memory grows with the chain. */
+static int build_visible(sgi_scope *p, sgi_arena *arena, uint64_t seed) {
+  sgi_scope *path[SGI_SCOPE_LAYERS + 1];
   size_t n = 0;
-  for (const sgi_scope *s = from; s && n <= SGI_SCOPE_MAX_DEPTH; s = s->parent) chain[n++] = s;
+  sgi_scope *x = p;
+  for (; x && !x->visible; x = x->parent) {
+    if (n == SGI_SCOPE_LAYERS + 1) return STAGEGRAPH_ERROR; /* not made by sgi_scope_init */
+    path[n++] = x;
+  }
+  const sgi_scope_visible *below = x ? x->visible : NULL;
   while (n--) {
-    int rc = sgi_envmap_copy(to, &chain[n]->local);
-    if (rc) return rc;
+    sgi_scope *sc = path[n];
+    if (below && !sc->local.count) { /* adds nothing: shares its parent's */
+      sc->visible = below;
+      continue;
+    }
+    sgi_scope_visible *vis = sgi_arena_alloc(arena, sizeof *vis);
+    if (!vis) return STAGEGRAPH_ENOMEM;
+    vis->map = below ? below->map : (sgi_pmap){NULL, 0};
+    vis->rank = (below ? below->rank : UINT64_MAX) - sc->local.count;
+    uint64_t rank = vis->rank;
+    for (const sgi_envvar *v = sc->local.head; v; v = v->next) {
+      unsigned h = sgi_hash_keyed(v->name, v->name_len, seed);
+      int rc = sgi_pmap_put(&vis->map, &vis->map, arena, h, v->name, v->name_len, v, rank++);
+      if (rc) return rc;
+    }
+    sc->visible = below = vis;
   }
   return 0;
 }
 
-int sgi_scope_init(sgi_scope *s, const sgi_scope *parent, sgi_arena *arena, const sgi_mem *mem) {
+/* Children are initialised after their parent's last set (dispatch.c),
+ * so a visible map built here never misses a later definition. */
+int sgi_scope_init(sgi_scope *s, sgi_scope *parent, sgi_arena *arena, const sgi_mem *mem) {
   sgi_envmap_init(&s->local, arena, mem);
   s->parent = parent;
   s->depth = parent ? parent->depth + 1 : 0;
-  if (parent && s->depth > SGI_SCOPE_MAX_DEPTH) {
-    s->parent = NULL;
-    s->depth = 0;
-    return flatten_into(&s->local, parent);
-  }
-  return 0;
+  s->visible = NULL;
+  return s->depth > SGI_SCOPE_LAYERS ? build_visible(parent, arena, sgi_hash_seed(mem)) : 0;
 }
 
 void sgi_scope_free(sgi_scope *s) { sgi_envmap_free(&s->local); }
@@ -239,9 +269,18 @@ int sgi_scope_set_ref(sgi_scope *s, const char *name, size_t name_len, const cha
 
 int sgi_scope_get(const sgi_scope *s, const char *name, size_t name_len, const char **value,
                   size_t *value_len) {
-  for (; s; s = s->parent)
-    if (sgi_envmap_get(&s->local, name, name_len, value, value_len)) return 1;
-  return 0;
+  if (s->depth <= SGI_SCOPE_LAYERS) {
+    for (; s; s = s->parent)
+      if (sgi_envmap_get(&s->local, name, name_len, value, value_len)) return 1;
+    return 0;
+  }
+  if (sgi_envmap_get(&s->local, name, name_len, value, value_len)) return 1;
+  const sgi_envvar *v =
+      sgi_pmap_get(&s->parent->visible->map, hash_name(&s->local, name, name_len), name, name_len);
+  if (!v) return 0;
+  if (value) *value = v->value;
+  if (value_len) *value_len = v->value_len;
+  return 1;
 }
 
 static const char *scope_lookup(void *ctx, const char *name, size_t name_len, size_t *value_len) {
@@ -253,4 +292,24 @@ static const char *scope_lookup(void *ctx, const char *name, size_t name_len, si
 sgi_env sgi_scope_env(const sgi_scope *s) {
   sgi_env env = {scope_lookup, (void *)s};
   return env;
+}
+
+int sgi_scope_each(const sgi_scope *s, int (*fn)(void *ctx, const sgi_envvar *v), void *ctx) {
+  int rc;
+  for (const sgi_scope *x = s; x; x = x->parent) {
+    for (const sgi_envvar *v = x->local.head; v; v = v->next)
+      if ((rc = fn(ctx, v))) return rc;
+    if (x->depth > SGI_SCOPE_LAYERS) { /* the rest, once each, from the parent's visible map */
+      const sgi_pmap *rest = &x->parent->visible->map;
+      if (!rest->count) return 0;
+      const void **items = sgi_calloc(x->local.mem, rest->count, sizeof *items);
+      if (!items) return STAGEGRAPH_ENOMEM;
+      sgi_pmap_items(rest, items);
+      rc = 0;
+      for (size_t i = 0; i < rest->count && !rc; i++) rc = fn(ctx, items[i]);
+      sgi_free(x->local.mem, items);
+      return rc;
+    }
+  }
+  return 0;
 }

@@ -48,18 +48,33 @@ const char *sgi_envvar_value(const sgi_envvar *v, size_t *len);
 sgi_env sgi_envmap_env(const sgi_envmap *m);
 
 /* A stage's variables: its own map over its parent stage's (shared, never
- * copied while the chain is short), so stages built FROM a stage with many
- * variables cost only what they add. Past SGI_SCOPE_MAX_DEPTH layers a
- * scope starts from a flattened copy, which bounds lookups. */
-#define SGI_SCOPE_MAX_DEPTH 32
+ * copied), so stages built FROM a stage with many variables cost only
+ * what they add. A scope at most SGI_SCOPE_LAYERS below its root, as in
+ * ordinary files, is searched layer by layer. A deeper one searches its
+ * own map, then its parent's visible map: everything visible in the
+ * parent, a persistent map (pmap.h) built on the grandparent's, once per
+ * scope, when the first scope deeper than SGI_SCOPE_LAYERS is initialised
+ * over it. Any FROM forest (chains, fan-out, a stage with many variables
+ * above many descendants) then costs O(definitions x log), and a lookup
+ * reads at most SGI_SCOPE_LAYERS + 1 maps, or two.
+ *
+ * A scope's parent must be final (set no more) when a scope is
+ * initialised over it, and the scopes of one forest share one allocator
+ * (its hash seed keys the visible maps). */
+#define SGI_SCOPE_LAYERS 32
+
+typedef struct sgi_scope_visible sgi_scope_visible;
 
 typedef struct sgi_scope {
-  const struct sgi_scope *parent;
+  struct sgi_scope *parent; /* its visible map may be built */
   sgi_envmap local;
   size_t depth;
+  const sgi_scope_visible *visible; /* NULL until built */
 } sgi_scope;
 
-int sgi_scope_init(sgi_scope *s, const sgi_scope *parent, sgi_arena *arena, const sgi_mem *mem);
+/* 0, or STAGEGRAPH_ENOMEM when the parent's visible map could not be
+ * built. A zeroed scope is an empty root, which may be a parent. */
+int sgi_scope_init(sgi_scope *s, sgi_scope *parent, sgi_arena *arena, const sgi_mem *mem);
 void sgi_scope_free(sgi_scope *s);
 int sgi_scope_set(sgi_scope *s, const char *name, size_t name_len, const char *value,
                   size_t value_len);
@@ -70,5 +85,14 @@ int sgi_scope_set_ref(sgi_scope *s, const char *name, size_t name_len, const cha
 int sgi_scope_get(const sgi_scope *s, const char *name, size_t name_len, const char **value,
                   size_t *value_len);
 sgi_env sgi_scope_env(const sgi_scope *s);
+/* Calls fn with each definition visible in a scope (values may be NULL),
+ * innermost stage first and each stage's in the order they were set, and
+ * stops when fn returns nonzero. In a scope at most SGI_SCOPE_LAYERS deep
+ * every layer is walked, so a name set in several stages comes once per
+ * stage; in a deeper one, after its own map, each name visible in its
+ * parent comes once, at its innermost definition (a later one is shadowed;
+ * listing it too would make deep chains quadratic). Returns 0, fn's code,
+ * or STAGEGRAPH_ENOMEM. */
+int sgi_scope_each(const sgi_scope *s, int (*fn)(void *ctx, const sgi_envvar *v), void *ctx);
 
 #endif

@@ -521,20 +521,20 @@ static int key_value(sgi_linter *l, const stagegraph_instruction *ins) {
   return rc;
 }
 
+static int push_set(void *ctx, const sgi_envvar *v) {
+  return sgi_envvar_value(v, NULL) ? names_push(ctx, sgi_envvar_name(v)) : 0;
+}
+
 /* The names set in a stage before an instruction, for UndefinedVar's
- * suggestion: the parent's variables (or PATH), then ENV and ARG keys. */
+ * suggestion: the parent's variables (or PATH), innermost stage first and
+ * each stage's in the order they were set (sgi_scope_each; the first of
+ * equally close names wins, so ties follow this order), then ENV and ARG
+ * keys. */
 static int scope_names(const stagegraph_plan *p, size_t s, names *out) {
   out->count = 0;
   size_t parent = p->stages[s].parent;
   if (parent == STAGEGRAPH_NONE || !p->final_env) return names_push(out, "PATH");
-  for (const sgi_scope *sc = &p->final_env[parent]; sc; sc = sc->parent) {
-    for (const sgi_envvar *v = sgi_envmap_next(&sc->local, NULL); v; v = sgi_envmap_next(&sc->local, v)) {
-      if (!sgi_envvar_value(v, NULL)) continue;
-      int rc = names_push(out, sgi_envvar_name(v));
-      if (rc) return rc;
-    }
-  }
-  return 0;
+  return sgi_scope_each(&p->final_env[parent], push_set, out);
 }
 
 static int add_defined_names(const stagegraph_instruction *ins, names *scope, sgi_arena *arena) {

@@ -16,6 +16,7 @@
 
 #include "budget.h"
 #include "stagegraph.h"
+#include "textbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,46 +27,12 @@
 
 /* ---- building inputs ---------------------------------------------------------------- */
 
-typedef struct text {
-  char *ptr;
-  size_t len, cap;
-} text;
-
-static void put(text *t, const char *s, size_t n) {
-  if (t->len + n + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap : 256;
-    while (cap < t->len + n + 1) cap *= 2;
-    char *p = realloc(t->ptr, cap);
-    assert_non_null(p);
-    t->ptr = p;
-    t->cap = cap;
-  }
-  memcpy(t->ptr + t->len, s, n);
-  t->len += n;
-  t->ptr[t->len] = '\0';
-}
-
-static void add(text *t, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void add(text *t, const char *fmt, ...) {
-  char small[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(small, sizeof small, fmt, ap);
-  va_end(ap);
-  assert_true(n >= 0 && (size_t)n < sizeof small);
-  put(t, small, (size_t)n);
-}
-
 static void repeat(text *t, char c, size_t n) {
   while (n) {
     char chunk[256];
     size_t k = n < sizeof chunk ? n : sizeof chunk;
     memset(chunk, c, k);
-    put(t, chunk, k);
+    text_put(t, chunk, k);
     n -= k;
   }
 }
@@ -143,15 +110,15 @@ static stagegraph_options options(void) {
 static void test_input_bytes(void **state) {
   (void)state;
   text t = {NULL, 0, 0};
-  add(&t, "FROM alpine\nRUN echo ");
+  text_add(&t, "FROM alpine\nRUN echo ");
   repeat(&t, 'x', 100 - t.len - 1);
-  put(&t, "\n", 1);
+  text_put(&t, "\n", 1);
   assert_int_equal(t.len, 100);
   stagegraph_options o = options();
   o.max_input_bytes = 100;
   outcome at = run(t.ptr, t.len, o, 1, 0);
   EXPECT_PARSE(at, 0, "100 bytes, limit 100");
-  put(&t, "\n", 1);
+  text_put(&t, "\n", 1);
   outcome over = run(t.ptr, t.len, o, 0, 0);
   EXPECT_PARSE(over, STAGEGRAPH_ELIMIT, "101 bytes, limit 100");
   /* refused before anything is read or copied */
@@ -197,9 +164,9 @@ static void test_input_bytes_default(void **state) {
  * its newline); `newline` 0 leaves the last line unterminated. */
 static text long_line_input(size_t line, int newline) {
   text t = {NULL, 0, 0};
-  add(&t, "FROM alpine\nRUN ");
+  text_add(&t, "FROM alpine\nRUN ");
   repeat(&t, 'x', line - 4);
-  if (newline) put(&t, "\n", 1);
+  if (newline) text_put(&t, "\n", 1);
   return t;
 }
 
@@ -221,13 +188,13 @@ static void test_line_bytes(void **state) {
   }
   /* the limit is on physical lines: continuations join longer ones */
   text t = {NULL, 0, 0};
-  add(&t, "FROM alpine\n");
+  text_add(&t, "FROM alpine\n");
   for (int i = 0; i < 5; i++) {
-    add(&t, "RUN ");
+    text_add(&t, "RUN ");
     repeat(&t, 'a' + i, 90);
-    add(&t, " \\\n");
+    text_add(&t, " \\\n");
   }
-  add(&t, "  done\n");
+  text_add(&t, "  done\n");
   outcome r = run(t.ptr, t.len, o, 0, 0);
   free(t.ptr);
   EXPECT_PARSE(r, 0, "continuation lines of 96 bytes joined, limit 100");
@@ -236,9 +203,9 @@ static void test_line_bytes(void **state) {
 /* "FROM alpine\nRUN <<EOF\n<body line of `line` bytes>\nEOF\n" */
 static text long_heredoc_input(size_t line) {
   text t = {NULL, 0, 0};
-  add(&t, "FROM alpine\nRUN <<EOF\n");
+  text_add(&t, "FROM alpine\nRUN <<EOF\n");
   repeat(&t, 'h', line);
-  add(&t, "\nEOF\n");
+  text_add(&t, "\nEOF\n");
   return t;
 }
 
@@ -298,11 +265,11 @@ static void test_instructions(void **state) {
   stagegraph_options o = options();
   o.max_instructions = 10;
   text t = {NULL, 0, 0};
-  add(&t, "FROM alpine\n");
-  for (int i = 0; i < 9; i++) add(&t, "RUN echo %d\n", i);
+  text_add(&t, "FROM alpine\n");
+  for (int i = 0; i < 9; i++) text_add(&t, "RUN echo %d\n", i);
   outcome r = run(t.ptr, t.len, o, 1, 0);
   EXPECT_PARSE(r, 0, "10 instructions, limit 10");
-  add(&t, "# a comment is no instruction\n\nRUN echo 9\n");
+  text_add(&t, "# a comment is no instruction\n\nRUN echo 9\n");
   r = run(t.ptr, t.len, o, 0, 0);
   free(t.ptr);
   EXPECT_PARSE(r, STAGEGRAPH_ELIMIT, "11 instructions, limit 10");
@@ -314,12 +281,12 @@ static void test_stages(void **state) {
   stagegraph_options o = options();
   o.max_stages = 3;
   text t = {NULL, 0, 0};
-  add(&t, "ARG BASE=alpine\n");
-  for (int i = 0; i < 3; i++) add(&t, "FROM $BASE AS s%d\nRUN echo %d\n", i, i);
+  text_add(&t, "ARG BASE=alpine\n");
+  for (int i = 0; i < 3; i++) text_add(&t, "FROM $BASE AS s%d\nRUN echo %d\n", i, i);
   outcome r = run(t.ptr, t.len, o, 1, 0);
   EXPECT_PARSE(r, 0, "3 stages, limit 3");
   if (r.plan_rc) fail_msg("3 stages: plan %s", name(r.plan_rc));
-  add(&t, "FROM s2\n");
+  text_add(&t, "FROM s2\n");
   r = run(t.ptr, t.len, o, 0, 0);
   free(t.ptr);
   EXPECT_PARSE(r, STAGEGRAPH_ELIMIT, "4 stages, limit 3");
@@ -330,10 +297,10 @@ static void test_heredocs(void **state) {
   stagegraph_options o = options();
   o.max_heredocs = 3;
   text t = {NULL, 0, 0};
-  add(&t, "FROM alpine\nRUN <<A cat <<B\na\nA\nb\nB\nCOPY <<C /c\nc\nC\n");
+  text_add(&t, "FROM alpine\nRUN <<A cat <<B\na\nA\nb\nB\nCOPY <<C /c\nc\nC\n");
   outcome r = run(t.ptr, t.len, o, 1, 0);
   EXPECT_PARSE(r, 0, "3 heredocs, limit 3");
-  add(&t, "RUN <<D\nd\nD\n");
+  text_add(&t, "RUN <<D\nd\nD\n");
   r = run(t.ptr, t.len, o, 0, 0);
   free(t.ptr);
   EXPECT_PARSE(r, STAGEGRAPH_ELIMIT, "4 heredocs, limit 3");
@@ -349,9 +316,9 @@ static void test_expansion_bytes(void **state) {
   o.max_expansion_bytes = 1000;
   for (int over = 0; over < 2; over++) {
     text t = {NULL, 0, 0};
-    add(&t, "ARG A=");
+    text_add(&t, "ARG A=");
     repeat(&t, 'a', 500);
-    add(&t, "\nFROM alpine\nARG A\nENV B=$A${A}%s\n", over ? "x" : "");
+    text_add(&t, "\nFROM alpine\nARG A\nENV B=$A${A}%s\n", over ? "x" : "");
     outcome r = run(t.ptr, t.len, o, 1, 0);
     free(t.ptr);
     EXPECT_PARSE(r, 0, "ARG A of 500 bytes");
@@ -412,9 +379,9 @@ static void expect_bounded(const char *label, const outcome *r) {
 static void test_arg_doubling(void **state) {
   (void)state;
   text t = {NULL, 0, 0};
-  add(&t, "ARG A0=xxxxxxxx\n");
-  for (int i = 1; i <= 40; i++) add(&t, "ARG A%d=$A%d$A%d\n", i, i - 1, i - 1);
-  add(&t, "FROM alpine:$A40\nRUN true\n");
+  text_add(&t, "ARG A0=xxxxxxxx\n");
+  for (int i = 1; i <= 40; i++) text_add(&t, "ARG A%d=$A%d$A%d\n", i, i - 1, i - 1);
+  text_add(&t, "FROM alpine:$A40\nRUN true\n");
   outcome r = run(t.ptr, t.len, options(), 1, 1);
   free(t.ptr);
   EXPECT_PARSE(r, 0, "40 doubling ARGs");
@@ -430,15 +397,15 @@ static void test_arg_doubling(void **state) {
  * total is not. */
 static text big_copies(const char *where, const char *kw, int copies) {
   text t = {NULL, 0, 0};
-  add(&t, "ARG B0=abcdefg\n");
-  for (int i = 1; i <= 17; i++) add(&t, "ARG B%d=$B%d$B%d\n", i, i - 1, i - 1);
+  text_add(&t, "ARG B0=abcdefg\n");
+  for (int i = 1; i <= 17; i++) text_add(&t, "ARG B%d=$B%d$B%d\n", i, i - 1, i - 1);
   if (strcmp(where, "global") == 0) {
-    for (int i = 0; i < copies; i++) add(&t, "%s X%d=$B17\n", kw, i);
-    add(&t, "FROM alpine\nRUN true\n");
+    for (int i = 0; i < copies; i++) text_add(&t, "%s X%d=$B17\n", kw, i);
+    text_add(&t, "FROM alpine\nRUN true\n");
   } else {
-    add(&t, "FROM alpine\nARG B17\n");
-    for (int i = 0; i < copies; i++) add(&t, "%s X%d=$B17\n", kw, i);
-    add(&t, "RUN true\n");
+    text_add(&t, "FROM alpine\nARG B17\n");
+    for (int i = 0; i < copies; i++) text_add(&t, "%s X%d=$B17\n", kw, i);
+    text_add(&t, "RUN true\n");
   }
   return t;
 }
@@ -480,11 +447,11 @@ static void test_many_big_global_args(void **state) {
  * value, from an input of a few KiB. */
 static outcome inherited(int stages) {
   text t = {NULL, 0, 0};
-  add(&t, "ARG B0=abcdefg\n");
-  for (int i = 1; i <= 15; i++) add(&t, "ARG B%d=$B%d$B%d\n", i, i - 1, i - 1);
-  for (int i = 0; i < stages; i++) add(&t, "FROM alpine AS s%d\nARG B15\nRUN true\n", i);
-  add(&t, "FROM scratch\n");
-  for (int i = 0; i < stages; i++) add(&t, "COPY --from=s%d / /s%d/\n", i, i);
+  text_add(&t, "ARG B0=abcdefg\n");
+  for (int i = 1; i <= 15; i++) text_add(&t, "ARG B%d=$B%d$B%d\n", i, i - 1, i - 1);
+  for (int i = 0; i < stages; i++) text_add(&t, "FROM alpine AS s%d\nARG B15\nRUN true\n", i);
+  text_add(&t, "FROM scratch\n");
+  for (int i = 0; i < stages; i++) text_add(&t, "COPY --from=s%d / /s%d/\n", i, i);
   outcome r = run(t.ptr, t.len, options(), 1, 1);
   free(t.ptr);
   EXPECT_PARSE(r, 0, "stages inheriting a global ARG");

@@ -282,6 +282,33 @@ static void gen_chain_args(text *t, setup *s) {
   for (int i = 1; i < scaled(10000); i++) add(t, "FROM s%d AS s%d\nARG A%d=%d\n", i - 1, i, i, i);
 }
 
+/* 100k stages in a chain, each setting a variable from the first one's,
+ * the last 1000 reading the first and the latest: is every variable
+ * copied again every few levels? */
+static void gen_deep_env_chain(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine AS s0\nENV V0=v\n");
+  for (int i = 1; i < N100K; i++) {
+    add(t, "FROM s%d AS s%d\nENV V%d=${V0}.%d\n", i - 1, i, i, i);
+    if (i >= N100K - N1K) add(t, "RUN echo $V0 $V%d\n", i - 1);
+  }
+}
+
+/* A chain of 990 stages, the last with 50k variables, 25k stages FROM it
+ * with one variable each and a stage FROM each of those reading both:
+ * does each child copy the 50k? (990: a stage 32 levels past a copy, as
+ * the flattening scopes counted.) */
+static void gen_deep_env_fan_out(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine AS s0\n");
+  for (int i = 1; i < 990; i++) add(t, "FROM s%d AS s%d\n", i - 1, i);
+  for (int i = 0; i < N50K; i++) add(t, "ENV V%d=%d\n", i, i);
+  for (int i = 0; i < N25K; i++) add(t, "FROM s989 AS c%d\nENV C=%d\n", i, i);
+  for (int i = 0; i < N25K; i++) add(t, "FROM c%d AS d%d\nRUN echo $C $V%d\n", i, i, i);
+  add(t, "FROM scratch\n");
+  for (int i = 0; i < N25K; i++) add(t, "COPY --from=d%d / /d%d/\n", i, i);
+}
+
 /* One COPY of 100k sources, one per continuation line: is each source
  * checked against all the ones before? */
 static void gen_copy_sources(text *t, setup *s) {
@@ -338,6 +365,10 @@ static const pcase CASES[] = {
      gen_env_copy, {OK, OK, OK}},
     {"chain-args", "10k stages in a chain, each declaring a build arg", gen_chain_args,
      {OK, OK, OK}},
+    {"deep-env-chain", "100k stages in a chain, a variable set in each, read in the last 1000",
+     gen_deep_env_chain, {OK, OK, OK}},
+    {"deep-env-fan-out", "a 990-stage chain, 50k variables in its last, 25k children each with a child",
+     gen_deep_env_fan_out, {OK, OK, OK}},
     {"copy-sources", "one COPY of 100k sources over continuation lines", gen_copy_sources,
      {OK, OK, OK}},
     {"image-inputs", "50k images, then 50k COPY --from one more image, one image changed",
