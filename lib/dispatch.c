@@ -17,6 +17,7 @@
 #include "mount.h"
 #include "plan.h"
 #include "str_index.h"
+#include "text.h"
 
 static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -211,8 +212,8 @@ static int index_meta_definitions(dispatcher *d) {
   for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, i);
     for (size_t k = 0; k < ins->arg_count && !rc; k++) {
-      const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
-      rc = sgi_str_index_set(&d->meta_defs, w, eq ? (size_t)(eq - w) : strlen(w), i);
+      const char *w = ins->args[k].ptr;
+      rc = sgi_str_index_set(&d->meta_defs, w, sgi_key_value(w, NULL), i);
     }
   }
   return rc;
@@ -229,9 +230,8 @@ static int meta_definition(dispatcher *d, const char *name, size_t len,
   if (i == STAGEGRAPH_NONE) return rc;
   const stagegraph_instruction *ins = stagegraph_doc_meta_arg(d->plan->doc, i);
   for (size_t k = 0; word_out && k < ins->arg_count; k++) {
-    const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
-    size_t klen = eq ? (size_t)(eq - w) : strlen(w);
-    if (klen == len && memcmp(w, name, len) == 0) *word_out = w;
+    const char *w = ins->args[k].ptr;
+    if (sgi_key_value(w, NULL) == len && memcmp(w, name, len) == 0) *word_out = w;
   }
   *def = ins;
   return 0;
@@ -334,9 +334,8 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
                         const stagegraph_instruction *at) {
   stagegraph_plan *p = d->plan;
   for (size_t k = 0; k < ins->arg_count; k++) {
-    const char *w = ins->args[k].ptr;
-    const char *eq = strchr(w, '=');
-    size_t klen = eq ? (size_t)(eq - w) : strlen(w);
+    const char *w = ins->args[k].ptr, *dflt;
+    size_t klen = sgi_key_value(w, &dflt);
     const char *ba = sgi_doc_build_arg(p->doc, w, klen);
     const char *value = NULL;
     size_t vlen = 0;
@@ -345,17 +344,17 @@ static int dispatch_arg(dispatcher *d, const stagegraph_instruction *ins,
     if (ba) {
       value = ba;
       vlen = strlen(ba);
-    } else if (eq) {
-      size_t len = strlen(eq + 1);
-      if ((rc = expand(d, eq + 1, len, at, 0))) return rc;
-      if (!(value = keep_word(d, eq + 1, len))) return STAGEGRAPH_ENOMEM;
+    } else if (dflt) {
+      size_t len = strlen(dflt);
+      if ((rc = expand(d, dflt, len, at, 0))) return rc;
+      if (!(value = keep_word(d, dflt, len))) return STAGEGRAPH_ENOMEM;
       vlen = d->word.len;
     } else if (sgi_envmap_get(&p->global, w, klen, &value, &vlen) && value) {
       const stagegraph_instruction *meta;
       if ((rc = meta_definition(d, w, klen, &meta, NULL))) return rc;
       if (meta) def = meta;
     }
-    int listed = !(is_automatic(w, klen) && !eq && !ba && def == at);
+    int listed = !(is_automatic(w, klen) && !dflt && !ba && def == at);
     if (d->outline && listed && (rc = outline_arg(d, w, klen, value, def))) return rc;
     int sbom = (klen == 26 && memcmp(w, "BUILDKIT_SBOM_SCAN_CONTEXT", 26) == 0) ||
                (klen == 24 && memcmp(w, "BUILDKIT_SBOM_SCAN_STAGE", 24) == 0);
