@@ -20,30 +20,22 @@ static const char *const automatic_args[] = {
     "TARGETOS",       "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT", "TARGETSTAGE"};
 enum { AUTOMATIC_COUNT = sizeof automatic_args / sizeof automatic_args[0] };
 
-/* util/suggest.Search: the closest option within distance 2, the first
- * strictly closest in order; none when the value itself is an option. */
-static const char *closest(const char *value, size_t len, const char *const *options, size_t n) {
-  const char *match = NULL;
-  size_t best = 3;
-  if (!len) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    size_t olen = strlen(options[i]);
-    if (olen == len && memcmp(options[i], value, len) == 0) return NULL;
-    size_t d = sgi_levenshtein(value, len, options[i], olen, best);
-    if (d < best) {
-      best = d;
-      match = options[i];
-    }
-  }
-  return match;
-}
-
-/* A growable list of borrowed names. */
+/* A growable list of borrowed names, and the index that finds suggestions
+ * among them (util/suggest.Search): names are only appended, or the list
+ * emptied after names_forget. */
 typedef struct names {
   const sgi_mem *mem;
   const char **items;
   size_t count, cap;
+  sgi_suggest_index suggest;
 } names;
+
+static void names_init(names *n, const sgi_mem *mem) {
+  n->mem = mem;
+  n->items = NULL;
+  n->count = n->cap = 0;
+  sgi_suggest_index_init(&n->suggest, mem);
+}
 
 static int names_push(names *n, const char *s) {
   if (n->count == n->cap) {
@@ -57,7 +49,24 @@ static int names_push(names *n, const char *s) {
   return 0;
 }
 
-static void names_free(names *n) { sgi_free(n->mem, (void *)n->items); }
+/* Before the list is emptied and filled again. */
+static void names_forget(names *n) { sgi_suggest_index_clear(&n->suggest); }
+
+/* The name util/suggest.Search suggests for `value` (none for an empty
+ * one): *match, or NULL. 0 or STAGEGRAPH_ENOMEM. */
+static int closest(names *n, const char *value, const char **match) {
+  *match = NULL;
+  if (!*value) return 0;
+  size_t k;
+  int rc = sgi_suggest_index_find(&n->suggest, n->items, n->count, value, strlen(value), &k);
+  if (k != STAGEGRAPH_NONE) *match = n->items[k];
+  return rc;
+}
+
+static void names_free(names *n) {
+  sgi_suggest_index_free(&n->suggest);
+  sgi_free(n->mem, (void *)n->items);
+}
 
 /* ---- the scope of FROM lines ------------------------------------------------------ */
 
@@ -199,7 +208,7 @@ static int build_scope(sgi_linter *l, sgi_arena *arena, auto_args *autos, from_s
   const stagegraph_doc *doc = l->doc;
   sc->autos = autos;
   sgi_envmap_init(&sc->vars, arena, &l->lint->mem);
-  sc->order.mem = &l->lint->mem;
+  names_init(&sc->order, &l->lint->mem);
   *ok = 1;
   int rc;
   for (size_t i = 0; i < AUTOMATIC_COUNT; i++)
@@ -374,21 +383,22 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, sgi_str_index *
 
 /* UndefinedArgInFrom for one expanded FROM word. */
 static int undeclared_in_from(sgi_linter *l, const stagegraph_instruction *from,
-                              const from_scope *sc, const recorder *r) {
+                              from_scope *sc, const recorder *r) {
   for (size_t i = 0; i < r->count; i++) {
     if (r->found[i]) continue;
-    sgi_lint_msgf(l, "FROM argument '%s' is not declared", r->names[i]);
-    const char *s = closest(r->names[i], strlen(r->names[i]), sc->order.items, sc->order.count);
-    if (s) sgi_buf_printf(&l->msg, " (did you mean %s?)", s);
-    int rc = sgi_lint_report_msg(l, SGI_RULE_UNDEFINED_ARG_IN_FROM, from, from);
+    const char *s;
+    int rc = closest(&sc->order, r->names[i], &s);
     if (rc) return rc;
+    sgi_lint_msgf(l, "FROM argument '%s' is not declared", r->names[i]);
+    if (s) sgi_buf_printf(&l->msg, " (did you mean %s?)", s);
+    if ((rc = sgi_lint_report_msg(l, SGI_RULE_UNDEFINED_ARG_IN_FROM, from, from))) return rc;
   }
   return 0;
 }
 
 /* The FROM line's variables: UndefinedArgInFrom, RedundantTargetPlatform,
  * FromPlatformFlagConstDisallowed. */
-static int from_variables(sgi_linter *l, const stagegraph_stage *st, const from_scope *sc,
+static int from_variables(sgi_linter *l, const stagegraph_stage *st, from_scope *sc,
                           sgi_arena *arena, sgi_buf *word) {
   const stagegraph_instruction *from = stagegraph_stage_from(st);
   recorder r;
@@ -575,6 +585,7 @@ static int add_defined_names(const stagegraph_instruction *ins, names *scope, sg
 
 static int scope_ready(scope_view *v) {
   if (v->ready) return 0;
+  names_forget(v->names);
   int rc = scope_names(v->plan, v->stage, v->names);
   for (size_t i = 0; !rc && i < v->position; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(v->dst, i);
@@ -591,8 +602,9 @@ static int undefined_vars(sgi_linter *l, const stagegraph_instruction *ins, cons
     if (is_proxy_or_sbom(name)) continue;
     int rc = scope_ready(scope);
     if (rc) return rc;
+    const char *s;
+    if ((rc = closest(scope->names, name, &s))) return rc;
     sgi_lint_msgf(l, "Usage of undefined variable '$%s'", name);
-    const char *s = closest(name, strlen(name), scope->names->items, scope->names->count);
     if (s) sgi_buf_printf(&l->msg, " (did you mean $%s?)", s);
     if ((rc = sgi_lint_report_msg(l, SGI_RULE_UNDEFINED_VAR, ins, ins))) return rc;
   }
@@ -817,7 +829,7 @@ int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
   sgi_arena_init(&bk->arena, &l->lint->mem);
   sgi_buf_init(&bk->word, &l->lint->mem);
   bk->autos.l = l;
-  bk->defined.mem = &l->lint->mem;
+  names_init(&bk->defined, &l->lint->mem);
   sgi_str_index_init(&bk->names, &l->lint->mem, sgi_hash_seed(bk));
   const stagegraph_doc *doc = l->doc;
   int rc = no_empty_continuation(l);

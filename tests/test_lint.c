@@ -230,6 +230,37 @@ static void test_undefined_arg_in_from(void **state) {
   EXPECT_NONE("FROM --platform=$BUILDPLATFORM alpine AS b\n", NULL, "UndefinedArgInFrom");
 }
 
+/* Over many names the suggestions come from an index (lib/suggest.c):
+ * the same answers, ties to the first name in order (the automatic args
+ * come first), none for a name that is an option. */
+static void test_many_suggestions(void **state) {
+  (void)state;
+  char src[4096];
+  size_t len = 0;
+  for (int i = 0; i < 40; i++) len += (size_t)snprintf(src + len, sizeof src - len, "ARG arg_%02d=1\n", i);
+  static const char *const from_vars[] = {"zzzzzz", "arg_0x", "arg_41", "TARGETARC", "arg_5", "TARGETARCH_"};
+  for (size_t i = 0; i < 6; i++)
+    len += (size_t)snprintf(src + len, sizeof src - len, "FROM alpine${%s} AS s%zu\n", from_vars[i], i);
+  len += (size_t)snprintf(src + len, sizeof src - len, "FROM alpine\n");
+  for (int i = 0; i < 40; i++) len += (size_t)snprintf(src + len, sizeof src - len, "ENV env_%02d=1\n", i);
+  static const char *const vars[] = {"qqqqqq", "qqqqqq", "qqqqqq", "qqqqqq", "env_0x", "env_41", "PATHS", "arg_01"};
+  for (size_t i = 0; i < 8; i++) len += (size_t)snprintf(src + len, sizeof src - len, "LABEL l=$%s\n", vars[i]);
+  assert_true(len < sizeof src - 1);
+  EXPECT(src, NULL, "UndefinedArgInFrom", 41, "FROM argument 'zzzzzz' is not declared");
+  EXPECT(src, NULL, "UndefinedArgInFrom", 42, "FROM argument 'arg_0x' is not declared (did you mean arg_00?)");
+  EXPECT(src, NULL, "UndefinedArgInFrom", 43, "FROM argument 'arg_41' is not declared (did you mean arg_01?)");
+  EXPECT(src, NULL, "UndefinedArgInFrom", 44,
+         "FROM argument 'TARGETARC' is not declared (did you mean TARGETARCH?)");
+  EXPECT(src, NULL, "UndefinedArgInFrom", 45, "FROM argument 'arg_5' is not declared (did you mean arg_05?)");
+  EXPECT(src, NULL, "UndefinedArgInFrom", 46,
+         "FROM argument 'TARGETARCH_' is not declared (did you mean TARGETARCH?)");
+  unsigned at = 41 + 6 + 1 + 40;
+  EXPECT(src, NULL, "UndefinedVar", at + 4, "Usage of undefined variable '$env_0x' (did you mean $env_00?)");
+  EXPECT(src, NULL, "UndefinedVar", at + 5, "Usage of undefined variable '$env_41' (did you mean $env_01?)");
+  EXPECT(src, NULL, "UndefinedVar", at + 6, "Usage of undefined variable '$PATHS' (did you mean $PATH?)");
+  EXPECT(src, NULL, "UndefinedVar", at + 7, "Usage of undefined variable '$arg_01'");
+}
+
 static void test_redundant_target_platform(void **state) {
   (void)state;
   EXPECT("FROM --platform=$TARGETPLATFORM alpine\n", NULL, "RedundantTargetPlatform", 1,
@@ -1116,6 +1147,7 @@ int main(void) {
       cmocka_unit_test(test_reserved_stage_name),
       cmocka_unit_test(test_maintainer_deprecated),
       cmocka_unit_test(test_undefined_arg_in_from),
+      cmocka_unit_test(test_many_suggestions),
       cmocka_unit_test(test_redundant_target_platform),
       cmocka_unit_test(test_invalid_default_arg_in_from),
       cmocka_unit_test(test_from_platform_flag_const),

@@ -337,6 +337,33 @@ static void gen_ignored_paths(text *t, setup *s) {
   for (int i = 0; i < N25K; i++) add(t, "COPY src%d/ /d%d/\n", i, i);
 }
 
+/* 12k global ARGs and 12k FROMs, each using a variable that is not
+ * declared: half one edit away from an ARG (a suggestion), half close to
+ * none. Is each FROM's "did you mean" a scan of every global ARG? */
+static void gen_from_suggestions(text *t, setup *s) {
+  (void)s;
+  int n = scaled(12000);
+  for (int i = 0; i < n; i++) add(t, "ARG version_%05d=1\n", i);
+  for (int i = 0; i < n; i++) {
+    if (i % 2) add(t, "FROM alpine${version_%05dx} AS s%d\n", (i * 7919) % n, i);
+    else add(t, "FROM alpine${image_tag_%07d} AS s%d\n", i, i);
+  }
+}
+
+/* One stage of 12k ENVs, then 12k LABELs each using a variable that is not
+ * set, half one edit away from an ENV: is UndefinedVar's "did you mean" a
+ * scan of every name in the stage? */
+static void gen_var_suggestions(text *t, setup *s) {
+  (void)s;
+  int n = scaled(12000);
+  add(t, "FROM alpine\n");
+  for (int i = 0; i < n; i++) add(t, "ENV setting_%05d=1\n", i);
+  for (int i = 0; i < n; i++) {
+    if (i % 2) add(t, "LABEL l=$setting_%05dx\n", (i * 7919) % n);
+    else add(t, "LABEL l=$other_value_%07d\n", i);
+  }
+}
+
 #define OK STAGEGRAPH_OK
 static const pcase CASES[] = {
     {"chain", "100k stages in a chain: FROM s{i-1} AS s{i}", gen_chain, {OK, OK, OK}},
@@ -375,6 +402,10 @@ static const pcase CASES[] = {
      gen_image_inputs, {OK, OK, OK}},
     {"ignored-paths", "25k COPY lines, a .dockerignore of 25k patterns and a changed path",
      gen_ignored_paths, {OK, OK, OK}},
+    {"from-suggestions", "12k global ARGs, 12k FROMs each using an undeclared variable",
+     gen_from_suggestions, {OK, OK, OK}},
+    {"var-suggestions", "12k ENVs in a stage, then 12k LABELs each using an unset variable",
+     gen_var_suggestions, {OK, OK, OK}},
 };
 
 /* ---- running a case ---------------------------------------------------------------- */

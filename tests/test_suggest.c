@@ -1,0 +1,371 @@
+/* "Did you mean" suggestions (internal: lib/suggest.h): the scan and the
+ * index against a plain reference, BuildKit's util/suggest.Search written
+ * the obvious way (every option, the whole edit-distance table), on many
+ * generated option sets and questions: random names, a tiny alphabet at
+ * one length, ties, exact matches, empty strings, names around the
+ * 64-rune limit, multi-byte and invalid UTF-8. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "budget.h"
+#include "suggest.h"
+#include "text.h"
+
+/* ---- the reference ------------------------------------------------------------ */
+
+enum { REF_MAX = 64 };
+
+static size_t ref_runes(const char *s, size_t len, uint32_t *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < len;) {
+    size_t w;
+    uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
+    if (n == REF_MAX) return (size_t)-1;
+    out[n++] = r;
+    i += w;
+  }
+  return n;
+}
+
+static size_t ref_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb) {
+  size_t d[REF_MAX + 1][REF_MAX + 1];
+  for (size_t i = 0; i <= na; i++) d[i][0] = i;
+  for (size_t j = 0; j <= nb; j++) d[0][j] = j;
+  for (size_t i = 1; i <= na; i++)
+    for (size_t j = 1; j <= nb; j++) {
+      size_t m = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < m) m = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < m) m = d[i][j - 1] + 1;
+      d[i][j] = m;
+    }
+  return d[na][nb];
+}
+
+/* None when the value is an option; else the first option at the least
+ * distance, when that is at most 2. */
+static size_t reference(const char *value, size_t len, const char *const *options, size_t count) {
+  for (size_t k = 0; k < count; k++)
+    if (strlen(options[k]) == len && !memcmp(options[k], value, len)) return STAGEGRAPH_NONE;
+  uint32_t v[REF_MAX], o[REF_MAX];
+  size_t nv = ref_runes(value, len, v), best = 3, match = STAGEGRAPH_NONE;
+  if (nv == (size_t)-1) return match;
+  for (size_t k = 0; k < count; k++) {
+    size_t no = ref_runes(options[k], strlen(options[k]), o);
+    if (no == (size_t)-1) continue;
+    size_t d = ref_distance(v, nv, o, no);
+    if (d < best) best = d, match = k;
+  }
+  return match;
+}
+
+/* ---- generated names ---------------------------------------------------------------- */
+
+static uint64_t rng_state;
+static uint32_t rnd(uint32_t n) {
+  rng_state = rng_state * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+  return (uint32_t)(rng_state >> 33) % n;
+}
+
+/* The pieces names are made of: one byte, several, invalid UTF-8 and
+ * U+FFFD itself. */
+typedef struct alphabet {
+  const char *const *pieces;
+  size_t count;
+} alphabet;
+
+static const char *const ascii[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m",
+                                    "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z",
+                                    "A", "B", "Z", "_", "0", "1", "9"};
+static const char *const tiny[] = {"a", "b"};
+static const char *const mixed[] = {"a", "b", "\xc3\xa9" /* é */, "\xe2\x82\xac" /* € */,
+                                    "\xf0\x9f\x90\xb3" /* whale */, "\xff", "\xfe",
+                                    "\xef\xbf\xbd" /* U+FFFD */, "\xc3" /* truncated */};
+
+enum { NAME_MAX = 80 * 4 + 1 };
+
+static void random_name(char *out, const alphabet *ab, size_t runes) {
+  size_t len = 0;
+  for (size_t i = 0; i < runes; i++) {
+    const char *p = ab->pieces[rnd((uint32_t)ab->count)];
+    size_t n = strlen(p);
+    memcpy(out + len, p, n);
+    len += n;
+  }
+  out[len] = '\0';
+}
+
+/* A name one to three edits from `from` (pieces of the alphabet). */
+static void near_name(char *out, const char *from, const alphabet *ab) {
+  char buf[NAME_MAX * 2];
+  strcpy(buf, from);
+  size_t edits = 1 + rnd(3);
+  for (size_t e = 0; e < edits; e++) {
+    size_t len = strlen(buf), at = len ? rnd((uint32_t)len + 1) : 0;
+    const char *p = ab->pieces[rnd((uint32_t)ab->count)];
+    size_t plen = strlen(p);
+    switch (rnd(3)) {
+    case 0: /* insert */
+      if (len + plen >= NAME_MAX - 1) break;
+      memmove(buf + at + plen, buf + at, len - at + 1);
+      memcpy(buf + at, p, plen);
+      break;
+    case 1: /* delete a byte (which may leave invalid UTF-8, on purpose) */
+      if (at < len) memmove(buf + at, buf + at + 1, len - at);
+      break;
+    default: /* replace a byte */
+      if (at < len) buf[at] = p[0];
+      break;
+    }
+  }
+  strcpy(out, buf);
+}
+
+typedef struct set {
+  char (*names)[NAME_MAX];
+  const char **options;
+  size_t count;
+} set;
+
+static void set_init(set *s, size_t cap) {
+  s->names = calloc(cap, sizeof *s->names);
+  s->options = calloc(cap, sizeof *s->options);
+  assert_non_null(s->names);
+  assert_non_null(s->options);
+  s->count = 0;
+}
+
+static void set_free(set *s) {
+  free(s->names);
+  free((void *)s->options);
+}
+
+static void set_add(set *s, const char *name) {
+  strcpy(s->names[s->count], name);
+  s->options[s->count] = s->names[s->count];
+  s->count++;
+}
+
+/* The index, the scan and the reference agree on `value`. */
+static void agree(sgi_suggest_index *x, const set *s, const char *value) {
+  size_t len = strlen(value), want = reference(value, len, s->options, s->count), got;
+  assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, value, len, &got), 0);
+  if (got != want)
+    fail_msg("index: %zu, reference: %zu, for \"%s\" among %zu options", got, want, value, s->count);
+  assert_int_equal(sgi_suggest_scan(value, len, s->options, s->count, 0), want);
+}
+
+/* An index on the C library's allocator and a list of up to `cap` options. */
+typedef struct fixture {
+  sgi_mem mem;
+  sgi_suggest_index x;
+  set s;
+} fixture;
+
+static void fixture_init(fixture *f, size_t cap) {
+  sgi_mem_init(&f->mem, NULL);
+  sgi_suggest_index_init(&f->x, &f->mem);
+  set_init(&f->s, cap);
+}
+
+static void fixture_free(fixture *f) {
+  sgi_suggest_index_free(&f->x);
+  set_free(&f->s);
+}
+
+/* One generated family: `count` options of `lo` to `hi` runes, asked
+ * about near misses of options, options themselves, and random names,
+ * with options added between the questions (the trie grows). */
+static void family(const alphabet *ab, size_t count, size_t lo, size_t hi, size_t questions,
+                   uint64_t seed) {
+  rng_state = seed;
+  fixture f;
+  fixture_init(&f, count);
+  sgi_suggest_index *x = &f.x;
+  set *s = &f.s;
+  char name[NAME_MAX * 2];
+  for (size_t round = 0; round < 2; round++) {
+    if (round) sgi_suggest_index_clear(x), s->count = 0;
+    while (s->count < count) {
+      size_t batch = 1 + rnd(count / 4 + 1);
+      for (size_t i = 0; i < batch && s->count < count; i++) {
+        if (s->count && rnd(4) == 0) near_name(name, s->options[rnd((uint32_t)s->count)], ab);
+        else if (s->count && rnd(16) == 0) strcpy(name, s->options[rnd((uint32_t)s->count)]); /* a duplicate */
+        else random_name(name, ab, lo + rnd((uint32_t)(hi - lo + 1)));
+        if (strlen(name) >= NAME_MAX) continue;
+        set_add(s, name);
+      }
+      for (size_t q = 0; q < questions; q++) {
+        switch (rnd(4)) {
+        case 0: near_name(name, s->options[rnd((uint32_t)s->count)], ab); break;
+        case 1: strcpy(name, s->options[rnd((uint32_t)s->count)]); break;
+        default: random_name(name, ab, lo + rnd((uint32_t)(hi - lo + 3))); break;
+        }
+        agree(x, s, name);
+      }
+    }
+  }
+  fixture_free(&f);
+}
+
+/* ---- the tests ---------------------------------------------------------------------- */
+
+static void test_random_names(void **state) {
+  (void)state;
+  alphabet ab = {ascii, sizeof ascii / sizeof ascii[0]};
+  for (uint64_t seed = 1; seed <= 40; seed++) family(&ab, 40 + seed * 10, 1, 12, 60, seed);
+}
+
+/* All names at one length over two letters: every filter on letters or
+ * lengths lets everything through. */
+static void test_tiny_alphabet(void **state) {
+  (void)state;
+  alphabet ab = {tiny, 2};
+  for (uint64_t seed = 1; seed <= 20; seed++) family(&ab, 200, 10, 10, 100, seed * 7);
+  for (uint64_t seed = 1; seed <= 20; seed++) family(&ab, 100, 0, 4, 100, seed * 11);
+}
+
+static void test_unicode_and_invalid(void **state) {
+  (void)state;
+  alphabet ab = {mixed, sizeof mixed / sizeof mixed[0]};
+  for (uint64_t seed = 1; seed <= 30; seed++) family(&ab, 120, 0, 8, 100, seed * 13);
+}
+
+/* Names around the 64-rune limit, in one and several bytes a rune. */
+static void test_long_names(void **state) {
+  (void)state;
+  alphabet ab = {tiny, 2};
+  for (uint64_t seed = 1; seed <= 10; seed++) family(&ab, 80, 60, 68, 60, seed * 17);
+  alphabet mb = {mixed, sizeof mixed / sizeof mixed[0]};
+  for (uint64_t seed = 1; seed <= 10; seed++) family(&mb, 80, 61, 67, 60, seed * 19);
+}
+
+/* Hand-made cases: ties go to the first in order, an exact match (even
+ * after closer-looking options) means none, empty strings, U+FFFD. */
+static void test_rules(void **state) {
+  (void)state;
+  fixture f;
+  fixture_init(&f, 128);
+  sgi_suggest_index *x = &f.x;
+  set *s = &f.s;
+  /* enough options that questions after the first few search the trie */
+  for (int i = 0; i < 40; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "filler_%02d", i);
+    set_add(s, name);
+  }
+  size_t k;
+  for (int i = 0; i < 8; i++) assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, "zzz", 3, &k), 0);
+  set_add(s, "VERSIONS");  /* 40: distance 1 from VERSION */
+  set_add(s, "VERSIO");    /* 41: distance 1, later */
+  set_add(s, "BUILD");     /* 42 */
+  set_add(s, "");          /* 43 */
+  set_add(s, "VERSION_2"); /* 44: distance 2 */
+  set_add(s, "\xff\xfe");  /* 45: two invalid bytes, U+FFFD U+FFFD */
+  assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, "VERSION", 7, &k), 0);
+  assert_int_equal(k, 40);
+  assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, "BUILD", 5, &k), 0);
+  assert_int_equal(k, STAGEGRAPH_NONE);
+  assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, "", 0, &k), 0); /* "" is an option */
+  assert_int_equal(k, STAGEGRAPH_NONE);
+  assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, "\xfe\xff", 2, &k), 0); /* same runes, other bytes */
+  assert_int_equal(k, 45);
+  assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, "\xef\xbf\xbd\xef\xbf\xbd", 6, &k), 0);
+  assert_int_equal(k, 45);
+  set_add(s, "\xef\xbf\xbd\xef\xbf\xbd"); /* 46: now the value itself is an option */
+  assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, "\xef\xbf\xbd\xef\xbf\xbd", 6, &k), 0);
+  assert_int_equal(k, STAGEGRAPH_NONE);
+  sgi_suggest_index_clear(x);
+  s->count = 0;
+  set_add(s, "VERSION");
+  for (int i = 0; i < 40; i++) set_add(s, "filler");
+  for (int i = 0; i < 8; i++) assert_int_equal(sgi_suggest_index_find(x, s->options, s->count, "VERSION", 7, &k), 0);
+  assert_int_equal(k, STAGEGRAPH_NONE);
+  fixture_free(&f);
+
+  /* the scan alone, folding case as sgi_suggest does without case */
+  static const char *const options[] = {"Run", "RUN", "COPY"};
+  assert_int_equal(sgi_suggest_scan("run", 3, options, 3, 1), STAGEGRAPH_NONE);
+  assert_int_equal(sgi_suggest_scan("rnu", 3, options, 3, 1), 0);
+  assert_int_equal(sgi_suggest_scan("rnu", 3, options, 3, 0), STAGEGRAPH_NONE);
+  assert_int_equal(sgi_suggest_scan("", 0, options, 3, 0), STAGEGRAPH_NONE);
+  static const char *const short_options[] = {"abc", "ab"};
+  assert_int_equal(sgi_suggest_scan("", 0, short_options, 2, 0), 1);
+}
+
+/* The pathological case's shape, smaller: many options sharing a prefix,
+ * questions one edit away and far from all. */
+static void test_shared_prefixes(void **state) {
+  (void)state;
+  fixture f;
+  fixture_init(&f, 2000);
+  sgi_suggest_index *x = &f.x;
+  set *s = &f.s;
+  char name[64];
+  for (int i = 0; i < 2000; i++) {
+    snprintf(name, sizeof name, "version_%05d", i * 37 % 2000);
+    set_add(s, name);
+  }
+  rng_state = 5;
+  for (int q = 0; q < 400; q++) {
+    switch (q % 4) {
+    case 0: snprintf(name, sizeof name, "version_%05dx", (int)rnd(2000)); break;
+    case 1: snprintf(name, sizeof name, "versoin_%05d", (int)rnd(2000)); break;
+    case 2: snprintf(name, sizeof name, "image_tag_%07d", (int)rnd(100000)); break;
+    default: snprintf(name, sizeof name, "version_%04d", (int)rnd(10000)); break;
+    }
+    agree(x, s, name);
+  }
+  fixture_free(&f);
+}
+
+/* Every allocation failure is reported, at each allocation in turn until
+ * the whole run fits (ASan and valgrind check nothing leaks). */
+static void test_allocation_failure(void **state) {
+  (void)state;
+  alloc_budget ab;
+  budget_init(&ab);
+  stagegraph_allocator a = budget_allocator(&ab);
+  sgi_mem mem;
+  sgi_mem_init(&mem, &a);
+  int rc = STAGEGRAPH_ENOMEM, fail_at;
+  static char names[300][16];
+  const char *options[300];
+  for (int i = 0; i < 300; i++) {
+    snprintf(names[i], sizeof names[i], "n%d_%d", i % 17, i);
+    options[i] = names[i];
+  }
+  for (fail_at = 0; rc && fail_at < 200; fail_at++) {
+    budget_fail(&ab, fail_at, 1);
+    sgi_suggest_index x;
+    sgi_suggest_index_init(&x, &mem);
+    rc = 0;
+    size_t k = 0;
+    for (size_t n = 10; n <= 300 && !rc; n += 10) rc = sgi_suggest_index_find(&x, options, n, "n3_x", 4, &k);
+    if (rc) assert_int_equal(rc, STAGEGRAPH_ENOMEM);
+    else assert_int_equal(k, reference("n3_x", 4, options, 300));
+    sgi_suggest_index_free(&x);
+    assert_int_equal(ab.live, 0);
+  }
+  assert_int_equal(rc, 0);
+  assert_true(fail_at > 4); /* the trie, its nodes and slots grew */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rules),
+      cmocka_unit_test(test_random_names),
+      cmocka_unit_test(test_tiny_alphabet),
+      cmocka_unit_test(test_unicode_and_invalid),
+      cmocka_unit_test(test_long_names),
+      cmocka_unit_test(test_shared_prefixes),
+      cmocka_unit_test(test_allocation_failure),
+  };
+  return cmocka_run_group_tests_name("suggest", tests, NULL, NULL);
+}
