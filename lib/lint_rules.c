@@ -218,15 +218,14 @@ static int build_scope(sgi_linter *l, sgi_arena *arena, auto_args *autos, from_s
   for (size_t m = 0; m < stagegraph_doc_meta_arg_count(doc) && !rc; m++) {
     const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, m);
     for (size_t k = 0; k < ins->arg_count && !rc; k++) {
-      const char *w = ins->args[k].ptr;
-      const char *eq = strchr(w, '=');
-      size_t klen = eq ? (size_t)(eq - w) : strlen(w);
+      const char *w = ins->args[k].ptr, *dflt;
+      size_t klen = sgi_key_value(w, &dflt);
       const char *ba = build_args ? sgi_doc_build_arg(doc, w, klen) : NULL;
       if (ba) {
         rc = sgi_envmap_set(&sc->vars, w, klen, ba, strlen(ba));
-      } else if (eq) {
+      } else if (dflt) {
         recorder r;
-        int e = expand_recorded(l, sc, arena, eq + 1, &r, &value);
+        int e = expand_recorded(l, sc, arena, dflt, &r, &value);
         if (fatal(e)) rc = e;
         else if (e) *ok = 0, rc = sgi_envmap_set(&sc->vars, w, klen, "", 0);
         else rc = sgi_envmap_set(&sc->vars, w, klen, value.ptr ? value.ptr : "", value.len);
@@ -331,8 +330,7 @@ static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi
   if (!keys) return STAGEGRAPH_ENOMEM;
   for (size_t k = 0; k < ins->arg_count; k++) {
     const char *w = ins->args[k].ptr;
-    const char *eq = strchr(w, '=');
-    if (!(keys[k] = sgi_arena_strndup(arena, w, eq ? (size_t)(eq - w) : strlen(w))))
+    if (!(keys[k] = sgi_arena_strndup(arena, w, sgi_key_value(w, NULL))))
       return STAGEGRAPH_ENOMEM;
   }
   return definition_description(l, ins, "ARG", keys, ins->arg_count);
@@ -553,8 +551,8 @@ static int add_defined_names(const stagegraph_instruction *ins, names *scope, sg
     for (size_t i = 0; i + 2 < ins->arg_count && !rc; i += 3) rc = names_push(scope, ins->args[i].ptr);
   } else if (ins->kind == STAGEGRAPH_KIND_ARG) {
     for (size_t k = 0; k < ins->arg_count && !rc; k++) {
-      const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
-      const char *key = sgi_arena_strndup(arena, w, eq ? (size_t)(eq - w) : strlen(w));
+      const char *w = ins->args[k].ptr;
+      const char *key = sgi_arena_strndup(arena, w, sgi_key_value(w, NULL));
       rc = key ? names_push(scope, key) : STAGEGRAPH_ENOMEM;
     }
   }
@@ -761,8 +759,8 @@ static int dispatch_instruction(sgi_linter *l, const stagegraph_instruction *ins
   case STAGEGRAPH_KIND_LABEL: return key_value(l, ins);
   case STAGEGRAPH_KIND_ARG:
     for (size_t k = 0; k < ins->arg_count && !rc; k++) {
-      const char *w = ins->args[k].ptr, *eq = strchr(w, '=');
-      rc = secret_key(l, ins, "ARG", w, eq ? (size_t)(eq - w) : strlen(w));
+      const char *w = ins->args[k].ptr;
+      rc = secret_key(l, ins, "ARG", w, sgi_key_value(w, NULL));
     }
     return rc;
   case STAGEGRAPH_KIND_CMD:
