@@ -30,7 +30,9 @@
 #include "ignore.h"
 #include "mount.h"
 #include "plan.h"
+#include "pmap.h"
 #include "str_index.h"
+#include "text.h"
 
 /* On large documents every instruction the model reads is a cache miss, so
  * each step is built and evaluated in one walk while its instruction is at
@@ -62,10 +64,40 @@ typedef struct cache_step {
 #define NO_BOUNDARY UINT32_MAX
 #define NOT_BUILT UINT32_MAX
 
+/* A set of names kept in the order they were added, persistent: a stage's
+ * build args and changed variables start as its parent stage's final
+ * ones, shared, so the children of a base stage cost only what they
+ * change. Each name maps to its entry in a persistent map (pmap.h), a
+ * removed one to `gone`; the live entries also hang, by rank, in a
+ * persistent 16-way trie that counts them per subtree, so that the first
+ * few are found without visiting removed ones. A name added again while
+ * present keeps its rank; a new one, or one removed before, takes the
+ * next: the order an sgi_envmap keeps, which the reports list. Every
+ * operation costs O(log n) time and arena memory. Zeroed is empty. */
+typedef struct name_entry {
+  const char *name; /* NUL-terminated, in the arena */
+  size_t len;
+  uint64_t rank;
+} name_entry;
+
+#define RANK_BITS 4
+
+typedef struct rank_node {
+  size_t live;                      /* entries below */
+  const void *slot[1 << RANK_BITS]; /* nodes, at the bottom entries; NULL: none */
+} rank_node;
+
+typedef struct name_set {
+  sgi_pmap names;         /* name -> its name_entry, or &gone */
+  const rank_node *order; /* the live entries by rank; NULL when none */
+  uint64_t next_rank;
+  unsigned height;        /* levels of `order`: its ranks are below 16^height */
+} name_set;
+
 typedef struct cache_stage {
   cache_step *steps; /* the FROM line, the parent's triggers, then its instructions */
-  sgi_envmap *args;    /* build args in scope at the end; NULL when none */
-  sgi_envmap *tainted; /* variables whose value changed, at the end; NULL when none */
+  const name_set *args;    /* build args in scope at the end; NULL when none */
+  const name_set *tainted; /* variables whose value changed, at the end; NULL when none */
   uint32_t index;      /* in the document */
   uint32_t step_count;
   uint32_t boundary;   /* the first step an ordinary source edit rebuilds, or NO_BOUNDARY */
@@ -83,7 +115,6 @@ struct stagegraph_cache {
   size_t layer_count, surviving;
   sgi_patterns *ignore;
   uint32_t *position; /* stage index -> position in stages, NOT_BUILT if absent */
-  uint32_t *heirs;    /* by position: the stages built on it not walked yet */
   const char **changed_norm; /* the changed images, normalised (NULL when invalid) */
   sgi_str_index image_at;    /* the plan's image references -> the first image written so */
   size_t changed_norm_count;
@@ -143,10 +174,14 @@ const char *stagegraph_input_kind_name(stagegraph_input_kind k) {
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int in_list(const char *const *list, size_t n, const char *s) {
+static int in_list_n(const char *const *list, size_t n, const char *s, size_t len) {
   for (size_t i = 0; i < n; i++)
-    if (list[i] && strcmp(list[i], s) == 0) return 1;
+    if (list[i] && strncmp(list[i], s, len) == 0 && list[i][len] == '\0') return 1;
   return 0;
+}
+
+static int in_list(const char *const *list, size_t n, const char *s) {
+  return in_list_n(list, n, s, strlen(s));
 }
 
 /* Is the image `ref` among the changed ones, as written or normalised? */
@@ -310,6 +345,115 @@ static int is_broad(const char *src) {
   return 1;
 }
 
+/* ---- ordered name sets --------------------------------------------------------- */
+
+static const name_entry gone; /* the item of a removed name */
+
+static unsigned name_hash(const stagegraph_cache *c, const char *name, size_t len) {
+  return sgi_hash_keyed(name, len, sgi_hash_seed(c));
+}
+
+static int set_has(const stagegraph_cache *c, const name_set *s, const char *name, size_t len) {
+  if (!s->order) return 0; /* no names: no hash */
+  const name_entry *e = sgi_pmap_get(&s->names, name_hash(c, name, len), name, len);
+  return e && e != &gone;
+}
+
+/* *out: n (NULL: empty), `level` levels above the entries, with the
+ * entry of `rank` set to e (a rank it lacks) or removed when e is NULL (a
+ * rank it has); a node left empty becomes NULL. */
+static int order_set(const rank_node **out, const rank_node *n, unsigned level, uint64_t rank,
+                     const name_entry *e, sgi_arena *arena) {
+  unsigned at = (unsigned)(rank >> (RANK_BITS * level)) & ((1u << RANK_BITS) - 1);
+  const void *slot = e;
+  if (level) {
+    const rank_node *child;
+    int rc = order_set(&child, n ? n->slot[at] : NULL, level - 1, rank, e, arena);
+    if (rc) return rc;
+    slot = child;
+  }
+  size_t live = n ? n->live : 0;
+  live = e ? live + 1 : live - 1;
+  if (!live) {
+    *out = NULL;
+    return 0;
+  }
+  rank_node *m = sgi_arena_alloc(arena, sizeof *m);
+  if (!m) return STAGEGRAPH_ENOMEM;
+  if (n)
+    *m = *n;
+  else
+    memset(m, 0, sizeof *m);
+  m->live = live;
+  m->slot[at] = slot;
+  *out = m;
+  return 0;
+}
+
+/* Add a name (copied) unless present. 0, or STAGEGRAPH_ENOMEM with the
+ * set unchanged. */
+static int set_add(stagegraph_cache *c, name_set *s, const char *name, size_t len) {
+  unsigned h = name_hash(c, name, len);
+  const name_entry *was = s->names.count ? sgi_pmap_get(&s->names, h, name, len) : NULL;
+  if (was && was != &gone) return 0;
+  name_entry *e = sgi_arena_alloc(&c->arena, sizeof *e);
+  if (!e || !(e->name = sgi_arena_strndup(&c->arena, name, len))) return STAGEGRAPH_ENOMEM;
+  e->len = len;
+  e->rank = s->next_rank;
+  name_set next = *s;
+  /* a level more on top whenever the ranks outgrow the trie */
+  while (!next.height || (next.height < 64 / RANK_BITS && e->rank >> (RANK_BITS * next.height))) {
+    if (next.order) {
+      rank_node *top = sgi_arena_calloc(&c->arena, 1, sizeof *top);
+      if (!top) return STAGEGRAPH_ENOMEM;
+      top->live = next.order->live;
+      top->slot[0] = next.order;
+      next.order = top;
+    }
+    next.height++;
+  }
+  int rc = order_set(&next.order, next.order, next.height - 1, e->rank, e, &c->arena);
+  if (!rc) rc = sgi_pmap_put(&next.names, &next.names, &c->arena, h, e->name, len, e, e->rank);
+  if (rc) return rc;
+  next.next_rank++;
+  *s = next;
+  return 0;
+}
+
+/* Remove a name (nothing when absent). 0, or STAGEGRAPH_ENOMEM with the
+ * set unchanged. */
+static int set_remove(stagegraph_cache *c, name_set *s, const char *name, size_t len) {
+  if (!s->order) return 0;
+  unsigned h = name_hash(c, name, len);
+  const name_entry *e = sgi_pmap_get(&s->names, h, name, len);
+  if (!e || e == &gone) return 0;
+  name_set next = *s;
+  int rc = order_set(&next.order, next.order, next.height - 1, e->rank, NULL, &c->arena);
+  if (!rc) rc = sgi_pmap_put(&next.names, &next.names, &c->arena, h, e->name, len, &gone, e->rank);
+  if (rc) return rc;
+  *s = next;
+  return 0;
+}
+
+/* The first (at most) `max` entries of n, `level` levels above them, in
+ * order into out; returns how many. Empty subtrees are NULL: each visit
+ * finds an entry. */
+static size_t order_first(const rank_node *n, unsigned level, const name_entry **out, size_t max) {
+  size_t got = 0;
+  for (unsigned i = 0; i < (1u << RANK_BITS) && got < max; i++) {
+    if (!n->slot[i]) continue;
+    if (level)
+      got += order_first(n->slot[i], level - 1, out + got, max - got);
+    else
+      out[got++] = n->slot[i];
+  }
+  return got;
+}
+
+static size_t set_first(const name_set *s, const name_entry **out, size_t max) {
+  return s->order ? order_first(s->order, s->height - 1, out, max) : 0;
+}
+
 /* ---- the walk ----------------------------------------------------------------- */
 
 /* One needed stage: its steps are built and evaluated under the change in
@@ -317,12 +461,12 @@ static int is_broad(const char *src) {
 typedef struct walk {
   stagegraph_cache *c;
   const change *chg;
-  const sgi_envmap *global; /* global ARGs whose value the change changes */
+  const name_set *global;   /* global ARGs whose value the change changes */
   size_t pos;               /* the stage's position in build order */
   size_t index;             /* and in the document */
   cache_stage *cs;
-  sgi_envmap args;          /* build args declared so far */
-  sgi_envmap tainted;       /* variables whose value changed so far */
+  name_set args;            /* build args declared so far */
+  name_set tainted;         /* variables whose value changed so far */
   stagegraph_cache_status chain;      /* the worst layer so far */
   stagegraph_cache_status edit_chain; /* the same under an ordinary source edit */
   uint32_t chain_line;      /* the step that made chain what it is */
@@ -426,12 +570,11 @@ static int add_context_input(stagegraph_cache *c, cache_step *st, const char *pa
 }
 
 /* Declared build args: ARG names, and global ARGs re-declared. */
-static int declare_args(const stagegraph_instruction *ins, sgi_envmap *args) {
+static int declare_args(stagegraph_cache *c, const stagegraph_instruction *ins, name_set *args) {
   if (ins->kind != STAGEGRAPH_KIND_ARG) return 0;
   for (size_t i = 0; i < ins->arg_count; i++) {
     const char *w = ins->args[i].ptr;
-    const char *eq = strchr(w, '=');
-    int rc = sgi_envmap_set(args, w, eq ? (size_t)(eq - w) : strlen(w), "", 0);
+    int rc = set_add(c, args, w, sgi_key_value(w, NULL));
     if (rc) return rc;
   }
   return 0;
@@ -473,17 +616,17 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
     }
     /* every build arg in scope is part of RUN's environment (the report
      * lists the first 32; the model uses them all) */
-    size_t listed = 0;
-    for (const sgi_envvar *v = sgi_envmap_next(&w->args, NULL); v && !rc && listed < 32;
-         v = sgi_envmap_next(&w->args, v), listed++)
-      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, sgi_envvar_name(v), 0);
+    const name_entry *listed[32];
+    size_t count = set_first(&w->args, listed, 32);
+    for (size_t i = 0; i < count && !rc; i++)
+      rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, listed[i]->name, 0);
   }
   if (rc) return rc;
   /* build args an instruction expands */
   names_seen n = {c, NULL, 0, 0, 0, {0}};
   if ((rc = instruction_refs(c, ins, &n))) return rc;
   for (size_t i = 0; i < n.count && !rc; i++)
-    if (sgi_envmap_get(&w->args, n.names[i], strlen(n.names[i]), NULL, NULL))
+    if (set_has(c, &w->args, n.names[i], strlen(n.names[i])))
       rc = add_input(c, st, STAGEGRAPH_INPUT_ARG, n.names[i], 0);
   return rc;
 }
@@ -634,7 +777,7 @@ static int own_status(const walk *w, const cache_step *st, const stagegraph_inst
       break;
     case STAGEGRAPH_INPUT_ARG:
       if (ins->kind != STAGEGRAPH_KIND_FROM &&
-          sgi_envmap_get(&w->tainted, in->value, strlen(in->value), NULL, NULL)) {
+          set_has(c, &w->tainted, in->value, strlen(in->value))) {
         if (status < STAGEGRAPH_INVALIDATED) {
           sgi_buf_clear(why);
           sgi_buf_printf(why, "build arg %s changed", in->value);
@@ -653,10 +796,10 @@ static int own_status(const walk *w, const cache_step *st, const stagegraph_inst
   }
   /* RUN's key includes every variable in its environment */
   if (ins->kind == STAGEGRAPH_KIND_RUN && status < STAGEGRAPH_INVALIDATED) {
-    const sgi_envvar *v = sgi_envmap_next(&w->tainted, NULL);
-    if (v) {
+    const name_entry *first;
+    if (set_first(&w->tainted, &first, 1)) {
       sgi_buf_clear(why);
-      sgi_buf_printf(why, "the environment changed (%s)", sgi_envvar_name(v));
+      sgi_buf_printf(why, "the environment changed (%s)", first->name);
       status = STAGEGRAPH_INVALIDATED;
     }
   }
@@ -679,56 +822,55 @@ static stagegraph_cache_status edit_status(const walk *w, const cache_step *st) 
 
 /* ARG and ENV change which variables carry a changed value. */
 static int update_taint(stagegraph_cache *c, const change *chg, const stagegraph_instruction *ins,
-                        sgi_envmap *tainted, const sgi_envmap *global_tainted) {
+                        name_set *tainted, const name_set *global_tainted) {
   char esc = c->plan->doc->escape;
   int rc = 0;
   if (ins->kind == STAGEGRAPH_KIND_ARG) {
     for (size_t i = 0; i < ins->arg_count && !rc; i++) {
-      const char *w = ins->args[i].ptr;
-      const char *eq = strchr(w, '=');
-      size_t klen = eq ? (size_t)(eq - w) : strlen(w);
-      char key[256];
-      if (klen >= sizeof key) continue;
-      memcpy(key, w, klen);
-      key[klen] = '\0';
-      int t = in_list(chg->args, chg->arg_count, key);
-      if (!t && eq) {
+      const char *key = ins->args[i].ptr, *value;
+      size_t klen = sgi_key_value(key, &value);
+      int t = in_list_n(chg->args, chg->arg_count, key, klen);
+      if (!t && value) {
         names_seen n = {c, NULL, 0, 0, 0, {0}};
-        if ((rc = refer(&n, eq + 1, strlen(eq + 1), esc))) return rc;
+        if ((rc = refer(&n, value, strlen(value), esc))) return rc;
         for (size_t k = 0; k < n.count && !t; k++)
-          t = sgi_envmap_get(tainted, n.names[k], strlen(n.names[k]), NULL, NULL);
+          t = set_has(c, tainted, n.names[k], strlen(n.names[k]));
       } else if (!t) {
-        t = sgi_envmap_get(global_tainted, key, klen, NULL, NULL);
+        t = set_has(c, global_tainted, key, klen);
       }
       if (t)
-        rc = sgi_envmap_set(tainted, key, klen, "", 0);
-      else if (eq)
-        sgi_envmap_remove(tainted, key, klen); /* a fresh, unchanged value */
+        rc = set_add(c, tainted, key, klen);
+      else if (value)
+        rc = set_remove(c, tainted, key, klen); /* a fresh, unchanged value */
     }
   } else if (ins->kind == STAGEGRAPH_KIND_ENV) {
     /* all pairs see the variables as they were before the instruction */
     size_t pairs = ins->arg_count / 3;
-    unsigned char mark[64] = {0};
-    for (size_t i = 0; i < pairs && i < 64 && !rc; i++) {
+    unsigned char small[64];
+    unsigned char *mark = pairs <= sizeof small ? small : sgi_malloc(&c->mem, pairs);
+    if (!mark) return STAGEGRAPH_ENOMEM;
+    for (size_t i = 0; i < pairs && !rc; i++) {
       names_seen n = {c, NULL, 0, 0, 0, {0}};
-      if ((rc = refer(&n, ins->args[3 * i + 1].ptr, ins->args[3 * i + 1].len, esc))) return rc;
-      for (size_t k = 0; k < n.count; k++)
-        mark[i] |= sgi_envmap_get(tainted, n.names[k], strlen(n.names[k]), NULL, NULL);
+      mark[i] = 0;
+      rc = refer(&n, ins->args[3 * i + 1].ptr, ins->args[3 * i + 1].len, esc);
+      for (size_t k = 0; k < n.count && !rc; k++)
+        mark[i] |= set_has(c, tainted, n.names[k], strlen(n.names[k]));
     }
-    for (size_t i = 0; i < pairs && i < 64 && !rc; i++) {
+    for (size_t i = 0; i < pairs && !rc; i++) {
       /* ENV replaces the variable: changed only if its new value is */
       if (mark[i])
-        rc = sgi_envmap_set(tainted, ins->args[3 * i].ptr, ins->args[3 * i].len, "", 0);
+        rc = set_add(c, tainted, ins->args[3 * i].ptr, ins->args[3 * i].len);
       else
-        sgi_envmap_remove(tainted, ins->args[3 * i].ptr, ins->args[3 * i].len);
+        rc = set_remove(c, tainted, ins->args[3 * i].ptr, ins->args[3 * i].len);
     }
+    if (mark != small) sgi_free(&c->mem, mark);
   }
   return rc;
 }
 
 /* Global ARGs whose value changes: changed build args, and meta ARGs whose
  * default refers to one. */
-static int global_taint(stagegraph_cache *c, const change *chg, sgi_envmap *out) {
+static int global_taint(stagegraph_cache *c, const change *chg, name_set *out) {
   const stagegraph_doc *doc = c->plan->doc;
   for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc); i++) {
     int rc = update_taint(c, chg, stagegraph_doc_meta_arg(doc, i), out, out);
@@ -737,9 +879,8 @@ static int global_taint(stagegraph_cache *c, const change *chg, sgi_envmap *out)
   /* automatic args changed as build args */
   for (size_t i = 0; i < chg->arg_count; i++) {
     const char *a = chg->args[i];
-    if (a && strncmp(a, "TARGET", 6) == 0 && sgi_envmap_set(out, a, strlen(a), "", 0))
-      return STAGEGRAPH_ENOMEM;
-    if (a && strncmp(a, "BUILD", 5) == 0 && sgi_envmap_set(out, a, strlen(a), "", 0))
+    if (a && (strncmp(a, "TARGET", 6) == 0 || strncmp(a, "BUILD", 5) == 0) &&
+        set_add(c, out, a, strlen(a)))
       return STAGEGRAPH_ENOMEM;
   }
   return 0;
@@ -818,7 +959,7 @@ static int walk_from(walk *w, const sgi_plan_stage *ps, const stagegraph_stage *
   }
   for (uint32_t i = 0; i < from->input_count && chain < STAGEGRAPH_INVALIDATED; i++) {
     const sgi_input *in = &c->inputs[from->first_input + i];
-    if (in->kind == STAGEGRAPH_INPUT_ARG && sgi_envmap_get(w->global, in->value, strlen(in->value), NULL, NULL)) {
+    if (in->kind == STAGEGRAPH_INPUT_ARG && set_has(c, w->global, in->value, strlen(in->value))) {
       chain = STAGEGRAPH_INVALIDATED;
       sgi_buf_clear(why);
       sgi_buf_printf(why, "global build arg %s used in FROM changed", in->value);
@@ -850,7 +991,7 @@ static int walk_step(walk *w, const stagegraph_instruction *ins, const stagegrap
   cache_stage *cs = w->cs;
   uint32_t k = cs->step_count;
   cache_step *st = new_step(w, onbuild | (makes_layer(ins, info) ? STEP_LAYER : 0));
-  int rc = declare_args(ins, &w->args);
+  int rc = declare_args(c, ins, &w->args);
   if (!rc) rc = step_inputs(w, st, ins, shown, info);
   if (rc) return rc;
   if ((st->flags & STEP_BROAD) && cs->boundary == NO_BOUNDARY) cs->boundary = k;
@@ -877,34 +1018,19 @@ static int walk_step(walk *w, const stagegraph_instruction *ins, const stagegrap
   return update_taint(c, w->chg, ins, &w->tainted, w->global);
 }
 
-/* Keep a walk's map for the stages built from this one (NULL when empty). */
-static int keep_map(stagegraph_cache *c, sgi_envmap *m, sgi_envmap **out) {
-  *out = NULL;
-  if (!m->count) {
-    sgi_envmap_free(m);
-    return 0;
-  }
-  if (!(*out = sgi_arena_alloc(&c->arena, sizeof **out))) {
-    sgi_envmap_free(m);
-    return STAGEGRAPH_ENOMEM;
-  }
-  **out = *m;
-  return 0;
-}
-
-/* Start a walk's map from its parent stage's kept one (or none): the last
- * stage built on the parent takes the map, the others copy it, so a chain
- * of stages does not copy its variables at every link. */
-static int inherit_map(sgi_envmap *m, sgi_envmap **kept, int last) {
-  if (!*kept) return 0;
-  if (!last) return sgi_envmap_copy(m, *kept);
-  *m = **kept;
-  *kept = NULL;
+/* Keep a walk's set for the stages built from this one: NULL when it has
+ * no names (the ranks and removed names it had change no order or
+ * lookup). The stages built on it share it. */
+static int keep_set(stagegraph_cache *c, const name_set *s, const name_set **out) {
+  name_set *kept = NULL;
+  if (s->order && !(kept = sgi_arena_alloc(&c->arena, sizeof *kept))) return STAGEGRAPH_ENOMEM;
+  if (kept) *kept = *s;
+  *out = kept;
   return 0;
 }
 
 /* The needed stage at position `pos` in build order. */
-static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *global, size_t pos) {
+static int walk_stage(stagegraph_cache *c, const change *chg, const name_set *global, size_t pos) {
   const stagegraph_plan *p = c->plan;
   size_t s = p->order[pos];
   const sgi_plan_stage *ps = &p->stages[s];
@@ -928,21 +1054,14 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   w.index = s;
   w.cs = cs;
   w.chain = w.edit_chain = STAGEGRAPH_CACHED;
-  sgi_envmap_init(&w.args, &c->arena, &c->mem);
-  sgi_envmap_init(&w.tainted, &c->arena, &c->mem);
   /* args in scope and changed variables start with the parent's; a stage
    * replaced by a named context declares nothing and its FROM line reads
    * only global args, so it has no args in scope */
   const cache_stage *parent =
       ps->parent != STAGEGRAPH_NONE ? done_stage(c, pos, c->position[ps->parent]) : NULL;
-  int rc = 0;
-  if (parent) {
-    cache_stage *from = &c->stages[c->position[ps->parent]];
-    int last = --c->heirs[c->position[ps->parent]] == 0;
-    if (!ps->context) rc = inherit_map(&w.args, &from->args, last);
-    if (!rc) rc = inherit_map(&w.tainted, &from->tainted, last);
-  }
-  if (!rc) rc = walk_from(&w, ps, stage, parent);
+  if (parent && parent->args && !ps->context) w.args = *parent->args;
+  if (parent && parent->tainted) w.tainted = *parent->tainted;
+  int rc = walk_from(&w, ps, stage, parent);
   for (size_t t = 0; t < triggers && !rc; t++) {
     const sgi_triggers *tr = ps->triggers;
     rc = walk_step(&w, tr->docs[t]->instructions[0], tr->owners[t], &tr->info[t], STEP_ONBUILD);
@@ -953,30 +1072,21 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const sgi_envmap *
   }
   cs->final = (unsigned char)w.chain;
   cs->edit_final = (unsigned char)w.edit_chain;
-  int kept = keep_map(c, &w.args, &cs->args);
-  int kept_taint = keep_map(c, &w.tainted, &cs->tainted);
-  return rc ? rc : kept ? kept : kept_taint;
+  if (!rc) rc = keep_set(c, &w.args, &cs->args);
+  if (!rc) rc = keep_set(c, &w.tainted, &cs->tainted);
+  return rc;
 }
 
 /* ---- the object ------------------------------------------------------------ */
 
 static int walk_all(stagegraph_cache *c, const change *chg) {
-  sgi_envmap global;
-  sgi_envmap_init(&global, &c->arena, &c->mem);
+  name_set global;
+  memset(&global, 0, sizeof global);
   int rc = global_taint(c, chg, &global);
-  const stagegraph_plan *p = c->plan;
-  if (!rc && !(c->heirs = sgi_arena_calloc(&c->arena, p->order_count ? p->order_count : 1,
-                                            sizeof *c->heirs)))
-    rc = STAGEGRAPH_ENOMEM;
-  for (size_t pos = 0; pos < p->order_count && !rc; pos++) {
-    size_t parent = p->stages[p->order[pos]].parent;
-    if (parent != STAGEGRAPH_NONE && c->position[parent] < pos) c->heirs[c->position[parent]]++;
-  }
   for (size_t pos = 0; pos < c->plan->order_count && !rc; pos++) {
     c->stage_count = pos + 1;
     rc = walk_stage(c, chg, &global, pos);
   }
-  sgi_envmap_free(&global);
   return rc;
 }
 
@@ -1069,10 +1179,6 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
 
 void stagegraph_cache_free(stagegraph_cache *c) {
   if (!c) return;
-  for (size_t i = 0; i < c->stage_count; i++) {
-    if (c->stages[i].args) sgi_envmap_free(c->stages[i].args);
-    if (c->stages[i].tainted) sgi_envmap_free(c->stages[i].tainted);
-  }
   sgi_patterns_free(c->ignore);
   sgi_str_index_free(&c->image_at);
   sgi_str_index_free(&c->step_values);

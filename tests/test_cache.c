@@ -368,6 +368,21 @@ static void expect_inputs_at(const char *file, int line, const model *m, const c
 }
 #define EXPECT_INPUTS(m, name, at, want) expect_inputs_at(__FILE__, __LINE__, &(m), (name), (at), (want))
 
+/* One instruction's reason, exactly. */
+static void expect_reason_at(const char *file, int line, const model *m, const char *name,
+                             uint32_t at, const char *want) {
+  size_t i = stage_or_fail(file, line, m, name);
+  size_t k = step_or_fail(file, line, m, i, at);
+  const char *why = stagegraph_cache_instruction_reason(m->cache, i, k);
+  if (!why || strcmp(why, want) != 0) {
+    print_error("%s:%d: stage %s line %u: reason \"%s\", want \"%s\"\n", file, line, name, at,
+                why ? why : "(null)", want);
+    print_model(m);
+    FAIL();
+  }
+}
+#define EXPECT_REASON(m, name, at, want) expect_reason_at(__FILE__, __LINE__, &(m), (name), (at), (want))
+
 static char *render(const model *m, stagegraph_format fmt) {
   stagegraph_buf b = STAGEGRAPH_BUF_INIT;
   stagegraph_error err = STAGEGRAPH_ERROR_INIT;
@@ -1059,6 +1074,40 @@ static void test_build_arg_env(void **state) {
   model_free(&m);
 }
 
+/* Every pair of a long ENV counts, however many pairs it has: here the
+ * 70th carries the change and the 71st replaces V, so only APP brings the
+ * change to the RUN. */
+static void test_build_arg_env_many_pairs(void **state) {
+  (void)state;
+  char text[2048];
+  size_t n = (size_t)snprintf(text, sizeof text, "FROM alpine\nARG V\nENV");
+  for (int i = 0; i < 69; i++) n += (size_t)snprintf(text + n, sizeof text - n, " P%d=%d", i, i);
+  snprintf(text + n, sizeof text - n, " APP=$V V=fixed\nRUN echo\n");
+  model m = MODEL(text, .args = {"V"});
+  EXPECT_STATUS(m, "stage-0", 3, STAGEGRAPH_INVALIDATED);
+  EXPECT_STATUS(m, "stage-0", 4, STAGEGRAPH_INVALIDATED);
+  model_free(&m);
+  /* and the 71st pair alone replaces the changed value */
+  n = (size_t)snprintf(text, sizeof text, "FROM alpine\nARG V\nENV");
+  for (int i = 0; i < 70; i++) n += (size_t)snprintf(text + n, sizeof text - n, " P%d=%d", i, i);
+  snprintf(text + n, sizeof text - n, " V=fixed\nRUN echo\n");
+  model m2 = MODEL(text, .args = {"V"});
+  EXPECT_STATUS(m2, "stage-0", 4, STAGEGRAPH_CACHED);
+  model_free(&m2);
+}
+
+/* An ARG name of any length is a build arg like any other. */
+static void test_build_arg_long_name(void **state) {
+  (void)state;
+  char name[400], text[1024];
+  memset(name, 'A', sizeof name - 1);
+  name[sizeof name - 1] = '\0';
+  snprintf(text, sizeof text, "FROM alpine\nARG %s\nRUN echo\n", name);
+  model m = MODEL(text, .args = {name});
+  EXPECT_STATUS(m, "stage-0", 3, STAGEGRAPH_INVALIDATED);
+  model_free(&m);
+}
+
 /* ENV after ARG replaces the ARG's value in the build environment (b.2:
  * "ENV after ARG replaces the ARG"), and RUN's key holds the environment
  * (e.2), so a changed value of V no longer reaches the RUN. */
@@ -1097,6 +1146,97 @@ static void test_build_arg_inherited(void **state) {
             .args = {"V"});
   EXPECT_STAGE(m, "base", 3, "c- c- iL");
   EXPECT_STAGE(m, "app", 5, "c- mL mL");
+  model_free(&m);
+}
+
+/* Stages FROM one base each start from its build args and changed
+ * variables and change them on their own (b.2: a stage's args are its
+ * parent's and its own; e.2: RUN's key reads them): `one` gives B a fresh
+ * default and replaces A, so its RUN keeps its key; `two` and `three`
+ * still see what `one` dropped, `three` does not see the arg `two`
+ * declares, and `three` dropping A leaves B changed. */
+static void test_build_arg_fan_out(void **state) {
+  (void)state;
+  model m = MODEL("FROM alpine AS base\n"          /*  1 */
+                  "ARG A\n"                        /*  2 - changed */
+                  "ARG B=$A C\n"                   /*  3 - B's default reads A */
+                  "FROM base AS one\n"             /*  4 */
+                  "ARG B=fresh\n"                  /*  5 - B no longer changed */
+                  "ENV A=plain\n"                  /*  6 - nor A */
+                  "RUN echo $B\n"                  /*  7 L */
+                  "FROM base AS two\n"             /*  8 */
+                  "ARG D\n"                        /*  9 - */
+                  "RUN echo $D\n"                  /* 10 L reads A, B, C and D */
+                  "FROM base AS three\n"           /* 11 */
+                  "ENV A=plain\n"                  /* 12 - */
+                  "RUN echo\n"                     /* 13 L reads A, B and C; B changed */
+                  "FROM scratch AS final\n"        /* 14 */
+                  "COPY --from=one / /one\n"       /* 15 L */
+                  "COPY --from=two / /two\n"       /* 16 L */
+                  "COPY --from=three / /three\n",  /* 17 L */
+                  .args = {"A"});
+  EXPECT_ORDER(m, "base one two three final");
+  EXPECT_STAGE(m, "base", 0, "c- c- c-");
+  EXPECT_STAGE(m, "one", 0, "c- c- c- cL");
+  EXPECT_INPUTS(m, "one", 7, "arg:A arg:B arg:C");
+  EXPECT_STAGE(m, "two", 10, "c- c- iL");
+  EXPECT_INPUTS(m, "two", 10, "arg:A arg:B arg:C arg:D");
+  EXPECT_REASON(m, "two", 10, "build arg A changed");
+  EXPECT_STAGE(m, "three", 13, "c- c- iL");
+  EXPECT_INPUTS(m, "three", 13, "arg:A arg:B arg:C");
+  EXPECT_REASON(m, "three", 13, "build arg B changed");
+  EXPECT_STAGE(m, "final", 16, "c- cL mL mL");
+  model_free(&m);
+}
+
+/* RUN's key reads the whole environment (e.2); the reason names the
+ * first changed variable in the order they were set, a variable set
+ * again while changed keeping its place and one that stopped changing
+ * going to the end when it changes again. Each RUN is in a stage of its
+ * own, so that no earlier layer decides its reason; the build arg V is
+ * replaced at line 4, so they read only X and Y changed. */
+static void test_changed_variables_order(void **state) {
+  (void)state;
+  model m = MODEL("FROM alpine AS s1\n"        /*  1 */
+                  "ARG V\n"                    /*  2 - changed: V */
+                  "ENV X=$V Y=$V\n"            /*  3 - V X Y */
+                  "ENV V=plain X=plain\n"      /*  4 - Y */
+                  "ENV X=$Y\n"                 /*  5 - Y X */
+                  "FROM s1 AS r1\n"            /*  6 */
+                  "RUN echo\n"                 /*  7 L */
+                  "FROM s1 AS s2\n"            /*  8 */
+                  "ENV Y=$X\n"                 /*  9 - Y X: Y keeps its place */
+                  "FROM s2 AS r2\n"            /* 10 */
+                  "RUN echo\n"                 /* 11 L */
+                  "FROM s2 AS s3\n"            /* 12 */
+                  "ENV Y=plain\n"              /* 13 - X */
+                  "ENV Y=$X\n"                 /* 14 - X Y */
+                  "RUN echo\n",                /* 15 L */
+                  .targets = {"r1", "r2", "s3"}, .args = {"V"});
+  EXPECT_STAGE(m, "s1", 3, "c- c- i- c- c-");
+  EXPECT_STAGE(m, "r1", 7, "c- iL");
+  EXPECT_REASON(m, "r1", 7, "the environment changed (Y)");
+  EXPECT_STAGE(m, "r2", 11, "c- iL");
+  EXPECT_REASON(m, "r2", 11, "the environment changed (Y)");
+  EXPECT_STAGE(m, "s3", 15, "c- c- c- iL");
+  EXPECT_REASON(m, "s3", 15, "the environment changed (X)");
+  model_free(&m);
+}
+
+/* RUN's inputs list the first 32 build args in scope in the order they
+ * were declared (the model reads them all): one declared again keeps its
+ * place, and those after the 32nd, in the stage or its parent, are left
+ * out. */
+static void test_build_arg_listing(void **state) {
+  (void)state;
+  char src[2048] = "FROM alpine AS base\nARG";
+  for (int i = 39; i >= 0; i--) snprintf(src + strlen(src), sizeof src - strlen(src), " A%d", i);
+  strcat(src, "\nFROM base AS app\nARG A39 Z\nRUN echo\n"); /* lines 3 to 5 */
+  model m = MODEL(src);
+  char want[1024] = "";
+  for (int i = 39; i >= 8; i--)
+    snprintf(want + strlen(want), sizeof want - strlen(want), "%sarg:A%d", i < 39 ? " " : "", i);
+  EXPECT_INPUTS(m, "app", 5, want);
   model_free(&m);
 }
 
@@ -1773,10 +1913,10 @@ static void test_two_caches_one_plan(void **state) {
   live_release();
 }
 
-/* Every allocation failure is reported as ENOMEM, with nothing leaked
- * (run under valgrind). */
-static void test_out_of_memory(void **state) {
-  (void)state;
+/* Every allocation failure in building the model of `src` under `o` and
+ * rendering it is reported as ENOMEM, with nothing leaked (run under
+ * valgrind). */
+static void expect_out_of_memory(const char *src, const stagegraph_cache_options *opts) {
   alloc_budget ab;
   budget_init(&ab);
   stagegraph_allocator a = budget_allocator(&ab);
@@ -1784,19 +1924,11 @@ static void test_out_of_memory(void **state) {
   po.allocator = &a;
   stagegraph_doc *doc = NULL;
   stagegraph_plan *plan = NULL;
-  assert_int_equal(stagegraph_parse(&doc, node_dockerfile, strlen(node_dockerfile), &po, NULL), 0);
+  assert_int_equal(stagegraph_parse(&doc, src, strlen(src), &po, NULL), 0);
   live_add(LIVE_DOC, doc);
   assert_int_equal(stagegraph_plan_new(&plan, doc, NULL, NULL), 0);
   live_add(LIVE_PLAN, plan);
-  const char *paths[] = {"src/server.ts", "node_modules/x"};
-  const char *args[] = {"NODE_VERSION"};
-  stagegraph_cache_options o = STAGEGRAPH_CACHE_OPTIONS_INIT;
-  o.changed_paths = paths;
-  o.changed_path_count = 2;
-  o.changed_args = args;
-  o.changed_arg_count = 1;
-  o.dockerignore = "node_modules\n!node_modules/keep\n";
-  o.dockerignore_len = strlen(o.dockerignore);
+  const stagegraph_cache_options o = *opts;
   int done = 0;
   for (long budget = 0; budget < 100000 && !done; budget++) {
     stagegraph_cache *c = (stagegraph_cache *)(uintptr_t)1;
@@ -1830,6 +1962,37 @@ static void test_out_of_memory(void **state) {
   live_release();
 }
 
+static void test_out_of_memory(void **state) {
+  (void)state;
+  const char *paths[] = {"src/server.ts", "node_modules/x"};
+  const char *args[] = {"NODE_VERSION"};
+  stagegraph_cache_options o = STAGEGRAPH_CACHE_OPTIONS_INIT;
+  o.changed_paths = paths;
+  o.changed_path_count = 2;
+  o.changed_args = args;
+  o.changed_arg_count = 1;
+  o.dockerignore = "node_modules\n!node_modules/keep\n";
+  o.dockerignore_len = strlen(o.dockerignore);
+  expect_out_of_memory(node_dockerfile, &o);
+}
+
+/* The same where stages FROM one base add, drop and re-add build args and
+ * changed variables, past the first level of their sets. */
+static void test_out_of_memory_fan_out(void **state) {
+  (void)state;
+  char src[4096] = "ARG G=1\nFROM alpine AS base\nARG G\n";
+  for (int i = 0; i < 20; i++) snprintf(src + strlen(src), sizeof src - strlen(src), "ARG A%d=$G\n", i);
+  for (int k = 0; k < 3; k++)
+    snprintf(src + strlen(src), sizeof src - strlen(src),
+             "FROM base AS c%d\nARG A%d=fresh C%d\nENV A1=plain\nENV A1=$G\nRUN echo $C%d\n", k, k, k, k);
+  strcat(src, "FROM scratch\nCOPY --from=c0 / /0\nCOPY --from=c1 / /1\nCOPY --from=c2 / /2\n");
+  const char *args[] = {"G"};
+  stagegraph_cache_options o = STAGEGRAPH_CACHE_OPTIONS_INIT;
+  o.changed_args = args;
+  o.changed_arg_count = 1;
+  expect_out_of_memory(src, &o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_options_init, live_teardown),
@@ -1852,6 +2015,11 @@ int main(void) {
       cmocka_unit_test_teardown(test_build_arg_env, live_teardown),
       cmocka_unit_test_teardown(test_build_arg_env_override, live_teardown),
       cmocka_unit_test_teardown(test_build_arg_inherited, live_teardown),
+      cmocka_unit_test_teardown(test_build_arg_env_many_pairs, live_teardown),
+      cmocka_unit_test_teardown(test_build_arg_long_name, live_teardown),
+      cmocka_unit_test_teardown(test_build_arg_fan_out, live_teardown),
+      cmocka_unit_test_teardown(test_changed_variables_order, live_teardown),
+      cmocka_unit_test_teardown(test_build_arg_listing, live_teardown),
       cmocka_unit_test_teardown(test_global_args, live_teardown),
       cmocka_unit_test_teardown(test_stage_propagation, live_teardown),
       cmocka_unit_test_teardown(test_onbuild_triggers, live_teardown),
@@ -1867,6 +2035,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_bad_arguments, live_teardown),
       cmocka_unit_test_teardown(test_two_caches_one_plan, live_teardown),
       cmocka_unit_test_teardown(test_out_of_memory, live_teardown),
+      cmocka_unit_test_teardown(test_out_of_memory_fan_out, live_teardown),
   };
   return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
 }

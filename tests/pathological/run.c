@@ -86,6 +86,7 @@ typedef struct setup {
   const char *target; /* plan and lint target, or NULL for the last stage */
   const char *changed_path;
   const char *changed_image; /* or NULL */
+  const char *changed_arg;   /* or NULL */
   text dockerignore;         /* the cache's .dockerignore, empty for none */
 } setup;
 
@@ -282,6 +283,21 @@ static void gen_chain_args(text *t, setup *s) {
   for (int i = 1; i < scaled(10000); i++) add(t, "FROM s%d AS s%d\nARG A%d=%d\n", i - 1, i, i, i);
 }
 
+/* A stage declaring 10k build args, all but the first defaulting to the
+ * first, which the change changes, then 10k stages FROM it, each giving
+ * one of them a fresh value, declaring one of its own and reading both,
+ * and a last stage copying from each: does every child copy the base's
+ * build args and changed variables? */
+static void gen_fan_out_args(text *t, setup *s) {
+  s->changed_arg = "A0";
+  add(t, "FROM alpine AS base\nARG A0\n");
+  for (int i = 1; i < scaled(10000); i++) add(t, "ARG A%d=${A0}.%d\n", i, i);
+  for (int i = 0; i < scaled(10000); i++)
+    add(t, "FROM base AS c%d\nARG A%d=fresh\nARG C%d\nRUN echo $C%d $A%d\n", i, i, i, i, i);
+  add(t, "FROM scratch\n");
+  for (int i = 0; i < scaled(10000); i++) add(t, "COPY --from=c%d / /c%d/\n", i, i);
+}
+
 /* 100k stages in a chain, each setting a variable from the first one's,
  * the last 1000 reading the first and the latest: is every variable
  * copied again every few levels? */
@@ -392,6 +408,8 @@ static const pcase CASES[] = {
      gen_env_copy, {OK, OK, OK}},
     {"chain-args", "10k stages in a chain, each declaring a build arg", gen_chain_args,
      {OK, OK, OK}},
+    {"fan-out-args", "10k build args in a stage, 10k stages FROM it each declaring one, a changed arg",
+     gen_fan_out_args, {OK, OK, OK}},
     {"deep-env-chain", "100k stages in a chain, a variable set in each, read in the last 1000",
      gen_deep_env_chain, {OK, OK, OK}},
     {"deep-env-fan-out", "a 990-stage chain, 50k variables in its last, 25k children each with a child",
@@ -471,7 +489,7 @@ static void end(const pcase *c, report *r, int step, int rc, stagegraph_error *e
 
 static void run_case(const pcase *c, report *r) {
   text t = {NULL, 0, 0};
-  setup s = {NULL, NULL, NULL, {NULL, 0, 0}};
+  setup s = {NULL, NULL, NULL, NULL, {NULL, 0, 0}};
   c->generate(&t, &s);
   r->input_bytes = t.len;
   printf("    input  %.1f MB\n", (double)t.len / 1e6);
@@ -502,6 +520,9 @@ static void run_case(const pcase *c, report *r) {
     const char *images[] = {s.changed_image};
     co.changed_images = images;
     co.changed_image_count = s.changed_image ? 1 : 0;
+    const char *args[] = {s.changed_arg};
+    co.changed_args = args;
+    co.changed_arg_count = s.changed_arg ? 1 : 0;
     co.dockerignore = s.dockerignore.ptr;
     co.dockerignore_len = s.dockerignore.len;
     begin(r, STEP_CACHE);
