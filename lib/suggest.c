@@ -7,52 +7,102 @@
 #include "text.h"
 
 enum {
-  MAX_RUNES = 64,
   LIMIT = 3,        /* distances are capped here: 3 means "too far" */
+  BAND = 5,         /* the cells of a row within 2 of the diagonal, the only ones under LIMIT */
   SCAN_QUERIES = 4, /* an index scans its first questions... */
   SCAN_OPTIONS = 32 /* ...and every question over this many options or fewer */
 };
 
-/* The runes of s, ASCII letters lowered with `fold`; (size_t)-1 past
- * MAX_RUNES. */
-static size_t to_runes(const char *s, size_t len, uint32_t *out, int fold) {
-  size_t n = 0, i = 0;
-  while (i < len && n < MAX_RUNES) {
-    size_t w;
-    uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
-    if (fold && r >= 'A' && r <= 'Z') r += 32;
-    out[n++] = r;
-    i += w;
-  }
-  return i < len ? (size_t)-1 : n;
+/* ---- runes and bands ------------------------------------------------------------- */
+
+/* Names of any length are compared without copying them: runes are decoded
+ * as the comparison reaches them. */
+typedef struct cursor {
+  const char *s;
+  size_t len; /* bytes left, or SIZE_MAX up to a NUL */
+  int fold;   /* ASCII letters lowered */
+} cursor;
+
+/* The rest of a NUL-terminated text, without measuring it (a tail is read
+ * only as far as the search gets): the NUL ends a sequence as any byte
+ * that is not a continuation byte does, so the decoder reads no further,
+ * and the caller knows how many runes there are. */
+static cursor rest_of(const char *text) { return (cursor){text, SIZE_MAX, 0}; }
+
+static uint32_t next_rune(cursor *c) {
+  size_t w;
+  uint32_t r = sgi_utf8_decode(c->s, c->len, &w);
+  c->s += w;
+  c->len -= w;
+  return c->fold && r - 'A' < 26u ? r + 32 : r;
 }
 
-/* The edit distance of two rune strings when it is under `limit`, else
- * `limit`. Only the cells within limit-1 of the diagonal can be under it
- * (the others hold at least their distance from it), so only those are
- * computed; a row whose cells all reach the limit ends the computation. */
-static size_t distance(const uint32_t *ra, size_t na, const uint32_t *rb, size_t nb, size_t limit) {
-  size_t diff = na > nb ? na - nb : nb - na;
-  if (diff >= limit) return limit;
-  size_t w = limit - 1, row[MAX_RUNES + 1];
-  for (size_t j = 0; j <= nb; j++) row[j] = j < limit ? j : limit; /* beyond the band: limit */
-  for (size_t i = 1; i <= na; i++) {
-    size_t lo = i > w ? i - w : 1, hi = i + w < nb ? i + w : nb;
-    size_t prev = row[lo - 1]; /* the cell above-left of row[lo] */
-    row[lo - 1] = lo == 1 && i < limit ? i : limit;
-    size_t best = row[lo - 1];
-    for (size_t j = lo; j <= hi; j++) {
-      size_t cur = row[j];
-      size_t m = prev + (ra[i - 1] != rb[j - 1]);
-      if (cur + 1 < m) m = cur + 1;
-      if (row[j - 1] + 1 < m) m = row[j - 1] + 1;
-      row[j] = m < limit ? m : limit;
-      if (row[j] < best) best = row[j];
-      prev = cur;
+static size_t count_runes(const char *s, size_t len) {
+  cursor c = {s, len, 0};
+  size_t n = 0;
+  for (; c.len; n++) next_rune(&c);
+  return n;
+}
+
+/* The edit-distance table one row at a time, each row a band: cell t of
+ * row k is the distance between the first k runes of one string and the
+ * first k - 2 + t runes of the other (`cols` runes), capped at LIMIT; cells
+ * off the band are at least LIMIT. The band of row k + 1, whose rune is r,
+ * from row k's; win[t] is the other string's rune k - 2 + t (read only
+ * where that is one of its runes). */
+static void step(const uint8_t *band, size_t k, uint32_t r, const uint32_t *win, size_t cols,
+                 uint8_t *next) {
+  for (size_t t = 0; t < BAND; t++) {
+    if (k + t < 1 || k + t - 1 > cols) { /* column k - 1 + t is off the table */
+      next[t] = LIMIT;
+      continue;
     }
-    if (best >= limit) return limit;
+    size_t j = k + t - 1;
+    size_t d = (t < BAND - 1 ? band[t + 1] : LIMIT) + 1u;      /* r left out */
+    if (j > 0 && band[t] + (size_t)(r != win[t]) < d)         /* matched or replaced */
+      d = band[t] + (size_t)(r != win[t]);
+    if (t > 0 && next[t - 1] + 1u < d) d = next[t - 1] + 1u; /* the other's rune left out */
+    next[t] = (uint8_t)(d < LIMIT ? d : LIMIT);
   }
-  return row[nb];
+}
+
+/* Row 0: the empty prefix against the other string's first 0, 1, 2 runes. */
+static void first_band(uint8_t *band, size_t cols) {
+  band[0] = band[1] = LIMIT;
+  band[2] = 0;
+  band[3] = cols >= 1 ? 1 : LIMIT;
+  band[4] = cols >= 2 ? 2 : LIMIT;
+}
+
+/* The cell of row k at column `cols` (the whole other string), LIMIT when
+ * off the band. */
+static size_t last_cell(const uint8_t *band, size_t k, size_t cols) {
+  return cols + 2 >= k && cols + 2 - k < BAND ? band[cols + 2 - k] : LIMIT;
+}
+
+/* The distance between a (na runes) and b (nb runes) when it is under
+ * `best`, else LIMIT. Rows follow a; the five runes of b around the
+ * diagonal slide along in win. A row whose cells all reach `best` ends the
+ * computation: the distance is at least its least cell. */
+static size_t distance(cursor a, size_t na, cursor b, size_t nb, size_t best) {
+  if (na + LIMIT <= nb || nb + LIMIT <= na) return LIMIT;
+  uint8_t band[BAND], next[BAND];
+  uint32_t win[BAND] = {0};
+  first_band(band, nb);
+  for (size_t t = 2; t < BAND && t - 2 < nb; t++) win[t] = next_rune(&b);
+  for (size_t k = 0; k < na; k++) {
+    step(band, k, next_rune(&a), win, nb, next);
+    size_t least = LIMIT;
+    for (size_t t = 0; t < BAND; t++) {
+      band[t] = next[t];
+      if (next[t] < least) least = next[t];
+    }
+    if (least >= best) return LIMIT;
+    memmove(win, win + 1, (BAND - 1) * sizeof *win);
+    win[BAND - 1] = k + 3 < nb ? next_rune(&b) : 0;
+  }
+  size_t d = last_cell(band, na, nb);
+  return d < best ? d : LIMIT;
 }
 
 static int equal(const char *a, size_t alen, const char *b, size_t blen, int fold) {
@@ -61,15 +111,13 @@ static int equal(const char *a, size_t alen, const char *b, size_t blen, int fol
 
 size_t sgi_suggest_scan(const char *value, size_t len, const char *const *options, size_t count,
                         int fold) {
-  uint32_t rv[MAX_RUNES], ro[MAX_RUNES];
-  size_t nv = to_runes(value, len, rv, fold), match = STAGEGRAPH_NONE, best = LIMIT;
+  size_t nv = count_runes(value, len), match = STAGEGRAPH_NONE, best = LIMIT;
   for (size_t k = 0; k < count; k++) {
     size_t olen = strlen(options[k]);
     if (equal(value, len, options[k], olen, fold)) return STAGEGRAPH_NONE;
-    if (nv == (size_t)-1 || best == 0) continue; /* nothing can be closer: look for the value */
-    size_t no = to_runes(options[k], olen, ro, fold);
-    if (no == (size_t)-1) continue;
-    size_t d = distance(rv, nv, ro, no, best);
+    if (best == 0) continue; /* nothing can be closer: look for the value */
+    cursor v = {value, len, fold}, o = {options[k], olen, fold};
+    size_t d = distance(v, nv, o, count_runes(options[k], olen), best);
     if (d < best) {
       best = d;
       match = k;
@@ -102,14 +150,22 @@ int sgi_suggest(sgi_buf *msg, const char *value, size_t len, const char *const *
 
 /* ---- the index ------------------------------------------------------------------ */
 
+/* A node stands for a prefix of runes shared by options. An option's runes
+ * past the last node it shares with another option are no nodes but its
+ * tail, read from its text: the node where it parts from the others holds
+ * where in the text the rest starts, and when a later option follows the
+ * tail, its next rune becomes a node. The trie then holds the prefixes
+ * that tell options apart, so long names cost nodes only where they are
+ * alike. */
 typedef struct node {
   uint32_t rune;
   uint32_t parent;
   uint32_t child, last; /* the first and last child, 0 for none (the root is no child) */
   uint32_t sibling;     /* the next child of the parent, 0 for none */
   uint32_t end;         /* the first option whose runes end here, + 1; 0 for none */
-  uint32_t first;       /* the first option through this node */
-  uint8_t lo, hi;       /* the fewest and most runes of an option at or below it */
+  uint32_t first;       /* the first option through this node (the tail's, with a tail) */
+  uint32_t lo, hi;      /* the fewest and most runes of an option at or below it */
+  uint32_t tail;        /* where the tail starts in option `first`, 0 for none (no children then) */
 } node;
 
 struct sgi_suggest_trie {
@@ -119,6 +175,13 @@ struct sgi_suggest_trie {
   size_t nodes, node_cap;
   uint32_t *slot;  /* node by (parent, rune): open addressing, 0 empty */
   size_t slot_cap; /* a power of two, at least twice nodes */
+  /* a question's scratch, for a value of up to scratch_cap runes: its runes
+   * after two unused ones (step's window at depth k starts at value + k),
+   * and the band of each depth the search is at, which never passes the
+   * value's runes + 3 */
+  uint32_t *value;
+  uint8_t (*band)[BAND];
+  size_t scratch_cap;
 };
 
 void sgi_suggest_index_init(sgi_suggest_index *x, const sgi_mem *mem) {
@@ -131,6 +194,8 @@ void sgi_suggest_index_free(sgi_suggest_index *x) {
   if (!x->trie) return;
   sgi_free(x->mem, x->trie->node);
   sgi_free(x->mem, x->trie->slot);
+  sgi_free(x->mem, x->trie->value);
+  sgi_free(x->mem, x->trie->band);
   sgi_free(x->mem, x->trie);
   x->trie = NULL;
 }
@@ -141,7 +206,7 @@ void sgi_suggest_index_clear(sgi_suggest_index *x) {
   if (!t) return;
   /* lists cleared and filled again for each stage must not pay for the
    * largest one at each clear */
-  if (t->slot_cap > 1024) {
+  if (t->slot_cap > 1024 || t->scratch_cap > 1024) {
     sgi_suggest_index_free(x);
     return;
   }
@@ -165,7 +230,7 @@ static uint32_t *slot_of(const sgi_suggest_trie *t, uint32_t parent, uint32_t ru
   }
 }
 
-/* Room for `more` nodes, so adding an option cannot fail halfway. */
+/* Room for `more` nodes, so a step of adding an option cannot fail halfway. */
 static int reserve_nodes(const sgi_mem *mem, sgi_suggest_trie *t, size_t more) {
   size_t need = t->nodes + more, bytes;
   if (need > UINT32_MAX / 2) return STAGEGRAPH_ENOMEM;
@@ -190,38 +255,78 @@ static int reserve_nodes(const sgi_mem *mem, sgi_suggest_trie *t, size_t more) {
   return 0;
 }
 
-static void new_node(sgi_suggest_trie *t, uint32_t parent, uint32_t rune, uint32_t first) {
-  node *n = &t->node[t->nodes++];
+/* A new child of `parent` (which has room for it) for option k's rune r,
+ * the runes of an option of `runes` runes to go on from byte `tail` of its
+ * text. */
+static uint32_t new_child(sgi_suggest_trie *t, uint32_t *slot, uint32_t parent, uint32_t r, size_t k,
+                          size_t runes, size_t tail) {
+  uint32_t at = *slot = (uint32_t)t->nodes++;
+  node *n = &t->node[at], *p = &t->node[parent];
   memset(n, 0, sizeof *n);
-  n->rune = rune;
+  n->rune = r;
   n->parent = parent;
-  n->first = first;
-  n->lo = MAX_RUNES;
+  n->first = (uint32_t)k;
+  n->lo = n->hi = (uint32_t)runes;
+  if (p->last) t->node[p->last].sibling = at;
+  else p->child = at;
+  p->last = at;
+  return at;
 }
 
-/* Option k into the trie; one over MAX_RUNES runes is close to nothing
- * and needs no node. */
-static int index_option(const sgi_mem *mem, sgi_suggest_trie *t, const char *option, size_t k) {
-  uint32_t runes[MAX_RUNES];
-  size_t n = to_runes(option, strlen(option), runes, 0);
-  if (n == (size_t)-1) return 0;
-  int rc = reserve_nodes(mem, t, n + (t->nodes ? 0 : 1));
+/* Where option k parts from the others, at a new node for its rune r at
+ * depth `depth`: the rest of its runes, if any, are its tail. */
+static void new_tail(sgi_suggest_trie *t, uint32_t *slot, uint32_t parent, uint32_t r, size_t k,
+                     size_t runes, size_t depth, size_t at_byte) {
+  node *n = &t->node[new_child(t, slot, parent, r, k, runes, 0)];
+  if (depth < runes) n->tail = (uint32_t)at_byte;
+  else n->end = (uint32_t)k + 1;
+}
+
+/* The next rune of the tail at `at` (depth `depth`) as a node of its own,
+ * holding what is left of the tail. The node's most runes are the tail's
+ * option's: any longer option through it would have taken the tail
+ * apart. */
+static void expand_tail(sgi_suggest_trie *t, const char *const *options, uint32_t at, size_t depth) {
+  node *n = &t->node[at];
+  size_t k = n->first, runes = n->hi;
+  const char *text = options[k];
+  cursor c = rest_of(text + n->tail);
+  uint32_t r = next_rune(&c);
+  n->tail = 0;
+  new_tail(t, slot_of(t, at, r), at, r, k, runes, depth + 1, (size_t)(c.s - text));
+}
+
+/* Option k into the trie. Each step reserves its nodes first, so a failure
+ * leaves a path the next attempt walks again. */
+static int index_option(const sgi_mem *mem, sgi_suggest_trie *t, const char *const *options,
+                        size_t k) {
+  const char *text = options[k];
+  size_t len = strlen(text);
+  if (len > UINT32_MAX) return STAGEGRAPH_ENOMEM; /* longer than any document */
+  size_t n = count_runes(text, len);
+  int rc = reserve_nodes(mem, t, 1);
   if (rc) return rc;
-  if (!t->nodes) new_node(t, 0, 0, 0);
+  if (!t->nodes) {
+    memset(&t->node[0], 0, sizeof t->node[0]);
+    t->node[0].lo = UINT32_MAX;
+    t->nodes = 1;
+  }
+  cursor c = {text, len, 0};
   uint32_t at = 0;
   for (size_t i = 0;; i++) {
+    if (i < n && t->node[at].tail) { /* followed: the tail's next rune becomes a node */
+      if ((rc = reserve_nodes(mem, t, 1))) return rc;
+      expand_tail(t, options, at, i);
+    }
     node *here = &t->node[at];
-    if (n < here->lo) here->lo = (uint8_t)n;
-    if (n > here->hi) here->hi = (uint8_t)n;
+    if (n < here->lo) here->lo = (uint32_t)n;
+    if (n > here->hi) here->hi = (uint32_t)n;
     if (i == n) break;
-    uint32_t *slot = slot_of(t, at, runes[i]);
+    if ((rc = reserve_nodes(mem, t, 1))) return rc;
+    uint32_t r = next_rune(&c), *slot = slot_of(t, at, r);
     if (!*slot) {
-      *slot = (uint32_t)t->nodes;
-      new_node(t, at, runes[i], (uint32_t)k);
-      node *parent = &t->node[at];
-      if (parent->last) t->node[parent->last].sibling = *slot;
-      else parent->child = *slot;
-      parent->last = *slot;
+      new_tail(t, slot, at, r, k, n, i + 1, (size_t)(c.s - text));
+      return 0;
     }
     at = *slot;
   }
@@ -229,67 +334,114 @@ static int index_option(const sgi_mem *mem, sgi_suggest_trie *t, const char *opt
   return 0;
 }
 
-/* A search: the value's runes and the best option so far. Rows are bands
- * of the distance table: cell t of the row at depth k is the distance
- * between the node's prefix and the value's first k - 2 + t runes, capped
- * at LIMIT (cells off the band are at least LIMIT). */
+/* A search: the value's runes and the best option so far. */
 typedef struct search {
   const sgi_suggest_trie *t;
-  const uint32_t *v;
-  size_t m;
-  size_t best;  /* the distance to beat or equal; 2 before a match */
-  size_t match; /* the option, or STAGEGRAPH_NONE */
+  const char *const *options;
+  const uint32_t *v; /* the value's runes, two places early: step's window at depth k is v + k */
+  size_t m;          /* how many */
+  size_t best;       /* the distance to beat or equal; 2 before a match */
+  size_t match;      /* the option, or STAGEGRAPH_NONE */
 } search;
 
-/* The least distance an option at or below the node (at depth k, with its
- * band) can have: a cell's distance plus the difference between what is
- * left of the value and of the options. */
-static size_t lower_bound(const search *s, const node *n, size_t k, const uint8_t *band) {
+/* The value itself was found: nothing can be closer or earlier. */
+static int exact(const search *s) { return s->best == 0 && s->match != STAGEGRAPH_NONE; }
+
+/* The least distance an option of lo to hi runes through a prefix at depth
+ * k (with its band) can have: a cell's distance plus the difference between
+ * what is left of the value and of the options. */
+static size_t lower_bound(const search *s, size_t lo, size_t hi, size_t k, const uint8_t *band) {
   size_t bound = LIMIT;
-  for (size_t t = 0; t < 5; t++) {
+  for (size_t t = 0; t < BAND; t++) {
     if (band[t] >= bound) continue;
-    size_t left = s->m - (k + t - 2), lo = n->lo - k, hi = n->hi - k;
-    size_t gap = left < lo ? lo - left : left > hi ? left - hi : 0;
+    size_t left = s->m - (k + t - 2);
+    size_t gap = left < lo - k ? lo - k - left : left > hi - k ? left - (hi - k) : 0;
     if (band[t] + gap < bound) bound = band[t] + gap;
   }
   return bound;
 }
 
-/* The band of a child (depth k + 1, rune r) from its parent's. */
-static void step(const search *s, const uint8_t *band, size_t k, uint32_t r, uint8_t *next) {
-  for (size_t t = 0; t < 5; t++) {
-    if (k + t < 1 || k + t - 1 > s->m) { /* column k - 1 + t is off the table */
-      next[t] = LIMIT;
-      continue;
-    }
-    size_t j = k + t - 1;
-    size_t d = (t < 4 ? band[t + 1] : LIMIT) + 1u;          /* the option's rune left out */
-    if (j > 0 && band[t] + (size_t)(r != s->v[j - 1]) < d)  /* matched or replaced */
-      d = band[t] + (size_t)(r != s->v[j - 1]);
-    if (t > 0 && next[t - 1] + 1u < d) d = next[t - 1] + 1u; /* the value's rune left out */
-    next[t] = (uint8_t)(d < LIMIT ? d : LIMIT);
+/* An option below can only win by being closer, or as close and earlier. */
+static int hopeless(const search *s, size_t bound, size_t first) {
+  return bound > s->best || (bound == s->best && s->match != STAGEGRAPH_NONE && first >= s->match);
+}
+
+/* An option ends at depth k, with this band. */
+static void ends(search *s, size_t k, const uint8_t *band, size_t option) {
+  size_t d = last_cell(band, k, s->m);
+  if (d < s->best || (d == s->best && option < s->match)) {
+    s->best = d;
+    s->match = option;
   }
 }
 
-static void visit(search *s, uint32_t at, size_t k, const uint8_t *band) {
+/* The tail of the node at depth k, rune by rune from its option's text,
+ * until it ends or cannot win. */
+static void follow_tail(search *s, const node *n, size_t k, const uint8_t *band) {
+  uint8_t rows[2][BAND];
+  const uint8_t *row = band;
+  cursor c = rest_of(s->options[n->first] + n->tail);
+  for (; k < n->hi; k++) {
+    uint8_t *next = rows[k & 1];
+    step(row, k, next_rune(&c), s->v + k, s->m, next);
+    row = next;
+    if (hopeless(s, lower_bound(s, n->hi, n->hi, k + 1, row), n->first)) return;
+  }
+  ends(s, k, row, n->first);
+}
+
+/* The node `at` at depth k, with its band: its option, its tail, and
+ * whether its children are worth visiting. */
+static int enter(search *s, uint32_t at, size_t k, const uint8_t *band) {
   const node *n = &s->t->node[at];
-  size_t bound = lower_bound(s, n, k, band);
-  /* an option below can only win by being closer, or as close and earlier */
-  if (bound > s->best || (bound == s->best && s->match != STAGEGRAPH_NONE && n->first >= s->match))
-    return;
-  if (n->end && s->m + 2 >= k && s->m + 2 - k < 5) {
-    size_t d = band[s->m + 2 - k];
-    if (d < s->best || (d == s->best && n->end - 1 < s->match)) {
-      s->best = d;
-      s->match = n->end - 1;
-      if (d == 0) return; /* the value's own runes: nothing is closer */
+  if (hopeless(s, lower_bound(s, n->lo, n->hi, k, band), n->first)) return 0;
+  if (n->end) ends(s, k, band, n->end - 1);
+  if (n->tail && !exact(s)) follow_tail(s, n, k, band);
+  return !exact(s);
+}
+
+/* Depth first without recursion (a name can be megabytes long): the band
+ * of each depth is kept in the scratch, and the parent and sibling links
+ * say where to go next. Children are only visited under a node whose band
+ * has a cell under LIMIT, at most the value's runes + 2 deep. */
+static void search_trie(search *s, uint8_t (*bands)[BAND]) {
+  const node *nodes = s->t->node;
+  uint32_t at = 0, next;
+  size_t k = 0;
+  first_band(bands[0], s->m);
+  int open = enter(s, 0, 0, bands[0]);
+  for (;;) {
+    if (open && (next = nodes[at].child)) {
+      k++;
+    } else {
+      for (;;) { /* up to the nearest node with a next sibling */
+        if (!at || exact(s)) return;
+        if ((next = nodes[at].sibling)) break;
+        at = nodes[at].parent;
+        k--;
+      }
     }
+    step(bands[k - 1], k - 1, nodes[next].rune, s->v + k - 1, s->m, bands[k]);
+    at = next;
+    open = enter(s, at, k, bands[k]);
   }
-  for (uint32_t c = n->child; c && !(s->best == 0 && s->match != STAGEGRAPH_NONE); c = s->t->node[c].sibling) {
-    uint8_t next[5];
-    step(s, band, k, s->t->node[c].rune, next);
-    visit(s, c, k + 1, next);
-  }
+}
+
+/* Room in the scratch for a value of m runes. */
+static int reserve_scratch(const sgi_mem *mem, sgi_suggest_trie *t, size_t m) {
+  if (t->band && m <= t->scratch_cap) return 0;
+  size_t cap = t->scratch_cap ? t->scratch_cap : 64, bytes;
+  while (cap < m) cap *= 2;
+  if (!sgi_mul_ok(cap + 2, sizeof *t->value, &bytes)) return STAGEGRAPH_ENOMEM;
+  uint32_t *value = sgi_realloc(mem, t->value, bytes);
+  if (!value) return STAGEGRAPH_ENOMEM;
+  t->value = value;
+  if (!sgi_mul_ok(cap + 4, sizeof *t->band, &bytes)) return STAGEGRAPH_ENOMEM;
+  uint8_t(*band)[BAND] = sgi_realloc(mem, t->band, bytes);
+  if (!band) return STAGEGRAPH_ENOMEM;
+  t->band = band;
+  t->scratch_cap = cap;
+  return 0;
 }
 
 int sgi_suggest_index_find(sgi_suggest_index *x, const char *const *options, size_t count,
@@ -306,15 +458,18 @@ int sgi_suggest_index_find(sgi_suggest_index *x, const char *const *options, siz
     t->seed = sgi_hash_seed(t);
   }
   for (; t->indexed < count; t->indexed++) {
-    int rc = index_option(x->mem, t, options[t->indexed], t->indexed);
+    int rc = index_option(x->mem, t, options, t->indexed);
     if (rc) return rc;
   }
-  uint32_t v[MAX_RUNES];
-  size_t m = to_runes(value, len, v, 0);
-  if (m == (size_t)-1 || !t->nodes) return 0; /* too long to be close to anything */
-  search s = {t, v, m, 2, STAGEGRAPH_NONE};
-  uint8_t root[5] = {LIMIT, LIMIT, 0, m >= 1 ? 1 : LIMIT, m >= 2 ? 2 : LIMIT};
-  visit(&s, 0, 0, root);
+  if (!t->nodes) return 0;
+  size_t m = count_runes(value, len);
+  int rc = reserve_scratch(x->mem, t, m);
+  if (rc) return rc;
+  cursor c = {value, len, 0};
+  uint32_t *v = t->value + 2;
+  for (size_t i = 0; i < m; i++) v[i] = next_rune(&c);
+  search s = {t, options, t->value, m, 2, STAGEGRAPH_NONE};
+  search_trie(&s, t->band);
   if (s.match == STAGEGRAPH_NONE || s.best > 0) {
     *found = s.match;
     return 0;

@@ -1,8 +1,9 @@
 /* "did you mean" suggestions (BuildKit's util/suggest.Search): the option
  * within Levenshtein distance 2 of the value (over runes), the first
  * strictly closest one in the order given, and none when the value is
- * itself an option. A value or option of more than 64 runes is never
- * close. */
+ * itself an option. Names of any length, as in BuildKit: a comparison
+ * computes the 5 cells within 2 of the table's diagonal per rune, decoding
+ * runes as it goes, and none at all when the lengths differ by 3. */
 #ifndef STAGEGRAPH_SUGGEST_H
 #define STAGEGRAPH_SUGGEST_H
 
@@ -21,7 +22,8 @@ int sgi_suggest(sgi_buf *msg, const char *value, size_t len, const char *const *
                 size_t count, int case_sensitive);
 
 /* The search itself, by scanning every option: the index of the option
- * chosen, or STAGEGRAPH_NONE. `fold` compares ASCII letters without case. */
+ * chosen, or STAGEGRAPH_NONE. `fold` compares ASCII letters without case.
+ * No memory beyond the stack's few bytes. */
 size_t sgi_suggest_scan(const char *value, size_t len, const char *const *options, size_t count,
                         int fold);
 
@@ -30,7 +32,11 @@ size_t sgi_suggest_scan(const char *value, size_t len, const char *const *option
  * again) and is asked many times. The first few questions scan it; later
  * ones search a trie of the options' runes, built then and extended by
  * the options added since, carrying one band of the edit-distance table
- * (5 cells) down each branch. A branch is left as soon as no option below
+ * (5 cells) down each branch, depth first without recursion. The trie
+ * holds the prefixes that tell options apart: an option's runes past them
+ * stay in its text (a tail) until a later option follows them, so a long
+ * name costs nodes only as far as it is like another one, and a question
+ * keeps O(its runes) of scratch. A branch is left as soon as no option below
  * it can be closer than the best found, or as close and earlier: each
  * node knows the fewest and most runes of an option below it and the
  * first option through it. Children are found by a keyed hash of

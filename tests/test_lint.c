@@ -346,6 +346,22 @@ static void test_undefined_var(void **state) {
               "UndefinedVar");
 }
 
+/* Names of any length get a suggestion, as in BuildKit (util/suggest has
+ * no length limit): 70 characters, one letter off a defined one. */
+static void test_undefined_var_long_name(void **state) {
+  (void)state;
+  const char *defined = "A_VERY_LONG_VARIABLE_NAME_THAT_GOES_ON_AND_ON_FOR_SEVENTY_CHARACTERS_X";
+  const char *used = "A_VERY_LONG_VARIABLE_NAME_THAT_GOES_ON_AND_ON_FOR_SEVENTY_CHARACTERS_Y";
+  assert_int_equal(strlen(defined), 70);
+  char src[512], message[512];
+  snprintf(src, sizeof src, "FROM alpine\nARG %s=1\nCOPY $%s /dst\n", defined, used);
+  snprintf(message, sizeof message, "Usage of undefined variable '$%s' (did you mean $%s?)", used, defined);
+  EXPECT(src, NULL, "UndefinedVar", 3, message);
+  snprintf(src, sizeof src, "ARG %s=1\nFROM alpine:$%s\n", defined, used);
+  snprintf(message, sizeof message, "FROM argument '%s' is not declared (did you mean %s?)", used, defined);
+  EXPECT(src, NULL, "UndefinedArgInFrom", 2, message);
+}
+
 static void test_multiple_instructions_disallowed(void **state) {
   (void)state;
   EXPECT("FROM alpine\nCMD [\"a\"]\nCMD [\"b\"]\n", NULL, "MultipleInstructionsDisallowed", 2,
@@ -1155,6 +1171,7 @@ int main(void) {
       cmocka_unit_test(test_json_args_recommended),
       cmocka_unit_test(test_workdir_relative_path),
       cmocka_unit_test(test_undefined_var),
+      cmocka_unit_test(test_undefined_var_long_name),
       cmocka_unit_test(test_multiple_instructions_disallowed),
       cmocka_unit_test(test_legacy_key_value_format),
       cmocka_unit_test(test_secrets_used_in_arg_or_env),

@@ -2,8 +2,8 @@
  * index against a plain reference, BuildKit's util/suggest.Search written
  * the obvious way (every option, the whole edit-distance table), on many
  * generated option sets and questions: random names, a tiny alphabet at
- * one length, ties, exact matches, empty strings, names around the
- * 64-rune limit, multi-byte and invalid UTF-8. */
+ * one length, ties, exact matches, empty strings, long names (there is
+ * no length limit, as in BuildKit), multi-byte and invalid UTF-8. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,32 +20,41 @@
 
 /* ---- the reference ------------------------------------------------------------ */
 
-enum { REF_MAX = 64 };
-
-static size_t ref_runes(const char *s, size_t len, uint32_t *out) {
+static size_t ref_runes(const char *s, size_t len, uint32_t **out) {
+  uint32_t *r = malloc((len + 1) * sizeof *r);
+  assert_non_null(r);
   size_t n = 0;
-  for (size_t i = 0; i < len;) {
+  for (size_t i = 0; i < len; n++) {
     size_t w;
-    uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
-    if (n == REF_MAX) return (size_t)-1;
-    out[n++] = r;
+    r[n] = sgi_utf8_decode(s + i, len - i, &w);
     i += w;
   }
+  *out = r;
   return n;
 }
 
+/* The whole table, two rows at a time. */
 static size_t ref_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb) {
-  size_t d[REF_MAX + 1][REF_MAX + 1];
-  for (size_t i = 0; i <= na; i++) d[i][0] = i;
-  for (size_t j = 0; j <= nb; j++) d[0][j] = j;
-  for (size_t i = 1; i <= na; i++)
+  size_t *prev = malloc((nb + 1) * sizeof *prev), *cur = malloc((nb + 1) * sizeof *cur);
+  assert_non_null(prev);
+  assert_non_null(cur);
+  for (size_t j = 0; j <= nb; j++) prev[j] = j;
+  for (size_t i = 1; i <= na; i++) {
+    cur[0] = i;
     for (size_t j = 1; j <= nb; j++) {
-      size_t m = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-      if (d[i - 1][j] + 1 < m) m = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < m) m = d[i][j - 1] + 1;
-      d[i][j] = m;
+      size_t m = prev[j - 1] + (a[i - 1] != b[j - 1]);
+      if (prev[j] + 1 < m) m = prev[j] + 1;
+      if (cur[j - 1] + 1 < m) m = cur[j - 1] + 1;
+      cur[j] = m;
     }
-  return d[na][nb];
+    size_t *swap = prev;
+    prev = cur;
+    cur = swap;
+  }
+  size_t d = prev[nb];
+  free(prev);
+  free(cur);
+  return d;
 }
 
 /* None when the value is an option; else the first option at the least
@@ -53,15 +62,16 @@ static size_t ref_distance(const uint32_t *a, size_t na, const uint32_t *b, size
 static size_t reference(const char *value, size_t len, const char *const *options, size_t count) {
   for (size_t k = 0; k < count; k++)
     if (strlen(options[k]) == len && !memcmp(options[k], value, len)) return STAGEGRAPH_NONE;
-  uint32_t v[REF_MAX], o[REF_MAX];
-  size_t nv = ref_runes(value, len, v), best = 3, match = STAGEGRAPH_NONE;
-  if (nv == (size_t)-1) return match;
+  uint32_t *v, *o;
+  size_t nv = ref_runes(value, len, &v), best = 3, match = STAGEGRAPH_NONE;
   for (size_t k = 0; k < count; k++) {
-    size_t no = ref_runes(options[k], strlen(options[k]), o);
-    if (no == (size_t)-1) continue;
-    size_t d = ref_distance(v, nv, o, no);
+    size_t no = ref_runes(options[k], strlen(options[k]), &o);
+    /* the distance is at least the difference in length */
+    size_t d = no + 3 <= nv || nv + 3 <= no ? 3 : ref_distance(v, nv, o, no);
+    free(o);
     if (d < best) best = d, match = k;
   }
+  free(v);
   return match;
 }
 
@@ -88,7 +98,7 @@ static const char *const mixed[] = {"a", "b", "\xc3\xa9" /* é */, "\xe2\x82\xac
                                     "\xf0\x9f\x90\xb3" /* whale */, "\xff", "\xfe",
                                     "\xef\xbf\xbd" /* U+FFFD */, "\xc3" /* truncated */};
 
-enum { NAME_MAX = 80 * 4 + 1 };
+enum { NAME_MAX = 300 * 4 + 1 };
 
 static void random_name(char *out, const alphabet *ab, size_t runes) {
   size_t len = 0;
@@ -237,13 +247,108 @@ static void test_unicode_and_invalid(void **state) {
   for (uint64_t seed = 1; seed <= 30; seed++) family(&ab, 120, 0, 8, 100, seed * 13);
 }
 
-/* Names around the 64-rune limit, in one and several bytes a rune. */
+/* Long names, in one and several bytes a rune: around 64 runes (once a
+ * limit), and a few hundred. */
 static void test_long_names(void **state) {
   (void)state;
   alphabet ab = {tiny, 2};
   for (uint64_t seed = 1; seed <= 10; seed++) family(&ab, 80, 60, 68, 60, seed * 17);
+  for (uint64_t seed = 1; seed <= 4; seed++) family(&ab, 60, 100, 300, 30, seed * 23);
   alphabet mb = {mixed, sizeof mixed / sizeof mixed[0]};
   for (uint64_t seed = 1; seed <= 10; seed++) family(&mb, 80, 61, 67, 60, seed * 19);
+  for (uint64_t seed = 1; seed <= 4; seed++) family(&mb, 60, 100, 290, 30, seed * 29);
+  alphabet letters = {ascii, sizeof ascii / sizeof ascii[0]};
+  for (uint64_t seed = 1; seed <= 3; seed++) family(&letters, 120, 60, 280, 30, seed * 31);
+}
+
+/* A name of `runes` copies of `piece` with `edits[i]` put at rune `at[i]`
+ * (a replacement, or nothing to leave the rune out), malloc'd. */
+static char *long_name(const char *piece, size_t runes, const char *const *edits, const size_t *at,
+                       size_t count) {
+  size_t plen = strlen(piece);
+  char *s = malloc(runes * (plen + 4) + 1), *p = s;
+  assert_non_null(s);
+  for (size_t i = 0; i < runes; i++) {
+    const char *put = piece;
+    for (size_t e = 0; e < count; e++)
+      if (at[e] == i) put = edits[e];
+    size_t n = strlen(put);
+    memcpy(p, put, n);
+    p += n;
+  }
+  *p = '\0';
+  return s;
+}
+
+/* The scan and the index (after its first questions, over enough options
+ * to search its trie) both give `want`. */
+static void both(fixture *f, const char *value, size_t want) {
+  size_t len = strlen(value), k;
+  assert_int_equal(sgi_suggest_scan(value, len, f->s.options, f->s.count, 0), want);
+  for (int i = 0; i < 6; i++) {
+    assert_int_equal(sgi_suggest_index_find(&f->x, f->s.options, f->s.count, value, len, &k), 0);
+    assert_int_equal(k, want);
+  }
+}
+
+/* Names of 65, 100, 1000 and 100k runes, ASCII and two or four bytes a
+ * rune: the option one or two edits away is suggested, three away is not,
+ * ties go to the first in order, and an exact match means none. */
+static void test_very_long_names(void **state) {
+  (void)state;
+  static const size_t lengths[] = {65, 100, 1000, 100000};
+  static const char *const pieces[] = {"a", "\xc3\xa9", "\xf0\x9f\x90\xb3"};
+  for (size_t p = 0; p < 3; p++) {
+    for (size_t l = 0; l < 4; l++) {
+      size_t n = lengths[l], mid = n / 2, end = n - 1;
+      const char *x[] = {"x", "y", "z"}, *gone[] = {"", "", ""};
+      size_t at1[] = {mid}, at2[] = {3, end}, at3[] = {0, mid, end};
+      char *value = long_name(pieces[p], n, NULL, NULL, 0);
+      char *one = long_name(pieces[p], n, x, at1, 1);        /* distance 1 */
+      char *two = long_name(pieces[p], n, gone, at2, 2);     /* distance 2: two runes left out */
+      char *three = long_name(pieces[p], n, x, at3, 3);      /* distance 3 */
+      char *one_too = long_name(pieces[p], n + 1, NULL, NULL, 0); /* distance 1, one rune more */
+      fixture f;
+      fixture_init(&f, 64);
+      for (int i = 0; i < 40; i++) set_add(&f.s, "filler");
+      f.s.options[f.s.count++] = three;
+      both(&f, value, STAGEGRAPH_NONE);
+      f.s.options[f.s.count++] = two;
+      both(&f, value, 41);
+      f.s.options[f.s.count++] = one_too;
+      both(&f, value, 42);
+      f.s.options[f.s.count++] = one; /* as close, later: a tie the first wins */
+      both(&f, value, 42);
+      both(&f, one, STAGEGRAPH_NONE); /* an option itself */
+      f.s.options[f.s.count++] = value;
+      both(&f, value, STAGEGRAPH_NONE);
+      fixture_free(&f);
+      free(value);
+      free(one);
+      free(two);
+      free(three);
+      free(one_too);
+    }
+  }
+}
+
+/* A name of a megabyte, and one a rune off it: building the trie and
+ * searching it go a rune at a time, without recursion. */
+static void test_megabyte_name(void **state) {
+  (void)state;
+  size_t n = 1 << 20, at[] = {n - 1};
+  const char *x[] = {"b"};
+  char *value = long_name("a", n, NULL, NULL, 0), *near = long_name("a", n, x, at, 1);
+  fixture f;
+  fixture_init(&f, 64);
+  for (int i = 0; i < 40; i++) set_add(&f.s, "filler");
+  f.s.options[f.s.count++] = near;
+  both(&f, value, 40);
+  f.s.options[f.s.count++] = value; /* the value's own runes after a shared megabyte */
+  both(&f, value, STAGEGRAPH_NONE);
+  fixture_free(&f);
+  free(value);
+  free(near);
 }
 
 /* Hand-made cases: ties go to the first in order, an exact match (even
@@ -341,20 +446,37 @@ static void test_allocation_failure(void **state) {
     snprintf(names[i], sizeof names[i], "n%d_%d", i % 17, i);
     options[i] = names[i];
   }
-  for (fail_at = 0; rc && fail_at < 200; fail_at++) {
+  /* long names sharing long prefixes (their tails are taken apart) and a
+   * long value (the question's scratch grows) */
+  char *longs[4];
+  for (int i = 0; i < 4; i++) {
+    size_t at[] = {(size_t)(100 + i * 50)};
+    const char *x[] = {"x"};
+    longs[i] = long_name("v", 400, x, at, 1);
+    options[100 + i * 50] = longs[i];
+  }
+  char *value = long_name("v", 401, NULL, NULL, 0);
+  static const char *const values[] = {"n3_x", NULL};
+  for (fail_at = 0; rc && fail_at < 400; fail_at++) {
     budget_fail(&ab, fail_at, 1);
     sgi_suggest_index x;
     sgi_suggest_index_init(&x, &mem);
     rc = 0;
     size_t k = 0;
-    for (size_t n = 10; n <= 300 && !rc; n += 10) rc = sgi_suggest_index_find(&x, options, n, "n3_x", 4, &k);
+    for (size_t n = 10; n <= 300 && !rc; n += 10)
+      for (size_t q = 0; q < 2 && !rc; q++) {
+        const char *v = values[q] ? values[q] : value;
+        rc = sgi_suggest_index_find(&x, options, n, v, strlen(v), &k);
+        if (!rc) assert_int_equal(k, reference(v, strlen(v), options, n));
+      }
     if (rc) assert_int_equal(rc, STAGEGRAPH_ENOMEM);
-    else assert_int_equal(k, reference("n3_x", 4, options, 300));
     sgi_suggest_index_free(&x);
     assert_int_equal(ab.live, 0);
   }
   assert_int_equal(rc, 0);
   assert_true(fail_at > 4); /* the trie, its nodes and slots grew */
+  for (int i = 0; i < 4; i++) free(longs[i]);
+  free(value);
 }
 
 int main(void) {
@@ -364,6 +486,8 @@ int main(void) {
       cmocka_unit_test(test_tiny_alphabet),
       cmocka_unit_test(test_unicode_and_invalid),
       cmocka_unit_test(test_long_names),
+      cmocka_unit_test(test_very_long_names),
+      cmocka_unit_test(test_megabyte_name),
       cmocka_unit_test(test_shared_prefixes),
       cmocka_unit_test(test_allocation_failure),
   };

@@ -380,6 +380,28 @@ static void gen_var_suggestions(text *t, setup *s) {
   }
 }
 
+/* 10k global ARGs and 10k FROMs, each using an undeclared variable, every
+ * name 1 KB (suggestions have no length limit): half one edit away from an
+ * ARG, near its end, half close to none. The names share a 900-byte
+ * prefix, so each question follows it. Is a long name's "did you mean"
+ * more than its length times a few cells? */
+static void gen_long_suggestions(text *t, setup *s) {
+  (void)s;
+  int n = scaled(10000);
+  char prefix[901];
+  memset(prefix, 'p', 900);
+  prefix[900] = '\0';
+  for (int i = 0; i < n; i++) {
+    add(t, "ARG %s", prefix);
+    add(t, "%0100d=1\n", i * 7919);
+  }
+  for (int i = 0; i < n; i++) {
+    add(t, "FROM alpine${%s", prefix);
+    if (i % 2) add(t, "%099dx} AS s%d\n", ((i * 7919) % n) * 7919 / 10, i);
+    else add(t, "%0100d_} AS s%d\n", i * 104729 + 1, i);
+  }
+}
+
 #define OK STAGEGRAPH_OK
 static const pcase CASES[] = {
     {"chain", "100k stages in a chain: FROM s{i-1} AS s{i}", gen_chain, {OK, OK, OK}},
@@ -424,6 +446,8 @@ static const pcase CASES[] = {
      gen_from_suggestions, {OK, OK, OK}},
     {"var-suggestions", "12k ENVs in a stage, then 12k LABELs each using an unset variable",
      gen_var_suggestions, {OK, OK, OK}},
+    {"long-suggestions", "10k 1 KB global ARGs, 10k FROMs each using an undeclared 1 KB variable",
+     gen_long_suggestions, {OK, OK, OK}},
 };
 
 /* ---- running a case ---------------------------------------------------------------- */
