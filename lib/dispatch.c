@@ -16,8 +16,12 @@
 #include "instructions.h"
 #include "mount.h"
 #include "plan.h"
+#include "prefetch.h"
 #include "str_index.h"
 #include "text.h"
+
+/* how many instruction records ahead dispatch loads */
+#define DISPATCH_AHEAD 16
 
 static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -77,6 +81,7 @@ typedef struct dispatcher {
   sgi_buf msg;         /* scratch for messages */
   sgi_buf unset;       /* names an expansion found unset */
   int outline;         /* collecting the outline for this stage */
+  int labs;            /* the document selects a -labs frontend */
   sgi_ins_info *info;  /* the current instruction's record */
   name_list words;     /* its words so far */
   name_list undefined; /* its undefined variables so far, first use first */
@@ -468,7 +473,7 @@ static int mount_expander(void *ctx, const char *value, size_t len, sgi_buf *out
 static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
                         const stagegraph_instruction *at) {
   stagegraph_plan *p = d->plan;
-  if (!sgi_doc_labs(p->doc) && stagegraph_instruction_flag_value(ins, "device", 0))
+  if (!d->labs && stagegraph_instruction_flag_value(ins, "device", 0))
     return fail_at(d, at, STAGEGRAPH_EINSTRUCTION,
                    "device feature is only supported in Dockerfile frontend 1.14.0-labs or later");
   for (size_t k = 0;; k++) {
@@ -613,8 +618,13 @@ static int dispatch_stage(dispatcher *d, size_t s) {
     d->edge_at = tr->owners[t];
     if ((rc = dispatch_into(d, &tr->info[t], tr->docs[t]->instructions[0], from))) return rc;
   }
-  for (size_t i = 0; i < stagegraph_stage_instruction_count(st); i++) {
-    const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+  stagegraph_instruction *const *list = sgi_stage_instructions(st);
+  size_t count = stagegraph_stage_instruction_count(st);
+  for (size_t i = 0; i < count; i++) {
+    const stagegraph_instruction *ins = list[i];
+    /* a large stage's records are out of the caches, a page apart every
+     * 20 or so: load them a few ahead */
+    if (i + DISPATCH_AHEAD < count) SGI_PREFETCH(list[i + DISPATCH_AHEAD]);
     d->edge_at = ins;
     if ((rc = dispatch_into(d, &p->info[ins->index], ins, ins))) return rc;
   }
@@ -658,7 +668,14 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
 }
 
 int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
-  p->final_env = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, sizeof *p->final_env);
+  /* Only the needed stages have variables (a parent replaced by a named
+   * context stays an empty root): the others' scopes are neither written
+   * nor read, so a plan needing a few stages of a large file does not pay
+   * for zeroing them. */
+  p->final_env = sgi_arena_array(&p->arena, p->stage_count ? p->stage_count : 1, sizeof *p->final_env);
+  if (p->final_env)
+    for (size_t k = 0; k < p->order_count; k++)
+      memset(&p->final_env[p->order[k]], 0, sizeof *p->final_env);
   unsigned char *in_outline = sgi_arena_calloc(&p->arena, p->stage_count ? p->stage_count : 1, 1);
   size_t n = p->doc->instruction_count;
   p->info = sgi_arena_array(&p->arena, n ? n : 1, sizeof *p->info);
@@ -669,6 +686,7 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   memset(&d, 0, sizeof d);
   d.plan = p;
   d.err = err;
+  d.labs = sgi_doc_labs(p->doc);
   sgi_buf_init(&d.word, &p->mem);
   sgi_buf_init(&d.msg, &p->mem);
   sgi_buf_init(&d.unset, &p->mem);

@@ -620,6 +620,9 @@ const stagegraph_instruction *stagegraph_stage_instruction(const stagegraph_stag
 }
 
 size_t sgi_stage_linking_count(const stagegraph_stage *s) { return s->linking_count; }
+stagegraph_instruction *const *sgi_stage_instructions(const stagegraph_stage *s) {
+  return s->instructions;
+}
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s) { return s->onbuild_count; }
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc) {
   return commands(doc) ? doc->commands->onbuild_count : 0;

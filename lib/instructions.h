@@ -17,6 +17,10 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err);
  * cache miss. */
 size_t sgi_stage_linking_count(const stagegraph_stage *s);
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s);
+/* A stage's instructions after its FROM, stagegraph_stage_instruction_count
+ * of them: a loop over a large stage reads them without a call each and
+ * can load the records ahead. */
+stagegraph_instruction *const *sgi_stage_instructions(const stagegraph_stage *s);
 /* ONBUILD instructions in all the stages of the document. */
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc);
 /* The syntax directive selects a -labs frontend. */

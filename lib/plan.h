@@ -155,7 +155,9 @@ struct stagegraph_plan {
   size_t *wave_items;  /* stages grouped by wave */
   size_t *wave_starts; /* wave_count + 1 offsets into wave_items */
   size_t wave_count;
-  /* each dispatched stage's variables at its end (for stages FROM it) */
+  /* each dispatched stage's variables at its end (for stages FROM it); a
+   * needed stage replaced by a context has an empty scope, and a stage not
+   * needed none: its entry is never written */
   sgi_scope *final_env;
   /* per document instruction (by index): what dispatch learnt. Only the
    * instructions of dispatched stages (sgi_plan_dispatched) have a record:
