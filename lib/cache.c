@@ -28,6 +28,7 @@
 #include "expand.h"
 #include "hash.h"
 #include "ignore.h"
+#include "instructions.h"
 #include "mount.h"
 #include "plan.h"
 #include "pmap.h"
@@ -1066,8 +1067,10 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const name_set *gl
     const sgi_triggers *tr = ps->triggers;
     rc = walk_step(&w, tr->docs[t]->instructions[0], tr->owners[t], &tr->info[t], STEP_ONBUILD);
   }
+  stagegraph_instruction *const *list = sgi_stage_instructions(stage);
   for (size_t i = 0; i < own && !rc; i++) {
-    const stagegraph_instruction *ins = stagegraph_stage_instruction(stage, i);
+    const stagegraph_instruction *ins = list[i];
+    sgi_instruction_ahead(list, i, own);
     rc = walk_step(&w, ins, ins, &p->info[ins->index], 0);
   }
   cs->final = (unsigned char)w.chain;

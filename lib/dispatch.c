@@ -16,12 +16,8 @@
 #include "instructions.h"
 #include "mount.h"
 #include "plan.h"
-#include "prefetch.h"
 #include "str_index.h"
 #include "text.h"
-
-/* how many instruction records ahead dispatch loads */
-#define DISPATCH_AHEAD 16
 
 static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -622,9 +618,7 @@ static int dispatch_stage(dispatcher *d, size_t s) {
   size_t count = stagegraph_stage_instruction_count(st);
   for (size_t i = 0; i < count; i++) {
     const stagegraph_instruction *ins = list[i];
-    /* a large stage's records are out of the caches, a page apart every
-     * 20 or so: load them a few ahead */
-    if (i + DISPATCH_AHEAD < count) SGI_PREFETCH(list[i + DISPATCH_AHEAD]);
+    sgi_instruction_ahead(list, i, count);
     d->edge_at = ins;
     if ((rc = dispatch_into(d, &p->info[ins->index], ins, ins))) return rc;
   }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "instructions.h"
 #include "text.h"
 
 /* ---- the registry ---------------------------------------------------------- */
@@ -598,9 +599,11 @@ static int run_rules(sgi_linter *l) {
     const stagegraph_stage *st = stagegraph_doc_stage(l->doc, s);
     rc = sgi_lint_buildkit_stage(bk, s);
     if (!rc && planned) rc = sgi_lint_graph_stage(graph, s);
+    stagegraph_instruction *const *list = sgi_stage_instructions(st);
     size_t count = stagegraph_stage_instruction_count(st);
     for (size_t i = 0; i < count && !rc; i++) {
-      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
+      const stagegraph_instruction *ins = list[i];
+      sgi_instruction_ahead(list, i, count);
       rc = sgi_lint_buildkit_instruction(bk, ins, i);
       if (!rc && planned) rc = sgi_lint_graph_instruction(graph, ins);
     }
