@@ -512,15 +512,21 @@ typedef struct throughput {
   double mbps, files_per_s;
 } throughput;
 
+static int pin_to_one_cpu(double cal[2]);
+
+/* Each phase runs on the CPU that is the faster at that moment: which one
+ * is slower, and by how much, changes within a run (see pin_to_one_cpu). */
 static throughput report_phase(const char *name, op_fn op, pass *p, const char *note) {
+  double cal[2];
+  int cpu = pin_to_one_cpu(cal);
   op(p); /* warm-up */
   timing t = measure(op, p, S.runs, S.min_run, 10.0);
   throughput r = {(double)p->bytes / t.median / 1e6, (double)p->files / t.median};
   char ms[32];
   snprintf(ms, sizeof ms, "%.2f", t.median * 1e3);
-  printf("  %-24s %6zu %9.1f %10.0f %10s   %6.1f..%-6.1f %s\n", name, p->files, r.mbps,
+  printf("  %-24s %6zu %9.1f %10.0f %10s   %6.1f..%-6.1f %8.1f %4d  %s\n", name, p->files, r.mbps,
          r.files_per_s, ms, (double)p->bytes / t.max / 1e6, (double)p->bytes / t.min / 1e6,
-         note ? note : "");
+         t.faults, cpu, note ? note : "");
   return r;
 }
 
@@ -1030,7 +1036,10 @@ static void scale_family(const family *fam, double budget_end, scale_summary *su
     if (S.quick && i + 1 < 6 && fam->sizes[i + 1] == 0 && i > 0) break; /* drop the largest */
     sizes[nsizes++] = fam->sizes[i];
   }
-  printf("\n%s: %s; time per %s\n", fam->name, fam->what, fam->unit);
+  /* the family's children inherit the CPU that is the faster now */
+  double cal[2];
+  int cpu = pin_to_one_cpu(cal);
+  printf("\n%s: %s; time per %s; CPU %d\n", fam->name, fam->what, fam->unit, cpu);
   fflush(stdout);
   /* SCALE_TWINS children per size: a process whose memory the host
    * places badly stays slow for its whole life, which turns cannot undo */
@@ -1255,13 +1264,15 @@ static const char *load_average(void) {
   return out;
 }
 
-/* One CPU for the whole run (the scaling children inherit it): on this
- * project's virtual machine, children the scheduler placed on alternating
- * CPUs measured up to 2x apart, so the sizes of one scaling table were not
- * comparable; and one virtual CPU is often slower than the other for
- * minutes (it shares its core). So each allowed CPU times a short fixed
- * parse, the best of a few, and the run stays on the fastest. The CPU, or
- * -1 when not pinned; the calibration times in ms in cal[] (-1: none). */
+/* One CPU for a corpus phase or a scaling family (whose children inherit
+ * it): on this project's virtual machine, children the scheduler placed
+ * on alternating CPUs measured up to 2x apart, so the sizes of one scaling
+ * table were not comparable; and one virtual CPU is often slower than the
+ * other for minutes (it shares its core), which one changing within a run
+ * (a whole-corpus pipeline measured 124 MB/s on one and 195 on the other).
+ * So each allowed CPU times a short fixed parse, the best of a few, and
+ * the phase or family stays on the fastest. The CPU, or -1 when not
+ * pinned; the calibration times in ms in cal[] (-1: none). */
 static double calibrate_parse(void) {
   text t = {NULL, 0, 0};
   for (int i = 0; i < 2000; i++) put(&t, "FROM alpine AS s%d\nRUN make %d\nCOPY . /src\n", i, i);
@@ -1431,10 +1442,11 @@ int main(int argc, char **argv) {
   print_failures(&c, "lint:", offsetof(file, lint_rc));
 
   printf("\nthroughput over the corpus (MB/s of input; median of %d runs, each >= %.0f ms; "
-         "range = slowest..fastest run)\n",
+         "range = slowest..fastest run; faults: minor page faults per pass; cpu: the one it ran on, "
+         "the faster at that moment)\n",
          S.runs, S.min_run * 1e3);
-  printf("  %-24s %6s %9s %10s %10s   %-14s\n", "phase", "files", "MB/s", "files/s", "ms/pass",
-         "range MB/s");
+  printf("  %-24s %6s %9s %10s %10s   %-14s %8s %4s\n", "phase", "files", "MB/s", "files/s", "ms/pass",
+         "range MB/s", "faults", "cpu");
   pass p_all = pass_over(&c, (size_t)-1);
   pass p_doc = pass_over(&c, offsetof(file, doc));
   pass p_plan = pass_over(&c, offsetof(file, plan));
