@@ -148,6 +148,27 @@ const char *sgi_mount_type_name(sgi_mount_type type) { return mount_types[type];
 
 static int key_is(const char *key, const char *a) { return strcmp(key, a) == 0; }
 
+/* A mount key as BuildKit compares and reports it: strings.ToLower of the
+ * flag text, whose runes are its bytes taken one by one (split.c), so
+ * besides A-Z only the Latin-1 capitals U+00C0..U+00DE (not U+00D7, the
+ * multiplication sign) have a lowercase: U+00E0..U+00FE. */
+static int lower_key(sgi_buf *out, const char *f, size_t len) {
+  sgi_buf_clear(out);
+  if (sgi_buf_append(out, f, len)) return STAGEGRAPH_ENOMEM;
+  char *k = out->ptr;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)k[i];
+    if (c >= 'A' && c <= 'Z') {
+      k[i] = (char)(c + 32);
+    } else if (c == 0xC3 && i + 1 < len) {
+      unsigned char d = (unsigned char)k[i + 1];
+      if (d >= 0x80 && d <= 0x9E && d != 0x97) k[i + 1] = (char)(d + 0x20);
+      i++;
+    }
+  }
+  return 0;
+}
+
 /* units.RAMInBytes: a number with an optional b/k/m/g/t/p suffix (with an
  * optional trailing "b" or "ib"), case-insensitive. */
 static int ram_in_bytes(const char *s) {
@@ -177,8 +198,9 @@ int sgi_mount_parse(sgi_arena *arena, const char *value, sgi_mount_expander expa
   csv c;
   memset(&c, 0, sizeof c);
   sgi_buf_init(&c.scratch, msg->mem);
-  sgi_buf expanded;
+  sgi_buf expanded, key_buf;
   sgi_buf_init(&expanded, msg->mem);
+  sgi_buf_init(&key_buf, msg->mem);
   int rc = csv_fields(value, &c, msg);
   int ro_auto = 1, has_mode = 0, has_uid = 0, has_gid = 0;
   for (size_t i = 0; rc == 0 && i < c.count; i++) {
@@ -186,11 +208,11 @@ int sgi_mount_parse(sgi_arena *arena, const char *value, sgi_mount_expander expa
     size_t flen = c.items[i].len;
     const char *eq = memchr(f, '=', flen);
     size_t klen = eq ? (size_t)(eq - f) : flen;
-    char key[32];
-    if (klen >= sizeof key) klen = sizeof key - 1;
-    memcpy(key, f, klen);
-    key[klen] = '\0';
-    lower(key, klen);
+    if (lower_key(&key_buf, f, klen)) {
+      rc = -1;
+      break;
+    }
+    const char *key = key_buf.ptr;
     if (!eq) {
       if (key_is(key, "readonly") || key_is(key, "ro")) {
         m->readonly = 1, ro_auto = 0;
@@ -328,6 +350,7 @@ int sgi_mount_parse(sgi_arena *arena, const char *value, sgi_mount_expander expa
     rc = 1, sgi_buf_printf(msg, "invalid cache sharing set for %s mount", mount_types[m->type]);
   sgi_buf_free(&c.scratch);
   sgi_buf_free(&expanded);
+  sgi_buf_free(&key_buf);
   if (rc < 0 || msg->failed) return STAGEGRAPH_ENOMEM;
   return rc;
 }

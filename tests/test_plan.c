@@ -603,6 +603,18 @@ static void test_forward_references(void **state) {
   PLAN_ERR("FROM alpine AS a\nRUN --mount=from=x,target=/t true\nFROM alpine AS x\n", &a,
            STAGEGRAPH_ESTAGE, 2,
            "cannot mount from stage \"x\" to \"/t\", stage needs to be defined before current command");
+  /* An unknown mount key is reported whole, lowercased as Go's
+   * strings.ToLower does. Flag words take each byte as a rune (split.c),
+   * so "\xc3\x80" (À) in the source is U+00C3 U+0080 in the flag, and
+   * U+00C3 lowercases to U+00E3; nothing is cut, even inside a rune. */
+  PLAN_ERR("FROM alpine\nRUN --mount=target=/x,An-Unknown-Key-Longer-Than-32-Bytes-\xc3\x80=1 "
+           "true\n",
+           NULL, STAGEGRAPH_EINSTRUCTION, 2,
+           "unexpected key 'an-unknown-key-longer-than-32-bytes-\xc3\xa3\xc2\x80' in "
+           "'An-Unknown-Key-Longer-Than-32-Bytes-\xc3\x83\xc2\x80=1'");
+  /* the bytes D7 and DE alone are U+00D7 (x, no lowercase) and U+00DE */
+  PLAN_ERR("FROM alpine\nRUN --mount=target=/x,\xd7\xde=1 true\n", NULL, STAGEGRAPH_EINSTRUCTION, 2,
+           "unexpected key '\xc3\x97\xc3\xbe' in '\xc3\x97\xc3\x9e=1' (did you mean id?)");
   /* pruned: fine */
   planned p = PLAN_OK("FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\n", NULL);
   assert_int_equal(stagegraph_plan_stage_needed(p.plan, 0), 0);
