@@ -529,20 +529,121 @@ static int key_value(sgi_linter *l, const stagegraph_instruction *ins) {
   return rc;
 }
 
-static int push_set(void *ctx, const sgi_envvar *v) {
-  return sgi_envvar_value(v, NULL) ? names_push(ctx, sgi_envvar_name(v)) : 0;
+/* The names UndefinedVar suggests from, in the order that breaks ties
+ * (the first of equally close names wins): the variables set in the
+ * parent stage's final scope, innermost stage first and each stage's in
+ * the order they were set (or PATH, for a stage on an image), then the
+ * stage's own ENV and ARG keys before the instruction.
+ *
+ * The parent's part is a FROM chain's: a stack of the scopes from the
+ * root down to the parent, each scope's set names pushed over its
+ * parent's, last set first, in a stack index (ties go to the later name).
+ * Listing each stage's names once, at its own place, gives the same
+ * answer as listing every name visible in the parent: a name set again
+ * further in is as close and later on the stack, and a name declared
+ * without a value (left out) was visible nowhere above (dispatch records
+ * one only then), so it hides nothing. Moving to another parent pops the
+ * scopes that are not its ancestors and pushes the missing ones: a chain
+ * pushes each stage once, the children of one stage share its names, and
+ * a stage's own part is the rest of the list. */
+typedef struct chain {
+  const stagegraph_plan *plan;
+  names list;               /* a stack index */
+  const sgi_scope **stack;  /* root first */
+  size_t *below;            /* list.count before each scope's names */
+  size_t height, cap;
+  size_t *level;            /* per stage: its scope's place on the stack + 1, 0 off it */
+  const sgi_scope **path;   /* scratch: the scopes to push, innermost first */
+  size_t path_cap;
+} chain;
+
+static void chain_init(chain *c, const stagegraph_plan *plan, const sgi_mem *mem) {
+  memset(c, 0, sizeof *c);
+  c->plan = plan;
+  names_init(&c->list, mem);
+  sgi_suggest_index_init_stack(&c->list.suggest, mem);
 }
 
-/* The names set in a stage before an instruction, for UndefinedVar's
- * suggestion: the parent's variables (or PATH), innermost stage first and
- * each stage's in the order they were set (sgi_scope_each; the first of
- * equally close names wins, so ties follow this order), then ENV and ARG
- * keys. */
-static int scope_names(const stagegraph_plan *p, size_t s, names *out) {
+static void chain_free(chain *c) {
+  const sgi_mem *mem = c->list.mem;
+  names_free(&c->list);
+  sgi_free(mem, (void *)c->stack);
+  sgi_free(mem, c->below);
+  sgi_free(mem, c->level);
+  sgi_free(mem, (void *)c->path);
+}
+
+static size_t *level_of(chain *c, const sgi_scope *x) { return &c->level[x - c->plan->final_env]; }
+
+/* Room for one more of `size` bytes in *items (count used, *cap held). */
+static int grow(const sgi_mem *mem, void **items, size_t count, size_t *cap, size_t size) {
+  if (count < *cap) return 0;
+  size_t n = *cap ? 2 * *cap : 16, bytes;
+  if (!sgi_mul_ok(n, size, &bytes)) return STAGEGRAPH_ENOMEM;
+  void *grown = sgi_realloc(mem, *items, bytes);
+  if (!grown) return STAGEGRAPH_ENOMEM;
+  *items = grown;
+  *cap = n;
+  return 0;
+}
+
+/* A scope's names with a value, last set on top; on failure none. */
+static int chain_push(chain *c, const sgi_scope *x) {
+  const sgi_mem *mem = c->list.mem;
+  size_t cap = c->cap;
+  int rc = grow(mem, (void **)&c->stack, c->height, &cap, sizeof *c->stack);
+  if (!rc) rc = grow(mem, (void **)&c->below, c->height, &c->cap, sizeof *c->below);
+  if (rc) return rc;
+  size_t from = c->list.count;
+  for (const sgi_envvar *v = NULL; !rc && (v = sgi_envmap_next(&x->local, v));)
+    if (sgi_envvar_value(v, NULL)) rc = names_push(&c->list, sgi_envvar_name(v));
+  if (rc) {
+    c->list.count = from;
+    return rc;
+  }
+  for (size_t i = from, j = c->list.count; i + 1 < j; i++, j--) {
+    const char *t = c->list.items[i];
+    c->list.items[i] = c->list.items[j - 1];
+    c->list.items[j - 1] = t;
+  }
+  c->stack[c->height] = x;
+  c->below[c->height++] = from;
+  *level_of(c, x) = c->height;
+  return 0;
+}
+
+/* The stack holds the chain of `parent` (a final scope) when this
+ * returns 0. */
+static int chain_move(chain *c, const sgi_scope *parent) {
+  const sgi_mem *mem = c->list.mem;
+  if (!c->level && !(c->level = sgi_calloc(mem, c->plan->stage_count, sizeof *c->level)))
+    return STAGEGRAPH_ENOMEM;
+  size_t n = 0;
+  const sgi_scope *x = parent;
+  for (; x && !*level_of(c, x); x = x->parent) {
+    int rc = grow(mem, (void **)&c->path, n, &c->path_cap, sizeof *c->path);
+    if (rc) return rc;
+    c->path[n++] = x;
+  }
+  size_t keep = x ? *level_of(c, x) : 0;
+  if (c->height > keep) {
+    while (c->height > keep) *level_of(c, c->stack[--c->height]) = 0;
+    c->list.count = c->below[keep];
+    sgi_suggest_index_truncate(&c->list.suggest, c->list.count);
+  }
+  int rc = 0;
+  while (n && !rc) rc = chain_push(c, c->path[--n]);
+  return rc;
+}
+
+/* The stage's own list starts with PATH when it is built on an image;
+ * else the stack holds its parent's chain. */
+static int scope_names(const stagegraph_plan *p, size_t s, names *out, chain *c, int *chained) {
   out->count = 0;
   size_t parent = p->stages[s].parent;
-  if (parent == STAGEGRAPH_NONE || !p->final_env) return names_push(out, "PATH");
-  return sgi_scope_each(&p->final_env[parent], push_set, out);
+  *chained = parent != STAGEGRAPH_NONE && p->final_env;
+  if (!*chained) return names_push(out, "PATH");
+  return chain_move(c, &p->final_env[parent]);
 }
 
 static int add_defined_names(const stagegraph_instruction *ins, names *scope, sgi_arena *arena) {
@@ -574,9 +675,11 @@ typedef struct scope_view {
   size_t stage;
   const stagegraph_stage *dst;
   size_t position; /* of the instruction being checked */
-  names *names;
+  names *names;    /* the stage's own part */
   int ready;
   sgi_arena *arena;
+  chain *chain;
+  int chained;     /* the chain's names come first */
 } scope_view;
 
 static int add_defined_names(const stagegraph_instruction *ins, names *scope, sgi_arena *arena);
@@ -584,13 +687,33 @@ static int add_defined_names(const stagegraph_instruction *ins, names *scope, sg
 static int scope_ready(scope_view *v) {
   if (v->ready) return 0;
   names_forget(v->names);
-  int rc = scope_names(v->plan, v->stage, v->names);
+  int rc = scope_names(v->plan, v->stage, v->names, v->chain, &v->chained);
   for (size_t i = 0; !rc && i < v->position; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(v->dst, i);
     if (v->plan->info[ins->index].executed) rc = add_defined_names(ins, v->names, v->arena);
   }
   v->ready = !rc;
   return rc;
+}
+
+/* closest() over the chain's names followed by the stage's own: the
+ * value is either's name (none), or the closer match, the chain's when
+ * as close. */
+static int closest_in_scope(scope_view *v, const char *value, const char **match) {
+  *match = NULL;
+  if (!*value) return 0;
+  size_t len = strlen(value), chain_k = STAGEGRAPH_NONE, chain_d = 3, own_k, own_d;
+  names *c = &v->chain->list, *own = v->names;
+  int rc = 0;
+  if (v->chained)
+    rc = sgi_suggest_index_search(&c->suggest, c->items, c->count, value, len, &chain_k, &chain_d);
+  if (!rc) rc = sgi_suggest_index_search(&own->suggest, own->items, own->count, value, len, &own_k, &own_d);
+  if (rc) return rc;
+  if ((chain_k == STAGEGRAPH_NONE && chain_d == 0) || (own_k == STAGEGRAPH_NONE && own_d == 0))
+    return 0;
+  if (chain_k != STAGEGRAPH_NONE && chain_d <= own_d) *match = c->items[chain_k];
+  else if (own_k != STAGEGRAPH_NONE) *match = own->items[own_k];
+  return 0;
 }
 
 static int undefined_vars(sgi_linter *l, const stagegraph_instruction *ins, const sgi_ins_info *info,
@@ -601,7 +724,7 @@ static int undefined_vars(sgi_linter *l, const stagegraph_instruction *ins, cons
     int rc = scope_ready(scope);
     if (rc) return rc;
     const char *s;
-    if ((rc = closest(scope->names, name, &s))) return rc;
+    if ((rc = closest_in_scope(scope, name, &s))) return rc;
     sgi_lint_msgf(l, "Usage of undefined variable '$%s'", name);
     if (s) sgi_buf_printf(&l->msg, " (did you mean $%s?)", s);
     if ((rc = sgi_lint_report_msg(l, SGI_RULE_UNDEFINED_VAR, ins, ins))) return rc;
@@ -812,7 +935,8 @@ struct sgi_buildkit_pass {
   sgi_str_index names;      /* DuplicateStageName's */
   casing casing;
   unsigned char *inherited; /* per stage, when planned: INHERIT_* */
-  names defined;            /* UndefinedVar's suggestions */
+  names defined;            /* UndefinedVar's suggestions: a stage's own names */
+  chain chain;              /* ...after its parent chain's */
   /* the stage being checked */
   size_t stage;
   int dispatched;           /* the plan dispatched it: dispatch-time checks run */
@@ -828,6 +952,7 @@ int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l) {
   sgi_buf_init(&bk->word, &l->lint->mem);
   bk->autos.l = l;
   names_init(&bk->defined, &l->lint->mem);
+  chain_init(&bk->chain, l->plan, &l->lint->mem);
   sgi_str_index_init(&bk->names, &l->lint->mem, sgi_hash_seed(bk));
   const stagegraph_doc *doc = l->doc;
   int rc = no_empty_continuation(l);
@@ -874,7 +999,7 @@ int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t s) {
   for (size_t t = 0; t < sgi_plan_trigger_count(ps); t++)
     if (ps->triggers->docs[t])
       trigger_state(ps->triggers->docs[t]->instructions[0], ps->triggers->owners[t], state);
-  scope_view view = {l->plan, s, st, 0, &bk->defined, 0, &bk->arena};
+  scope_view view = {l->plan, s, st, 0, &bk->defined, 0, &bk->arena, &bk->chain, 0};
   bk->view = view;
   return 0;
 }
@@ -917,6 +1042,7 @@ void sgi_lint_buildkit_free(sgi_buildkit_pass *bk) {
   const sgi_mem *mem = &bk->l->lint->mem;
   scope_free(&bk->scope);
   names_free(&bk->defined);
+  chain_free(&bk->chain);
   sgi_str_index_free(&bk->names);
   sgi_buf_free(&bk->word);
   sgi_arena_free(&bk->arena);

@@ -109,12 +109,18 @@ static int equal(const char *a, size_t alen, const char *b, size_t blen, int fol
   return alen == blen && (fold ? !sgi_ascii_casecmp(a, alen, b) : !memcmp(a, b, alen));
 }
 
-size_t sgi_suggest_scan(const char *value, size_t len, const char *const *options, size_t count,
-                        int fold) {
+/* The scan, from the first option or (newest) from the last: the option
+ * and its distance (0 with none: the value is an option; LIMIT: none
+ * close enough). */
+static size_t scan(const char *value, size_t len, const char *const *options, size_t count,
+                   int fold, int newest, size_t *dist) {
   size_t nv = count_runes(value, len), match = STAGEGRAPH_NONE, best = LIMIT;
-  for (size_t k = 0; k < count; k++) {
-    size_t olen = strlen(options[k]);
-    if (equal(value, len, options[k], olen, fold)) return STAGEGRAPH_NONE;
+  for (size_t i = 0; i < count; i++) {
+    size_t k = newest ? count - 1 - i : i, olen = strlen(options[k]);
+    if (equal(value, len, options[k], olen, fold)) {
+      *dist = 0;
+      return STAGEGRAPH_NONE;
+    }
     if (best == 0) continue; /* nothing can be closer: look for the value */
     cursor v = {value, len, fold}, o = {options[k], olen, fold};
     size_t d = distance(v, nv, o, count_runes(options[k], olen), best);
@@ -123,7 +129,14 @@ size_t sgi_suggest_scan(const char *value, size_t len, const char *const *option
       match = k;
     }
   }
+  *dist = best;
   return match;
+}
+
+size_t sgi_suggest_scan(const char *value, size_t len, const char *const *options, size_t count,
+                        int fold) {
+  size_t dist;
+  return scan(value, len, options, count, fold, 0, &dist);
 }
 
 int sgi_suggest(sgi_buf *msg, const char *value, size_t len, const char *const *options,
@@ -163,14 +176,35 @@ typedef struct node {
   uint32_t child, last; /* the first and last child, 0 for none (the root is no child) */
   uint32_t sibling;     /* the next child of the parent, 0 for none */
   uint32_t end;         /* the first option whose runes end here, + 1; 0 for none */
-  uint32_t first;       /* the first option through this node (the tail's, with a tail) */
+  uint32_t first;       /* the first option through this node */
   uint32_t lo, hi;      /* the fewest and most runes of an option at or below it */
-  uint32_t tail;        /* where the tail starts in option `first`, 0 for none (no children then) */
+  uint32_t tail;        /* where the tail starts in option `text`, 0 for none (no children then) */
+  uint32_t text;        /* the option whose tail it is */
 } node;
+
+/* How to take back the options from one on (a stack index): the nodes
+ * there were before it, and the undo log's length then. */
+typedef struct mark {
+  uint32_t nodes;
+  size_t undo;
+} mark;
+
+/* A node as it was before an option changed it. */
+typedef struct undo {
+  uint32_t at;
+  node was;
+} undo;
 
 struct sgi_suggest_trie {
   uint64_t seed;   /* of the hash: where the trie lives, so crafted names cannot collide */
+  int newest;      /* ties go to the later option ("first" means the latest) */
   size_t indexed;  /* options in the trie */
+  /* a stack index's record of each option indexed: its mark, and the
+   * nodes it changed (nodes from `fresh` on are its own) */
+  mark *marks;
+  undo *log;
+  size_t log_len, log_cap, marked, marks_cap;
+  uint32_t fresh;
   node *node;      /* node 0 is the root */
   size_t nodes, node_cap;
   uint32_t *slot;  /* node by (parent, rune): open addressing, 0 empty */
@@ -188,6 +222,12 @@ void sgi_suggest_index_init(sgi_suggest_index *x, const sgi_mem *mem) {
   x->mem = mem;
   x->queries = 0;
   x->trie = NULL;
+  x->newest = 0;
+}
+
+void sgi_suggest_index_init_stack(sgi_suggest_index *x, const sgi_mem *mem) {
+  sgi_suggest_index_init(x, mem);
+  x->newest = 1;
 }
 
 void sgi_suggest_index_free(sgi_suggest_index *x) {
@@ -196,6 +236,8 @@ void sgi_suggest_index_free(sgi_suggest_index *x) {
   sgi_free(x->mem, x->trie->slot);
   sgi_free(x->mem, x->trie->value);
   sgi_free(x->mem, x->trie->band);
+  sgi_free(x->mem, x->trie->marks);
+  sgi_free(x->mem, x->trie->log);
   sgi_free(x->mem, x->trie);
   x->trie = NULL;
 }
@@ -211,7 +253,7 @@ void sgi_suggest_index_clear(sgi_suggest_index *x) {
     return;
   }
   memset(t->slot, 0, t->slot_cap * sizeof *t->slot);
-  t->indexed = t->nodes = 0;
+  t->indexed = t->nodes = t->marked = t->log_len = 0;
 }
 
 static uint32_t slot_hash(const sgi_suggest_trie *t, uint32_t parent, uint32_t rune) {
@@ -265,7 +307,7 @@ static uint32_t new_child(sgi_suggest_trie *t, uint32_t *slot, uint32_t parent, 
   memset(n, 0, sizeof *n);
   n->rune = r;
   n->parent = parent;
-  n->first = (uint32_t)k;
+  n->first = n->text = (uint32_t)k;
   n->lo = n->hi = (uint32_t)runes;
   if (p->last) t->node[p->last].sibling = at;
   else p->child = at;
@@ -288,7 +330,7 @@ static void new_tail(sgi_suggest_trie *t, uint32_t *slot, uint32_t parent, uint3
  * apart. */
 static void expand_tail(sgi_suggest_trie *t, const char *const *options, uint32_t at, size_t depth) {
   node *n = &t->node[at];
-  size_t k = n->first, runes = n->hi;
+  size_t k = n->text, runes = n->hi;
   const char *text = options[k];
   cursor c = rest_of(text + n->tail);
   uint32_t r = next_rune(&c);
@@ -296,8 +338,48 @@ static void expand_tail(sgi_suggest_trie *t, const char *const *options, uint32_
   new_tail(t, slot_of(t, at, r), at, r, k, runes, depth + 1, (size_t)(c.s - text));
 }
 
+/* Room in *items (of `size` bytes each, *cap of them) for entry `used`. */
+static int room_for(const sgi_mem *mem, void **items, size_t used, size_t *cap, size_t size) {
+  if (used < *cap) return 0;
+  size_t n = *cap ? 2 * *cap : 64, bytes;
+  if (!sgi_mul_ok(n, size, &bytes)) return STAGEGRAPH_ENOMEM;
+  void *grown = sgi_realloc(mem, *items, bytes);
+  if (!grown) return STAGEGRAPH_ENOMEM;
+  *items = grown;
+  *cap = n;
+  return 0;
+}
+
+/* Before an option changes node `at`, a stack index logs it, unless the
+ * option made it: 0 or STAGEGRAPH_ENOMEM, with nothing changed. */
+static int touch(const sgi_mem *mem, sgi_suggest_trie *t, uint32_t at) {
+  if (!t->newest || at >= t->fresh) return 0;
+  int rc = room_for(mem, (void **)&t->log, t->log_len, &t->log_cap, sizeof *t->log);
+  if (rc) return rc;
+  t->log[t->log_len].at = at;
+  t->log[t->log_len++].was = t->node[at];
+  return 0;
+}
+
+/* A stack index notes where option k starts (once: a failed attempt is
+ * walked again on top of what it changed, and taken back with it). */
+static int mark_option(const sgi_mem *mem, sgi_suggest_trie *t, size_t k) {
+  if (!t->newest) return 0;
+  if (k < t->marked) { /* walked again after a failure */
+    t->fresh = t->marks[k].nodes;
+    return 0;
+  }
+  int rc = room_for(mem, (void **)&t->marks, k, &t->marks_cap, sizeof *t->marks);
+  if (rc) return rc;
+  t->marks[k].nodes = t->fresh = (uint32_t)t->nodes;
+  t->marks[k].undo = t->log_len;
+  t->marked = k + 1;
+  return 0;
+}
+
 /* Option k into the trie. Each step reserves its nodes first, so a failure
- * leaves a path the next attempt walks again. */
+ * leaves a path the next attempt walks again. In a stack index option k is
+ * the first through every node of its path. */
 static int index_option(const sgi_mem *mem, sgi_suggest_trie *t, const char *const *options,
                         size_t k) {
   const char *text = options[k];
@@ -305,7 +387,7 @@ static int index_option(const sgi_mem *mem, sgi_suggest_trie *t, const char *con
   if (len > UINT32_MAX) return STAGEGRAPH_ENOMEM; /* longer than any document */
   size_t n = count_runes(text, len);
   int rc = reserve_nodes(mem, t, 1);
-  if (rc) return rc;
+  if (rc || (rc = mark_option(mem, t, k))) return rc;
   if (!t->nodes) {
     memset(&t->node[0], 0, sizeof t->node[0]);
     t->node[0].lo = UINT32_MAX;
@@ -314,6 +396,7 @@ static int index_option(const sgi_mem *mem, sgi_suggest_trie *t, const char *con
   cursor c = {text, len, 0};
   uint32_t at = 0;
   for (size_t i = 0;; i++) {
+    if ((rc = touch(mem, t, at))) return rc;
     if (i < n && t->node[at].tail) { /* followed: the tail's next rune becomes a node */
       if ((rc = reserve_nodes(mem, t, 1))) return rc;
       expand_tail(t, options, at, i);
@@ -321,17 +404,36 @@ static int index_option(const sgi_mem *mem, sgi_suggest_trie *t, const char *con
     node *here = &t->node[at];
     if (n < here->lo) here->lo = (uint32_t)n;
     if (n > here->hi) here->hi = (uint32_t)n;
+    if (t->newest) here->first = (uint32_t)k;
     if (i == n) break;
     if ((rc = reserve_nodes(mem, t, 1))) return rc;
     uint32_t r = next_rune(&c), *slot = slot_of(t, at, r);
     if (!*slot) {
-      new_tail(t, slot, at, r, k, n, i + 1, (size_t)(c.s - text));
+      if (t->node[at].last && (rc = touch(mem, t, t->node[at].last))) return rc;
+      new_tail(t, slot_of(t, at, r), at, r, k, n, i + 1, (size_t)(c.s - text));
       return 0;
     }
     at = *slot;
   }
-  if (!t->node[at].end) t->node[at].end = (uint32_t)k + 1;
+  if (!t->node[at].end || t->newest) t->node[at].end = (uint32_t)k + 1;
   return 0;
+}
+
+/* A stack index without its options from `count` on: the nodes they made
+ * leave the table last made first (so linear probing finds the others as
+ * before), then the nodes they changed are as they were. */
+static void take_back(sgi_suggest_trie *t, size_t count) {
+  if (t->indexed <= count) return;
+  const mark *m = &t->marks[count];
+  while (t->nodes > m->nodes) {
+    const node *n = &t->node[--t->nodes];
+    *slot_of(t, n->parent, n->rune) = 0;
+  }
+  while (t->log_len > m->undo) {
+    const undo *u = &t->log[--t->log_len];
+    t->node[u->at] = u->was;
+  }
+  t->indexed = t->marked = count;
 }
 
 /* A search: the value's runes and the best option so far. */
@@ -361,15 +463,20 @@ static size_t lower_bound(const search *s, size_t lo, size_t hi, size_t k, const
   return bound;
 }
 
+/* Whether option a goes before the match among equally close ones. */
+static int before(const search *s, size_t a) {
+  return s->match == STAGEGRAPH_NONE || (s->t->newest ? a > s->match : a < s->match);
+}
+
 /* An option below can only win by being closer, or as close and earlier. */
 static int hopeless(const search *s, size_t bound, size_t first) {
-  return bound > s->best || (bound == s->best && s->match != STAGEGRAPH_NONE && first >= s->match);
+  return bound > s->best || (bound == s->best && !before(s, first));
 }
 
 /* An option ends at depth k, with this band. */
 static void ends(search *s, size_t k, const uint8_t *band, size_t option) {
   size_t d = last_cell(band, k, s->m);
-  if (d < s->best || (d == s->best && option < s->match)) {
+  if (d < s->best || (d == s->best && before(s, option))) {
     s->best = d;
     s->match = option;
   }
@@ -380,14 +487,14 @@ static void ends(search *s, size_t k, const uint8_t *band, size_t option) {
 static void follow_tail(search *s, const node *n, size_t k, const uint8_t *band) {
   uint8_t rows[2][BAND];
   const uint8_t *row = band;
-  cursor c = rest_of(s->options[n->first] + n->tail);
+  cursor c = rest_of(s->options[n->text] + n->tail);
   for (; k < n->hi; k++) {
     uint8_t *next = rows[k & 1];
     step(row, k, next_rune(&c), s->v + k, s->m, next);
     row = next;
-    if (hopeless(s, lower_bound(s, n->hi, n->hi, k + 1, row), n->first)) return;
+    if (hopeless(s, lower_bound(s, n->hi, n->hi, k + 1, row), n->text)) return;
   }
-  ends(s, k, row, n->first);
+  ends(s, k, row, n->text);
 }
 
 /* The node `at` at depth k, with its band: its option, its tail, and
@@ -444,18 +551,30 @@ static int reserve_scratch(const sgi_mem *mem, sgi_suggest_trie *t, size_t m) {
   return 0;
 }
 
+void sgi_suggest_index_truncate(sgi_suggest_index *x, size_t count) {
+  if (x->trie) take_back(x->trie, count);
+}
+
 int sgi_suggest_index_find(sgi_suggest_index *x, const char *const *options, size_t count,
                            const char *value, size_t len, size_t *found) {
+  size_t dist;
+  return sgi_suggest_index_search(x, options, count, value, len, found, &dist);
+}
+
+int sgi_suggest_index_search(sgi_suggest_index *x, const char *const *options, size_t count,
+                             const char *value, size_t len, size_t *found, size_t *dist) {
   *found = STAGEGRAPH_NONE;
+  *dist = LIMIT;
   if (x->queries < SCAN_QUERIES || count <= SCAN_OPTIONS) {
     x->queries++;
-    *found = sgi_suggest_scan(value, len, options, count, 0);
+    *found = scan(value, len, options, count, 0, x->newest, dist);
     return 0;
   }
   sgi_suggest_trie *t = x->trie;
   if (!t) {
     if (!(t = x->trie = sgi_calloc(x->mem, 1, sizeof *t))) return STAGEGRAPH_ENOMEM;
     t->seed = sgi_hash_seed(t);
+    t->newest = x->newest;
   }
   for (; t->indexed < count; t->indexed++) {
     int rc = index_option(x->mem, t, options, t->indexed);
@@ -472,8 +591,10 @@ int sgi_suggest_index_find(sgi_suggest_index *x, const char *const *options, siz
   search_trie(&s, t->band);
   if (s.match == STAGEGRAPH_NONE || s.best > 0) {
     *found = s.match;
+    if (s.match != STAGEGRAPH_NONE) *dist = s.best;
     return 0;
   }
+  *dist = 0;
   /* The value's runes: an option with the value's own bytes means none,
    * else the first with those runes. Valid UTF-8 has one spelling, so the
    * bytes can differ only where one side has U+FFFD (an invalid sequence
@@ -481,7 +602,9 @@ int sgi_suggest_index_find(sgi_suggest_index *x, const char *const *options, siz
    * options after the match. */
   for (size_t i = 0; i < m; i++) {
     if (v[i] != SGI_RUNE_ERROR) continue;
-    for (size_t k = s.match; k < count; k++)
+    /* the options with the match's runes come after it, or before it in
+     * a stack index */
+    for (size_t k = t->newest ? 0 : s.match; k < (t->newest ? s.match + 1 : count); k++)
       if (strlen(options[k]) == len && !memcmp(options[k], value, len)) return 0;
     *found = s.match;
     return 0;

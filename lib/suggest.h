@@ -61,9 +61,18 @@ typedef struct sgi_suggest_index {
   const sgi_mem *mem;
   size_t queries;         /* asked since the last clear */
   sgi_suggest_trie *trie; /* NULL until the scans are over */
+  int newest;             /* a stack index */
 } sgi_suggest_index;
 
 void sgi_suggest_index_init(sgi_suggest_index *x, const sgi_mem *mem);
+/* A stack index: ties go to the LATER option, and the list may also lose
+ * its last options (sgi_suggest_index_truncate), as a stack does. Each
+ * option added to the trie logs the nodes it changes, so taking options
+ * back costs what adding them did. For lists whose best names come last:
+ * UndefinedVar's names of a FROM chain, the innermost stage's on top. */
+void sgi_suggest_index_init_stack(sgi_suggest_index *x, const sgi_mem *mem);
+/* After a stack index's list was cut to `count` options. */
+void sgi_suggest_index_truncate(sgi_suggest_index *x, size_t count);
 void sgi_suggest_index_free(sgi_suggest_index *x);
 /* Before the list is emptied: small tables are kept for the next one,
  * large ones freed. */
@@ -74,5 +83,10 @@ void sgi_suggest_index_clear(sgi_suggest_index *x);
  * trie). */
 int sgi_suggest_index_find(sgi_suggest_index *x, const char *const *options, size_t count,
                            const char *value, size_t len, size_t *found);
+/* The same, with the distance of the option found in *dist: 0 to 2, or 0
+ * with none found when the value is itself an option, 3 when no option is
+ * close enough. Two lists asked in turn then answer as one would. */
+int sgi_suggest_index_search(sgi_suggest_index *x, const char *const *options, size_t count,
+                             const char *value, size_t len, size_t *found, size_t *dist);
 
 #endif

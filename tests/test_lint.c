@@ -362,6 +362,64 @@ static void test_undefined_var_long_name(void **state) {
   EXPECT(src, NULL, "UndefinedArgInFrom", 2, message);
 }
 
+/* Equally close names: the parent stage's come before a deeper
+ * ancestor's, each stage's in the order they were set, and the stage's own
+ * come last. CB is one edit from AB, XB, YB and ZB. */
+static void test_undefined_var_ancestor_tie(void **state) {
+  (void)state;
+  const char *src = "FROM alpine AS a\nENV AB=1\n"
+                    "FROM a AS b\nENV XB=1 YB=1\n"
+                    "FROM b AS c\nENV ZB=1\nLABEL l=$CB\n"
+                    "FROM a AS d\nENV ZB=1\nLABEL l=$CB\n";
+  EXPECT(src, NULL, "UndefinedVar", 7, "Usage of undefined variable '$CB' (did you mean $XB?)");
+  EXPECT(src, NULL, "UndefinedVar", 10, "Usage of undefined variable '$CB' (did you mean $AB?)");
+  /* the stage's own name wins only when closer */
+  EXPECT("FROM alpine AS a\nENV ABC=1\nFROM a\nENV CBC=1\nLABEL l=$CBC_\n", NULL, "UndefinedVar",
+         5, "Usage of undefined variable '$CBC_' (did you mean $CBC?)");
+}
+
+/* A name set again in a child stage takes the child's place: XB was set
+ * before AB in a, but b sets AB again, so AB is met first. A name declared
+ * without a value is no suggestion (ARG YB in b). */
+static void test_undefined_var_redefined(void **state) {
+  (void)state;
+  const char *src = "FROM alpine AS a\nENV XB=1 AB=1\n"
+                    "FROM a AS b\nENV AB=2\nARG YB\n"
+                    "FROM b\nLABEL l=$CB\n"
+                    "FROM a\nLABEL l=$CB\n";
+  EXPECT(src, NULL, "UndefinedVar", 7, "Usage of undefined variable '$CB' (did you mean $AB?)");
+  EXPECT(src, NULL, "UndefinedVar", 9, "Usage of undefined variable '$CB' (did you mean $XB?)");
+}
+
+/* A chain of 40 stages, past the 32 levels walked stage by stage: s1 sets
+ * XB then AB, s3 sets AB again, s38 declares YB without a value; s20 asks
+ * for CB (AB, met in s3 before s1's XB), s36 sets ZB and s39 asks again
+ * (ZB), then a sibling of s39 built on s37 asks for XA (XB: one edit,
+ * where AB is two). */
+static void test_undefined_var_deep_chain(void **state) {
+  (void)state;
+  char src[4096];
+  size_t n = 0;
+  n += (size_t)snprintf(src + n, sizeof src - n, "FROM alpine AS s0\n");
+  int line = 1, at20 = 0, at39 = 0, at_sibling = 0; /* the line of the last FROM */
+  for (int i = 1; i < 40; i++) {
+    n += (size_t)snprintf(src + n, sizeof src - n, "FROM s%d AS s%d\n", i - 1, i);
+    line++;
+    const char *body = i == 1 ? "ENV XB=1 AB=1\n" : i == 3 ? "ENV AB=2\n" : i == 36 ? "ENV ZB=1\n"
+                       : i == 38 ? "ARG YB\n" : i == 20 || i == 39 ? "LABEL l=$CB\n" : "";
+    if (i == 20) at20 = line + 1;
+    if (i == 39) at39 = line + 1;
+    n += (size_t)snprintf(src + n, sizeof src - n, "%s", body);
+    if (*body) line++;
+  }
+  n += (size_t)snprintf(src + n, sizeof src - n, "FROM s37\nLABEL l=$XA\n");
+  at_sibling = line + 2;
+  assert_true(n < sizeof src);
+  EXPECT(src, NULL, "UndefinedVar", at20, "Usage of undefined variable '$CB' (did you mean $AB?)");
+  EXPECT(src, NULL, "UndefinedVar", at39, "Usage of undefined variable '$CB' (did you mean $ZB?)");
+  EXPECT(src, NULL, "UndefinedVar", at_sibling, "Usage of undefined variable '$XA' (did you mean $XB?)");
+}
+
 static void test_multiple_instructions_disallowed(void **state) {
   (void)state;
   EXPECT("FROM alpine\nCMD [\"a\"]\nCMD [\"b\"]\n", NULL, "MultipleInstructionsDisallowed", 2,
@@ -1018,12 +1076,7 @@ static char *lint_sarif(stagegraph_doc *doc, const stagegraph_lint_options *o, a
   return copy;
 }
 
-static void test_out_of_memory(void **state) {
-  (void)state;
-  const char *src = "# check=skip=NoSuchRule\nARG V=1\nFROM golang:$V AS Build\nWORKDIR app\nCOPY . .\n"
-                    "RUN npm ci && go build\nENV TOKEN x\nFROM build AS t\nCOPY --from=0 / /\n"
-                    "FROM debian\nRUN apt-get install -y gcc\nCOPY --from=t /a /a\nCOPY id_rsa $X /k/\n"
-                    "# check=skip=JSONArgsRecommended\nEXPOSE 80/TCP 1:2\nCMD x\nCMD y\nFROM alpine AS dead\n";
+static void sweep(const char *src) {
   alloc_budget f;
   budget_init(&f);
   stagegraph_allocator a = budget_allocator(&f);
@@ -1050,6 +1103,28 @@ static void test_out_of_memory(void **state) {
   assert_true(total > 0);
   assert_int_equal(bad, 0);
   assert_int_equal(differ, 0);
+}
+
+static void test_out_of_memory(void **state) {
+  (void)state;
+  sweep("# check=skip=NoSuchRule\nARG V=1\nFROM golang:$V AS Build\nWORKDIR app\nCOPY . .\n"
+        "RUN npm ci && go build\nENV TOKEN x\nFROM build AS t\nCOPY --from=0 / /\n"
+        "FROM debian\nRUN apt-get install -y gcc\nCOPY --from=t /a /a\nCOPY id_rsa $X /k/\n"
+        "# check=skip=JSONArgsRecommended\nEXPOSE 80/TCP 1:2\nCMD x\nCMD y\nFROM alpine AS dead\n");
+}
+
+/* UndefinedVar's names of a FROM chain, past the first questions and 32
+ * names (its trie), with branches that pop the stack. */
+static void test_out_of_memory_chain(void **state) {
+  (void)state;
+  char src[8192];
+  size_t n = (size_t)snprintf(src, sizeof src, "FROM alpine AS s0\n");
+  for (int i = 0; i < 40; i++) n += (size_t)snprintf(src + n, sizeof src - n, "ENV NAME_%02d=1\n", i);
+  for (int i = 1; i < 12; i++)
+    n += (size_t)snprintf(src + n, sizeof src - n, "FROM s%d AS s%d\nENV OWN_%d=1\nLABEL l=$NAME_%dx\n",
+                          i % 3 ? i - 1 : i / 2, i, i, i);
+  assert_true(n < sizeof src);
+  sweep(src);
 }
 
 /* ---- the corpus --------------------------------------------------------------------------- */
@@ -1172,6 +1247,9 @@ int main(void) {
       cmocka_unit_test(test_workdir_relative_path),
       cmocka_unit_test(test_undefined_var),
       cmocka_unit_test(test_undefined_var_long_name),
+      cmocka_unit_test(test_undefined_var_ancestor_tie),
+      cmocka_unit_test(test_undefined_var_redefined),
+      cmocka_unit_test(test_undefined_var_deep_chain),
       cmocka_unit_test(test_multiple_instructions_disallowed),
       cmocka_unit_test(test_legacy_key_value_format),
       cmocka_unit_test(test_secrets_used_in_arg_or_env),
@@ -1203,6 +1281,7 @@ int main(void) {
       cmocka_unit_test(test_registry),
       cmocka_unit_test(test_arguments),
       cmocka_unit_test(test_out_of_memory),
+      cmocka_unit_test(test_out_of_memory_chain),
       cmocka_unit_test(test_corpus),
   };
   return cmocka_run_group_tests_name("lint", tests, NULL, NULL);

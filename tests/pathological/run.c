@@ -310,6 +310,15 @@ static void gen_deep_env_chain(text *t, setup *s) {
   }
 }
 
+/* 100k stages in a chain, each setting a variable and using one that is
+ * not set, one edit from its own: is each UndefinedVar's "did you mean" a
+ * walk over every variable the chain set so far? */
+static void gen_undefined_chain(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine AS s0\n");
+  for (int i = 1; i < N100K; i++) add(t, "FROM s%d AS s%d\nENV V%d=1\nLABEL x=$U%d\n", i - 1, i, i, i);
+}
+
 /* A chain of 990 stages, the last with 50k variables, 25k stages FROM it
  * with one variable each and a stage FROM each of those reading both:
  * does each child copy the 50k? (990: a stage 32 levels past a copy, as
@@ -434,6 +443,8 @@ static const pcase CASES[] = {
      gen_fan_out_args, {OK, OK, OK}},
     {"deep-env-chain", "100k stages in a chain, a variable set in each, read in the last 1000",
      gen_deep_env_chain, {OK, OK, OK}},
+    {"undefined-chain", "100k stages in a chain, each setting a variable and using an unset one",
+     gen_undefined_chain, {OK, OK, OK}},
     {"deep-env-fan-out", "a 990-stage chain, 50k variables in its last, 25k children each with a child",
      gen_deep_env_fan_out, {OK, OK, OK}},
     {"copy-sources", "one COPY of 100k sources over continuation lines", gen_copy_sources,
