@@ -194,8 +194,8 @@ static int outline_arg(dispatcher *d, const char *name, size_t len, const char *
   a->seq = slot;
   /* the doc comment: "# <name> <description>" */
   a->description = "";
-  for (size_t i = 0; i < defined_at->comment_count; i++) {
-    const char *c = defined_at->comments[i];
+  for (size_t i = 0; i < defined_at->extra->comment_count; i++) {
+    const char *c = defined_at->extra->comments[i];
     if (strncmp(c, name, len) == 0 && c[len] == ' ') {
       a->description = c + len + 1;
       break;
@@ -419,11 +419,11 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
   int rc;
   for (size_t i = 0; i < ins->arg_count; i++) {
     int is_heredoc = 0;
-    for (size_t h = 0; h < ins->heredoc_count; h++) {
-      size_t nlen = strlen(ins->heredocs[h].name);
+    for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+      size_t nlen = strlen(ins->extra->heredocs[h].name);
       const char *a = ins->args[i].ptr;
       is_heredoc |= i + 1 < ins->arg_count && strstr(a, "<<") && ins->args[i].len >= nlen &&
-                    memcmp(a + ins->args[i].len - nlen, ins->heredocs[h].name, nlen) == 0;
+                    memcmp(a + ins->args[i].len - nlen, ins->extra->heredocs[h].name, nlen) == 0;
     }
     if (is_heredoc) continue;
     if ((rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0))) return rc;
@@ -431,9 +431,9 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     if (!w) return STAGEGRAPH_ENOMEM;
     if ((rc = list_push(&p->mem, &d->words, w))) return rc;
   }
-  for (size_t h = 0; h < ins->heredoc_count; h++) {
-    if (!ins->heredocs[h].expand || ins->kind == STAGEGRAPH_KIND_RUN) continue;
-    if ((rc = expand(d, ins->heredocs[h].content, ins->heredocs[h].content_len, at, 1))) return rc;
+  for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+    if (!ins->extra->heredocs[h].expand || ins->kind == STAGEGRAPH_KIND_RUN) continue;
+    if ((rc = expand(d, ins->extra->heredocs[h].content, ins->extra->heredocs[h].content_len, at, 1))) return rc;
   }
   static const char *const expanded_flags[] = {"chown", "chmod", "checksum"};
   for (size_t f = 0; f < 3; f++) {

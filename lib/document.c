@@ -219,6 +219,18 @@ size_t stagegraph_doc_instruction_count(const stagegraph_doc *doc) {
   return doc ? doc->instruction_count : 0;
 }
 
+const sgi_instruction_extra sgi_instruction_plain = {NULL, NULL, NULL, NULL, NULL, 0, 0, 0};
+
+sgi_instruction_extra *sgi_instruction_extra_own(sgi_arena *arena, stagegraph_instruction *ins) {
+  if (ins->extra != &sgi_instruction_plain) /* made here, in the arena: not const */
+    return (sgi_instruction_extra *)ins->extra;
+  sgi_instruction_extra *x = sgi_arena_alloc(arena, sizeof *x);
+  if (!x) return NULL;
+  *x = sgi_instruction_plain;
+  ins->extra = x;
+  return x;
+}
+
 const stagegraph_instruction *stagegraph_doc_instruction(const stagegraph_doc *doc, size_t index) {
   return doc && index < doc->instruction_count ? doc->instructions[index] : NULL;
 }
@@ -228,7 +240,7 @@ stagegraph_kind stagegraph_instruction_kind(const stagegraph_instruction *ins) {
 }
 
 const char *stagegraph_instruction_keyword(const stagegraph_instruction *ins) {
-  return ins ? ins->keyword : NULL;
+  return ins ? sgi_instruction_keyword(ins) : NULL;
 }
 
 size_t stagegraph_instruction_index(const stagegraph_instruction *ins) {
@@ -236,11 +248,11 @@ size_t stagegraph_instruction_index(const stagegraph_instruction *ins) {
 }
 
 size_t stagegraph_instruction_flag_count(const stagegraph_instruction *ins) {
-  return ins ? ins->flag_count : 0;
+  return ins ? ins->extra->flag_count : 0;
 }
 
 const char *stagegraph_instruction_flag(const stagegraph_instruction *ins, size_t index) {
-  return ins && index < ins->flag_count ? ins->flags[index] : NULL;
+  return ins && index < ins->extra->flag_count ? ins->extra->flags[index] : NULL;
 }
 
 size_t stagegraph_instruction_arg_count(const stagegraph_instruction *ins) {
@@ -260,7 +272,7 @@ const char *stagegraph_instruction_arg(const stagegraph_instruction *ins, size_t
 int stagegraph_instruction_is_json(const stagegraph_instruction *ins) { return ins ? ins->json : 0; }
 
 const stagegraph_instruction *stagegraph_instruction_trigger(const stagegraph_instruction *ins) {
-  return ins ? ins->trigger : NULL;
+  return ins ? ins->extra->trigger : NULL;
 }
 
 uint32_t stagegraph_instruction_start_line(const stagegraph_instruction *ins) {
@@ -285,20 +297,20 @@ const char *stagegraph_instruction_original(const stagegraph_instruction *ins, s
 }
 
 size_t stagegraph_instruction_comment_count(const stagegraph_instruction *ins) {
-  return ins ? ins->comment_count : 0;
+  return ins ? ins->extra->comment_count : 0;
 }
 
 const char *stagegraph_instruction_comment(const stagegraph_instruction *ins, size_t index) {
-  return ins && index < ins->comment_count ? ins->comments[index] : NULL;
+  return ins && index < ins->extra->comment_count ? ins->extra->comments[index] : NULL;
 }
 
 size_t stagegraph_instruction_heredoc_count(const stagegraph_instruction *ins) {
-  return ins ? ins->heredoc_count : 0;
+  return ins ? ins->extra->heredoc_count : 0;
 }
 
 const stagegraph_heredoc *stagegraph_instruction_heredoc(const stagegraph_instruction *ins,
                                                          size_t index) {
-  return ins && index < ins->heredoc_count ? &ins->heredocs[index] : NULL;
+  return ins && index < ins->extra->heredoc_count ? &ins->extra->heredocs[index] : NULL;
 }
 
 const char *stagegraph_heredoc_name(const stagegraph_heredoc *h) { return h ? h->name : NULL; }

@@ -32,38 +32,59 @@ typedef struct sgi_flagval {
   const char *value;
 } sgi_flagval;
 
-/* One instruction. Every document has one per line, so the struct packs
- * without holes, and what the plan, cache and lint read of every
- * instruction (kind, validity, index, arguments, flag values, trigger,
- * keyword) is in its first 64 bytes: on large documents each cache line
- * of an instruction that is read is a miss. Inputs are under 4 GiB, so
- * line numbers, columns, counts and indices fit 32 bits. */
+/* What few instructions have, apart from the record so that the record
+ * stays small: a keyword not written as the kind's name, ONBUILD's
+ * trigger, flags, heredocs and the comments above it. An instruction
+ * with none of them points to sgi_instruction_plain (all empty), so
+ * readers never test for NULL; sgi_instruction_extra_own gives an
+ * instruction one of its own when the parser sets a field. */
+typedef struct sgi_instruction_extra {
+  const char *keyword;             /* as written; NULL: stagegraph_kind_name(kind) */
+  stagegraph_instruction *trigger; /* ONBUILD's nested instruction */
+  const char **flags;              /* "--name=value" as written */
+  stagegraph_heredoc *heredocs;
+  const char **comments;
+  uint32_t flag_count, heredoc_count, comment_count;
+} sgi_instruction_extra;
+
+extern const sgi_instruction_extra sgi_instruction_plain;
+
+/* One instruction. Every document has one per line, so the record packs
+ * without holes into 80 bytes, and what the plan, cache and lint read of
+ * every instruction (kind, validity, counts, index, arguments, flag
+ * values, the extra part, the text) is in its first 64 bytes: on large
+ * documents each cache line of an instruction that is read is a miss.
+ * Inputs are under 4 GiB, so line numbers, columns, counts and indices
+ * fit 32 bits. */
 struct stagegraph_instruction {
   stagegraph_kind kind;
   unsigned char json;               /* JSON (exec) form */
   unsigned char invalid;            /* the instruction layer rejected it */
   unsigned char empty_continuation; /* a blank line was dropped inside a continuation */
   uint32_t arg_count;
-  uint32_t flag_count;
   uint32_t flag_value_count;
-  uint32_t heredoc_count;
   uint32_t index;         /* position in the document (a trigger shares its ONBUILD's) */
+  uint32_t original_len;
   sgi_str *args;
   const sgi_flagval *flag_values; /* set by the instruction layer */
-  stagegraph_instruction *trigger; /* ONBUILD's nested instruction */
-  const char *keyword;    /* as written */
-  /* second cache line: the rest of the text and the position */
-  const char **flags;
-  stagegraph_heredoc *heredocs;
+  const sgi_instruction_extra *extra; /* never NULL */
   const char *original;   /* the joined logical line */
-  const char **comments;
   /* offsets and lengths fit in 32 bits: inputs are under 4 GiB (limits) */
   uint32_t start_offset, end_offset;
-  uint32_t original_len;
   uint32_t start_line, end_line;
   uint32_t column;        /* 1-based column of the keyword on the start line */
-  uint32_t comment_count;
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct stagegraph_instruction) == 80,
+               "the instruction record packs into 80 bytes on 64-bit targets");
+
+/* The instruction's own extra part, made (a copy of the shared empty one)
+ * on first use; NULL when out of memory. */
+sgi_instruction_extra *sgi_instruction_extra_own(sgi_arena *arena, stagegraph_instruction *ins);
+
+/* The keyword as written. */
+static inline const char *sgi_instruction_keyword(const stagegraph_instruction *ins) {
+  return ins->extra->keyword ? ins->extra->keyword : stagegraph_kind_name(ins->kind);
+}
 
 typedef struct sgi_directive {
   const char *key;   /* lowercase */

@@ -13,21 +13,23 @@ static void put_lower(sgi_buf *b, const char *s) { sgi_append_lower(b, s, strlen
  * of triggers is written forwards and the closing parentheses at the end. */
 static void dump_instruction(sgi_buf *b, const stagegraph_instruction *ins) {
   size_t nested = 0;
-  for (const stagegraph_instruction *n = ins; n; n = n->trigger) {
+  for (const stagegraph_instruction *n = ins; n; n = n->extra->trigger) {
     if (n != ins) {
       sgi_buf_append(b, " (", 2);
       nested++;
     }
     /* Go trims each node's dump, so an empty keyword leaves no space */
-    put_lower(b, n->keyword);
-    int sep = n->keyword[0] != '\0';
-    if (n->flag_count) {
+    const char *kw = sgi_instruction_keyword(n);
+    const sgi_instruction_extra *x = n->extra;
+    put_lower(b, kw);
+    int sep = kw[0] != '\0';
+    if (x->flag_count) {
       if (sep) sgi_buf_putc(b, ' ');
       sgi_buf_putc(b, '[');
       sep = 1;
-      for (size_t i = 0; i < n->flag_count; i++) {
+      for (size_t i = 0; i < x->flag_count; i++) {
         if (i) sgi_buf_putc(b, ' ');
-        sgi_quote_go(b, n->flags[i], strlen(n->flags[i]));
+        sgi_quote_go(b, x->flags[i], strlen(x->flags[i]));
       }
       sgi_buf_putc(b, ']');
     }
@@ -50,12 +52,12 @@ static void dump_buildkit(sgi_buf *b, const stagegraph_doc *doc) {
 
 static void json_instruction_body(sgi_json *j, const stagegraph_instruction *n) {
   sgi_json_key(j, "keyword");
-  sgi_json_cstring(j, n->keyword);
+  sgi_json_cstring(j, sgi_instruction_keyword(n));
   sgi_json_key(j, "kind");
   sgi_json_cstring(j, n->kind ? stagegraph_kind_name(n->kind) : NULL);
   sgi_json_key(j, "flags");
   sgi_json_begin_array(j);
-  for (size_t i = 0; i < n->flag_count; i++) sgi_json_cstring(j, n->flags[i]);
+  for (size_t i = 0; i < n->extra->flag_count; i++) sgi_json_cstring(j, n->extra->flags[i]);
   sgi_json_end_array(j);
   sgi_json_key(j, "args");
   sgi_json_begin_array(j);
@@ -93,15 +95,15 @@ static void dump_json(sgi_buf *b, const stagegraph_doc *doc) {
     sgi_json_begin_object(&j);
     json_instruction_body(&j, ins);
     sgi_json_key(&j, "trigger");
-    if (ins->trigger) {
+    if (ins->extra->trigger) {
       /* Nested ONBUILD triggers are written as a flat chain of objects. */
       size_t depth = 0;
-      for (const stagegraph_instruction *t = ins->trigger; t; t = t->trigger) {
+      for (const stagegraph_instruction *t = ins->extra->trigger; t; t = t->extra->trigger) {
         sgi_json_begin_object(&j);
         json_instruction_body(&j, t);
         sgi_json_key(&j, "trigger");
         depth++;
-        if (!t->trigger) sgi_json_null(&j);
+        if (!t->extra->trigger) sgi_json_null(&j);
       }
       while (depth--) sgi_json_end_object(&j);
     } else {
@@ -109,8 +111,8 @@ static void dump_json(sgi_buf *b, const stagegraph_doc *doc) {
     }
     sgi_json_key(&j, "heredocs");
     sgi_json_begin_array(&j);
-    for (size_t h = 0; h < ins->heredoc_count; h++) {
-      const stagegraph_heredoc *hd = &ins->heredocs[h];
+    for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+      const stagegraph_heredoc *hd = &ins->extra->heredocs[h];
       sgi_json_begin_object(&j);
       sgi_json_key(&j, "name");
       sgi_json_cstring(&j, hd->name);
@@ -133,7 +135,7 @@ static void dump_json(sgi_buf *b, const stagegraph_doc *doc) {
     sgi_json_string(&j, ins->original, ins->original_len);
     sgi_json_key(&j, "comments");
     sgi_json_begin_array(&j);
-    for (size_t c = 0; c < ins->comment_count; c++) sgi_json_cstring(&j, ins->comments[c]);
+    for (size_t c = 0; c < ins->extra->comment_count; c++) sgi_json_cstring(&j, ins->extra->comments[c]);
     sgi_json_end_array(&j);
     sgi_json_end_object(&j);
   }

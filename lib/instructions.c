@@ -117,11 +117,12 @@ static int flag_used(const command *cmd, const char *name) {
 static int parse_flags(checker *c, const flag_def *defs) {
   const stagegraph_instruction *ins = c->ins;
   sgi_arena *arena = &c->doc->arena;
-  if (!ins->flag_count) return 0;
-  c->cmd->flags = sgi_arena_calloc(arena, ins->flag_count, sizeof *c->cmd->flags);
+  size_t count = ins->extra->flag_count;
+  if (!count) return 0;
+  c->cmd->flags = sgi_arena_calloc(arena, count, sizeof *c->cmd->flags);
   if (!c->cmd->flags) return STAGEGRAPH_ENOMEM;
-  for (size_t i = 0; i < ins->flag_count; i++) {
-    const char *arg = ins->flags[i];
+  for (size_t i = 0; i < count; i++) {
+    const char *arg = ins->extra->flags[i];
     if (strncmp(arg, "--", 2) != 0) return fail(c, "arg should start with -- : %s", arg);
     if (strcmp(arg, "--") == 0) return 0;
     const char *name = arg + 2;
@@ -171,7 +172,7 @@ static const char *flag(const command *cmd, const char *name) {
 /* The instruction's arguments as BuildKit's nodeArgs gives them: for
  * ONBUILD, the trigger's keyword followed by its arguments. */
 static size_t arg_count(const stagegraph_instruction *ins) {
-  if (ins->trigger) return 1 + ins->trigger->arg_count;
+  if (ins->extra->trigger) return 1 + ins->extra->trigger->arg_count;
   return ins->arg_count;
 }
 
@@ -245,7 +246,7 @@ static int check_onbuild(checker *c) {
   if (arg_count(ins) == 0) return fail(c, "ONBUILD requires at least one argument");
   int rc = parse_flags(c, no_flags);
   if (rc) return rc;
-  const char *kw = ins->trigger->keyword;
+  const char *kw = sgi_instruction_keyword(ins->extra->trigger);
   size_t len = strlen(kw);
   sgi_trim_space(&kw, &len);
   sgi_buf up;
@@ -413,8 +414,9 @@ static int check_instruction(checker *c) {
                                         "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
                                         "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
                                         "WORKDIR"};
-    fail(c, "unknown instruction: %s", ins->keyword);
-    if (sgi_suggest(&c->msg, ins->keyword, strlen(ins->keyword), names,
+    const char *kw = sgi_instruction_keyword(ins);
+    fail(c, "unknown instruction: %s", kw);
+    if (sgi_suggest(&c->msg, kw, strlen(kw), names,
                     sizeof names / sizeof names[0], 0) < 0)
       return STAGEGRAPH_ENOMEM;
     return 1;
@@ -429,8 +431,8 @@ static int check_instruction(checker *c) {
 static const char *doc_comment(const stagegraph_instruction *ins, const char *name) {
   if (!name) return "";
   size_t n = strlen(name);
-  for (size_t i = 0; i < ins->comment_count; i++) {
-    const char *line = ins->comments[i];
+  for (size_t i = 0; i < ins->extra->comment_count; i++) {
+    const char *line = ins->extra->comments[i];
     if (strncmp(line, name, n) == 0 && line[n] == ' ') return line + n + 1;
   }
   return "";

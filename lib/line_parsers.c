@@ -276,15 +276,18 @@ int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, siz
     int rc = sgi_split_command(arena, &sc->word, line, len, escape, &sp);
     if (rc) return rc;
     ins->kind = sgi_kind_from_keyword(sp.keyword, sp.keyword_len);
-    /* a keyword written as its canonical name shares the static string */
+    /* a keyword written as its kind's name is that name (no extra part) */
     const kind_name *canonical = &kind_names[ins->kind];
-    if (ins->kind != STAGEGRAPH_KIND_UNKNOWN && canonical->len == sp.keyword_len &&
-        memcmp(canonical->name, sp.keyword, sp.keyword_len) == 0)
-      ins->keyword = canonical->name;
-    else if (!(ins->keyword = sgi_arena_strndup(arena, sp.keyword, sp.keyword_len)))
-      return STAGEGRAPH_ENOMEM;
-    ins->flags = sp.flags;
-    ins->flag_count = sp.flag_count;
+    int as_named = ins->kind != STAGEGRAPH_KIND_UNKNOWN && canonical->len == sp.keyword_len &&
+                   memcmp(canonical->name, sp.keyword, sp.keyword_len) == 0;
+    if (!as_named || sp.flag_count) {
+      sgi_instruction_extra *x = sgi_instruction_extra_own(arena, ins);
+      if (!x) return STAGEGRAPH_ENOMEM;
+      if (!as_named && !(x->keyword = sgi_arena_strndup(arena, sp.keyword, sp.keyword_len)))
+        return STAGEGRAPH_ENOMEM;
+      x->flags = sp.flags;
+      x->flag_count = (uint32_t)sp.flag_count;
+    }
     sgi_strlist *args = &sc->args;
     sgi_strlist_reset(args, nul_end);
     json_args ja = {0, NULL, 0};
@@ -343,9 +346,11 @@ int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, siz
     if (ins->kind != STAGEGRAPH_KIND_ONBUILD || rlen == 0) return 0;
     /* ONBUILD: the rest is an instruction of its own. */
     stagegraph_instruction *child = sgi_arena_calloc(arena, 1, sizeof *child);
-    if (!child) return STAGEGRAPH_ENOMEM;
+    sgi_instruction_extra *x = child ? sgi_instruction_extra_own(arena, ins) : NULL;
+    if (!x) return STAGEGRAPH_ENOMEM;
+    child->extra = &sgi_instruction_plain;
     child->index = ins->index;
-    ins->trigger = child;
+    x->trigger = child;
     ins = child;
     line = rest;
     len = rlen;

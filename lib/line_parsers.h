@@ -17,8 +17,8 @@ typedef struct sgi_line_scratch {
 void sgi_line_scratch_init(sgi_line_scratch *sc, const sgi_mem *mem);
 void sgi_line_scratch_free(sgi_line_scratch *sc);
 
-/* Fill ins->keyword, kind, flags, args, json and (for ONBUILD) the trigger
- * chain from one joined logical line, which must be NUL-terminated text
+/* Fill ins's kind, args and json, and its extra part's keyword (when not
+ * written as the kind's name), flags and (for ONBUILD) trigger chain, from one joined logical line, which must be NUL-terminated text
  * in the arena (arguments may point into it). ONBUILD nesting is handled
  * without recursion. Returns 0, STAGEGRAPH_ENOMEM, or STAGEGRAPH_ESYNTAX with
  * BuildKit's message in err (position left to the caller). */

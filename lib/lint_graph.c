@@ -502,7 +502,7 @@ typedef int (*command_fn)(void *ctx, const command *c);
 static int each_command(scanner *sc, const stagegraph_instruction *ins, command_fn fn, void *ctx) {
   const char *text = "";
   size_t len = 0;
-  if (ins->arg_count == 1 && !ins->heredoc_count) { /* shell form: the text as it is */
+  if (ins->arg_count == 1 && !ins->extra->heredoc_count) { /* shell form: the text as it is */
     text = ins->args[0].ptr;
     len = ins->args[0].len;
   } else {
@@ -822,7 +822,7 @@ static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *in
     int ex = excluded(l, rel);
     if (ex < 0) return ex;
     if (ex) continue;
-    sgi_lint_msgf(l, "%s puts the secret-looking file ", ins->keyword);
+    sgi_lint_msgf(l, "%s puts the secret-looking file ", sgi_instruction_keyword(ins));
     sgi_lint_quote(&l->msg, src, strlen(src));
     sgi_buf_puts(&l->msg, " into ");
     where(l, s);
@@ -832,7 +832,7 @@ static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *in
   if (!whole) return 0;
   if (!l->ignore) {
     sgi_lint_msgf(l, "%s of the whole build context may copy secrets such as .env or .git into ",
-                  ins->keyword);
+                  sgi_instruction_keyword(ins));
     where(l, s);
     sgi_buf_puts(&l->msg, ": add a .dockerignore");
     return sgi_lint_report_msg(l, SGI_RULE_SECRET_COPIED_TO_FINAL_STAGE, ins, ins);
@@ -842,7 +842,7 @@ static int secret_copy(sgi_linter *l, size_t s, const stagegraph_instruction *in
   git = !git;
   env = !env;
   if (!git && !env) return 0;
-  sgi_lint_msgf(l, "%s of the whole build context copies %s into ", ins->keyword,
+  sgi_lint_msgf(l, "%s of the whole build context copies %s into ", sgi_instruction_keyword(ins),
                 git && env ? ".git and .env" : git ? ".git" : ".env");
   where(l, s);
   sgi_buf_printf(&l->msg, ": .dockerignore does not exclude %s", git && env ? "them" : "it");

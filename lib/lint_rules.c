@@ -280,10 +280,11 @@ typedef struct casing {
 } casing;
 
 static void count_casing(casing *c, const stagegraph_instruction *ins) {
-  size_t len = strlen(ins->keyword);
+  const char *kw = sgi_instruction_keyword(ins);
+  size_t len = strlen(kw);
   c->total++;
-  if (sgi_is_case(ins->keyword, len, 1)) c->lower++;
-  else if (sgi_is_case(ins->keyword, len, 0)) c->upper++;
+  if (sgi_is_case(kw, len, 1)) c->lower++;
+  else if (sgi_is_case(kw, len, 0)) c->upper++;
 }
 
 static int instruction_casing(sgi_linter *l, const casing *c) {
@@ -296,7 +297,7 @@ static int instruction_casing(sgi_linter *l, const casing *c) {
     for (size_t i = 0; i <= count; i++) {
       const stagegraph_instruction *ins =
           i == 0 ? stagegraph_stage_from(st) : stagegraph_stage_instruction(st, i - 1);
-      const char *kw = ins->keyword;
+      const char *kw = sgi_instruction_keyword(ins);
       size_t len = strlen(kw);
       const char *want = majority_lower ? (sgi_is_case(kw, len, 1) ? NULL : "lowercase")
                                         : (sgi_is_case(kw, len, 0) ? NULL : "uppercase");
@@ -313,8 +314,8 @@ static int instruction_casing(sgi_linter *l, const casing *c) {
  * of the defined names. */
 static int definition_description(sgi_linter *l, const stagegraph_instruction *ins,
                                   const char *what, const char *const *keys, size_t key_count) {
-  if (!ins->comment_count || !key_count) return 0;
-  const char *last = ins->comments[ins->comment_count - 1];
+  if (!ins->extra->comment_count || !key_count) return 0;
+  const char *last = ins->extra->comments[ins->extra->comment_count - 1];
   const char *sp = strchr(last, ' ');
   size_t wlen = sp ? (size_t)(sp - last) : strlen(last);
   for (size_t k = 0; k < key_count; k++)
@@ -325,7 +326,7 @@ static int definition_description(sgi_linter *l, const stagegraph_instruction *i
 }
 
 static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi_arena *arena) {
-  if (!ins->arg_count || !ins->comment_count) return 0;
+  if (!ins->arg_count || !ins->extra->comment_count) return 0;
   const char **keys = sgi_arena_calloc(arena, ins->arg_count, sizeof *keys);
   if (!keys) return STAGEGRAPH_ENOMEM;
   for (size_t k = 0; k < ins->arg_count; k++) {
@@ -356,7 +357,7 @@ static int from_words(sgi_linter *l, const stagegraph_stage *st, sgi_str_index *
       sgi_lint_msgf(l, "Stage name '%s' should be lowercase", name->ptr);
       if ((rc = sgi_lint_report_msg(l, SGI_RULE_STAGE_NAME_CASING, from, from))) return rc;
     }
-    const char *kw = from->keyword;
+    const char *kw = sgi_instruction_keyword(from);
     int from_lower = sgi_is_case(kw, strlen(kw), 1), from_upper = sgi_is_case(kw, strlen(kw), 0);
     if ((from_lower && !sgi_is_case(as->ptr, as->len, 1)) ||
         (!from_lower && from_upper && !sgi_is_case(as->ptr, as->len, 0))) {
@@ -522,7 +523,7 @@ static int key_value(sgi_linter *l, const stagegraph_instruction *ins) {
       rc = secret_key(l, ins, "ENV", ins->args[i].ptr, ins->args[i].len);
   }
   if (!rc && legacy) {
-    const char *kw = ins->keyword;
+    const char *kw = sgi_instruction_keyword(ins);
     sgi_lint_msgf(l, "\"%s key=value\" should be used instead of legacy \"%s key value\" format", kw, kw);
     rc = sgi_lint_report_msg(l, SGI_RULE_LEGACY_KEY_VALUE_FORMAT, ins, ins);
   }
@@ -861,7 +862,7 @@ static int used_once(sgi_linter *l, const stagegraph_instruction *ins,
   int rc = 0;
   if (*prev) {
     sgi_lint_msgf(l, "Multiple %s instructions should not be used in the same stage because only the last one will be used",
-                  ins->keyword);
+                  sgi_instruction_keyword(ins));
     rc = sgi_lint_report_msg(l, SGI_RULE_MULTIPLE_INSTRUCTIONS_DISALLOWED, *prev, ins);
   }
   *prev = ins;
@@ -891,7 +892,7 @@ static int dispatch_instruction(sgi_linter *l, const stagegraph_instruction *ins
     rc = used_once(l, ins, ins->kind == STAGEGRAPH_KIND_CMD ? &st->cmd : &st->entrypoint);
     if (!rc && !ins->json && !st->shell) {
       sgi_lint_msgf(l, "JSON arguments recommended for %s to prevent unintended behavior related to OS signals",
-                    ins->keyword);
+                    sgi_instruction_keyword(ins));
       rc = sgi_lint_report_msg(l, SGI_RULE_JSON_ARGS_RECOMMENDED, ins, ins);
     }
     return rc;

@@ -185,7 +185,7 @@ static int process_first_line(parse_state *ps, const char **s, size_t *len, int 
 }
 
 static int can_contain_heredoc(const stagegraph_instruction *ins) {
-  if (ins->kind == STAGEGRAPH_KIND_ONBUILD && ins->trigger) ins = ins->trigger;
+  if (ins->kind == STAGEGRAPH_KIND_ONBUILD && ins->extra->trigger) ins = ins->extra->trigger;
   if (ins->kind != STAGEGRAPH_KIND_RUN && ins->kind != STAGEGRAPH_KIND_COPY &&
       ins->kind != STAGEGRAPH_KIND_ADD)
     return 0;
@@ -195,8 +195,8 @@ static int can_contain_heredoc(const stagegraph_instruction *ins) {
 static int read_heredoc_bodies(parse_state *ps, stagegraph_instruction *ins, uint32_t start_line,
                                size_t start_offset) {
   sgi_arena *arena = &ps->doc->arena;
-  for (size_t h = 0; h < ins->heredoc_count; h++) {
-    stagegraph_heredoc *doc = &ins->heredocs[h];
+  for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+    stagegraph_heredoc *doc = &ins->extra->heredocs[h];
     size_t name_len = strlen(doc->name);
     const char *body = NULL;
     size_t body_len = 0;
@@ -259,7 +259,7 @@ static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
     ps->instruction_cap = cap;
   }
   ins->index = doc->instruction_count;
-  for (stagegraph_instruction *t = ins->trigger; t; t = t->trigger) t->index = ins->index;
+  for (stagegraph_instruction *t = ins->extra->trigger; t; t = t->extra->trigger) t->index = ins->index;
   doc->instructions[doc->instruction_count++] = ins;
   return 0;
 }
@@ -353,6 +353,7 @@ static int parse_logical_line(parse_state *ps) {
 
   stagegraph_instruction *ins = sgi_arena_calloc(&doc->arena, 1, sizeof *ins);
   if (!ins) return STAGEGRAPH_ENOMEM;
+  ins->extra = &sgi_instruction_plain;
   ins->original = text;
   ins->original_len = (uint32_t)text_len;
   ins->start_line = start_line;
@@ -379,13 +380,19 @@ static int parse_logical_line(parse_state *ps) {
     return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, column, sc->lines, start_offset) : rc;
 
   if (can_contain_heredoc(ins) && contains_heredoc_marker(ins->original, ins->original_len)) {
+    stagegraph_heredoc *heredocs = NULL;
     size_t heredoc_count = 0;
-    rc = sgi_heredocs_from_line(&doc->arena, ins->original, ins->original_len, &ins->heredocs,
+    rc = sgi_heredocs_from_line(&doc->arena, ins->original, ins->original_len, &heredocs,
                                 &heredoc_count, ps->err);
-    ins->heredoc_count = (uint32_t)heredoc_count;
     if (rc)
       return rc == STAGEGRAPH_ESYNTAX ? syntax_at(ps, rc, start_line, column, sc->lines, start_offset) : rc;
-    ps->heredoc_total += ins->heredoc_count;
+    if (heredoc_count) {
+      sgi_instruction_extra *x = sgi_instruction_extra_own(&doc->arena, ins);
+      if (!x) return STAGEGRAPH_ENOMEM;
+      x->heredocs = heredocs;
+      x->heredoc_count = (uint32_t)heredoc_count;
+    }
+    ps->heredoc_total += heredoc_count;
     if (ps->heredoc_total > doc->limits.max_heredocs) {
       sgi_error_set(ps->err, STAGEGRAPH_ELIMIT, NULL, "too many heredocs (the limit is %zu)",
                     doc->limits.max_heredocs);
@@ -395,7 +402,7 @@ static int parse_logical_line(parse_state *ps) {
   }
   ins->end_line = sc->lines;
   ins->end_offset = (uint32_t)sc->pos;
-  for (stagegraph_instruction *trig = ins->trigger; trig; trig = trig->trigger) {
+  for (stagegraph_instruction *trig = ins->extra->trigger; trig; trig = trig->extra->trigger) {
     /* an ONBUILD trigger sits on its ONBUILD's lines */
     trig->start_line = ins->start_line;
     trig->end_line = ins->end_line;
@@ -405,10 +412,11 @@ static int parse_logical_line(parse_state *ps) {
   }
   if (ps->comments.count) {
     const char **comments = sgi_arena_alloc(&doc->arena, ps->comments.count * sizeof *comments);
-    if (!comments) return STAGEGRAPH_ENOMEM;
+    sgi_instruction_extra *x = comments ? sgi_instruction_extra_own(&doc->arena, ins) : NULL;
+    if (!x) return STAGEGRAPH_ENOMEM;
     memcpy(comments, ps->comments.items, ps->comments.count * sizeof *comments);
-    ins->comments = comments;
-    ins->comment_count = ps->comments.count;
+    x->comments = comments;
+    x->comment_count = (uint32_t)ps->comments.count;
   }
   ps->comments.count = 0;
   return add_instruction(ps, ins);
