@@ -125,6 +125,11 @@ struct stagegraph_doc {
   size_t directive_count;
   stagegraph_instruction **instructions; /* on the heap (doc->mem) */
   size_t instruction_count;
+  /* Counted by the parser as it adds instructions, so that the instruction
+   * layer sizes its tables without reading every record once more. */
+  size_t from_count;      /* FROM instructions */
+  size_t from_name_bytes; /* their base and name words, each with its NUL */
+  size_t meta_arg_count;  /* ARG instructions before the first FROM */
   stagegraph_diagnostic *diagnostics;
   size_t diagnostic_count;
   size_t diagnostic_cap;

@@ -485,16 +485,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
   doc->commands = cs;
   cs->labs = labs_frontend(doc);
   size_t n = doc->instruction_count;
-  size_t stages = 0, metas = 0, name_bytes = 0;
-  for (size_t i = 0; i < n; i++) {
-    const stagegraph_instruction *ins = doc->instructions[i];
-    if (ins->kind == STAGEGRAPH_KIND_FROM) {
-      stages++;
-      for (size_t a = 0; a < ins->arg_count && a < 3; a += 2) name_bytes += ins->args[a].len + 1;
-    } else if (!stages && ins->kind == STAGEGRAPH_KIND_ARG) {
-      metas++;
-    }
-  }
+  size_t stages = doc->from_count, metas = doc->meta_arg_count, name_bytes = doc->from_name_bytes;
   if (stages > doc->limits.max_stages)
     return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL, "too many stages (the limit is %zu)",
                          doc->limits.max_stages);
@@ -508,6 +499,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
 
   stagegraph_stage *cur = NULL;
   for (size_t i = 0; i < n; i++) {
+    sgi_instruction_ahead(doc->instructions, i, n);
     stagegraph_instruction *ins = doc->instructions[i];
     command cmd = {NULL, 0, 0};
     checker c;

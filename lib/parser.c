@@ -261,6 +261,12 @@ static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
   ins->index = doc->instruction_count;
   for (stagegraph_instruction *t = ins->extra->trigger; t; t = t->extra->trigger) t->index = ins->index;
   doc->instructions[doc->instruction_count++] = ins;
+  if (ins->kind == STAGEGRAPH_KIND_FROM) {
+    doc->from_count++;
+    for (size_t a = 0; a < ins->arg_count && a < 3; a += 2) doc->from_name_bytes += ins->args[a].len + 1;
+  } else if (!doc->from_count && ins->kind == STAGEGRAPH_KIND_ARG) {
+    doc->meta_arg_count++;
+  }
   return 0;
 }
 
