@@ -291,7 +291,7 @@ static int instruction_refs(stagegraph_cache *c, const stagegraph_instruction *i
       if ((ins->kind == STAGEGRAPH_KIND_ENV || ins->kind == STAGEGRAPH_KIND_LABEL) && i % 3 == 2) continue;
       rc = refer(n, ins->args[i].ptr, ins->args[i].len, esc);
     }
-    for (size_t h = 0; h < ins->extra->heredoc_count && !rc; h++)
+    for (size_t h = 0; h < sgi_instruction_heredoc_count(ins) && !rc; h++)
       if (ins->extra->heredocs[h].expand)
         rc = refer(n, ins->extra->heredocs[h].content, ins->extra->heredocs[h].content_len, '\\');
     break;

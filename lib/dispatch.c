@@ -194,7 +194,7 @@ static int outline_arg(dispatcher *d, const char *name, size_t len, const char *
   a->seq = slot;
   /* the doc comment: "# <name> <description>" */
   a->description = "";
-  for (size_t i = 0; i < defined_at->extra->comment_count; i++) {
+  for (size_t i = 0; i < sgi_instruction_comment_count(defined_at); i++) {
     const char *c = defined_at->extra->comments[i];
     if (strncmp(c, name, len) == 0 && c[len] == ' ') {
       a->description = c + len + 1;
@@ -419,7 +419,7 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
   int rc;
   for (size_t i = 0; i < ins->arg_count; i++) {
     int is_heredoc = 0;
-    for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+    for (size_t h = 0; h < sgi_instruction_heredoc_count(ins); h++) {
       size_t nlen = strlen(ins->extra->heredocs[h].name);
       const char *a = ins->args[i].ptr;
       is_heredoc |= i + 1 < ins->arg_count && strstr(a, "<<") && ins->args[i].len >= nlen &&
@@ -431,9 +431,10 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     if (!w) return STAGEGRAPH_ENOMEM;
     if ((rc = list_push(&p->mem, &d->words, w))) return rc;
   }
-  for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
-    if (!ins->extra->heredocs[h].expand || ins->kind == STAGEGRAPH_KIND_RUN) continue;
-    if ((rc = expand(d, ins->extra->heredocs[h].content, ins->extra->heredocs[h].content_len, at, 1))) return rc;
+  for (size_t h = 0; h < sgi_instruction_heredoc_count(ins); h++) {
+    const stagegraph_heredoc *hd = &ins->extra->heredocs[h];
+    if (!hd->expand || ins->kind == STAGEGRAPH_KIND_RUN) continue;
+    if ((rc = expand(d, hd->content, hd->content_len, at, 1))) return rc;
   }
   static const char *const expanded_flags[] = {"chown", "chmod", "checksum"};
   for (size_t f = 0; f < 3; f++) {

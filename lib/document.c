@@ -297,20 +297,20 @@ const char *stagegraph_instruction_original(const stagegraph_instruction *ins, s
 }
 
 size_t stagegraph_instruction_comment_count(const stagegraph_instruction *ins) {
-  return ins ? ins->extra->comment_count : 0;
+  return ins ? sgi_instruction_comment_count(ins) : 0;
 }
 
 const char *stagegraph_instruction_comment(const stagegraph_instruction *ins, size_t index) {
-  return ins && index < ins->extra->comment_count ? ins->extra->comments[index] : NULL;
+  return ins && index < sgi_instruction_comment_count(ins) ? ins->extra->comments[index] : NULL;
 }
 
 size_t stagegraph_instruction_heredoc_count(const stagegraph_instruction *ins) {
-  return ins ? ins->extra->heredoc_count : 0;
+  return ins ? sgi_instruction_heredoc_count(ins) : 0;
 }
 
 const stagegraph_heredoc *stagegraph_instruction_heredoc(const stagegraph_instruction *ins,
                                                          size_t index) {
-  return ins && index < ins->extra->heredoc_count ? &ins->extra->heredocs[index] : NULL;
+  return ins && index < sgi_instruction_heredoc_count(ins) ? &ins->extra->heredocs[index] : NULL;
 }
 
 const char *stagegraph_heredoc_name(const stagegraph_heredoc *h) { return h ? h->name : NULL; }

@@ -49,18 +49,24 @@ typedef struct sgi_instruction_extra {
 
 extern const sgi_instruction_extra sgi_instruction_plain;
 
+/* The extra part's fields that plans, the cache model and lint ask every
+ * instruction for are flagged in the record, so that an instruction whose
+ * extra part holds only flags is answered without reading it. */
+enum { SGI_EXTRA_KEYWORD = 1, SGI_EXTRA_HEREDOCS = 2, SGI_EXTRA_COMMENTS = 4 };
+
 /* One instruction. Every document has one per line, so the record packs
  * without holes into 80 bytes, and what the plan, cache and lint read of
- * every instruction (kind, validity, counts, index, arguments, flag
- * values, the extra part, the text) is in its first 64 bytes: on large
- * documents each cache line of an instruction that is read is a miss.
- * Inputs are under 4 GiB, so line numbers, columns, counts and indices
- * fit 32 bits. */
+ * every instruction (kind, validity, which extra fields are set, counts,
+ * index, arguments, flag values, the extra part, the text) is in its
+ * first 64 bytes: on large documents each cache line of an instruction
+ * that is read is a miss. Inputs are under 4 GiB, so line numbers,
+ * columns, counts and indices fit 32 bits. */
 struct stagegraph_instruction {
   stagegraph_kind kind;
   unsigned char json;               /* JSON (exec) form */
   unsigned char invalid;            /* the instruction layer rejected it */
   unsigned char empty_continuation; /* a blank line was dropped inside a continuation */
+  unsigned char extras;   /* SGI_EXTRA_*: which of the extra part's often read fields are set */
   uint32_t arg_count;
   uint32_t flag_value_count;
   uint32_t index;         /* position in the document (a trigger shares its ONBUILD's) */
@@ -83,7 +89,15 @@ sgi_instruction_extra *sgi_instruction_extra_own(sgi_arena *arena, stagegraph_in
 
 /* The keyword as written. */
 static inline const char *sgi_instruction_keyword(const stagegraph_instruction *ins) {
-  return ins->extra->keyword ? ins->extra->keyword : stagegraph_kind_name(ins->kind);
+  return ins->extras & SGI_EXTRA_KEYWORD ? ins->extra->keyword : stagegraph_kind_name(ins->kind);
+}
+
+static inline uint32_t sgi_instruction_heredoc_count(const stagegraph_instruction *ins) {
+  return ins->extras & SGI_EXTRA_HEREDOCS ? ins->extra->heredoc_count : 0;
+}
+
+static inline uint32_t sgi_instruction_comment_count(const stagegraph_instruction *ins) {
+  return ins->extras & SGI_EXTRA_COMMENTS ? ins->extra->comment_count : 0;
 }
 
 typedef struct sgi_directive {

@@ -111,7 +111,7 @@ static void dump_json(sgi_buf *b, const stagegraph_doc *doc) {
     }
     sgi_json_key(&j, "heredocs");
     sgi_json_begin_array(&j);
-    for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+    for (size_t h = 0; h < sgi_instruction_heredoc_count(ins); h++) {
       const stagegraph_heredoc *hd = &ins->extra->heredocs[h];
       sgi_json_begin_object(&j);
       sgi_json_key(&j, "name");
@@ -135,7 +135,8 @@ static void dump_json(sgi_buf *b, const stagegraph_doc *doc) {
     sgi_json_string(&j, ins->original, ins->original_len);
     sgi_json_key(&j, "comments");
     sgi_json_begin_array(&j);
-    for (size_t c = 0; c < ins->extra->comment_count; c++) sgi_json_cstring(&j, ins->extra->comments[c]);
+    for (size_t c = 0; c < sgi_instruction_comment_count(ins); c++)
+      sgi_json_cstring(&j, ins->extra->comments[c]);
     sgi_json_end_array(&j);
     sgi_json_end_object(&j);
   }

@@ -578,7 +578,7 @@ static int parse_onbuilds(stagegraph_plan *plan, size_t stage) {
     p += p + 7 <= olen ? 7 : olen - p;
     p += sgi_space_prefix(o + p, olen - p);
     sgi_buf_append(&text, o + p, olen - p);
-    for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+    for (size_t h = 0; h < sgi_instruction_heredoc_count(ins); h++) {
       sgi_buf_putc(&text, '\n');
       sgi_buf_append(&text, ins->extra->heredocs[h].content, ins->extra->heredocs[h].content_len);
       sgi_buf_puts(&text, ins->extra->heredocs[h].name);

@@ -431,7 +431,7 @@ static int check_instruction(checker *c) {
 static const char *doc_comment(const stagegraph_instruction *ins, const char *name) {
   if (!name) return "";
   size_t n = strlen(name);
-  for (size_t i = 0; i < ins->extra->comment_count; i++) {
+  for (size_t i = 0; i < sgi_instruction_comment_count(ins); i++) {
     const char *line = ins->extra->comments[i];
     if (strncmp(line, name, n) == 0 && line[n] == ' ') return line + n + 1;
   }

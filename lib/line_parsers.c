@@ -283,8 +283,11 @@ int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, siz
     if (!as_named || sp.flag_count) {
       sgi_instruction_extra *x = sgi_instruction_extra_own(arena, ins);
       if (!x) return STAGEGRAPH_ENOMEM;
-      if (!as_named && !(x->keyword = sgi_arena_strndup(arena, sp.keyword, sp.keyword_len)))
-        return STAGEGRAPH_ENOMEM;
+      if (!as_named) {
+        x->keyword = sgi_arena_strndup(arena, sp.keyword, sp.keyword_len);
+        if (!x->keyword) return STAGEGRAPH_ENOMEM;
+        ins->extras |= SGI_EXTRA_KEYWORD;
+      }
       x->flags = sp.flags;
       x->flag_count = (uint32_t)sp.flag_count;
     }

@@ -18,8 +18,9 @@ void sgi_line_scratch_init(sgi_line_scratch *sc, const sgi_mem *mem);
 void sgi_line_scratch_free(sgi_line_scratch *sc);
 
 /* Fill ins's kind, args and json, and its extra part's keyword (when not
- * written as the kind's name), flags and (for ONBUILD) trigger chain, from one joined logical line, which must be NUL-terminated text
- * in the arena (arguments may point into it). ONBUILD nesting is handled
+ * written as the kind's name), flags and (for ONBUILD) trigger chain,
+ * from one joined logical line, which must be NUL-terminated text in the
+ * arena (arguments may point into it). ONBUILD nesting is handled
  * without recursion. Returns 0, STAGEGRAPH_ENOMEM, or STAGEGRAPH_ESYNTAX with
  * BuildKit's message in err (position left to the caller). */
 int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, size_t len,

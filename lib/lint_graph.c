@@ -502,7 +502,7 @@ typedef int (*command_fn)(void *ctx, const command *c);
 static int each_command(scanner *sc, const stagegraph_instruction *ins, command_fn fn, void *ctx) {
   const char *text = "";
   size_t len = 0;
-  if (ins->arg_count == 1 && !ins->extra->heredoc_count) { /* shell form: the text as it is */
+  if (ins->arg_count == 1 && !sgi_instruction_heredoc_count(ins)) { /* shell form: the text as it is */
     text = ins->args[0].ptr;
     len = ins->args[0].len;
   } else {

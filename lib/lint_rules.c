@@ -314,8 +314,8 @@ static int instruction_casing(sgi_linter *l, const casing *c) {
  * of the defined names. */
 static int definition_description(sgi_linter *l, const stagegraph_instruction *ins,
                                   const char *what, const char *const *keys, size_t key_count) {
-  if (!ins->extra->comment_count || !key_count) return 0;
-  const char *last = ins->extra->comments[ins->extra->comment_count - 1];
+  if (!sgi_instruction_comment_count(ins) || !key_count) return 0;
+  const char *last = ins->extra->comments[sgi_instruction_comment_count(ins) - 1];
   const char *sp = strchr(last, ' ');
   size_t wlen = sp ? (size_t)(sp - last) : strlen(last);
   for (size_t k = 0; k < key_count; k++)
@@ -326,7 +326,7 @@ static int definition_description(sgi_linter *l, const stagegraph_instruction *i
 }
 
 static int arg_description(sgi_linter *l, const stagegraph_instruction *ins, sgi_arena *arena) {
-  if (!ins->arg_count || !ins->extra->comment_count) return 0;
+  if (!ins->arg_count || !sgi_instruction_comment_count(ins)) return 0;
   const char **keys = sgi_arena_calloc(arena, ins->arg_count, sizeof *keys);
   if (!keys) return STAGEGRAPH_ENOMEM;
   for (size_t k = 0; k < ins->arg_count; k++) {

@@ -195,7 +195,7 @@ static int can_contain_heredoc(const stagegraph_instruction *ins) {
 static int read_heredoc_bodies(parse_state *ps, stagegraph_instruction *ins, uint32_t start_line,
                                size_t start_offset) {
   sgi_arena *arena = &ps->doc->arena;
-  for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+  for (size_t h = 0; h < sgi_instruction_heredoc_count(ins); h++) {
     stagegraph_heredoc *doc = &ins->extra->heredocs[h];
     size_t name_len = strlen(doc->name);
     const char *body = NULL;
@@ -259,11 +259,13 @@ static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
     ps->instruction_cap = cap;
   }
   ins->index = doc->instruction_count;
-  for (stagegraph_instruction *t = ins->extra->trigger; t; t = t->extra->trigger) t->index = ins->index;
+  for (stagegraph_instruction *t = ins->extra->trigger; t; t = t->extra->trigger)
+    t->index = ins->index;
   doc->instructions[doc->instruction_count++] = ins;
   if (ins->kind == STAGEGRAPH_KIND_FROM) {
     doc->from_count++;
-    for (size_t a = 0; a < ins->arg_count && a < 3; a += 2) doc->from_name_bytes += ins->args[a].len + 1;
+    for (size_t a = 0; a < ins->arg_count && a < 3; a += 2)
+      doc->from_name_bytes += ins->args[a].len + 1;
   } else if (!doc->from_count && ins->kind == STAGEGRAPH_KIND_ARG) {
     doc->meta_arg_count++;
   }
@@ -397,6 +399,7 @@ static int parse_logical_line(parse_state *ps) {
       if (!x) return STAGEGRAPH_ENOMEM;
       x->heredocs = heredocs;
       x->heredoc_count = (uint32_t)heredoc_count;
+      ins->extras |= SGI_EXTRA_HEREDOCS;
     }
     ps->heredoc_total += heredoc_count;
     if (ps->heredoc_total > doc->limits.max_heredocs) {
@@ -423,6 +426,7 @@ static int parse_logical_line(parse_state *ps) {
     memcpy(comments, ps->comments.items, ps->comments.count * sizeof *comments);
     x->comments = comments;
     x->comment_count = (uint32_t)ps->comments.count;
+    ins->extras |= SGI_EXTRA_COMMENTS;
   }
   ps->comments.count = 0;
   return add_instruction(ps, ins);
