@@ -81,6 +81,7 @@ typedef struct checker {
   const stagegraph_instruction *ins;
   command *cmd;
   sgi_buf msg; /* the error text, when there is one */
+  sgi_buf *scratch; /* shared by every instruction's checks, cleared before each use */
   int labs;
 } checker;
 
@@ -209,19 +210,15 @@ static int check_from(checker *c) {
   const stagegraph_instruction *ins = c->ins;
   if (ins->arg_count == 3 && sgi_equal_fold(ins->args[1].ptr, ins->args[1].len, "as")) {
     const sgi_str *n = &ins->args[2];
-    sgi_buf lower;
-    sgi_buf_init(&lower, &c->doc->mem);
-    sgi_append_lower(&lower, n->ptr, n->len);
-    if (lower.failed) {
-      sgi_buf_free(&lower);
-      return STAGEGRAPH_ENOMEM;
-    }
-    int ok = lower.len > 0 && lower.ptr[0] >= 'a' && lower.ptr[0] <= 'z';
-    for (size_t i = 1; ok && i < lower.len; i++) {
-      char ch = lower.ptr[i];
+    sgi_buf *lower = c->scratch;
+    sgi_buf_clear(lower);
+    sgi_append_lower(lower, n->ptr, n->len);
+    if (lower->failed) return STAGEGRAPH_ENOMEM;
+    int ok = lower->len > 0 && lower->ptr[0] >= 'a' && lower->ptr[0] <= 'z';
+    for (size_t i = 1; ok && i < lower->len; i++) {
+      char ch = lower->ptr[i];
       ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
     }
-    sgi_buf_free(&lower);
     if (!ok) {
       sgi_buf q;
       sgi_buf_init(&q, &c->doc->mem);
@@ -342,7 +339,7 @@ static int check_run(checker *c) {
   }
   for (size_t i = 0; i < c->cmd->flag_count; i++) {
     if (strcmp(c->cmd->flags[i].name, "mount") != 0) continue;
-    if (sgi_mount_check_syntax(c->cmd->flags[i].value, &c->msg) != 0)
+    if (sgi_mount_check_syntax(c->cmd->flags[i].value, c->scratch, &c->msg) != 0)
       return c->msg.failed ? STAGEGRAPH_ENOMEM : 1;
   }
   const char *network = flag(c->cmd, "network");
@@ -477,26 +474,11 @@ static const char *block_strndup(string_block *b, sgi_arena *arena, const char *
   return out;
 }
 
-int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
-  (void)err;
+/* Every instruction checked in file order and grouped into its stage. */
+static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_block *names,
+                           sgi_buf *scratch) {
   sgi_arena *arena = &doc->arena;
-  struct sgi_commands *cs = sgi_arena_calloc(arena, 1, sizeof *cs);
-  if (!cs) return STAGEGRAPH_ENOMEM;
-  doc->commands = cs;
-  cs->labs = labs_frontend(doc);
   size_t n = doc->instruction_count;
-  size_t stages = doc->from_count, metas = doc->meta_arg_count, name_bytes = doc->from_name_bytes;
-  if (stages > doc->limits.max_stages)
-    return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL, "too many stages (the limit is %zu)",
-                         doc->limits.max_stages);
-  cs->stages = sgi_arena_calloc(arena, stages ? stages : 1, sizeof *cs->stages);
-  cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
-  /* Every stage's base and name, side by side: the graph reads them for
-   * every stage, and on a large document strings spread between the
-   * instructions would each be a cache miss. */
-  string_block names = {sgi_arena_alloc(arena, name_bytes), name_bytes};
-  if (!cs->stages || !cs->meta_args || !names.next) return STAGEGRAPH_ENOMEM;
-
   stagegraph_stage *cur = NULL;
   for (size_t i = 0; i < n; i++) {
     sgi_instruction_ahead(doc->instructions, i, n);
@@ -507,6 +489,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
     c.doc = doc;
     c.ins = ins;
     c.cmd = &cmd;
+    c.scratch = scratch;
     c.labs = cs->labs;
     sgi_buf_init(&c.msg, &doc->mem);
     int rc = check_instruction(&c);
@@ -531,14 +514,12 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
       cur->from = ins;
       cur->instructions = doc->instructions + i + 1;
       if (ins->arg_count >= 1 &&
-          !(cur->base = block_strndup(&names, arena, ins->args[0].ptr, ins->args[0].len)))
+          !(cur->base = block_strndup(names, arena, ins->args[0].ptr, ins->args[0].len)))
         return STAGEGRAPH_ENOMEM;
       if (ins->arg_count == 3 && !c.cmd->has_error) {
-        sgi_buf lower;
-        sgi_buf_init(&lower, &doc->mem);
-        sgi_append_lower(&lower, ins->args[2].ptr, ins->args[2].len);
-        cur->name = lower.failed ? NULL : block_strndup(&names, arena, lower.ptr, lower.len);
-        sgi_buf_free(&lower);
+        sgi_buf_clear(scratch);
+        sgi_append_lower(scratch, ins->args[2].ptr, ins->args[2].len);
+        cur->name = scratch->failed ? NULL : block_strndup(names, arena, scratch->ptr, scratch->len);
         if (!cur->name) return STAGEGRAPH_ENOMEM;
       }
       cur->platform = flag(c.cmd, "platform");
@@ -563,6 +544,31 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
     if (rc) return rc;
   }
   return 0;
+}
+
+int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
+  (void)err;
+  sgi_arena *arena = &doc->arena;
+  struct sgi_commands *cs = sgi_arena_calloc(arena, 1, sizeof *cs);
+  if (!cs) return STAGEGRAPH_ENOMEM;
+  doc->commands = cs;
+  cs->labs = labs_frontend(doc);
+  size_t stages = doc->from_count, metas = doc->meta_arg_count, name_bytes = doc->from_name_bytes;
+  if (stages > doc->limits.max_stages)
+    return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL, "too many stages (the limit is %zu)",
+                         doc->limits.max_stages);
+  cs->stages = sgi_arena_calloc(arena, stages ? stages : 1, sizeof *cs->stages);
+  cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
+  /* Every stage's base and name, side by side: the graph reads them for
+   * every stage, and on a large document strings spread between the
+   * instructions would each be a cache miss. */
+  string_block names = {sgi_arena_alloc(arena, name_bytes), name_bytes};
+  if (!cs->stages || !cs->meta_args || !names.next) return STAGEGRAPH_ENOMEM;
+  sgi_buf scratch;
+  sgi_buf_init(&scratch, &doc->mem);
+  int rc = check_and_group(doc, cs, &names, &scratch);
+  sgi_buf_free(&scratch);
+  return rc;
 }
 
 /* ---- accessors ------------------------------------------------------------ */

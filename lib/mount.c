@@ -89,10 +89,11 @@ static void lower(char *s, size_t n) {
     if (s[i] >= 'A' && s[i] <= 'Z') s[i] = (char)(s[i] + 32);
 }
 
-int sgi_mount_check_syntax(const char *value, sgi_buf *msg) {
+int sgi_mount_check_syntax(const char *value, sgi_buf *scratch, sgi_buf *msg) {
   csv c;
   memset(&c, 0, sizeof c);
-  sgi_buf_init(&c.scratch, msg->mem);
+  c.scratch = *scratch; /* borrowed, and handed back with its room */
+  sgi_buf_clear(&c.scratch);
   int rc = csv_fields(value, &c, msg);
   for (size_t i = 0; rc == 0 && i < c.count; i++) {
     const char *f = c.items[i].text;
@@ -111,7 +112,7 @@ int sgi_mount_check_syntax(const char *value, sgi_buf *msg) {
       rc = 1;
     }
   }
-  sgi_buf_free(&c.scratch);
+  *scratch = c.scratch;
   return rc < 0 ? (msg->failed = STAGEGRAPH_ENOMEM, 1) : rc;
 }
 

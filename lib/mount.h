@@ -28,8 +28,9 @@ typedef struct sgi_mount {
 } sgi_mount;
 
 /* Parse-time checks: CSV syntax and variables in `from`. Returns 0, or 1
- * with BuildKit's message appended to msg. */
-int sgi_mount_check_syntax(const char *value, sgi_buf *msg);
+ * with BuildKit's message appended to msg. `scratch` is working room,
+ * reused from one call to the next (its text is not kept). */
+int sgi_mount_check_syntax(const char *value, sgi_buf *scratch, sgi_buf *msg);
 int sgi_device_check(const char *value, sgi_buf *msg);
 
 /* Expand one field value; returns 0, or non-zero with a message in msg. */
