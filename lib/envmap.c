@@ -86,21 +86,16 @@ static int reserve(sgi_envmap *m) {
   return 0;
 }
 
-static int set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
-               size_t value_len, int copy) {
-  sgi_envvar *v = find(m, name, name_len);
-  const char *val = copy ? NULL : value;
-  if (copy && value && !(val = sgi_arena_strndup(m->arena, value, value_len))) return STAGEGRAPH_ENOMEM;
-  if (v) {
-    v->value = val;
-    v->value_len = value ? value_len : 0;
-    return 0;
-  }
+/* Add an entry for a name the map does not hold: `name` and `value` are
+ * kept, not copied. */
+static int append(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+                  size_t value_len) {
   if (reserve(m)) return STAGEGRAPH_ENOMEM;
-  v = sgi_arena_alloc(m->arena, sizeof *v);
-  if (!v || !(v->name = sgi_arena_strndup(m->arena, name, name_len))) return STAGEGRAPH_ENOMEM;
+  sgi_envvar *v = sgi_arena_alloc(m->arena, sizeof *v);
+  if (!v) return STAGEGRAPH_ENOMEM;
+  v->name = name;
   v->name_len = name_len;
-  v->value = val;
+  v->value = value;
   v->value_len = value ? value_len : 0;
   v->next = NULL;
   if (m->head) {
@@ -120,9 +115,28 @@ static int set(sgi_envmap *m, const char *name, size_t name_len, const char *val
   return 0;
 }
 
+static int set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+               size_t value_len, int copy) {
+  sgi_envvar *v = find(m, name, name_len);
+  const char *val = copy ? NULL : value;
+  if (copy && value && !(val = sgi_arena_strndup(m->arena, value, value_len))) return STAGEGRAPH_ENOMEM;
+  if (v) {
+    v->value = val;
+    v->value_len = value ? value_len : 0;
+    return 0;
+  }
+  const char *kept = sgi_arena_strndup(m->arena, name, name_len);
+  return kept ? append(m, kept, name_len, val, value_len) : STAGEGRAPH_ENOMEM;
+}
+
 int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char *value,
                    size_t value_len) {
   return set(m, name, name_len, value, value_len, 1);
+}
+
+int sgi_envmap_add_ref(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+                       size_t value_len) {
+  return append(m, name, name_len, value, value_len);
 }
 
 int sgi_envmap_set_ref(sgi_envmap *m, const char *name, size_t name_len, const char *value,

@@ -33,6 +33,11 @@ int sgi_envmap_set(sgi_envmap *m, const char *name, size_t name_len, const char 
  * outlive the map: values shared between scopes are not copied. */
 int sgi_envmap_set_ref(sgi_envmap *m, const char *name, size_t name_len, const char *value,
                        size_t value_len);
+/* Add a name the map does not hold yet, keeping pointers to both `name`
+ * and `value` (NUL-terminated; NULL: declared without a value), which
+ * must outlive the map. 0 or STAGEGRAPH_ENOMEM. */
+int sgi_envmap_add_ref(sgi_envmap *m, const char *name, size_t name_len, const char *value,
+                       size_t value_len);
 /* Look up a name: 1 when present (*value may be NULL), 0 when absent. */
 int sgi_envmap_get(const sgi_envmap *m, const char *name, size_t name_len, const char **value,
                    size_t *value_len);

@@ -196,10 +196,6 @@ static int set_error_pos(stagegraph_error *err, const stagegraph_instruction *in
 
 /* ---- the global scope ---------------------------------------------------- */
 
-static int set_cstr(sgi_envmap *m, const char *k, const char *v) {
-  return sgi_envmap_set(m, k, strlen(k), v, strlen(v));
-}
-
 /* A platform spec parsed and normalised, and its "os/arch[/variant]". */
 typedef struct platform_arg {
   sgi_platform p;
@@ -222,13 +218,24 @@ static int parse_platform(stagegraph_plan *plan, const char *spec, platform_arg 
   return 0;
 }
 
+/* The automatic platform args, each overridden by a build arg of its name,
+ * added in BuildKit's order to the empty global scope. Names and values
+ * are kept, not copied: `a` lives in the plan's arena, build args in the
+ * document. */
 static int platform_args(stagegraph_plan *plan, int target, const platform_arg *a) {
-  static const char *const keys[2][5] = {
-      {"BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT"},
-      {"TARGETPLATFORM", "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT"}};
+  static const struct {
+    const char *name;
+    size_t len;
+  } keys[2][5] = {{{"BUILDPLATFORM", 13}, {"BUILDOS", 7}, {"BUILDOSVERSION", 14}, {"BUILDARCH", 9},
+                   {"BUILDVARIANT", 12}},
+                  {{"TARGETPLATFORM", 14}, {"TARGETOS", 8}, {"TARGETOSVERSION", 15},
+                   {"TARGETARCH", 10}, {"TARGETVARIANT", 13}}};
   const char *values[5] = {a->full, a->p.os, "", a->p.arch, a->p.variant};
   for (int i = 0; i < 5; i++) {
-    int rc = set_cstr(&plan->global, keys[target][i], values[i]);
+    const char *v = sgi_doc_build_arg(plan->doc, keys[target][i].name, keys[target][i].len);
+    if (!v) v = values[i];
+    int rc = sgi_envmap_add_ref(&plan->global, keys[target][i].name, keys[target][i].len, v,
+                                strlen(v));
     if (rc) return rc;
   }
   return 0;
@@ -248,23 +255,19 @@ static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const cha
 static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
                               stagegraph_error *err) {
   const stagegraph_doc *doc = plan->doc;
-  platform_arg build, target;
-  int rc = parse_platform(plan, doc->build_platform, &build, err);
+  platform_arg *build = sgi_arena_alloc(&plan->arena, 2 * sizeof *build), *target = build + 1;
+  if (!build) return STAGEGRAPH_ENOMEM;
+  int rc = parse_platform(plan, doc->build_platform, build, err);
   if (rc) return rc;
   if (strcmp(doc->platform, doc->build_platform) == 0) /* usually: parse it once */
     target = build;
-  else if ((rc = parse_platform(plan, doc->platform, &target, err)))
+  else if ((rc = parse_platform(plan, doc->platform, target, err)))
     return rc;
-  if ((rc = platform_args(plan, 0, &build)) || (rc = platform_args(plan, 1, &target)) ||
-      (rc = set_cstr(&plan->global, "TARGETSTAGE", target_stage)))
-    return rc;
-  /* build args override the automatic ones */
-  for (const sgi_envvar *v = sgi_envmap_next(&plan->global, NULL); v;
-       v = sgi_envmap_next(&plan->global, v)) {
-    const char *name = sgi_envvar_name(v);
-    const char *ba = sgi_doc_build_arg(doc, name, strlen(name));
-    if (ba && (rc = set_cstr(&plan->global, name, ba))) return rc;
-  }
+  if ((rc = platform_args(plan, 0, build)) || (rc = platform_args(plan, 1, target))) return rc;
+  const char *stage = sgi_doc_build_arg(doc, "TARGETSTAGE", 11);
+  if (!stage && !(stage = sgi_arena_strndup(&plan->arena, target_stage, strlen(target_stage))))
+    return STAGEGRAPH_ENOMEM;
+  if ((rc = sgi_envmap_add_ref(&plan->global, "TARGETSTAGE", 11, stage, strlen(stage)))) return rc;
   sgi_buf value;
   sgi_buf_init(&value, &plan->mem);
   for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc) && !rc; i++) {

@@ -14,8 +14,9 @@
 typedef struct kind_name {
   const char *name;
   unsigned char len;
+  char padded[16]; /* the name and NULs */
 } kind_name;
-#define KIND(s) {s, sizeof s - 1}
+#define KIND(s) {s, sizeof s - 1, s}
 static const kind_name kind_names[] = {
     KIND(""),      KIND("ADD"),        KIND("ARG"),   KIND("CMD"),     KIND("COPY"),
     KIND("ENTRYPOINT"), KIND("ENV"),   KIND("EXPOSE"), KIND("FROM"),   KIND("HEALTHCHECK"),
@@ -29,33 +30,80 @@ const char *stagegraph_kind_name(stagegraph_kind kind) {
   return kind_names[kind].name;
 }
 
+/* The kinds whose names start with each letter: the names are in
+ * alphabetical order, so each letter's kinds are the range [from, to). */
+#define LETTER(c, from, to) [c - 'A'] = {STAGEGRAPH_KIND_##from, STAGEGRAPH_KIND_##to + 1}
+static const struct {
+  unsigned char from, to;
+} kinds_by_letter[26] = {
+    LETTER('A', ADD, ARG),   LETTER('C', CMD, COPY),    LETTER('E', ENTRYPOINT, EXPOSE),
+    LETTER('F', FROM, FROM), LETTER('H', HEALTHCHECK, HEALTHCHECK), LETTER('L', LABEL, LABEL),
+    LETTER('M', MAINTAINER, MAINTAINER), LETTER('O', ONBUILD, ONBUILD), LETTER('R', RUN, RUN),
+    LETTER('S', SHELL, STOPSIGNAL), LETTER('U', USER, USER), LETTER('V', VOLUME, VOLUME),
+    LETTER('W', WORKDIR, WORKDIR)};
+#undef LETTER
+
+/* ASCII letters of the 8 bytes in x to upper case, 8 at a time: a byte
+ * gets 0x20 cleared when it lies in 'a'..'z' (bytes >= 0x80 never do). */
+static uint64_t upper8(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  uint64_t low7 = x & ~high;
+  uint64_t from_a = low7 + (0x80 - 'a') * ones; /* high bit: byte >= 'a' */
+  uint64_t past_z = low7 + (0x80 - 'z' - 1) * ones; /* high bit: byte > 'z' */
+  uint64_t lower = from_a & ~past_z & ~x & high;
+  return x ^ (lower >> 2);
+}
+
+/* The keyword folded to upper case in out[16] (zero padded): 1, or 0 when
+ * it cannot be a keyword (empty, too long, or a non-ASCII letter that
+ * does not fold to ASCII). *folded: some byte changed. */
+static int fold_keyword(const char *kw, size_t len, unsigned char out[16], int *folded) {
+  memset(out, 0, 16);
+  if (len == 0) return 0;
+  size_t i = 0;
+  for (; i < len && (unsigned char)kw[i] < 0x80; i++) {}
+  if (i == len) { /* ASCII: 16 bytes at a time */
+    if (len > 16) return 0;
+    memcpy(out, kw, len);
+    uint64_t w[2], u[2];
+    memcpy(w, out, 16);
+    u[0] = upper8(w[0]);
+    u[1] = upper8(w[1]);
+    *folded = u[0] != w[0] || u[1] != w[1];
+    memcpy(out, u, 16);
+    return 1;
+  }
+  size_t n = 0;
+  *folded = 1;
+  for (i = 0; i < len;) {
+    size_t w = 1;
+    uint32_t r = (unsigned char)kw[i];
+    if (r >= 0x80) r = sgi_rune_lower(sgi_utf8_decode(kw + i, len - i, &w));
+    if (r >= 'a' && r <= 'z') r -= 'a' - 'A';
+    if (r >= 0x80 || n == 16) return 0;
+    out[n++] = (unsigned char)r;
+    i += w;
+  }
+  return 1;
+}
+
 /* BuildKit looks the keyword up as strings.ToLower(keyword), so letters
  * outside ASCII that lowercase to ASCII (U+212A KELVIN SIGN) still match.
- * The keyword is folded to upper case, then compared with the names of
- * its length only. */
-stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len) {
-  char upper[16];
-  size_t n = 0, i = 0;
-  while (i < len) {
-    unsigned char c = (unsigned char)kw[i];
-    uint32_t r;
-    if (c < 0x80) {
-      r = c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c;
-      i++;
-    } else {
-      size_t w;
-      r = sgi_rune_lower(sgi_utf8_decode(kw + i, len - i, &w));
-      if (r >= 'a' && r <= 'z') r -= 'a' - 'A';
-      i += w;
-    }
-    if (r >= 0x80 || n == sizeof upper) return STAGEGRAPH_KIND_UNKNOWN;
-    upper[n++] = (char)r;
-  }
-  if (n == 0) return STAGEGRAPH_KIND_UNKNOWN;
-  for (size_t k = 1; k < KIND_COUNT; k++) {
-    const kind_name *kn = &kind_names[k];
-    if (kn->len == n && kn->name[0] == upper[0] && memcmp(kn->name, upper, n) == 0)
+ * The keyword is folded to upper case, then compared with the names that
+ * start with its letter. *as_named: it is written exactly as the kind's
+ * name. */
+stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len, int *as_named) {
+  unsigned char upper[16];
+  int folded;
+  *as_named = 0;
+  if (!fold_keyword(kw, len, upper, &folded) || upper[0] < 'A' || upper[0] > 'Z')
+    return STAGEGRAPH_KIND_UNKNOWN;
+  for (unsigned k = kinds_by_letter[upper[0] - 'A'].from; k < kinds_by_letter[upper[0] - 'A'].to; k++) {
+    /* the names are NUL-padded to 16 bytes like upper */
+    if (memcmp(kind_names[k].padded, upper, 16) == 0) {
+      *as_named = !folded;
       return (stagegraph_kind)k;
+    }
   }
   return STAGEGRAPH_KIND_UNKNOWN;
 }
@@ -275,11 +323,9 @@ int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, siz
     sgi_split sp;
     int rc = sgi_split_command(arena, &sc->word, line, len, escape, &sp);
     if (rc) return rc;
-    ins->kind = sgi_kind_from_keyword(sp.keyword, sp.keyword_len);
     /* a keyword written as its kind's name is that name (no extra part) */
-    const kind_name *canonical = &kind_names[ins->kind];
-    int as_named = ins->kind != STAGEGRAPH_KIND_UNKNOWN && canonical->len == sp.keyword_len &&
-                   memcmp(canonical->name, sp.keyword, sp.keyword_len) == 0;
+    int as_named;
+    ins->kind = sgi_kind_from_keyword(sp.keyword, sp.keyword_len, &as_named);
     if (!as_named || sp.flag_count) {
       sgi_instruction_extra *x = sgi_instruction_extra_own(arena, ins);
       if (!x) return STAGEGRAPH_ENOMEM;

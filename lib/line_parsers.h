@@ -26,7 +26,8 @@ void sgi_line_scratch_free(sgi_line_scratch *sc);
 int sgi_parse_line(sgi_arena *arena, sgi_line_scratch *sc, const char *line, size_t len,
                    char escape, stagegraph_instruction *ins, stagegraph_error *err);
 
-/* The kind for a keyword, compared case-insensitively. */
-stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len);
+/* The kind for a keyword, compared case-insensitively; *as_named is 1
+ * when the keyword is written exactly as the kind's name. */
+stagegraph_kind sgi_kind_from_keyword(const char *kw, size_t len, int *as_named);
 
 #endif

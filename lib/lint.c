@@ -252,7 +252,7 @@ static int suppressed(sgi_linter *l, sgi_rule_id rule, const stagegraph_instruct
   sgi_arena scratch;
   sgi_arena_init(&scratch, &l->lint->mem);
   int rc = 0;
-  for (size_t i = 0; owner && i < owner->extra->comment_count; i++) {
+  for (size_t i = 0; owner && i < sgi_instruction_comment_count(owner); i++) {
     size_t vlen;
     const char *v = check_comment(owner->extra->comments[i], &vlen);
     if (!v) continue;
@@ -379,7 +379,7 @@ void sgi_lint_command_text(sgi_buf *out, const stagegraph_instruction *ins) {
     if (i) sgi_buf_putc(out, ' ');
     sgi_buf_append(out, ins->args[i].ptr, ins->args[i].len);
   }
-  for (size_t h = 0; h < ins->extra->heredoc_count; h++) {
+  for (size_t h = 0; h < sgi_instruction_heredoc_count(ins); h++) {
     sgi_buf_putc(out, '\n');
     sgi_buf_append(out, ins->extra->heredocs[h].content, ins->extra->heredocs[h].content_len);
   }

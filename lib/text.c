@@ -214,6 +214,18 @@ uint32_t sgi_rune_upper(uint32_t r) {
 static void append_mapped(sgi_buf *out, const char *s, size_t len, int lower) {
   size_t i = 0;
   while (i < len) {
+    /* a run of ASCII is appended whole, then mapped in place */
+    size_t run = i;
+    while (run < len && (unsigned char)s[run] < 0x80) run++;
+    if (run > i) {
+      size_t at = out->len;
+      if (sgi_buf_append(out, s + i, run - i)) return;
+      char from = lower ? 'A' : 'a';
+      for (char *p = out->ptr + at; p < out->ptr + out->len; p++)
+        if (*p >= from && *p <= from + 25) *p ^= 0x20;
+      i = run;
+      continue;
+    }
     size_t w;
     uint32_t r = sgi_utf8_decode(s + i, len - i, &w);
     if (r == SGI_RUNE_ERROR && w == 1) {
