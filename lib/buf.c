@@ -9,10 +9,31 @@ void sgi_buf_init(sgi_buf *b, const sgi_mem *mem) {
   b->mem = mem;
 }
 
+void sgi_buf_init_storage(sgi_buf *b, const sgi_mem *mem, char *storage, size_t size) {
+  sgi_buf_init(b, mem);
+  b->ptr = storage;
+  b->cap = size;
+  b->borrowed = 1;
+  storage[0] = '\0';
+}
+
 void sgi_buf_free(sgi_buf *b) {
-  sgi_free(b->mem, b->ptr);
+  if (!b->borrowed) sgi_free(b->mem, b->ptr);
   b->ptr = NULL;
   b->len = b->cap = 0;
+  b->borrowed = 0;
+}
+
+/* The bytes and their NUL moved to `cap` bytes of the heap. */
+static int unborrow(sgi_buf *b, size_t cap) {
+  char *p = sgi_malloc(b->mem, cap);
+  if (!p) return b->failed = STAGEGRAPH_ENOMEM;
+  memcpy(p, b->ptr, b->len);
+  p[b->len] = '\0';
+  b->ptr = p;
+  b->cap = cap;
+  b->borrowed = 0;
+  return 0;
 }
 
 void sgi_buf_clear(sgi_buf *b) {
@@ -34,6 +55,7 @@ int sgi_buf_grow(sgi_buf *b, size_t extra) {
     }
     cap *= 2;
   }
+  if (b->borrowed) return unborrow(b, cap);
   char *p = sgi_realloc(b->mem, b->ptr, cap);
   if (!p) return b->failed = STAGEGRAPH_ENOMEM;
   b->ptr = p;
@@ -78,6 +100,8 @@ int sgi_buf_detach(sgi_buf *b, stagegraph_buf *out) {
   if (!b->ptr) {
     if (sgi_buf_grow(b, 0)) return b->failed;
     b->ptr[0] = '\0';
+  } else if (b->borrowed && unborrow(b, b->len + 1)) {
+    return b->failed;
   }
   out->ptr = b->ptr;
   out->size = b->len;

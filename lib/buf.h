@@ -17,9 +17,13 @@ typedef struct sgi_buf {
   size_t cap;
   size_t limit; /* 0: no limit; beyond it the buffer fails with ELIMIT */
   int failed;   /* 0, STAGEGRAPH_ENOMEM or STAGEGRAPH_ELIMIT */
+  unsigned char borrowed; /* ptr is the caller's storage: never freed */
 } sgi_buf;
 
 void sgi_buf_init(sgi_buf *b, const sgi_mem *mem);
+/* A buffer that starts in the caller's storage (size >= 1 bytes, which
+ * must outlive it) and moves to the heap only when it outgrows it. */
+void sgi_buf_init_storage(sgi_buf *b, const sgi_mem *mem, char *storage, size_t size);
 void sgi_buf_free(sgi_buf *b);
 int sgi_buf_grow(sgi_buf *b, size_t extra);
 int sgi_buf_append_slow(sgi_buf *b, const char *s, size_t n);

@@ -190,8 +190,21 @@ static int parse_words(sgi_strlist *l, sgi_buf *word, const char *s, size_t len,
       continue;
     }
     /* IN_QUOTE */
+    int escapes = quote != '\'';
+    if (ch < 0x80 && ch != quote && !(escapes && ch == (unsigned char)escape)) {
+      /* a run of plain ASCII goes in with one append */
+      size_t end = pos + 1;
+      while (end < len) {
+        unsigned char c = (unsigned char)s[end];
+        if (c >= 0x80 || c == quote || (escapes && c == (unsigned char)escape)) break;
+        end++;
+      }
+      sgi_buf_append(word, s + pos, end - pos);
+      w = end - pos;
+      continue;
+    }
     if (ch == quote) phase = IN_WORD;
-    if (ch == (unsigned char)escape && quote != '\'') {
+    if (ch == (unsigned char)escape && escapes) {
       if (pos + w == len) {
         phase = IN_WORD;
         continue;
@@ -303,9 +316,10 @@ static int parse_health(sgi_strlist *l, sgi_arena *arena, const char *s, size_t 
 }
 
 void sgi_line_scratch_init(sgi_line_scratch *sc, const sgi_mem *mem) {
-  sgi_strlist_init(&sc->args, mem);
-  sgi_strlist_init(&sc->words, mem);
-  sgi_buf_init(&sc->word, mem);
+  sgi_strlist_init_storage(&sc->args, mem, sc->arg_items, 16, sc->arg_bytes, sizeof sc->arg_bytes);
+  sgi_strlist_init_storage(&sc->words, mem, sc->word_items, 16, sc->word_bytes,
+                           sizeof sc->word_bytes);
+  sgi_buf_init_storage(&sc->word, mem, sc->word_text, sizeof sc->word_text);
 }
 
 void sgi_line_scratch_free(sgi_line_scratch *sc) {

@@ -12,6 +12,10 @@ typedef struct sgi_line_scratch {
   sgi_strlist args;  /* the arguments of the line */
   sgi_strlist words; /* parseWords' words before ENV and LABEL pair them */
   sgi_buf word;      /* the word parseWords is reading */
+  /* where they start: most documents' lines fit, so parsing them
+   * allocates no scratch */
+  sgi_strlist_item arg_items[16], word_items[16];
+  char arg_bytes[256], word_bytes[256], word_text[128];
 } sgi_line_scratch;
 
 void sgi_line_scratch_init(sgi_line_scratch *sc, const sgi_mem *mem);

@@ -8,8 +8,18 @@ void sgi_strlist_init(sgi_strlist *l, const sgi_mem *mem) {
   sgi_buf_init(&l->bytes, mem);
 }
 
+void sgi_strlist_init_storage(sgi_strlist *l, const sgi_mem *mem, sgi_strlist_item *items,
+                              size_t item_cap, char *bytes, size_t byte_cap) {
+  memset(l, 0, sizeof *l);
+  sgi_buf_init_storage(&l->bytes, mem, bytes, byte_cap);
+  l->items = items;
+  l->cap = item_cap;
+  l->borrowed = 1;
+}
+
 void sgi_strlist_free(sgi_strlist *l) {
-  sgi_free(l->bytes.mem, l->items);
+  if (!l->borrowed) sgi_free(l->bytes.mem, l->items);
+  l->borrowed = 0;
   sgi_buf_free(&l->bytes);
   l->items = NULL;
   l->count = l->cap = 0;
@@ -27,8 +37,11 @@ int sgi_strlist_push(sgi_strlist *l, const char *s, size_t len) {
     size_t cap = l->cap ? l->cap * 2 : 4;
     size_t bytes;
     if (!sgi_mul_ok(cap, sizeof *l->items, &bytes)) return l->bytes.failed = STAGEGRAPH_ENOMEM;
-    sgi_strlist_item *items = sgi_realloc(l->bytes.mem, l->items, bytes);
+    sgi_strlist_item *items = l->borrowed ? sgi_malloc(l->bytes.mem, bytes)
+                                          : sgi_realloc(l->bytes.mem, l->items, bytes);
     if (!items) return l->bytes.failed = STAGEGRAPH_ENOMEM;
+    if (l->borrowed) memcpy(items, l->items, l->count * sizeof *items);
+    l->borrowed = 0;
     l->items = items;
     l->cap = cap;
   }

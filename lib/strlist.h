@@ -22,9 +22,15 @@ typedef struct sgi_strlist {
    * outlives the list (a logical line in the document's arena): it is
    * referenced, not copied. NULL: every string is copied. */
   const char *stable_end;
+  unsigned char borrowed; /* items is the caller's storage: never freed */
 } sgi_strlist;
 
 void sgi_strlist_init(sgi_strlist *l, const sgi_mem *mem);
+/* A list that starts in the caller's storage (item_cap items and
+ * byte_cap >= 1 bytes, which must outlive it) and moves to the heap only
+ * when it outgrows it. */
+void sgi_strlist_init_storage(sgi_strlist *l, const sgi_mem *mem, sgi_strlist_item *items,
+                              size_t item_cap, char *bytes, size_t byte_cap);
 void sgi_strlist_free(sgi_strlist *l);
 /* Empty the list, keeping its storage; strings ending at `stable_end`
  * (or NULL) are referenced from now on. */

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "strlist.h"
+#include "budget.h"
 
 static sgi_mem heap(void) {
   sgi_mem mem;
@@ -162,6 +164,93 @@ static void test_strlist_growth(void **state) {
   sgi_arena_free(&a);
 }
 
+/* A buffer in the caller's storage allocates nothing until it outgrows
+ * it, then moves its bytes to the heap; freeing never frees the storage,
+ * and a detached buffer is always the heap's. */
+static void test_buf_storage(void **state) {
+  (void)state;
+  alloc_budget budget;
+  budget_init(&budget);
+  stagegraph_allocator a = budget_allocator(&budget);
+  sgi_mem mem;
+  sgi_mem_init(&mem, &a);
+  char storage[8];
+  sgi_buf b;
+  sgi_buf_init_storage(&b, &mem, storage, sizeof storage);
+  assert_int_equal(sgi_buf_append(&b, "abcdefg", 7), 0);
+  assert_ptr_equal(b.ptr, storage);
+  assert_string_equal(storage, "abcdefg");
+  assert_int_equal(budget.calls, 0);
+  assert_int_equal(sgi_buf_putc(&b, 'h'), 0); /* 8 bytes and a NUL: the heap */
+  assert_ptr_not_equal(b.ptr, storage);
+  assert_string_equal(b.ptr, "abcdefgh");
+  assert_int_equal(budget.calls, 1);
+  sgi_buf_free(&b);
+
+  sgi_buf_init_storage(&b, &mem, storage, sizeof storage);
+  assert_int_equal(sgi_buf_append(&b, "xyz", 3), 0);
+  stagegraph_buf out = {0};
+  assert_int_equal(sgi_buf_detach(&b, &out), 0);
+  assert_ptr_not_equal(out.ptr, storage);
+  assert_string_equal(out.ptr, "xyz");
+  assert_int_equal(out.size, 3);
+  stagegraph_buf_dispose(&out);
+
+  /* a failed move leaves the bytes where they were and the buffer failed */
+  sgi_buf_init_storage(&b, &mem, storage, sizeof storage);
+  assert_int_equal(sgi_buf_append(&b, "abc", 3), 0);
+  budget_fail(&budget, 0, 1);
+  assert_int_equal(sgi_buf_append(&b, "defghijk", 8), STAGEGRAPH_ENOMEM);
+  assert_ptr_equal(b.ptr, storage);
+  assert_int_equal(b.failed, STAGEGRAPH_ENOMEM);
+  sgi_buf_free(&b);
+  budget_fail(&budget, -1, 0);
+  assert_int_equal(budget.live, 0);
+  assert_int_equal(budget.foreign, 0);
+}
+
+/* A list in the caller's storage keeps its items there until the
+ * (item_cap + 1)th push, then copies them to the heap intact. */
+static void test_strlist_storage(void **state) {
+  (void)state;
+  alloc_budget budget;
+  budget_init(&budget);
+  stagegraph_allocator al = budget_allocator(&budget);
+  sgi_mem mem;
+  sgi_mem_init(&mem, &al);
+  sgi_arena a;
+  sgi_arena_init(&a, &mem);
+  sgi_strlist_item items[4];
+  char bytes[32];
+  sgi_strlist l;
+  sgi_strlist_init_storage(&l, &mem, items, 4, bytes, sizeof bytes);
+  sgi_strlist_reset(&l, NULL);
+  char word[16];
+  for (int i = 0; i < 4; i++) {
+    int n = snprintf(word, sizeof word, "w%d", i);
+    assert_int_equal(sgi_strlist_push(&l, word, (size_t)n), 0);
+  }
+  assert_ptr_equal(l.items, items);
+  assert_int_equal(budget.calls, 0);
+  for (int i = 4; i < 100; i++) {
+    int n = snprintf(word, sizeof word, "w%d", i);
+    assert_int_equal(sgi_strlist_push(&l, word, (size_t)n), 0);
+  }
+  assert_ptr_not_equal(l.items, items);
+  sgi_str *out = NULL;
+  size_t count = 0;
+  assert_int_equal(sgi_strlist_finish(&l, &a, &out, &count), 0);
+  assert_int_equal(count, 100);
+  for (int i = 0; i < 100; i++) {
+    snprintf(word, sizeof word, "w%d", i);
+    assert_string_equal(out[i].ptr, word);
+  }
+  sgi_strlist_free(&l);
+  sgi_arena_free(&a);
+  assert_int_equal(budget.live, 0);
+  assert_int_equal(budget.foreign, 0);
+}
+
 /* Arguments that end where their line ends point into it; the rest of an
  * ONBUILD line is trimmed, so its trigger's arguments are copies that end
  * where the words end. */
@@ -195,6 +284,8 @@ int main(void) {
       cmocka_unit_test(test_next_block_hint),
       cmocka_unit_test(test_strlist_reference_and_copy),
       cmocka_unit_test(test_strlist_growth),
+      cmocka_unit_test(test_buf_storage),
+      cmocka_unit_test(test_strlist_storage),
       cmocka_unit_test(test_arguments_in_place),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
