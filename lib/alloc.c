@@ -60,6 +60,12 @@ void sgi_arena_init(sgi_arena *arena, const sgi_mem *mem) {
   arena->mem = mem;
 }
 
+void sgi_arena_init_storage(sgi_arena *arena, const sgi_mem *mem, void *storage, size_t size) {
+  sgi_arena_init(arena, mem);
+  arena->cur = storage;
+  arena->end = arena->cur + (size & ~(size_t)7u); /* rooms stay multiples of 8 */
+}
+
 void sgi_arena_free(sgi_arena *arena) {
   sgi_arena_block *b = arena->head;
   while (b) {

@@ -32,6 +32,10 @@ typedef struct sgi_arena {
 } sgi_arena;
 
 void sgi_arena_init(sgi_arena *arena, const sgi_mem *mem);
+/* An arena whose first room is the caller's storage (8-byte aligned, size
+ * bytes, which must outlive it): a scratch arena that stays small
+ * allocates nothing. Blocks come from mem once it is full. */
+void sgi_arena_init_storage(sgi_arena *arena, const sgi_mem *mem, void *storage, size_t size);
 void sgi_arena_free(sgi_arena *arena);
 /* NULL on overflow or failed allocation. size 0 returns a valid pointer. */
 void *sgi_arena_alloc(sgi_arena *arena, size_t size);

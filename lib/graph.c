@@ -751,8 +751,9 @@ static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_erro
 
 static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
   if (!plan->stage_count) return 0;
+  _Alignas(16) unsigned char storage[SGI_PLAN_SCRATCH_STORAGE];
   sgi_arena scratch; /* the search's arrays, freed once it is done */
-  sgi_arena_init(&scratch, &plan->mem);
+  sgi_arena_init_storage(&scratch, &plan->mem, storage, sizeof storage);
   scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
   int rc = find_cycle(plan, &scratch, err);
   sgi_arena_free(&scratch);

@@ -315,8 +315,9 @@ static int critical_path(stagegraph_plan *plan, const sched *s) {
 
 int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   size_t n = plan->stage_count;
+  _Alignas(16) unsigned char storage[SGI_PLAN_SCRATCH_STORAGE];
   sgi_arena scratch;
-  sgi_arena_init(&scratch, &plan->mem);
+  sgi_arena_init_storage(&scratch, &plan->mem, storage, sizeof storage);
   scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
   sched s = {n, NULL, NULL, sgi_arena_calloc(&scratch, n ? n : 1, 1), indices(&scratch, n)};
   int rc = s.needed && s.wave ? collect_deps(plan, &s, &scratch) : STAGEGRAPH_ENOMEM;

@@ -191,6 +191,9 @@ int sgi_dispatch(stagegraph_plan *plan, stagegraph_error *err);
 /* The first block of a scratch arena for a step's temporaries: most plans
  * are small, and large ones grow blocks to what they need. */
 #define SGI_PLAN_SCRATCH_BLOCK 1024
+/* Scratch arenas start in this much of the stack: a plan of up to a
+ * hundred or so stages needs no scratch block. */
+#define SGI_PLAN_SCRATCH_STORAGE 2048
 /* The first block of an arena expected to hold `bytes`: 4 or 8 KiB (a few
  * sizes, so freed blocks are reused whole), or 0 for the arena's default. */
 static inline size_t sgi_plan_block_for(size_t bytes) {

@@ -164,6 +164,34 @@ static void test_strlist_growth(void **state) {
   sgi_arena_free(&a);
 }
 
+/* An arena on the caller's storage serves from it until it is full, then
+ * from blocks of its allocator; freeing frees only those. */
+static void test_arena_storage(void **state) {
+  (void)state;
+  alloc_budget budget;
+  budget_init(&budget);
+  stagegraph_allocator al = budget_allocator(&budget);
+  sgi_mem mem;
+  sgi_mem_init(&mem, &al);
+  _Alignas(16) unsigned char storage[64];
+  sgi_arena a;
+  sgi_arena_init_storage(&a, &mem, storage, 60); /* rounded down to 56 */
+  a.min_block = 128;
+  char *p = sgi_arena_alloc(&a, 20), *q = sgi_arena_alloc(&a, 30);
+  assert_ptr_equal(p, (char *)storage);
+  assert_ptr_equal(q, (char *)storage + 24);
+  assert_int_equal(budget.calls, 0);
+  char *r = sgi_arena_alloc(&a, 8); /* 56 bytes used: a block */
+  assert_true(r < (char *)storage || r >= (char *)storage + sizeof storage);
+  assert_int_equal(budget.calls, 1);
+  memset(p, 'x', 20);
+  memset(r, 'y', 8);
+  assert_int_equal(p[19], 'x');
+  sgi_arena_free(&a);
+  assert_int_equal(budget.live, 0);
+  assert_int_equal(budget.foreign, 0);
+}
+
 /* A buffer in the caller's storage allocates nothing until it outgrows
  * it, then moves its bytes to the heap; freeing never frees the storage,
  * and a detached buffer is always the heap's. */
@@ -284,6 +312,7 @@ int main(void) {
       cmocka_unit_test(test_next_block_hint),
       cmocka_unit_test(test_strlist_reference_and_copy),
       cmocka_unit_test(test_strlist_growth),
+      cmocka_unit_test(test_arena_storage),
       cmocka_unit_test(test_buf_storage),
       cmocka_unit_test(test_strlist_storage),
       cmocka_unit_test(test_arguments_in_place),
