@@ -682,15 +682,18 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   d.plan = p;
   d.err = err;
   d.labs = sgi_doc_labs(p->doc);
-  sgi_buf_init(&d.word, &p->mem);
+  /* an ordinary file's expansions and names fit on the stack */
+  char word_text[256];
+  sgi_str_slot slots[5][8];
+  char pools[5][128];
+  sgi_buf_init_storage(&d.word, &p->mem, word_text, sizeof word_text);
   sgi_buf_init(&d.msg, &p->mem);
   sgi_buf_init(&d.unset, &p->mem);
   uint64_t seed = sgi_hash_seed(&d);
-  sgi_str_index_init(&d.undefined_seen, &p->mem, seed);
-  sgi_str_index_init(&d.arg_slots, &p->mem, seed);
-  sgi_str_index_init(&d.secret_slots, &p->mem, seed);
-  sgi_str_index_init(&d.ssh_slots, &p->mem, seed);
-  sgi_str_index_init(&d.meta_defs, &p->mem, seed);
+  sgi_str_index *indices[5] = {&d.undefined_seen, &d.arg_slots, &d.secret_slots, &d.ssh_slots,
+                               &d.meta_defs};
+  for (int i = 0; i < 5; i++)
+    sgi_str_index_init_storage(indices[i], &p->mem, seed, slots[i], 8, pools[i], sizeof pools[i]);
   for (size_t s = 0; s < p->stage_count && !rc; s++) {
     sgi_plan_stage *ps = &p->stages[s];
     if (!sgi_plan_dispatched(ps)) continue;

@@ -268,8 +268,9 @@ static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
   if (!stage && !(stage = sgi_arena_strndup(&plan->arena, target_stage, strlen(target_stage))))
     return STAGEGRAPH_ENOMEM;
   if ((rc = sgi_envmap_add_ref(&plan->global, "TARGETSTAGE", 11, stage, strlen(stage)))) return rc;
+  char value_text[256];
   sgi_buf value;
-  sgi_buf_init(&value, &plan->mem);
+  sgi_buf_init_storage(&value, &plan->mem, value_text, sizeof value_text);
   for (size_t i = 0; i < stagegraph_doc_meta_arg_count(doc) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_doc_meta_arg(doc, i);
     for (size_t k = 0; k < ins->arg_count && !rc; k++) {
@@ -388,8 +389,9 @@ static int link_base(stagegraph_plan *plan, sgi_str_index *names, const link_has
 static int resolve_bases(stagegraph_plan *plan, sgi_str_index *names, stagegraph_error *err) {
   size_t n = plan->stage_count;
   link_hashes ring[LINK_AHEAD];
+  char word_text[256];
   sgi_buf word;
-  sgi_buf_init(&word, &plan->mem);
+  sgi_buf_init_storage(&word, &plan->mem, word_text, sizeof word_text);
   int rc = 0;
   for (size_t i = 0; i < n + LINK_AHEAD && !rc; i++) {
     /* stage i - LINK_AHEAD's hashes are at ring[i % LINK_AHEAD], where
@@ -801,9 +803,12 @@ static int sort_edges(stagegraph_plan *plan) {
 int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_error *err) {
   /* The indices share the plan's hash key. */
   uint64_t seed = sgi_hash_seed(&plan->mem);
+  /* the indices of an ordinary file's few names fit on the stack */
+  sgi_str_slot slots[3][16];
+  char pools[3][256];
   sgi_str_index names, images;
-  sgi_str_index_init(&names, &plan->mem, seed);
-  sgi_str_index_init(&images, &plan->mem, seed);
+  sgi_str_index_init_storage(&names, &plan->mem, seed, slots[0], 16, pools[0], sizeof pools[0]);
+  sgi_str_index_init_storage(&images, &plan->mem, seed, slots[1], 16, pools[1], sizeof pools[1]);
   int rc = build_global_scope(plan, target_stage, err);
   if (!rc) rc = sgi_str_index_reserve(&names, plan->stage_count);
   /* resolve_bases registers the names as it goes, for FROM; once it is
@@ -811,7 +816,8 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
    * for --from, from= and targets. */
   if (!rc) rc = resolve_bases(plan, &names, err);
   edge_ctx c = {plan, &names, &images, err, NULL, 0, 0, {0}};
-  sgi_str_index_init(&c.external_index, &plan->mem, seed);
+  sgi_str_index_init_storage(&c.external_index, &plan->mem, seed, slots[2], 16, pools[2],
+                             sizeof pools[2]);
   if (!rc) rc = build_edges(plan, &c);
   if (!rc) rc = check_cycles(plan, err);
   if (!rc) rc = trigger_edges(plan, &c);

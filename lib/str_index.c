@@ -12,9 +12,21 @@ void sgi_str_index_init(sgi_str_index *x, const sgi_mem *mem, uint64_t seed) {
   x->seed = seed;
 }
 
+void sgi_str_index_init_storage(sgi_str_index *x, const sgi_mem *mem, uint64_t seed,
+                                sgi_str_slot *slots, size_t slot_cap, char *pool, size_t pool_cap) {
+  sgi_str_index_init(x, mem, seed);
+  memset(slots, 0, slot_cap * sizeof *slots);
+  x->slot = slots;
+  x->cap = slot_cap;
+  x->slot_borrowed = 1;
+  x->pool = pool;
+  x->pool_cap = pool_cap;
+  x->pool_borrowed = 1;
+}
+
 void sgi_str_index_free(sgi_str_index *x) {
-  sgi_free(x->mem, x->slot);
-  sgi_free(x->mem, x->pool);
+  if (!x->slot_borrowed) sgi_free(x->mem, x->slot);
+  if (!x->pool_borrowed) sgi_free(x->mem, x->pool);
   sgi_str_index_init(x, x->mem, x->seed);
 }
 
@@ -54,7 +66,8 @@ static int resize(sgi_str_index *x, size_t cap) {
     while (slot[at].at) at = (at + 1) & mask;
     slot[at] = x->slot[j];
   }
-  sgi_free(x->mem, x->slot);
+  if (!x->slot_borrowed) sgi_free(x->mem, x->slot);
+  x->slot_borrowed = 0;
   x->slot = slot;
   x->cap = cap;
   return 0;
@@ -76,8 +89,10 @@ static int pool_add(sgi_str_index *x, const char *s, size_t len, uint32_t value,
   if (x->pool_len + need > x->pool_cap) {
     size_t cap = x->pool_cap ? x->pool_cap : 256;
     while (cap < x->pool_len + need) cap = cap <= (size_t)-1 / 2 ? 2 * cap : x->pool_len + need;
-    char *pool = sgi_realloc(x->mem, x->pool, cap);
+    char *pool = x->pool_borrowed ? sgi_malloc(x->mem, cap) : sgi_realloc(x->mem, x->pool, cap);
     if (!pool) return STAGEGRAPH_ENOMEM;
+    if (x->pool_borrowed && x->pool_len) memcpy(pool, x->pool, x->pool_len);
+    x->pool_borrowed = 0;
     x->pool = pool;
     x->pool_cap = cap;
   }

@@ -28,9 +28,16 @@ typedef struct sgi_str_index {
   /* entries: a 4-byte value, then the string and its NUL */
   char *pool;
   size_t pool_len, pool_cap;
+  unsigned char slot_borrowed, pool_borrowed; /* the caller's storage: never freed */
 } sgi_str_index;
 
 void sgi_str_index_init(sgi_str_index *x, const sgi_mem *mem, uint64_t seed);
+/* An index that starts in the caller's storage (slot_cap slots, a power
+ * of two, and pool_cap bytes, which must outlive it) and moves to the heap
+ * only when it outgrows it: the few names of an ordinary file allocate
+ * nothing. */
+void sgi_str_index_init_storage(sgi_str_index *x, const sgi_mem *mem, uint64_t seed,
+                                sgi_str_slot *slots, size_t slot_cap, char *pool, size_t pool_cap);
 void sgi_str_index_free(sgi_str_index *x);
 /* Room for `count` strings without growing: 0 or STAGEGRAPH_ENOMEM. */
 int sgi_str_index_reserve(sgi_str_index *x, size_t count);

@@ -43,6 +43,48 @@ static void test_set_and_find(void **state) {
   assert_int_equal(sgi_str_index_find(&x, "test", 4), STAGEGRAPH_NONE);
 }
 
+/* An index on the caller's storage allocates nothing while its strings
+ * fit, then moves slots and pool to the heap keeping every entry, under
+ * allocation failure too; freeing never frees the storage. */
+static void test_storage(void **state) {
+  (void)state;
+  alloc_budget ab;
+  budget_init(&ab);
+  stagegraph_allocator a = budget_allocator(&ab);
+  sgi_mem mem;
+  sgi_mem_init(&mem, &a);
+  for (int fail_at = -1; fail_at < 6; fail_at++) {
+    budget_fail(&ab, fail_at, 1);
+    sgi_str_slot slots[8];
+    char pool[64];
+    sgi_str_index x;
+    sgi_str_index_init_storage(&x, &mem, 7, slots, 8, pool, sizeof pool);
+    char name[16];
+    size_t set = 0;
+    int rc = 0;
+    for (size_t i = 0; i < 40 && !rc; i++) {
+      int len = snprintf(name, sizeof name, "stage%zu", i);
+      rc = sgi_str_index_set(&x, name, (size_t)len, i);
+      if (!rc) set++;
+      if (i == 3) { /* 4 entries of 11-12 bytes: still the caller's */
+        assert_ptr_equal(x.slot, slots);
+        assert_ptr_equal(x.pool, pool);
+        assert_int_equal(ab.calls, 0);
+      }
+    }
+    if (fail_at < 0) assert_int_equal(set, 40);
+    else assert_int_equal(rc, STAGEGRAPH_ENOMEM);
+    assert_true(set >= 4);
+    for (size_t i = 0; i < set; i++) {
+      int len = snprintf(name, sizeof name, "stage%zu", i);
+      assert_int_equal(sgi_str_index_find(&x, name, (size_t)len), i);
+    }
+    sgi_str_index_free(&x);
+    assert_int_equal(ab.live, 0);
+    assert_int_equal(ab.foreign, 0);
+  }
+}
+
 /* Setting a string again replaces its value (the last duplicate stage
  * name wins) without adding an entry. */
 static void test_later_value_wins(void **state) {
@@ -157,6 +199,7 @@ int main(void) {
       cmocka_unit_test(test_growth),
       cmocka_unit_test(test_value_range),
       cmocka_unit_test(test_allocation_failure),
+      cmocka_unit_test(test_storage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
