@@ -605,12 +605,10 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
     for (size_t k = 0; !rc; k++) {
       const char *m = flag(ins, "mount", k);
       if (!m) break;
-      const char *type = NULL, *from = NULL, *source = NULL;
-      if ((rc = sgi_mount_field(&c->arena, m, "type", &type)) ||
-          (rc = sgi_mount_field(&c->arena, m, "from", &from)) ||
-          (rc = sgi_mount_field(&c->arena, m, "source", &source)))
-        break;
-      if (!source && (rc = sgi_mount_field(&c->arena, m, "src", &source))) break;
+      static const char *const keys[] = {"type", "from", "source", "src"};
+      const char *f[4];
+      if ((rc = sgi_mount_fields(&c->arena, m, keys, 4, f))) break;
+      const char *type = f[0], *from = f[1], *source = f[2] ? f[2] : f[3];
       if (type && strcmp(type, "bind") != 0) continue;
       rc = from && *from ? add_from_input(w, st, shown, STAGEGRAPH_EDGE_MOUNT, from)
                          : add_context_input(c, st, source && *source ? source : ".");

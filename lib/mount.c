@@ -91,7 +91,7 @@ static void lower(char *s, size_t n) {
 
 int sgi_mount_check_syntax(const char *value, sgi_buf *scratch, sgi_buf *msg) {
   csv c;
-  memset(&c, 0, sizeof c);
+  c.count = 0;
   c.scratch = *scratch; /* borrowed, and handed back with its room */
   sgi_buf_clear(&c.scratch);
   int rc = csv_fields(value, &c, msg);
@@ -197,11 +197,13 @@ int sgi_mount_parse(sgi_arena *arena, const char *value, sgi_mount_expander expa
                                          "dst", "ro", "rw", "readwrite"};
   memset(m, 0, sizeof *m);
   csv c;
-  memset(&c, 0, sizeof c);
-  sgi_buf_init(&c.scratch, msg->mem);
+  c.count = 0;
+  /* an ordinary mount's fields, values and keys fit on the stack */
+  char text[256], expanded_text[256], key_text[64];
+  sgi_buf_init_storage(&c.scratch, msg->mem, text, sizeof text);
   sgi_buf expanded, key_buf;
-  sgi_buf_init(&expanded, msg->mem);
-  sgi_buf_init(&key_buf, msg->mem);
+  sgi_buf_init_storage(&expanded, msg->mem, expanded_text, sizeof expanded_text);
+  sgi_buf_init_storage(&key_buf, msg->mem, key_text, sizeof key_text);
   int rc = csv_fields(value, &c, msg);
   int ro_auto = 1, has_mode = 0, has_uid = 0, has_gid = 0;
   for (size_t i = 0; rc == 0 && i < c.count; i++) {
@@ -356,28 +358,36 @@ int sgi_mount_parse(sgi_arena *arena, const char *value, sgi_mount_expander expa
   return rc;
 }
 
-int sgi_mount_field(sgi_arena *arena, const char *value, const char *key, const char **out) {
-  *out = NULL;
+int sgi_mount_fields(sgi_arena *arena, const char *value, const char *const *keys, size_t count,
+                     const char **out) {
+  for (size_t k = 0; k < count; k++) out[k] = NULL;
   csv c;
-  memset(&c, 0, sizeof c);
-  sgi_buf_init(&c.scratch, arena->mem);
+  c.count = 0;
+  char text[256]; /* the unquoted fields of an ordinary mount fit */
+  sgi_buf_init_storage(&c.scratch, arena->mem, text, sizeof text);
   sgi_buf msg;
   sgi_buf_init(&msg, arena->mem);
   int rc = csv_fields(value, &c, &msg);
-  size_t klen = strlen(key);
   for (size_t i = 0; rc == 0 && i < c.count; i++) {
     const char *f = c.items[i].text;
     const char *eq = memchr(f, '=', c.items[i].len);
-    if (!eq || (size_t)(eq - f) != klen) continue;
-    int same = 1;
-    for (size_t k = 0; k < klen && same; k++) {
-      char ch = f[k];
-      same = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch) == key[k];
+    if (!eq) continue;
+    size_t klen = (size_t)(eq - f);
+    for (size_t k = 0; k < count; k++) {
+      if (strlen(keys[k]) != klen) continue;
+      int same = 1;
+      for (size_t j = 0; j < klen && same; j++) {
+        char ch = f[j];
+        same = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch) == keys[k][j];
+      }
+      if (same && !(out[k] = sgi_arena_strndup(arena, eq + 1, c.items[i].len - klen - 1))) rc = -1;
     }
-    if (!same) continue;
-    if (!(*out = sgi_arena_strndup(arena, eq + 1, c.items[i].len - klen - 1))) rc = -1;
   }
   sgi_buf_free(&c.scratch);
   sgi_buf_free(&msg);
   return rc < 0 ? STAGEGRAPH_ENOMEM : 0;
+}
+
+int sgi_mount_field(sgi_arena *arena, const char *value, const char *key, const char **out) {
+  return sgi_mount_fields(arena, value, &key, 1, out);
 }

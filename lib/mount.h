@@ -49,5 +49,9 @@ const char *sgi_mount_type_name(sgi_mount_type type);
  * as BuildKit reads `from` when it builds the graph: NULL when absent or
  * when the CSV does not parse. Copied into the arena. */
 int sgi_mount_field(sgi_arena *arena, const char *value, const char *key, const char **out);
+/* The same for several keys (lowercase) at once, out[k] for keys[k]: the
+ * CSV is split once. */
+int sgi_mount_fields(sgi_arena *arena, const char *value, const char *const *keys, size_t count,
+                     const char **out);
 
 #endif
