@@ -71,6 +71,7 @@ typedef struct lexer {
   int glue_heredoc;
   const char *error; /* static message when lexing failed */
   sgi_buf err_text;  /* message with arguments, when needed */
+  frame *first_frames; /* the frame stack's first room, on lex_words' stack */
 } lexer;
 
 /* Where text goes: at the top level plain text and `$` results split at
@@ -86,11 +87,14 @@ static void emit(words_state *w, const frame *stack, size_t depth, int top_split
     add_raw(w, p, n);
 }
 
-static int push_frame(const sgi_mem *mem, frame **stack, size_t *cap, size_t *depth,
-                      enum frame_kind kind, int raw_escapes) {
-  if (*depth == *cap) {
-    frame *grown = sgi_realloc(mem, *stack, *cap * 2 * sizeof **stack);
+static int push_frame(const lexer *lx, const sgi_mem *mem, frame **stack, size_t *cap,
+                      size_t *depth, enum frame_kind kind, int raw_escapes) {
+  if (*depth == *cap) { /* nested past the first room: the heap */
+    int first = *stack == lx->first_frames;
+    frame *grown = first ? sgi_malloc(mem, *cap * 2 * sizeof **stack)
+                         : sgi_realloc(mem, *stack, *cap * 2 * sizeof **stack);
     if (!grown) return STAGEGRAPH_ENOMEM;
+    if (first) memcpy(grown, *stack, *cap * sizeof **stack);
     *stack = grown;
     *cap *= 2;
   }
@@ -177,7 +181,7 @@ static int lex_dollar(lexer *lx, words_state *w, frame **stack, size_t *cap, siz
   }
   emit(w, *stack, *depth, 1, s + start, lx->pos - start);
   if (kind == F_SLASH_PATTERN && lx->pos < len && s[lx->pos] == '/') lx->pos++; /* `//` */
-  return push_frame(mem, stack, cap, depth, kind, raw);
+  return push_frame(lx, mem, stack, cap, depth, kind, raw);
 }
 
 /* Lex `s` into words (ProcessWords). Returns 0, or STAGEGRAPH_ESYNTAX with
@@ -188,12 +192,13 @@ static int lex_words(lexer *lx, int raw_escapes_top, sgi_strlist *out) {
   const sgi_mem *mem = out->bytes.mem;
   words_state w;
   memset(&w, 0, sizeof w);
-  sgi_buf_init(&w.word, mem);
+  char word_text[128]; /* the words of an ordinary line fit */
+  sgi_buf_init_storage(&w.word, mem, word_text, sizeof word_text);
   w.out = out;
   sgi_buf_init(&lx->err_text, mem);
+  frame first_frames[16];
   size_t cap = 16, depth = 1;
-  frame *stack = sgi_malloc(mem, cap * sizeof *stack);
-  if (!stack) return STAGEGRAPH_ENOMEM;
+  frame *stack = lx->first_frames = first_frames;
   stack[0].kind = F_TOP;
   stack[0].raw_escapes = (unsigned char)raw_escapes_top;
   int rc = 0;
@@ -264,7 +269,7 @@ static int lex_words(lexer *lx, int raw_escapes_top, sgi_strlist *out) {
     if (c == '"') {
       lx->pos++;
       if (lx->raw_quotes) emit(&w, stack, depth, 0, "\"", 1);
-      rc = push_frame(mem, &stack, &cap, &depth, F_DQUOTE, f->raw_escapes);
+      rc = push_frame(lx, mem, &stack, &cap, &depth, F_DQUOTE, f->raw_escapes);
       continue;
     }
     if (c == '<' && lx->glue_heredoc && depth == 1 && lx->pos + 1 < len && s[lx->pos + 1] == '<') {
@@ -292,7 +297,8 @@ static int lex_words(lexer *lx, int raw_escapes_top, sgi_strlist *out) {
   if (!rc && w.rc) rc = w.rc;
   if (!rc && w.word.failed) rc = w.word.failed;
   sgi_buf_free(&w.word);
-  sgi_free(mem, stack);
+  if (stack != first_frames) sgi_free(mem, stack);
+  lx->first_frames = NULL;
   return rc;
 }
 
@@ -375,9 +381,11 @@ static int parse_marker(sgi_arena *arena, const char *w, size_t wl, stagegraph_h
     p++;
   if (memchr(w + p, '<', wl - p)) return 0;
   if (p == wl) return 0;
-  sgi_strlist plain, raw;
-  sgi_strlist_init(&plain, arena->mem);
-  sgi_strlist_init(&raw, arena->mem);
+  sgi_strlist plain, raw; /* a marker's name is one short word */
+  sgi_strlist_item items[2][4];
+  char bytes[2][64];
+  sgi_strlist_init_storage(&plain, arena->mem, items[0], 4, bytes[0], sizeof bytes[0]);
+  sgi_strlist_init_storage(&raw, arena->mem, items[1], 4, bytes[1], sizeof bytes[1]);
   int rc = marker_name(arena, w + p, wl - p, &plain, &raw, doc, err, report);
   sgi_strlist_free(&plain);
   sgi_strlist_free(&raw);
@@ -402,8 +410,10 @@ int sgi_heredocs_from_line(sgi_arena *arena, const char *line, size_t len,
                            stagegraph_heredoc **out, size_t *count, stagegraph_error *err) {
   *out = NULL;
   *count = 0;
-  sgi_strlist words;
-  sgi_strlist_init(&words, arena->mem);
+  sgi_strlist words; /* an ordinary line's words fit on the stack */
+  sgi_strlist_item items[16];
+  char bytes[256];
+  sgi_strlist_init_storage(&words, arena->mem, items, 16, bytes, sizeof bytes);
   lexer lx;
   memset(&lx, 0, sizeof lx);
   lx.s = line;

@@ -514,12 +514,20 @@ typedef struct throughput {
 
 static int pin_to_one_cpu(double cal[2]);
 static double calibrate_parse(void);
+/* A generated input. */
+typedef struct text {
+  char *ptr;
+  size_t len, cap;
+} text;
+static text calibration_text(void);
+static double time_fixed_parse(const text *t, int rounds, int parses);
 
-/* A corpus phase or scaling family whose CPU's fixed parse is more than
- * this much slower or faster after it than before it ran on a host that
- * changed speed under it (a whole family at 1.8x, and a pipeline at 128
+/* The host's speed drifts (a whole family at 1.8x, and a pipeline at 128
  * MB/s whose fastest run made 206, have been seen while instruction
- * counts stayed flat): it is measured once more. */
+ * counts stayed flat). A fixed parse of a small, cached document timed
+ * just before and after a measurement tells its speed: a measurement
+ * whose fixed parse took more than HOST_DRIFT times the fastest one seen
+ * ran while the host was slow, and is not kept. */
 #define HOST_DRIFT 1.15
 
 static int host_drifted(int cpu, const double cal[2], double *before, double *after) {
@@ -528,20 +536,63 @@ static int host_drifted(int cpu, const double cal[2], double *before, double *af
   return *after > 0 && (*after > *before * HOST_DRIFT || *before > *after * HOST_DRIFT);
 }
 
+/* The fixed parse's ms, the slower of one just before and one just after
+ * each corpus run; the fastest seen on each CPU over the whole benchmark. */
+static double host_fastest[64];
+
+static double host_speed(void) {
+  static text fixed;
+  if (!fixed.ptr) fixed = calibration_text();
+  return time_fixed_parse(&fixed, 3, 1);
+}
+
+/* `runs` runs of `op` (as measure) taken at the host's full speed on
+ * `cpu`: each run is bracketed by the fixed parse, and runs are added,
+ * up to three times as many, until `runs` of them ran within HOST_DRIFT of
+ * the fastest fixed parse seen. The median is over those; *slow is set
+ * when fewer than three were, and the median is then over every run. */
+static timing measure_full_speed(op_fn op, void *ctx, int runs, double min_run, int cpu, int *kept,
+                                 int *made) {
+  double per_op[96], host[96], faults = 0;
+  int n = 0, ok = 0;
+  double *fastest = &host_fastest[cpu >= 0 && cpu < 64 ? cpu : 0];
+  for (; n < 3 * runs && n < 96 && ok < runs; n++) {
+    double h0 = host_speed();
+    timing one = measure(op, ctx, 1, min_run, 10.0);
+    double h1 = host_speed();
+    per_op[n] = one.median;
+    host[n] = h0 > h1 ? h0 : h1;
+    faults += one.faults;
+    if (*fastest <= 0 || host[n] < *fastest) *fastest = host[n];
+    ok = 0;
+    for (int k = 0; k <= n; k++) ok += host[k] <= *fastest * HOST_DRIFT;
+  }
+  double t[96];
+  int m = 0;
+  for (int k = 0; k < n; k++)
+    if (ok < 3 || host[k] <= *fastest * HOST_DRIFT) t[m++] = per_op[k];
+  qsort(t, (size_t)m, sizeof t[0], cmp_double);
+  *kept = ok;
+  *made = n;
+  timing out = {t[m / 2], t[0], t[m - 1], m, faults / n};
+  return out;
+}
+
 /* Each phase runs on the CPU that is the faster at that moment: which one
- * is slower, and by how much, changes within a run (see pin_to_one_cpu). */
+ * is slower, and by how much, changes within a run (see pin_to_one_cpu),
+ * and only its runs at the host's full speed count. */
 static throughput report_phase(const char *name, op_fn op, pass *p, const char *note) {
-  double cal[2], before, after;
+  double cal[2];
   int cpu = pin_to_one_cpu(cal);
   op(p); /* warm-up */
-  timing t = measure(op, p, S.runs, S.min_run, 10.0);
-  if (host_drifted(cpu, cal, &before, &after)) {
-    printf("  (%s: fixed parse %.2f ms before, %.2f after: the host changed speed; measured again)\n",
-           name, before, after);
-    cpu = pin_to_one_cpu(cal);
-    op(p);
-    t = measure(op, p, S.runs, S.min_run, 10.0);
-  }
+  int kept, made;
+  timing t = measure_full_speed(op, p, S.runs, S.min_run, cpu, &kept, &made);
+  if (kept < 3)
+    printf("  (%s: %d of %d runs at the host's full speed: the median of all is shown)\n", name, kept,
+           made);
+  else if (made > kept)
+    printf("  (%s: %d of %d runs at the host's full speed; the median of those is shown)\n", name,
+           kept, made);
   throughput r = {(double)p->bytes / t.median / 1e6, (double)p->files / t.median};
   char ms[32];
   snprintf(ms, sizeof ms, "%.2f", t.median * 1e3);
@@ -644,11 +695,6 @@ static long self_rss_kb(void) {
 
 /* ---- generated inputs --------------------------------------------------- */
 
-typedef struct text {
-  char *ptr;
-  size_t len, cap;
-} text;
-
 static void put(text *t, const char *fmt, ...) {
   for (;;) {
     va_list ap;
@@ -665,6 +711,30 @@ static void put(text *t, const char *fmt, ...) {
     t->ptr = realloc(t->ptr, t->cap);
     if (!t->ptr) die("out of memory");
   }
+}
+
+/* The fixed parse that tells the host's speed: 2,000 three-line stages. */
+static text calibration_text(void) {
+  text t = {NULL, 0, 0};
+  for (int i = 0; i < 2000; i++) put(&t, "FROM alpine AS s%d\nRUN make %d\nCOPY . /src\n", i, i);
+  return t;
+}
+
+/* The fastest of `rounds` timings of `parses` parses of the calibration
+ * text, in ms. */
+static double time_fixed_parse(const text *t, int rounds, int parses) {
+  double best = -1;
+  for (int r = 0; r < rounds; r++) {
+    double t0 = cpu_now();
+    for (int k = 0; k < parses; k++) {
+      stagegraph_doc *doc = NULL;
+      stagegraph_parse(&doc, t->ptr, t->len, NULL, NULL);
+      stagegraph_doc_free(doc);
+    }
+    double el = cpu_now() - t0;
+    if (best < 0 || el < best) best = el;
+  }
+  return best * 1e3;
 }
 
 static uint64_t rng_state;
@@ -832,6 +902,7 @@ typedef struct scale_setup {
 typedef struct scale_turn {
   double per_op; /* seconds per operation */
   double faults; /* minor page faults per operation */
+  double host;   /* ms of the fixed parse just before and after it (the slower) */
 } scale_turn;
 
 /* Whether the next child keeps freed memory (set before fork). glibc's
@@ -891,20 +962,24 @@ static void scale_child(int req, int resp, const family *fam, size_t n, int reta
   put_all(resp, &su, sizeof su);
 
   scale_ctx ctx = {t.ptr, t.len, &opts, doc, plan};
+  text fixed = calibration_text();
   unsigned warm = 0;
   int phase;
   while (read(req, &phase, sizeof phase) == (ssize_t)sizeof phase) {
     if (phase < 0 || phase >= PH_COUNT || !(su.ready & 1u << phase)) _exit(3);
     if (!(warm & 1u << phase)) phase_ops[phase](&ctx);
     warm |= 1u << phase;
+    double host_before = time_fixed_parse(&fixed, 3, 1);
     timing tm = measure(phase_ops[phase], &ctx, 1, S.quick ? 0.02 : 0.05, 1.0);
-    scale_turn turn = {tm.median, tm.faults};
+    double host_after = time_fixed_parse(&fixed, 3, 1);
+    scale_turn turn = {tm.median, tm.faults, host_before > host_after ? host_before : host_after};
     put_all(resp, &turn, sizeof turn);
   }
   _exit(0);
 }
 
 /* The parent's side of one child. */
+#define SCALE_MAX_TURNS 16
 typedef struct scale_proc {
   pid_t pid;
   int req, resp;     /* -1 once closed */
@@ -913,8 +988,12 @@ typedef struct scale_proc {
   int timed_out;     /* killed after its time limit */
   int crashed;       /* the signal it died of */
   long rss_kb;       /* its peak resident set */
-  double best[PH_COUNT];   /* the fastest turn's seconds per operation, -1: none */
+  double best[PH_COUNT];   /* the fastest accepted turn's seconds per operation, -1: none */
   double faults[PH_COUNT]; /* that turn's page faults per operation */
+  /* every turn, for the choice of the fastest taken at the host's full
+   * speed (scale_choose) */
+  scale_turn turn[PH_COUNT][SCALE_MAX_TURNS];
+  int turns[PH_COUNT];
 } scale_proc;
 
 /* Read exactly n bytes within `timeout` seconds: 1, or 0 on time-out or
@@ -990,11 +1069,49 @@ static int scale_turn_of(scale_proc *p, int phase, double timeout) {
     scale_kill(p);
     return 0;
   }
-  if (p->best[phase] < 0 || t.per_op < p->best[phase]) {
-    p->best[phase] = t.per_op;
-    p->faults[phase] = t.faults;
-  }
+  if (p->turns[phase] < SCALE_MAX_TURNS) p->turn[phase][p->turns[phase]++] = t;
   return 1;
+}
+
+/* The fastest fixed parse any turn of these children saw: the host at its
+ * full speed. */
+static double scale_fastest_host(const scale_proc *procs, size_t count) {
+  double fastest = -1;
+  for (size_t i = 0; i < count; i++)
+    for (int ph = 0; ph < PH_COUNT; ph++)
+      for (int k = 0; k < procs[i].turns[ph]; k++)
+        if (fastest < 0 || procs[i].turn[ph][k].host < fastest) fastest = procs[i].turn[ph][k].host;
+  return fastest;
+}
+
+/* Each phase's best: its fastest turn among those taken while the host
+ * ran within HOST_DRIFT of `fastest_host`. A phase with turns but none at
+ * full speed keeps -1 and is counted in the result. */
+static int scale_choose(scale_proc *p, double fastest_host) {
+  int missing = 0;
+  for (int ph = 0; ph < PH_COUNT; ph++) {
+    p->best[ph] = -1;
+    for (int k = 0; k < p->turns[ph]; k++) {
+      const scale_turn *t = &p->turn[ph][k];
+      if (t->host > fastest_host * HOST_DRIFT) continue;
+      if (p->best[ph] < 0 || t->per_op < p->best[ph]) {
+        p->best[ph] = t->per_op;
+        p->faults[ph] = t->faults;
+      }
+    }
+    missing += p->turns[ph] > 0 && p->best[ph] < 0;
+  }
+  return missing;
+}
+
+/* Each phase's fastest turn, whatever the host's speed. */
+static void scale_choose_any(scale_proc *p) {
+  for (int ph = 0; ph < PH_COUNT; ph++)
+    for (int k = 0; k < p->turns[ph]; k++)
+      if (p->best[ph] < 0 || p->turn[ph][k].per_op < p->best[ph]) {
+        p->best[ph] = p->turn[ph][k].per_op;
+        p->faults[ph] = p->turn[ph][k].faults;
+      }
 }
 
 /* Close the pipes and reap the child: its peak RSS, how it ended. */
@@ -1016,7 +1133,7 @@ static void scale_stop(scale_proc *p) {
 typedef struct scale_summary {
   double worst_first; /* per-unit time, largest size / smallest size */
   double worst_best;  /* largest size / the cheapest size */
-  char where[96];
+  char where_first[48], where_best[48]; /* the family and phase of each */
   int incomplete; /* a size was skipped, timed out, crashed or failed */
   char why[160];
 } scale_summary;
@@ -1078,26 +1195,65 @@ static void scale_family_try(const family *fam, double budget_end, scale_summary
         scale_proc *p = &twins[r % 2 ? nsizes - 1 - k : k][t];
         for (int ph = 0; ph < PH_COUNT; ph++) scale_turn_of(p, ph, S.scale_timeout);
       }
+  /* Each turn is bracketed by a fixed parse: a turn taken while the host
+   * ran slow (its fixed parse over HOST_DRIFT times the fastest any turn
+   * saw) does not count, and a size and phase left with none gets more
+   * turns, up to as many again. */
+  double fastest_host = -1;
+  int missing = 0, extra = 0;
+  for (;;) {
+    fastest_host = scale_fastest_host(&twins[0][0], nsizes * SCALE_TWINS);
+    missing = 0;
+    for (size_t i = 0; i < nsizes; i++) {
+      for (int t = 0; t < SCALE_TWINS; t++) scale_choose(&twins[i][t], fastest_host);
+      for (int ph = 0; ph < PH_COUNT; ph++) {
+        int turns = 0, best = 0;
+        for (int t = 0; t < SCALE_TWINS; t++)
+          turns += twins[i][t].turns[ph], best |= twins[i][t].best[ph] >= 0;
+        missing += turns > 0 && !best;
+      }
+    }
+    if (!missing || extra >= S.scale_rounds || now() >= budget_end + 30) break;
+    extra++;
+    for (size_t i = 0; i < nsizes; i++)
+      for (int ph = 0; ph < PH_COUNT; ph++) {
+        int best = 0;
+        for (int t = 0; t < SCALE_TWINS; t++) best |= twins[i][t].best[ph] >= 0;
+        for (int t = 0; t < SCALE_TWINS && !best; t++) scale_turn_of(&twins[i][t], ph, S.scale_timeout);
+      }
+  }
+  int total_turns = 0, full_speed = 0;
+  for (size_t i = 0; i < nsizes; i++)
+    for (int t = 0; t < SCALE_TWINS; t++)
+      for (int ph = 0; ph < PH_COUNT; ph++)
+        for (int k = 0; k < twins[i][t].turns[ph]; k++, total_turns++)
+          full_speed += twins[i][t].turn[ph][k].host <= fastest_host * HOST_DRIFT;
   for (size_t i = 0; i < nsizes; i++) {
-    for (int t = 0; t < SCALE_TWINS; t++) scale_stop(&twins[i][t]);
+    for (int t = 0; t < SCALE_TWINS; t++) {
+      scale_stop(&twins[i][t]);
+      if (missing) scale_choose_any(&twins[i][t]);
+    }
     merge_twins(twins[i], &procs[i]);
   }
   double before, after;
-  int drifted = host_drifted(cpu, cal, &before, &after);
+  host_drifted(cpu, cal, &before, &after);
   if (after > 0) printf("  fixed parse on CPU %d: %.2f ms before the family, %.2f after\n", cpu, before, after);
-  if (drifted) {
+  printf("  turns at the host's full speed (fixed parse around the turn within %.2fx of the fastest, "
+         "%.2f ms): %d of %d\n", HOST_DRIFT, fastest_host, full_speed, total_turns);
+  if (missing) {
     if (!retry) {
-      printf("  the host changed speed during the family: measured again\n");
+      printf("  %d size and phase pairs had no turn at full speed: measured again\n", missing);
       scale_family_try(fam, budget_end, sum, 1);
       return;
     }
-    printf("  the host changed speed during this measurement too: read its ratios with care\n");
+    printf("  %d size and phase pairs had no turn at full speed this time either: their fastest turn "
+           "is shown; read the ratios with care\n", missing);
   }
 
   printf("  %9s %10s", "N", "input");
   for (int p = 0; p < PH_COUNT; p++) printf(" %10s", phase_names[p]);
   printf(" %10s %9s %9s   (fastest of %d turns in %d processes)\n", "+peak RSS", "alloc/B", "peak/B",
-         rounds * SCALE_TWINS, SCALE_TWINS);
+         (rounds + extra) * SCALE_TWINS, SCALE_TWINS);
   double per_unit[6][PH_COUNT];
   for (size_t i = 0; i < nsizes; i++) {
     const scale_proc *p = &procs[i];
@@ -1135,10 +1291,13 @@ static void scale_family_try(const family *fam, double budget_end, scale_summary
       if (per_unit[i][p] > 0 && per_unit[i][p] < best) best = per_unit[i][p];
     double rf = per_unit[last][p] / per_unit[0][p], rb = per_unit[last][p] / best;
     printf(" %s@%zu %.2fx; %.2fx%s", phase_names[p], sizes[last], rf, rb, rb > 1.2 ? " (!)" : "");
-    if (rf > sum->worst_first || rb > sum->worst_best) {
-      if (rb > sum->worst_best) sum->worst_best = rb;
-      if (rf > sum->worst_first) sum->worst_first = rf;
-      snprintf(sum->where, sizeof sum->where, "%s %s", fam->name, phase_names[p]);
+    if (rf > sum->worst_first) {
+      sum->worst_first = rf;
+      snprintf(sum->where_first, sizeof sum->where_first, "%s %s", fam->name, phase_names[p]);
+    }
+    if (rb > sum->worst_best) {
+      sum->worst_best = rb;
+      snprintf(sum->where_best, sizeof sum->where_best, "%s %s", fam->name, phase_names[p]);
     }
   }
   printf("\n");
@@ -1310,21 +1469,10 @@ static const char *load_average(void) {
  * the phase or family stays on the fastest. The CPU, or -1 when not
  * pinned; the calibration times in ms in cal[] (-1: none). */
 static double calibrate_parse(void) {
-  text t = {NULL, 0, 0};
-  for (int i = 0; i < 2000; i++) put(&t, "FROM alpine AS s%d\nRUN make %d\nCOPY . /src\n", i, i);
-  double best = -1;
-  for (int r = 0; r < 5; r++) {
-    double t0 = cpu_now();
-    for (int k = 0; k < 5; k++) {
-      stagegraph_doc *doc = NULL;
-      stagegraph_parse(&doc, t.ptr, t.len, NULL, NULL);
-      stagegraph_doc_free(doc);
-    }
-    double el = cpu_now() - t0;
-    if (best < 0 || el < best) best = el;
-  }
+  text t = calibration_text();
+  double ms = time_fixed_parse(&t, 5, 5);
   free(t.ptr);
-  return best * 1e3;
+  return ms;
 }
 
 static int pin_to_one_cpu(double cal[2]) {
@@ -1420,7 +1568,7 @@ int main(int argc, char **argv) {
     pin_to_one_cpu(cal);
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
       if (strcmp(families[f].name, family_only) != 0) continue;
-      scale_summary sum = {0, 0, "", 0, ""};
+      scale_summary sum = {0, 0, "", "", 0, ""};
       scale_family(&families[f], now() + S.scale_budget, &sum);
       return sum.incomplete;
     }
@@ -1549,8 +1697,8 @@ int main(int argc, char **argv) {
          "alloc/B and peak/B: bytes requested and peak live bytes of one parse per input "
          "byte)\n");
   double budget_end = now() + S.scale_budget;
-  scale_summary instr = {0, 0, "", 0, ""}, stages = {0, 0, "", 0, ""},
-                other = {0, 0, "", 0, ""};
+  scale_summary instr = {0, 0, "", "", 0, ""}, stages = {0, 0, "", "", 0, ""},
+                other = {0, 0, "", "", 0, ""};
   size_t nfam = sizeof families / sizeof families[0];
   for (size_t f = 0; f < nfam; f++) {
     const family *fam = &families[f];
@@ -1572,19 +1720,19 @@ int main(int argc, char **argv) {
          parse_tp.mbps >= 300 ? "met" : "MISSED");
   printf("  full pipeline >= 150 MB/s:                      %7.1f MB/s   %s\n", pipe_tp.mbps,
          pipe_tp.mbps >= 150 ? "met" : "MISSED");
-  printf("  linear within 20%%, 1k -> 1M instructions:       worst %.2fx last/first, %.2fx "
-         "last/cheapest (%s)   %s%s%s\n",
-         instr.worst_first, instr.worst_best, instr.where,
+  printf("  linear within 20%%, 1k -> 1M instructions:       worst %.2fx last/first (%s), "
+         "%.2fx last/cheapest (%s)   %s%s%s\n",
+         instr.worst_first, instr.where_first, instr.worst_best, instr.where_best,
          instr.worst_first <= 1.2 && !instr.incomplete ? "met" : "MISSED",
          instr.incomplete ? "; incomplete: " : "", instr.why);
-  printf("  linear within 20%%, 10 -> 100k stages:           worst %.2fx last/first, %.2fx "
-         "last/cheapest (%s)   %s%s%s\n",
-         stages.worst_first, stages.worst_best, stages.where,
+  printf("  linear within 20%%, 10 -> 100k stages:           worst %.2fx last/first (%s), "
+         "%.2fx last/cheapest (%s)   %s%s%s\n",
+         stages.worst_first, stages.where_first, stages.worst_best, stages.where_best,
          stages.worst_first <= 1.2 && !stages.incomplete ? "met" : "MISSED",
          stages.incomplete ? "; incomplete: " : "", stages.why);
-  printf("  (not a target) huge-run, heredocs:            worst %.2fx last/first, %.2fx "
-         "last/cheapest (%s)%s%s\n",
-         other.worst_first, other.worst_best, other.where, other.incomplete ? "; incomplete: " : "",
+  printf("  (not a target) huge-run, heredocs:            worst %.2fx last/first (%s), "
+         "%.2fx last/cheapest (%s)%s%s\n",
+         other.worst_first, other.where_first, other.worst_best, other.where_best, other.incomplete ? "; incomplete: " : "",
          other.why);
   printf("  parse allocations <= 4 bytes per input byte:    %7.2f (corpus), %.2f (largest file)   "
          "%s\n",
