@@ -520,6 +520,12 @@ static void scan_name(ex *x) {
     return;
   }
   while (x->pos < x->len) {
+    unsigned c = x->in[x->pos];
+    if (c < 0x80) { /* most names are ASCII: no decoding */
+      if (!((c | 0x20) - 'a' < 26 || c - '0' < 10 || c == '_')) break;
+      x->pos++;
+      continue;
+    }
     r = utf8_decode(x->in + x->pos, x->len - x->pos, &w);
     if (!is_letter(r) && !is_digit(r) && r != '_') break;
     x->pos += w;
@@ -964,17 +970,26 @@ static int single_quote(ex *x) {
   return put_norm(x, topw ? w_put : put, (const char *)x->in + from, (size_t)(q - x->in) - from);
 }
 
-/* The longest run from x->pos of runes that are copied as they are. */
+/* The longest run from x->pos of runes that are copied as they are. The
+ * ASCII bytes that end it are a 128-bit set built once per run. */
 static size_t plain_run(ex *x, int32_t stop, int split, int dquote) {
+  uint64_t ends[2] = {0, 0};
+#define END(c) (ends[(unsigned)(c) >> 6] |= UINT64_C(1) << ((unsigned)(c) & 63))
+  END('$');
+  if (x->esc >= 0 && x->esc < 0x80) END(x->esc);
+  if (dquote) {
+    END('"');
+  } else {
+    if (stop >= 0 && stop < 0x80) END(stop);
+    if (x->quotes) END('\''), END('"');
+    if (split) END(' '), END('\t'), END('\n'), END('\v'), END('\f'), END('\r');
+  }
+#undef END
   size_t i = x->pos, w;
   while (i < x->len) {
     unsigned c = x->in[i];
     if (c < 0x80) {
-      if (c == '$' || (int32_t)c == x->esc) break;
-      if (dquote ? c == '"'
-                 : (int32_t)c == stop || (x->quotes && (c == '\'' || c == '"')) ||
-                       (split && is_ascii_space((int)c)))
-        break;
+      if (ends[c >> 6] >> (c & 63) & 1) break;
       i++;
     } else {
       int32_t r = utf8_decode(x->in + i, x->len - i, &w);
