@@ -3,7 +3,10 @@
  * public API. Not part of `make check`: it reports, it never fails on a
  * figure. Every time is the median of several runs; a run repeats the
  * operation until it has taken a minimum time, so short operations are
- * timed over many iterations.
+ * timed over many iterations. This machine's speed drifts by up to 1.6x
+ * for minutes at a time, so a fixed parse timed around every run tells
+ * whether the host ran at full speed, and only such runs count (see
+ * HOST_DRIFT).
  *
  * usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only] [--family NAME]
  *   --corpus DIR   the corpus (DIR/files/ is read into memory first)
