@@ -80,6 +80,24 @@ void sgi_arena_free(sgi_arena *arena) {
 /* n rounded up to the arena's alignment, 8 (0 on overflow). */
 static size_t round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
+/* The next block of a paced arena: `need`, plus what the input left needs
+ * at the rate so far and an eighth more, so that one block usually holds
+ * the rest instead of a series of growing ones whose last is mostly
+ * unused (the largest corpus file: 4.07 bytes requested per input byte
+ * with quarter growth, 3.39 paced). Never under an eighth of the arena, so
+ * the count of blocks stays logarithmic when the rate keeps rising.
+ * `growth` is the unpaced size. */
+static size_t paced_block(const sgi_arena *arena, size_t growth, size_t need) {
+  size_t done = *arena->pace_done;
+  if (done == 0 || done >= arena->pace_len) return growth;
+  size_t room = (size_t)(arena->end - arena->cur);
+  size_t used = arena->total > room ? arena->total - room : 0; /* room may be caller storage */
+  double want = (double)used / (double)done * (double)(arena->pace_len - done) * 1.125;
+  size_t floor = arena->total / 8;
+  if (want >= (double)((size_t)-1 / 4) || need > (size_t)-1 / 4) return growth;
+  return need + ((size_t)want > floor ? (size_t)want : floor);
+}
+
 /* Make sure the current block has `need` bytes free (need is rounded). */
 static int arena_room(sgi_arena *arena, size_t need) {
   if ((size_t)(arena->end - arena->cur) >= need) return 0;
@@ -91,6 +109,8 @@ static int arena_room(sgi_arena *arena, size_t need) {
   if (arena->next_block) {
     want = arena->next_block;
     arena->next_block = 0;
+  } else if (arena->pace_done) {
+    want = paced_block(arena, want, need);
   }
   if (want < need) want = need;
   if (want > (size_t)-1 - sizeof(sgi_arena_block) - 7) return -1;

@@ -29,6 +29,11 @@ typedef struct sgi_arena {
   size_t min_block; /* 0: the default; a small arena can ask for less */
   size_t next_block; /* 0, or the size of the next block (then cleared): a
                         caller that can estimate its need asks for it once */
+  /* An arena filled as an input is read: when set, a new block is sized
+   * from the bytes per input byte used so far, for the input left
+   * (*pace_done of pace_len bytes read). The reader clears it when done. */
+  const size_t *pace_done;
+  size_t pace_len;
 } sgi_arena;
 
 void sgi_arena_init(sgi_arena *arena, const sgi_mem *mem);

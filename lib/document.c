@@ -128,8 +128,8 @@ int stagegraph_parse(stagegraph_doc **out, const char *data, size_t len,
   /* The first block is sized from the input: over the corpus, the parse
    * of a file larger than 5 KB uses 1.25 bytes of arena per input byte at
    * the median (1.7 at the 90th percentile; the instructions, their
-   * joined lines and arguments). A larger need gets further blocks, each
-   * a quarter of the arena so far. */
+   * joined lines and arguments). A larger need gets further blocks, sized
+   * by the parser from the rate so far for the input left (pace_done). */
   sgi_limits_from_options(&doc->limits, opts);
   doc->arena.min_block = 512;
   if (len <= doc->limits.max_input_bytes) doc->arena.next_block = 512 + len + len / 4;

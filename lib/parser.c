@@ -444,9 +444,14 @@ int sgi_parse_document(stagegraph_doc *doc, const char *data, size_t len, stageg
   ps.comments.mem = &doc->mem;
   sgi_line_scratch_init(&ps.scratch, &doc->mem);
   int rc = 0;
+  /* Blocks after the first, which the document sized from the input, are
+   * sized from what this input has needed per byte so far. */
+  doc->arena.pace_done = &ps.sc.pos;
+  doc->arena.pace_len = len;
   while (scan(&ps.sc)) {
     if ((rc = parse_logical_line(&ps))) break;
   }
+  doc->arena.pace_done = NULL;
   sgi_line_scratch_free(&ps.scratch);
   sgi_free(&doc->mem, ps.comments.items);
   if (rc) return rc;

@@ -91,6 +91,39 @@ static void test_next_block_hint(void **state) {
   sgi_arena_free(&a);
 }
 
+/* A paced arena sizes a new block from its bytes per input byte so far:
+ * an input read a tenth of the way that filled a 1,000-byte block gets
+ * one block for the other nine tenths (at the same rate, an eighth more),
+ * not a quarter of the arena; without pacing it grows by a quarter. */
+static void test_paced_blocks(void **state) {
+  (void)state;
+  sgi_mem mem = heap();
+  sgi_arena a;
+  sgi_arena_init(&a, &mem);
+  size_t done = 1000;
+  a.next_block = 1000;
+  a.pace_done = &done;
+  a.pace_len = 10000;
+  a.min_block = 64;
+  assert_non_null(sgi_arena_alloc(&a, 1000)); /* the first block, full */
+  size_t first = a.total;
+  assert_non_null(sgi_arena_alloc(&a, 100));
+  size_t block = a.total - first, rate_rest = first * 9 * 9 / 8; /* first/done * 9000 * 1.125 */
+  assert_true(block >= 100 + rate_rest && block <= 100 + rate_rest + 64);
+  for (int i = 0; i < 88; i++) assert_non_null(sgi_arena_alloc(&a, 100)); /* the rest fits */
+  assert_int_equal(a.total, first + block);
+  sgi_arena_free(&a);
+
+  sgi_arena_init(&a, &mem); /* unpaced: a quarter of the arena */
+  a.min_block = 64;
+  a.next_block = 1000;
+  assert_non_null(sgi_arena_alloc(&a, 1000));
+  first = a.total;
+  assert_non_null(sgi_arena_alloc(&a, 100));
+  assert_true(a.total - first < first / 4 + 64);
+  sgi_arena_free(&a);
+}
+
 /* Strings ending at the stable end are referenced in place; others are
  * copied; finish gives an exact arena copy with NUL-terminated strings. */
 static void test_strlist_reference_and_copy(void **state) {
@@ -310,6 +343,7 @@ int main(void) {
       cmocka_unit_test(test_reserve_commit),
       cmocka_unit_test(test_reserve_moves_to_new_block),
       cmocka_unit_test(test_next_block_hint),
+      cmocka_unit_test(test_paced_blocks),
       cmocka_unit_test(test_strlist_reference_and_copy),
       cmocka_unit_test(test_strlist_growth),
       cmocka_unit_test(test_arena_storage),
