@@ -58,18 +58,27 @@ const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cur
   return NULL;
 }
 
-/* While the graph is built the edges grow on the heap (edge_cap is their
- * capacity); sort_edges moves them into the arena at their final size. */
+/* The edges live in the arena at the capacity sgi_graph_build sizes them
+ * to: a FROM edge per stage and one per builder flag of a COPY or RUN,
+ * the most build_edges can make, so that a large graph is not copied at
+ * every doubling. Only ONBUILD trigger edges can outgrow it; the array
+ * then moves to a larger one (the old one stays in the arena). */
+static int reserve_edges(stagegraph_plan *plan, size_t cap) {
+  size_t bytes;
+  if (!sgi_mul_ok(cap ? cap : 1, sizeof *plan->edges, &bytes)) return STAGEGRAPH_ENOMEM;
+  stagegraph_edge *e = sgi_arena_alloc(&plan->arena, bytes);
+  if (!e) return STAGEGRAPH_ENOMEM;
+  if (plan->edge_count) memcpy(e, plan->edges, plan->edge_count * sizeof *e);
+  plan->edges = e;
+  plan->edge_cap = cap;
+  return 0;
+}
+
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                       const stagegraph_instruction *ins, int onbuild, const char *reference) {
   if (plan->edge_count == plan->edge_cap) {
-    size_t cap = plan->edge_cap ? plan->edge_cap * 2 : 16, bytes;
-    if (!sgi_mul_ok(cap, sizeof *plan->edges, &bytes)) return STAGEGRAPH_ENOMEM;
-    stagegraph_edge *e = plan->edge_cap ? sgi_realloc(&plan->mem, plan->edges, bytes)
-                                        : sgi_malloc(&plan->mem, bytes);
-    if (!e) return STAGEGRAPH_ENOMEM;
-    plan->edges = e;
-    plan->edge_cap = cap;
+    int rc = reserve_edges(plan, plan->edge_cap ? plan->edge_cap * 2 : 16);
+    if (rc) return rc;
   }
   stagegraph_edge *e = &plan->edges[plan->edge_count++];
   e->from = (uint32_t)from;
@@ -656,12 +665,18 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
       rc = use_image(plan, c->images, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from,
                      &ps->image, c->err);
     if (ps->context) continue;                  /* replaced: never dispatched */
-    if (!sgi_stage_linking_count(st)) continue; /* no --from or --mount to read */
+    /* Only COPY and RUN with builder flags make edges: the walk stops at
+     * the last of them, so the records after it (a stage's final RUN,
+     * say) are not read. */
+    size_t linking = sgi_stage_linking_count(st);
+    if (!linking) continue; /* no --from or --mount to read */
     size_t count = stagegraph_stage_instruction_count(st);
-    for (size_t k = 0; k < count && !rc; k++) {
-      if (k + SOURCES_AHEAD < count)
-        prefetch_source(c->names, stagegraph_stage_instruction(st, k + SOURCES_AHEAD));
-      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, k);
+    stagegraph_instruction *const *list = sgi_stage_instructions(st);
+    for (size_t k = 0; k < count && linking && !rc; k++) {
+      if (k + SOURCES_AHEAD < count) prefetch_source(c->names, list[k + SOURCES_AHEAD]);
+      const stagegraph_instruction *ins = list[k];
+      linking -= ins->flag_value_count &&
+                 (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_RUN);
       rc = instruction_edges(c, i, ins, ins, 0);
     }
   }
@@ -765,20 +780,20 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
 /* Edges in file order of the instructions making them (and by dependent
  * stage on one instruction): a stable merge sort, needed only when ONBUILD
  * edges (pointing at the parent's earlier lines) may have been added, as
- * build_edges adds the others in that order. The result goes to the arena
- * at its exact size and the heap array is freed. */
+ * build_edges adds the others in that order. */
 static int edge_before(const stagegraph_edge *x, const stagegraph_edge *y) {
   return edge_precedes(x, y->offset, y->to);
 }
 
 static int sort_edges(stagegraph_plan *plan) {
   size_t n = plan->edge_count;
-  stagegraph_edge *heap = plan->edges, *a = heap;
-  stagegraph_edge *b = sgi_arena_alloc(&plan->arena, n * sizeof *b); /* n <= edge_cap: checked */
-  if (!b) return STAGEGRAPH_ENOMEM;
+  stagegraph_edge *a = plan->edges;
   int sorted = 1;
   for (size_t i = 1; i < n && sorted; i++) sorted = !edge_before(&a[i], &a[i - 1]);
-  for (size_t width = 1; !sorted && width < n; width *= 2) {
+  if (sorted) return 0;
+  stagegraph_edge *b = sgi_arena_alloc(&plan->arena, n * sizeof *b); /* n <= edge_cap: checked */
+  if (!b) return STAGEGRAPH_ENOMEM;
+  for (size_t width = 1; width < n; width *= 2) {
     for (size_t lo = 0; lo < n; lo += 2 * width) {
       size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
       size_t i = lo, j = mid, k = lo;
@@ -790,13 +805,7 @@ static int sort_edges(stagegraph_plan *plan) {
     a = b;
     b = t;
   }
-  if (a == heap) { /* the arena array is b */
-    if (n) memcpy(b, a, n * sizeof *b);
-    a = b;
-  }
-  sgi_free(&plan->mem, heap);
   plan->edges = a;
-  plan->edge_cap = 0; /* no longer on the heap */
   return 0;
 }
 
@@ -815,6 +824,8 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
    * done the index holds every name, the last duplicate winning: the one
    * for --from, from= and targets. */
   if (!rc) rc = resolve_bases(plan, &names, err);
+  size_t bound = plan->stage_count + sgi_doc_linking_flag_count(plan->doc);
+  if (!rc) rc = reserve_edges(plan, bound);
   edge_ctx c = {plan, &names, &images, err, NULL, 0, 0, {0}};
   sgi_str_index_init_storage(&c.external_index, &plan->mem, seed, slots[2], 16, pools[2],
                              sizeof pools[2]);
@@ -827,8 +838,7 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   sgi_str_index_free(&c.external_index);
   int settled = settle_images(plan, !rc);
   if (!rc) rc = settled;
-  if (plan->edge_cap) { /* failed before sort_edges: drop the heap array */
-    sgi_free(&plan->mem, plan->edges);
+  if (rc) { /* failed: no edges (the arena keeps their memory until the plan goes) */
     plan->edges = NULL;
     plan->edge_count = plan->edge_cap = 0;
   }

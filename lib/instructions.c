@@ -44,6 +44,7 @@ struct sgi_commands {
   const stagegraph_instruction **meta_args;
   size_t meta_arg_count;
   size_t onbuild_count; /* ONBUILD instructions in all stages */
+  size_t linking_flag_count; /* builder flags of the stages' COPY and RUN instructions */
   int labs; /* the syntax directive selects a -labs frontend */
 };
 
@@ -531,8 +532,9 @@ static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_
         return rc;
     } else {
       cur->instruction_count++;
-      cur->linking_count += ins->flag_value_count && (ins->kind == STAGEGRAPH_KIND_COPY ||
-                                                      ins->kind == STAGEGRAPH_KIND_RUN);
+      int linking = ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_RUN;
+      cur->linking_count += linking && ins->flag_value_count;
+      cs->linking_flag_count += linking ? ins->flag_value_count : 0;
       cur->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
       cs->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
     }
@@ -626,5 +628,8 @@ stagegraph_instruction *const *sgi_stage_instructions(const stagegraph_stage *s)
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s) { return s->onbuild_count; }
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc) {
   return commands(doc) ? doc->commands->onbuild_count : 0;
+}
+size_t sgi_doc_linking_flag_count(const stagegraph_doc *doc) {
+  return commands(doc) ? doc->commands->linking_flag_count : 0;
 }
 int sgi_doc_labs(const stagegraph_doc *doc) { return commands(doc) ? doc->commands->labs : 0; }

@@ -33,6 +33,10 @@ static inline void sgi_instruction_ahead(stagegraph_instruction *const *list, si
 }
 /* ONBUILD instructions in all the stages of the document. */
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc);
+/* Builder flags of COPY and RUN instructions in all the stages: each
+ * --from or --mount makes at most one edge, so with one FROM edge per
+ * stage this bounds the edges the graph makes before ONBUILD triggers. */
+size_t sgi_doc_linking_flag_count(const stagegraph_doc *doc);
 /* The syntax directive selects a -labs frontend. */
 int sgi_doc_labs(const stagegraph_doc *doc);
 

@@ -135,7 +135,7 @@ struct stagegraph_plan {
   size_t stage_count;
   sgi_plan_stage *stages;
   stagegraph_edge *edges;
-  size_t edge_count, edge_cap;
+  size_t edge_count, edge_cap; /* edge_cap: the arena array's room (graph.c) */
   stagegraph_image **images;
   size_t image_count, image_cap;
   /* named contexts: parallel arrays of normalised keys and sources */
