@@ -209,6 +209,18 @@ static void *grow(stagegraph_cache *c, void *items, size_t *cap, size_t size) {
   return grown;
 }
 
+/* Room for the inputs of the stages in build order: about two per stage
+ * (a FROM line's parent or image, and a COPY's or RUN's source), so that
+ * a large model's inputs are not copied at every doubling. A guess too
+ * small only grows as before. */
+static int reserve_inputs(stagegraph_cache *c, size_t stages) {
+  size_t cap = 2 * stages, bytes;
+  if (cap <= 64 || cap > UINT32_MAX || !sgi_mul_ok(cap, sizeof *c->inputs, &bytes)) return 0;
+  if (!(c->inputs = sgi_malloc(&c->mem, bytes))) return STAGEGRAPH_ENOMEM;
+  c->input_cap = cap;
+  return 0;
+}
+
 /* A builder flag's value: most instructions have no flags, and asking
  * costs a call. */
 static const char *flag(const stagegraph_instruction *ins, const char *name, size_t nth) {
@@ -1168,6 +1180,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
     c->changed_norm_count = chg.image_count;
     if (!rc) rc = index_images(c);
   }
+  if (!rc) rc = reserve_inputs(c, plan->order_count);
   if (!rc) rc = walk_all(c, &chg);
   if (rc) {
     if (rc == STAGEGRAPH_ENOMEM) sgi_error_set(err, rc, NULL, "out of memory");

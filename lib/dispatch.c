@@ -705,6 +705,9 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
       if (rc) break;
     }
     rc = dispatch_stage(&d, s);
+    /* counted while the scope is in cache, so that freeing the plan need
+     * not read every scope to find the few that hold heap memory */
+    p->heap_scopes += sgi_scope_owns_heap(&p->final_env[s]);
   }
   sgi_buf_free(&d.word);
   sgi_buf_free(&d.msg);

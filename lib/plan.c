@@ -495,7 +495,7 @@ void stagegraph_plan_free(stagegraph_plan *plan) {
   for (size_t i = 0; plan->stages && sgi_doc_onbuild_count(plan->doc) && i < plan->stage_count; i++)
     for (size_t t = 0; plan->stages[i].onbuilds && t < plan->stages[i].onbuilds->count; t++)
       stagegraph_doc_free(plan->stages[i].onbuilds->docs[t]);
-  for (size_t k = 0; plan->final_env && k < plan->order_count; k++)
+  for (size_t k = 0; plan->final_env && plan->heap_scopes && k < plan->order_count; k++)
     sgi_scope_free(&plan->final_env[plan->order[k]]);
   sgi_envmap_free(&plan->global);
   sgi_mem mem = plan->mem;

@@ -159,6 +159,9 @@ struct stagegraph_plan {
    * needed stage replaced by a context has an empty scope, and a stage not
    * needed none: its entry is never written */
   sgi_scope *final_env;
+  /* how many of them hold heap memory (sgi_scope_owns_heap): usually
+   * none, and then freeing the plan reads no scope */
+  size_t heap_scopes;
   /* per document instruction (by index): what dispatch learnt. Only the
    * instructions of dispatched stages (sgi_plan_dispatched) have a record:
    * the rest is never written, so a plan needing a few stages of a large
