@@ -49,10 +49,14 @@ const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cur
       hi = mid;
   }
   if (cursor) *cursor = lo;
+  /* Callers pass the instruction's own --from or from= value, which the
+   * edge keeps: the same pointer is the same text, and on a large plan
+   * comparing it would read a string out of the caches once more. */
   for (; lo < n; lo++) {
     const stagegraph_edge *e = &plan->edges[lo];
     if (e->offset != offset || e->to != to) break;
-    if (e->ins == ins && e->kind == kind && (!reference || strcmp(e->reference, reference) == 0))
+    if (e->ins == ins && e->kind == kind &&
+        (!reference || e->reference == reference || strcmp(e->reference, reference) == 0))
       return e;
   }
   return NULL;
