@@ -1090,9 +1090,10 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const name_set *gl
     rc = walk_step(&w, tr->docs[t]->instructions[0], tr->owners[t], &tr->info[t], STEP_ONBUILD);
   }
   stagegraph_instruction *const *list = sgi_stage_instructions(stage);
+  size_t left = sgi_doc_records_from(p->doc, list);
   for (size_t i = 0; i < own && !rc; i++) {
     const stagegraph_instruction *ins = list[i];
-    sgi_instruction_ahead(list, i, own);
+    sgi_instruction_ahead(list, i, left);
     rc = walk_step(&w, ins, ins, &p->info[ins->index], 0);
   }
   c->finals[pos].change = (unsigned char)w.chain;

@@ -16,8 +16,10 @@
 #include "suggest.h"
 #include "text.h"
 
+/* Every pass over a large document's stages reads these records: 64
+ * bytes, in an array aligned to cache lines (stage_array), each is one
+ * line. */
 struct stagegraph_stage {
-  size_t index;
   const stagegraph_instruction *from;
   const char *name; /* lowercased, NULL when unnamed */
   const char *base;
@@ -26,10 +28,27 @@ struct stagegraph_stage {
   /* the document's instruction list from the one after FROM: a stage's
    * instructions are the ones up to the next FROM */
   stagegraph_instruction *const *instructions;
-  size_t instruction_count;
+  /* counts and the index fit 32 bits: inputs are under 4 GiB */
+  uint32_t index;
+  uint32_t instruction_count;
   uint32_t linking_count; /* COPY and RUN instructions with builder flags */
   uint32_t onbuild_count;
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct stagegraph_stage) == 64,
+               "a stage record is one cache line on 64-bit targets");
+
+/* n zeroed stage records starting on a cache line (the arena aligns to 8). */
+static stagegraph_stage *stage_array(sgi_arena *arena, size_t n) {
+  enum { LINE = 64 };
+  size_t bytes;
+  if (!sgi_mul_ok(n ? n : 1, sizeof(stagegraph_stage), &bytes) || bytes > SIZE_MAX - LINE)
+    return NULL;
+  char *p = sgi_arena_alloc(arena, bytes + LINE - 1);
+  if (!p) return NULL;
+  p += (LINE - (uintptr_t)p % LINE) % LINE;
+  memset(p, 0, bytes);
+  return (stagegraph_stage *)p;
+}
 
 /* The flags being validated for one instruction. */
 typedef struct command {
@@ -511,7 +530,7 @@ static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_
 
     if (ins->kind == STAGEGRAPH_KIND_FROM) {
       cur = &cs->stages[cs->stage_count];
-      cur->index = cs->stage_count++;
+      cur->index = (uint32_t)cs->stage_count++;
       cur->from = ins;
       cur->instructions = doc->instructions + i + 1;
       if (ins->arg_count >= 1 &&
@@ -559,7 +578,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
   if (stages > doc->limits.max_stages)
     return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL, "too many stages (the limit is %zu)",
                          doc->limits.max_stages);
-  cs->stages = sgi_arena_calloc(arena, stages ? stages : 1, sizeof *cs->stages);
+  cs->stages = stage_array(arena, stages);
   cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
   /* Every stage's base and name, side by side: the graph reads them for
    * every stage, and on a large document strings spread between the

@@ -31,6 +31,16 @@ static inline void sgi_instruction_ahead(stagegraph_instruction *const *list, si
                                          size_t count) {
   if (i + SGI_INSTRUCTIONS_AHEAD < count) SGI_PREFETCH(list[i + SGI_INSTRUCTIONS_AHEAD]);
 }
+/* The bound to pass sgi_instruction_ahead for a walk that goes on from a
+ * stage's instructions (list) to the next stages' (dispatch and the cache
+ * model walk stage after stage): the rest of the document. Its records
+ * lie between one stage's and the next (a stage's list is a view into the
+ * document's), so the loads ahead carry on across the stage boundary and
+ * the next stage's first records are loaded too, not missed in turn. */
+static inline size_t sgi_doc_records_from(const stagegraph_doc *doc,
+                                          stagegraph_instruction *const *list) {
+  return (size_t)(doc->instructions + doc->instruction_count - list);
+}
 /* ONBUILD instructions in all the stages of the document. */
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc);
 /* Builder flags of COPY and RUN instructions in all the stages: each
