@@ -824,6 +824,11 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   sgi_str_index_init_storage(&images, &plan->mem, seed, slots[1], 16, pools[1], sizeof pools[1]);
   int rc = build_global_scope(plan, target_stage, err);
   if (!rc) rc = sgi_str_index_reserve(&names, plan->stage_count);
+  /* Many names get a pool sized once, for the FROM lines' words (the
+   * parser counted them; the names are among them), instead of one that
+   * doubles; a few stay in the storage above. */
+  if (!rc && plan->stage_count > 16)
+    rc = sgi_str_index_reserve_pool(&names, plan->stage_count, plan->doc->from_name_bytes);
   /* resolve_bases registers the names as it goes, for FROM; once it is
    * done the index holds every name, the last duplicate winning: the one
    * for --from, from= and targets. */
