@@ -723,12 +723,15 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *c) {
 static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_error *err) {
   size_t n = plan->stage_count;
   /* adjacency (edge indices) in CSR form; n + 1 and edge_count entries fit
-   * in memory already, so their sizes cannot overflow */
-  size_t *start = sgi_arena_calloc(scratch, n + 1, sizeof *start);
-  size_t *adj = sgi_arena_alloc(scratch, (plan->edge_count ? plan->edge_count : 1) * sizeof *adj);
+   * in memory already, so their sizes cannot overflow. Indices are 32-bit
+   * (stage indices are, in the edges, and so are edge counts under 4 GiB
+   * of input): half the scratch to write and read on a large graph. */
+  if (n >= UINT32_MAX || plan->edge_count >= UINT32_MAX) return STAGEGRAPH_ENOMEM;
+  uint32_t *start = sgi_arena_calloc(scratch, n + 1, sizeof *start);
+  uint32_t *adj = sgi_arena_alloc(scratch, (plan->edge_count ? plan->edge_count : 1) * sizeof *adj);
   unsigned char *state = sgi_arena_calloc(scratch, n, 1); /* 0 new, 1 on path, 2 done */
-  size_t *stack = sgi_arena_alloc(scratch, n * sizeof *stack);
-  size_t *next = sgi_arena_alloc(scratch, n * sizeof *next);
+  uint32_t *stack = sgi_arena_alloc(scratch, n * sizeof *stack);
+  uint32_t *next = sgi_arena_alloc(scratch, n * sizeof *next);
   if (!start || !adj || !state || !stack || !next) return STAGEGRAPH_ENOMEM;
   for (size_t e = 0; e < plan->edge_count; e++)
     if (plan->edges[e].kind != STAGEGRAPH_EDGE_FROM && !plan->edges[e].onbuild) start[plan->edges[e].to + 1]++;
@@ -736,13 +739,13 @@ static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_erro
   memcpy(next, start, n * sizeof *next);
   for (size_t e = 0; e < plan->edge_count; e++) {
     const stagegraph_edge *ed = &plan->edges[e];
-    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) adj[next[ed->to]++] = e;
+    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) adj[next[ed->to]++] = (uint32_t)e;
   }
   memcpy(next, start, n * sizeof *next);
   for (size_t root = 0; root < n; root++) {
     if (state[root]) continue;
     size_t top = 0;
-    stack[top++] = root;
+    stack[top++] = (uint32_t)root;
     state[root] = 1;
     while (top) {
       size_t s = stack[top - 1];
@@ -759,7 +762,7 @@ static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_erro
         }
         if (state[d] == 0) {
           state[d] = 1;
-          stack[top++] = d;
+          stack[top++] = (uint32_t)d;
         }
       } else {
         state[s] = 2;
