@@ -78,8 +78,11 @@ static int reserve_edges(stagegraph_plan *plan, size_t cap) {
   return 0;
 }
 
-int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
-                      const stagegraph_instruction *ins, int onbuild, const char *reference) {
+/* An edge of `ins`, which starts at `offset` (the caller may know it
+ * without reading the instruction's record). */
+static int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
+                       const stagegraph_instruction *ins, uint32_t offset, int onbuild,
+                       const char *reference) {
   if (plan->edge_count == plan->edge_cap) {
     int rc = reserve_edges(plan, plan->edge_cap ? plan->edge_cap * 2 : 16);
     if (rc) return rc;
@@ -87,12 +90,17 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
   stagegraph_edge *e = &plan->edges[plan->edge_count++];
   e->from = (uint32_t)from;
   e->to = (uint32_t)to;
-  e->offset = (uint32_t)ins->start_offset;
+  e->offset = offset;
   e->kind = (uint8_t)kind;
   e->onbuild = (uint8_t)(onbuild != 0);
   e->ins = ins;
   e->reference = reference;
   return 0;
+}
+
+int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
+                      const stagegraph_instruction *ins, int onbuild, const char *reference) {
+  return add_edge_at(plan, from, to, kind, ins, (uint32_t)ins->start_offset, onbuild, reference);
 }
 
 /* ---- names and images ------------------------------------------------------- */
@@ -663,11 +671,13 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
     const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
     const stagegraph_instruction *from = stagegraph_stage_from(st);
     sgi_plan_stage *ps = &plan->stages[i];
+    /* the FROM's offset and line are in the stage record, at hand */
     if (ps->parent != STAGEGRAPH_NONE)
-      rc = sgi_plan_add_edge(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, 0, ps->base);
+      rc = add_edge_at(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, sgi_stage_from_offset(st), 0,
+                       ps->base);
     else if (strcmp(ps->base, "scratch") != 0)
-      rc = use_image(plan, c->images, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from,
-                     &ps->image, c->err);
+      rc = use_image(plan, c->images, ps->base, STAGEGRAPH_EDGE_FROM, i, sgi_stage_from_line(st),
+                     from, &ps->image, c->err);
     if (ps->context) continue;                  /* replaced: never dispatched */
     /* Only COPY and RUN with builder flags make edges: the walk stops at
      * the last of them, so the records after it (a stage's final RUN,

@@ -24,7 +24,10 @@ struct stagegraph_stage {
   const char *name; /* lowercased, NULL when unnamed */
   const char *base;
   const char *platform;
-  const char *description;
+  /* the FROM's start offset and line, which the graph's edges and image
+   * uses record for every stage, so that it need not read the FROM's
+   * record (its description, read rarely, is found there instead) */
+  uint32_t from_offset, from_line;
   /* the document's instruction list from the one after FROM: a stage's
    * instructions are the ones up to the next FROM */
   stagegraph_instruction *const *instructions;
@@ -543,7 +546,8 @@ static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_
         if (!cur->name) return STAGEGRAPH_ENOMEM;
       }
       cur->platform = flag(c.cmd, "platform");
-      cur->description = doc_comment(ins, cur->name);
+      cur->from_offset = ins->start_offset;
+      cur->from_line = ins->start_line;
     } else if (!cur && ins->kind == STAGEGRAPH_KIND_ARG) {
       cs->meta_args[cs->meta_arg_count++] = ins;
     } else if (!cur) {
@@ -628,7 +632,7 @@ const char *stagegraph_stage_name(const stagegraph_stage *s) { return s ? s->nam
 const char *stagegraph_stage_base(const stagegraph_stage *s) { return s ? s->base : NULL; }
 const char *stagegraph_stage_platform(const stagegraph_stage *s) { return s ? s->platform : NULL; }
 const char *stagegraph_stage_description(const stagegraph_stage *s) {
-  return s ? s->description : NULL;
+  return s ? doc_comment(s->from, s->name) : NULL;
 }
 const stagegraph_instruction *stagegraph_stage_from(const stagegraph_stage *s) {
   return s ? s->from : NULL;
@@ -641,6 +645,8 @@ const stagegraph_instruction *stagegraph_stage_instruction(const stagegraph_stag
 }
 
 size_t sgi_stage_linking_count(const stagegraph_stage *s) { return s->linking_count; }
+uint32_t sgi_stage_from_offset(const stagegraph_stage *s) { return s->from_offset; }
+uint32_t sgi_stage_from_line(const stagegraph_stage *s) { return s->from_line; }
 stagegraph_instruction *const *sgi_stage_instructions(const stagegraph_stage *s) {
   return s->instructions;
 }

@@ -18,6 +18,11 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err);
  * cache miss. */
 size_t sgi_stage_linking_count(const stagegraph_stage *s);
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s);
+/* The stage's FROM instruction's start offset and line, from the stage
+ * record: a pass over every stage that needs only these (the graph's FROM
+ * edges and image uses) does not read each FROM record too. */
+uint32_t sgi_stage_from_offset(const stagegraph_stage *s);
+uint32_t sgi_stage_from_line(const stagegraph_stage *s);
 /* A stage's instructions after its FROM, stagegraph_stage_instruction_count
  * of them: a loop over a large stage reads them without a call each and
  * loads the records ahead with sgi_instruction_ahead. */
