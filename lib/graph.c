@@ -138,9 +138,34 @@ static int context_for(const stagegraph_plan *plan, const char *name, const char
   return rc == STAGEGRAPH_ENOMEM ? rc : 0; /* a name that is no reference has no context */
 }
 
+/* Every image use in the order the graph meets them, on the heap while it
+ * is built: one array sized once for the most uses the walk can make (the
+ * edges' bound), where an array per image would be copied at each of its
+ * doublings. settle_images gives each image its own at their final size. */
+typedef struct pending_use {
+  uint32_t image, stage, line; /* indices and lines fit 32 bits (inputs are under 4 GiB) */
+  uint8_t kind;
+} pending_use;
+
+typedef struct image_uses {
+  pending_use *items;
+  size_t count, cap;
+} image_uses;
+
+static int reserve_uses(const stagegraph_plan *plan, image_uses *u, size_t cap) {
+  size_t bytes;
+  pending_use *items;
+  if (!sgi_mul_ok(cap ? cap : 1, sizeof *items, &bytes) ||
+      !(items = sgi_realloc(&plan->mem, u->items, bytes)))
+    return STAGEGRAPH_ENOMEM;
+  u->items = items;
+  u->cap = cap;
+  return 0;
+}
+
 /* Record a use of an external image, parsing it on first sight. */
-static int use_image(stagegraph_plan *plan, sgi_str_index *images, const char *ref,
-                     stagegraph_edge_kind kind, size_t stage, uint32_t line,
+static int use_image(stagegraph_plan *plan, sgi_str_index *images, image_uses *uses,
+                     const char *ref, stagegraph_edge_kind kind, size_t stage, uint32_t line,
                      const stagegraph_instruction *ins, stagegraph_image **out,
                      stagegraph_error *err) {
   size_t len = strlen(ref);
@@ -168,42 +193,43 @@ static int use_image(stagegraph_plan *plan, sgi_str_index *images, const char *r
       plan->images = list;
       plan->image_cap = cap;
     }
+    known = plan->image_count;
     plan->images[plan->image_count++] = img;
-    if ((rc = sgi_str_index_set(images, ref, len, plan->image_count - 1))) return rc;
+    if ((rc = sgi_str_index_set(images, ref, len, known))) return rc;
   }
-  if (img->use_count == img->use_cap) { /* on the heap until settle_images */
-    size_t cap = img->use_cap ? img->use_cap * 2 : 2, bytes;
-    sgi_use *uses;
-    if (!sgi_mul_ok(cap, sizeof *uses, &bytes) || !(uses = sgi_realloc(&plan->mem, img->uses, bytes)))
-      return STAGEGRAPH_ENOMEM;
-    img->uses = uses;
-    img->use_cap = cap;
-  }
-  img->uses[img->use_count].kind = kind;
-  img->uses[img->use_count].stage = stage;
-  img->uses[img->use_count].line = line;
+  if (uses->count == uses->cap && reserve_uses(plan, uses, uses->cap ? 2 * uses->cap : 16))
+    return STAGEGRAPH_ENOMEM;
+  pending_use *u = &uses->items[uses->count++];
+  u->image = (uint32_t)known;
+  u->stage = (uint32_t)stage;
+  u->line = line;
+  u->kind = (uint8_t)kind;
   img->use_count++;
   if (out) *out = img;
   return 0;
 }
 
-/* Once the graph is built, move each image's uses from the heap into the
- * arena at their final size (keep), or drop them (the build failed). */
-static int settle_images(stagegraph_plan *plan, int keep) {
+/* Once the graph is built, give each image its uses in the arena at their
+ * final size (keep), or none (the build failed); the pending list goes. */
+static int settle_images(stagegraph_plan *plan, image_uses *uses, int keep) {
   int rc = 0;
   for (size_t i = 0; i < plan->image_count; i++) {
     stagegraph_image *img = plan->images[i];
-    sgi_use *heap = img->use_cap ? img->uses : NULL;
-    if (!heap) continue;
-    img->uses = keep && !rc ? sgi_arena_alloc(&plan->arena, img->use_count * sizeof *heap) : NULL;
-    if (img->uses)
-      memcpy(img->uses, heap, img->use_count * sizeof *heap);
-    else if (keep && !rc)
-      rc = STAGEGRAPH_ENOMEM;
-    if (!img->uses) img->use_count = 0;
-    img->use_cap = 0;
-    sgi_free(&plan->mem, heap);
+    img->uses = keep && !rc ? sgi_arena_array(&plan->arena, img->use_count, sizeof *img->uses) : NULL;
+    if (keep && !img->uses) rc = STAGEGRAPH_ENOMEM;
+    img->use_count = 0; /* counted again as they are filled in */
   }
+  for (size_t k = 0; keep && !rc && k < uses->count; k++) {
+    const pending_use *p = &uses->items[k];
+    stagegraph_image *img = plan->images[p->image];
+    sgi_use *u = &img->uses[img->use_count++];
+    u->stage = p->stage;
+    u->kind = (stagegraph_edge_kind)p->kind;
+    u->line = p->line;
+  }
+  sgi_free(&plan->mem, uses->items);
+  uses->items = NULL;
+  uses->count = uses->cap = 0;
   return rc;
 }
 
@@ -464,6 +490,7 @@ typedef struct edge_ctx {
   stagegraph_plan *plan;
   const sgi_str_index *names;
   sgi_str_index *images;
+  image_uses uses;
   stagegraph_error *err;
   const char **externals;
   size_t external_count, external_cap;
@@ -492,7 +519,8 @@ static int external(edge_ctx *c, const char *ref, stagegraph_edge_kind kind, siz
                     const stagegraph_instruction *ins, const stagegraph_instruction *at) {
   int rc = note_external(c, ref);
   if (rc || strcmp(ref, "scratch") == 0) return rc;
-  return use_image(c->plan, c->images, ref, kind, stage, at->start_line, ins, NULL, c->err);
+  return use_image(c->plan, c->images, &c->uses, ref, kind, stage, at->start_line, ins, NULL,
+                   c->err);
 }
 
 static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *ins,
@@ -530,7 +558,8 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
      * found earlier in the walk. */
     const char *ref = c->externals[(size_t)index - plan->stage_count];
     if (strcmp(ref, "scratch") == 0) return 0;
-    return use_image(plan, c->images, ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line, at, NULL, c->err);
+    return use_image(plan, c->images, &c->uses, ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line,
+                     at, NULL, c->err);
   }
   char lower[512];
   size_t source = names_find_ci(c->names, from, lower, sizeof lower);
@@ -676,8 +705,8 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
       rc = add_edge_at(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, sgi_stage_from_offset(st), 0,
                        ps->base);
     else if (strcmp(ps->base, "scratch") != 0)
-      rc = use_image(plan, c->images, ps->base, STAGEGRAPH_EDGE_FROM, i, sgi_stage_from_line(st),
-                     from, &ps->image, c->err);
+      rc = use_image(plan, c->images, &c->uses, ps->base, STAGEGRAPH_EDGE_FROM, i,
+                     sgi_stage_from_line(st), from, &ps->image, c->err);
     if (ps->context) continue;                  /* replaced: never dispatched */
     /* Only COPY and RUN with builder flags make edges: the walk stops at
      * the last of them, so the records after it (a stage's final RUN,
@@ -848,7 +877,9 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   if (!rc) rc = resolve_bases(plan, &names, err);
   size_t bound = plan->stage_count + sgi_doc_linking_flag_count(plan->doc);
   if (!rc) rc = reserve_edges(plan, bound);
-  edge_ctx c = {plan, &names, &images, err, NULL, 0, 0, {0}};
+  edge_ctx c = {plan, &names, &images, {NULL, 0, 0}, err, NULL, 0, 0, {0}};
+  /* a FROM and a builder flag each use an image or make an edge, not both */
+  if (!rc) rc = reserve_uses(plan, &c.uses, bound);
   sgi_str_index_init_storage(&c.external_index, &plan->mem, seed, slots[2], 16, pools[2],
                              sizeof pools[2]);
   if (!rc) rc = build_edges(plan, &c);
@@ -858,7 +889,7 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   sgi_str_index_free(&names);
   sgi_str_index_free(&images);
   sgi_str_index_free(&c.external_index);
-  int settled = settle_images(plan, !rc);
+  int settled = settle_images(plan, &c.uses, !rc);
   if (!rc) rc = settled;
   if (rc) { /* failed: no edges (the arena keeps their memory until the plan goes) */
     plan->edges = NULL;

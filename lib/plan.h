@@ -22,7 +22,7 @@ struct stagegraph_image {
   sgi_reference parts;
   const char *context; /* replacing named context, or NULL */
   sgi_use *uses;
-  size_t use_count, use_cap;
+  size_t use_count;
   void *hh_next; /* lookup chain (graph.c) */
 };
 
