@@ -696,8 +696,11 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
 static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
   const stagegraph_doc *doc = plan->doc;
   int rc = 0;
+  size_t ahead = 0; /* the next record to load (sgi_doc_records_ahead) */
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
     const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
+    stagegraph_instruction *const *list = sgi_stage_instructions(st);
+    size_t first = (size_t)(list - doc->instructions); /* of the instructions after the FROM */
     const stagegraph_instruction *from = stagegraph_stage_from(st);
     sgi_plan_stage *ps = &plan->stages[i];
     /* the FROM's offset and line are in the stage record, at hand */
@@ -714,8 +717,13 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
     size_t linking = sgi_stage_linking_count(st);
     if (!linking) continue; /* no --from or --mount to read */
     size_t count = stagegraph_stage_instruction_count(st);
-    stagegraph_instruction *const *list = sgi_stage_instructions(st);
     for (size_t k = 0; k < count && linking && !rc; k++) {
+      /* The walk reads a few records per stage, scattered (the FROM
+       * records, which it no longer reads, kept the hardware loading the
+       * document ahead): this stage's and the next ones' records are
+       * loaded while the edges of this one are made. Stages without
+       * --from or --mount load nothing. */
+      sgi_doc_records_ahead(doc, &ahead, first + k);
       if (k + SOURCES_AHEAD < count) prefetch_source(c->names, list[k + SOURCES_AHEAD]);
       const stagegraph_instruction *ins = list[k];
       linking -= ins->flag_value_count &&

@@ -46,6 +46,17 @@ static inline size_t sgi_doc_records_from(const stagegraph_doc *doc,
                                           stagegraph_instruction *const *list) {
   return (size_t)(doc->instructions + doc->instruction_count - list);
 }
+/* For a walk in file order that reads only some records (the graph reads
+ * the COPY and RUN instructions with flags of each stage), so that a
+ * record it reads is not a miss it waits for: loads every record from
+ * *next to SGI_INSTRUCTIONS_AHEAD past position `at` in the document,
+ * each once. A walk jumping ahead starts loading again at `at`. */
+static inline void sgi_doc_records_ahead(const stagegraph_doc *doc, size_t *next, size_t at) {
+  size_t end = at + SGI_INSTRUCTIONS_AHEAD;
+  if (end > doc->instruction_count) end = doc->instruction_count;
+  if (*next < at) *next = at;
+  for (; *next < end; ++*next) SGI_PREFETCH(doc->instructions[*next]);
+}
 /* ONBUILD instructions in all the stages of the document. */
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc);
 /* Builder flags of COPY and RUN instructions in all the stages: each
