@@ -103,15 +103,22 @@ typedef struct cache_stage {
   uint32_t step_count;
   uint32_t boundary;   /* the first step an ordinary source edit rebuilds, or NO_BOUNDARY */
   uint32_t first_line; /* of the first step not cached, 0 when all are */
-  unsigned char final; /* the worst layer status: what stages using it see */
-  unsigned char edit_final; /* the same under an ordinary source edit */
 } cache_stage;
+
+/* A stage's worst layer status, what the stages using it see, under the
+ * change and under an ordinary source edit. Kept apart from the stage
+ * records, two bytes a stage, so that a stage reading many others (a
+ * COPY --from each) reads a cache line per 32 of them, not one each. */
+typedef struct stage_final {
+  unsigned char change, edit;
+} stage_final;
 
 struct stagegraph_cache {
   const stagegraph_plan *plan;
   sgi_mem mem;
   sgi_arena arena;
   cache_stage *stages;
+  stage_final *finals; /* by position, as stages */
   size_t stage_count;
   size_t layer_count, surviving;
   sgi_patterns *ignore;
@@ -207,6 +214,18 @@ static void *grow(stagegraph_cache *c, void *items, size_t *cap, size_t size) {
   void *grown = sgi_realloc(&c->mem, items, bytes);
   if (grown) *cap = more;
   return grown;
+}
+
+/* Room for the inputs of the stages in build order: about two per stage
+ * (a FROM line's parent or image, and a COPY's or RUN's source), so that
+ * a large model's inputs are not copied at every doubling. A guess too
+ * small only grows as before. */
+static int reserve_inputs(stagegraph_cache *c, size_t stages) {
+  size_t cap = 2 * stages, bytes;
+  if (cap <= 64 || cap > UINT32_MAX || !sgi_mul_ok(cap, sizeof *c->inputs, &bytes)) return 0;
+  if (!(c->inputs = sgi_malloc(&c->mem, bytes))) return STAGEGRAPH_ENOMEM;
+  c->input_cap = cap;
+  return 0;
 }
 
 /* A builder flag's value: most instructions have no flags, and asking
@@ -477,6 +496,11 @@ typedef struct walk {
  * or NULL. */
 static const cache_stage *done_stage(const stagegraph_cache *c, size_t upto, size_t pos) {
   return pos < upto ? &c->stages[pos] : NULL;
+}
+
+/* The same stage's final statuses, or NULL. */
+static const stage_final *done_final(const stagegraph_cache *c, size_t upto, size_t pos) {
+  return pos < upto ? &c->finals[pos] : NULL;
 }
 
 enum { FEW_INPUTS = 16 };
@@ -758,8 +782,8 @@ static int own_status(const walk *w, const cache_step *st, const stagegraph_inst
       break;
     }
     case STAGEGRAPH_INPUT_STAGE: {
-      const cache_stage *src = done_stage(c, w->pos, in->source);
-      if (src && src->final != STAGEGRAPH_CACHED && status < STAGEGRAPH_MAYBE) {
+      const stage_final *src = done_final(c, w->pos, in->source);
+      if (src && src->change != STAGEGRAPH_CACHED && status < STAGEGRAPH_MAYBE) {
         sgi_buf_clear(why);
         sgi_buf_printf(why, "stage \"%s\" rebuilt: its files are compared by content", in->value);
         status = STAGEGRAPH_MAYBE;
@@ -813,8 +837,8 @@ static stagegraph_cache_status edit_status(const walk *w, const cache_step *st) 
   if (st->flags & STEP_BROAD) return STAGEGRAPH_INVALIDATED;
   for (uint32_t i = 0; i < st->input_count; i++) {
     const sgi_input *in = &w->c->inputs[st->first_input + i];
-    const cache_stage *src = in->kind == STAGEGRAPH_INPUT_STAGE ? done_stage(w->c, w->pos, in->source) : NULL;
-    if (src && src->edit_final != STAGEGRAPH_CACHED) return STAGEGRAPH_MAYBE;
+    const stage_final *src = in->kind == STAGEGRAPH_INPUT_STAGE ? done_final(w->c, w->pos, in->source) : NULL;
+    if (src && src->edit != STAGEGRAPH_CACHED) return STAGEGRAPH_MAYBE;
   }
   return STAGEGRAPH_CACHED;
 }
@@ -921,7 +945,7 @@ static cache_step *new_step(walk *w, unsigned char flags) {
  * stage (evaluated before it, or NULL), its base image or the global args
  * it uses. */
 static int walk_from(walk *w, const sgi_plan_stage *ps, const stagegraph_stage *stage,
-                     const cache_stage *parent) {
+                     const stage_final *parent) {
   stagegraph_cache *c = w->c;
   const stagegraph_plan *p = c->plan;
   const change *chg = w->chg;
@@ -945,9 +969,9 @@ static int walk_from(walk *w, const sgi_plan_stage *ps, const stagegraph_stage *
   sgi_buf_clear(why);
   stagegraph_cache_status chain = STAGEGRAPH_CACHED;
   if (parent) {
-    w->edit_chain = parent->edit_final;
-    if (parent->final != STAGEGRAPH_CACHED) {
-      chain = parent->final;
+    w->edit_chain = parent->edit;
+    if (parent->change != STAGEGRAPH_CACHED) {
+      chain = parent->change;
       sgi_buf_printf(why, "parent stage \"%s\" rebuilt", p->stages[ps->parent].display);
     }
   } else if (ps->parent == STAGEGRAPH_NONE && ps->image &&
@@ -1056,23 +1080,24 @@ static int walk_stage(stagegraph_cache *c, const change *chg, const name_set *gl
   /* args in scope and changed variables start with the parent's; a stage
    * replaced by a named context declares nothing and its FROM line reads
    * only global args, so it has no args in scope */
-  const cache_stage *parent =
-      ps->parent != STAGEGRAPH_NONE ? done_stage(c, pos, c->position[ps->parent]) : NULL;
+  size_t parent_pos = ps->parent != STAGEGRAPH_NONE ? c->position[ps->parent] : NOT_BUILT;
+  const cache_stage *parent = done_stage(c, pos, parent_pos);
   if (parent && parent->args && !ps->context) w.args = *parent->args;
   if (parent && parent->tainted) w.tainted = *parent->tainted;
-  int rc = walk_from(&w, ps, stage, parent);
+  int rc = walk_from(&w, ps, stage, done_final(c, pos, parent_pos));
   for (size_t t = 0; t < triggers && !rc; t++) {
     const sgi_triggers *tr = ps->triggers;
     rc = walk_step(&w, tr->docs[t]->instructions[0], tr->owners[t], &tr->info[t], STEP_ONBUILD);
   }
   stagegraph_instruction *const *list = sgi_stage_instructions(stage);
+  size_t left = sgi_doc_records_from(p->doc, list);
   for (size_t i = 0; i < own && !rc; i++) {
     const stagegraph_instruction *ins = list[i];
-    sgi_instruction_ahead(list, i, own);
+    sgi_instruction_ahead(list, i, left);
     rc = walk_step(&w, ins, ins, &p->info[ins->index], 0);
   }
-  cs->final = (unsigned char)w.chain;
-  cs->edit_final = (unsigned char)w.edit_chain;
+  c->finals[pos].change = (unsigned char)w.chain;
+  c->finals[pos].edit = (unsigned char)w.edit_chain;
   if (!rc) rc = keep_set(c, &w.args, &cs->args);
   if (!rc) rc = keep_set(c, &w.tainted, &cs->tainted);
   return rc;
@@ -1145,8 +1170,9 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (ignore) rc = sgi_ignore_parse(&c->ignore, &c->mem, ignore, COPT(opts, dockerignore_len, (size_t)0), err);
   /* the needed stages in build order, context-replaced ones included */
   c->stages = sgi_arena_array(&c->arena, plan->order_count, sizeof *c->stages);
+  c->finals = sgi_arena_array(&c->arena, plan->order_count, sizeof *c->finals);
   c->position = sgi_arena_array(&c->arena, plan->stage_count, sizeof *c->position);
-  if (!rc && (!c->stages || !c->position)) rc = STAGEGRAPH_ENOMEM;
+  if (!rc && (!c->stages || !c->finals || !c->position)) rc = STAGEGRAPH_ENOMEM;
   if (!rc) memset(c->position, 0xff, plan->stage_count * sizeof *c->position); /* NOT_BUILT */
   for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = (uint32_t)i;
   change chg = {COPT(opts, changed_paths, (const char *const *)NULL), COPT(opts, changed_path_count, (size_t)0),
@@ -1168,6 +1194,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
     c->changed_norm_count = chg.image_count;
     if (!rc) rc = index_images(c);
   }
+  if (!rc) rc = reserve_inputs(c, plan->order_count);
   if (!rc) rc = walk_all(c, &chg);
   if (rc) {
     if (rc == STAGEGRAPH_ENOMEM) sgi_error_set(err, rc, NULL, "out of memory");

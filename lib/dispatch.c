@@ -616,10 +616,10 @@ static int dispatch_stage(dispatcher *d, size_t s) {
     if ((rc = dispatch_into(d, &tr->info[t], tr->docs[t]->instructions[0], from))) return rc;
   }
   stagegraph_instruction *const *list = sgi_stage_instructions(st);
-  size_t count = stagegraph_stage_instruction_count(st);
+  size_t count = stagegraph_stage_instruction_count(st), left = sgi_doc_records_from(p->doc, list);
   for (size_t i = 0; i < count; i++) {
     const stagegraph_instruction *ins = list[i];
-    sgi_instruction_ahead(list, i, count);
+    sgi_instruction_ahead(list, i, left);
     d->edge_at = ins;
     if ((rc = dispatch_into(d, &p->info[ins->index], ins, ins))) return rc;
   }
@@ -705,6 +705,9 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
       if (rc) break;
     }
     rc = dispatch_stage(&d, s);
+    /* counted while the scope is in cache, so that freeing the plan need
+     * not read every scope to find the few that hold heap memory */
+    p->heap_scopes += sgi_scope_owns_heap(&p->final_env[s]);
   }
   sgi_buf_free(&d.word);
   sgi_buf_free(&d.msg);

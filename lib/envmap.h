@@ -81,6 +81,9 @@ typedef struct sgi_scope {
  * built. A zeroed scope is an empty root, which may be a parent. */
 int sgi_scope_init(sgi_scope *s, sgi_scope *parent, sgi_arena *arena, const sgi_mem *mem);
 void sgi_scope_free(sgi_scope *s);
+/* Whether sgi_scope_free has anything to free: only a map grown past
+ * SGI_ENVMAP_SMALL names holds heap memory. */
+static inline int sgi_scope_owns_heap(const sgi_scope *s) { return s->local.index != NULL; }
 int sgi_scope_set(sgi_scope *s, const char *name, size_t name_len, const char *value,
                   size_t value_len);
 int sgi_scope_set_ref(sgi_scope *s, const char *name, size_t name_len, const char *value,

@@ -49,37 +49,58 @@ const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cur
       hi = mid;
   }
   if (cursor) *cursor = lo;
+  /* Callers pass the instruction's own --from or from= value, which the
+   * edge keeps: the same pointer is the same text, and on a large plan
+   * comparing it would read a string out of the caches once more. */
   for (; lo < n; lo++) {
     const stagegraph_edge *e = &plan->edges[lo];
     if (e->offset != offset || e->to != to) break;
-    if (e->ins == ins && e->kind == kind && (!reference || strcmp(e->reference, reference) == 0))
+    if (e->ins == ins && e->kind == kind &&
+        (!reference || e->reference == reference || strcmp(e->reference, reference) == 0))
       return e;
   }
   return NULL;
 }
 
-/* While the graph is built the edges grow on the heap (edge_cap is their
- * capacity); sort_edges moves them into the arena at their final size. */
-int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
-                      const stagegraph_instruction *ins, int onbuild, const char *reference) {
+/* The edges live in the arena at the capacity sgi_graph_build sizes them
+ * to: a FROM edge per stage and one per builder flag of a COPY or RUN,
+ * the most build_edges can make, so that a large graph is not copied at
+ * every doubling. Only ONBUILD trigger edges can outgrow it; the array
+ * then moves to a larger one (the old one stays in the arena). */
+static int reserve_edges(stagegraph_plan *plan, size_t cap) {
+  size_t bytes;
+  if (!sgi_mul_ok(cap ? cap : 1, sizeof *plan->edges, &bytes)) return STAGEGRAPH_ENOMEM;
+  stagegraph_edge *e = sgi_arena_alloc(&plan->arena, bytes);
+  if (!e) return STAGEGRAPH_ENOMEM;
+  if (plan->edge_count) memcpy(e, plan->edges, plan->edge_count * sizeof *e);
+  plan->edges = e;
+  plan->edge_cap = cap;
+  return 0;
+}
+
+/* An edge of `ins`, which starts at `offset` (the caller may know it
+ * without reading the instruction's record). */
+static int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
+                       const stagegraph_instruction *ins, uint32_t offset, int onbuild,
+                       const char *reference) {
   if (plan->edge_count == plan->edge_cap) {
-    size_t cap = plan->edge_cap ? plan->edge_cap * 2 : 16, bytes;
-    if (!sgi_mul_ok(cap, sizeof *plan->edges, &bytes)) return STAGEGRAPH_ENOMEM;
-    stagegraph_edge *e = plan->edge_cap ? sgi_realloc(&plan->mem, plan->edges, bytes)
-                                        : sgi_malloc(&plan->mem, bytes);
-    if (!e) return STAGEGRAPH_ENOMEM;
-    plan->edges = e;
-    plan->edge_cap = cap;
+    int rc = reserve_edges(plan, plan->edge_cap ? plan->edge_cap * 2 : 16);
+    if (rc) return rc;
   }
   stagegraph_edge *e = &plan->edges[plan->edge_count++];
   e->from = (uint32_t)from;
   e->to = (uint32_t)to;
-  e->offset = (uint32_t)ins->start_offset;
+  e->offset = offset;
   e->kind = (uint8_t)kind;
   e->onbuild = (uint8_t)(onbuild != 0);
   e->ins = ins;
   e->reference = reference;
   return 0;
+}
+
+int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
+                      const stagegraph_instruction *ins, int onbuild, const char *reference) {
+  return add_edge_at(plan, from, to, kind, ins, (uint32_t)ins->start_offset, onbuild, reference);
 }
 
 /* ---- names and images ------------------------------------------------------- */
@@ -117,9 +138,34 @@ static int context_for(const stagegraph_plan *plan, const char *name, const char
   return rc == STAGEGRAPH_ENOMEM ? rc : 0; /* a name that is no reference has no context */
 }
 
+/* Every image use in the order the graph meets them, on the heap while it
+ * is built: one array sized once for the most uses the walk can make (the
+ * edges' bound), where an array per image would be copied at each of its
+ * doublings. settle_images gives each image its own at their final size. */
+typedef struct pending_use {
+  uint32_t image, stage, line; /* indices and lines fit 32 bits (inputs are under 4 GiB) */
+  uint8_t kind;
+} pending_use;
+
+typedef struct image_uses {
+  pending_use *items;
+  size_t count, cap;
+} image_uses;
+
+static int reserve_uses(const stagegraph_plan *plan, image_uses *u, size_t cap) {
+  size_t bytes;
+  pending_use *items;
+  if (!sgi_mul_ok(cap ? cap : 1, sizeof *items, &bytes) ||
+      !(items = sgi_realloc(&plan->mem, u->items, bytes)))
+    return STAGEGRAPH_ENOMEM;
+  u->items = items;
+  u->cap = cap;
+  return 0;
+}
+
 /* Record a use of an external image, parsing it on first sight. */
-static int use_image(stagegraph_plan *plan, sgi_str_index *images, const char *ref,
-                     stagegraph_edge_kind kind, size_t stage, uint32_t line,
+static int use_image(stagegraph_plan *plan, sgi_str_index *images, image_uses *uses,
+                     const char *ref, stagegraph_edge_kind kind, size_t stage, uint32_t line,
                      const stagegraph_instruction *ins, stagegraph_image **out,
                      stagegraph_error *err) {
   size_t len = strlen(ref);
@@ -147,42 +193,43 @@ static int use_image(stagegraph_plan *plan, sgi_str_index *images, const char *r
       plan->images = list;
       plan->image_cap = cap;
     }
+    known = plan->image_count;
     plan->images[plan->image_count++] = img;
-    if ((rc = sgi_str_index_set(images, ref, len, plan->image_count - 1))) return rc;
+    if ((rc = sgi_str_index_set(images, ref, len, known))) return rc;
   }
-  if (img->use_count == img->use_cap) { /* on the heap until settle_images */
-    size_t cap = img->use_cap ? img->use_cap * 2 : 2, bytes;
-    sgi_use *uses;
-    if (!sgi_mul_ok(cap, sizeof *uses, &bytes) || !(uses = sgi_realloc(&plan->mem, img->uses, bytes)))
-      return STAGEGRAPH_ENOMEM;
-    img->uses = uses;
-    img->use_cap = cap;
-  }
-  img->uses[img->use_count].kind = kind;
-  img->uses[img->use_count].stage = stage;
-  img->uses[img->use_count].line = line;
+  if (uses->count == uses->cap && reserve_uses(plan, uses, uses->cap ? 2 * uses->cap : 16))
+    return STAGEGRAPH_ENOMEM;
+  pending_use *u = &uses->items[uses->count++];
+  u->image = (uint32_t)known;
+  u->stage = (uint32_t)stage;
+  u->line = line;
+  u->kind = (uint8_t)kind;
   img->use_count++;
   if (out) *out = img;
   return 0;
 }
 
-/* Once the graph is built, move each image's uses from the heap into the
- * arena at their final size (keep), or drop them (the build failed). */
-static int settle_images(stagegraph_plan *plan, int keep) {
+/* Once the graph is built, give each image its uses in the arena at their
+ * final size (keep), or none (the build failed); the pending list goes. */
+static int settle_images(stagegraph_plan *plan, image_uses *uses, int keep) {
   int rc = 0;
   for (size_t i = 0; i < plan->image_count; i++) {
     stagegraph_image *img = plan->images[i];
-    sgi_use *heap = img->use_cap ? img->uses : NULL;
-    if (!heap) continue;
-    img->uses = keep && !rc ? sgi_arena_alloc(&plan->arena, img->use_count * sizeof *heap) : NULL;
-    if (img->uses)
-      memcpy(img->uses, heap, img->use_count * sizeof *heap);
-    else if (keep && !rc)
-      rc = STAGEGRAPH_ENOMEM;
-    if (!img->uses) img->use_count = 0;
-    img->use_cap = 0;
-    sgi_free(&plan->mem, heap);
+    img->uses = keep && !rc ? sgi_arena_array(&plan->arena, img->use_count, sizeof *img->uses) : NULL;
+    if (keep && !img->uses) rc = STAGEGRAPH_ENOMEM;
+    img->use_count = 0; /* counted again as they are filled in */
   }
+  for (size_t k = 0; keep && !rc && k < uses->count; k++) {
+    const pending_use *p = &uses->items[k];
+    stagegraph_image *img = plan->images[p->image];
+    sgi_use *u = &img->uses[img->use_count++];
+    u->stage = p->stage;
+    u->kind = (stagegraph_edge_kind)p->kind;
+    u->line = p->line;
+  }
+  sgi_free(&plan->mem, uses->items);
+  uses->items = NULL;
+  uses->count = uses->cap = 0;
   return rc;
 }
 
@@ -443,6 +490,7 @@ typedef struct edge_ctx {
   stagegraph_plan *plan;
   const sgi_str_index *names;
   sgi_str_index *images;
+  image_uses uses;
   stagegraph_error *err;
   const char **externals;
   size_t external_count, external_cap;
@@ -471,7 +519,8 @@ static int external(edge_ctx *c, const char *ref, stagegraph_edge_kind kind, siz
                     const stagegraph_instruction *ins, const stagegraph_instruction *at) {
   int rc = note_external(c, ref);
   if (rc || strcmp(ref, "scratch") == 0) return rc;
-  return use_image(c->plan, c->images, ref, kind, stage, at->start_line, ins, NULL, c->err);
+  return use_image(c->plan, c->images, &c->uses, ref, kind, stage, at->start_line, ins, NULL,
+                   c->err);
 }
 
 static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *ins,
@@ -509,7 +558,8 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
      * found earlier in the walk. */
     const char *ref = c->externals[(size_t)index - plan->stage_count];
     if (strcmp(ref, "scratch") == 0) return 0;
-    return use_image(plan, c->images, ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line, at, NULL, c->err);
+    return use_image(plan, c->images, &c->uses, ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line,
+                     at, NULL, c->err);
   }
   char lower[512];
   size_t source = names_find_ci(c->names, from, lower, sizeof lower);
@@ -646,22 +696,38 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
 static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
   const stagegraph_doc *doc = plan->doc;
   int rc = 0;
+  size_t ahead = 0; /* the next record to load (sgi_doc_records_ahead) */
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
     const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
+    stagegraph_instruction *const *list = sgi_stage_instructions(st);
+    size_t first = (size_t)(list - doc->instructions); /* of the instructions after the FROM */
     const stagegraph_instruction *from = stagegraph_stage_from(st);
     sgi_plan_stage *ps = &plan->stages[i];
+    /* the FROM's offset and line are in the stage record, at hand */
     if (ps->parent != STAGEGRAPH_NONE)
-      rc = sgi_plan_add_edge(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, 0, ps->base);
+      rc = add_edge_at(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, sgi_stage_from_offset(st), 0,
+                       ps->base);
     else if (strcmp(ps->base, "scratch") != 0)
-      rc = use_image(plan, c->images, ps->base, STAGEGRAPH_EDGE_FROM, i, from->start_line, from,
-                     &ps->image, c->err);
+      rc = use_image(plan, c->images, &c->uses, ps->base, STAGEGRAPH_EDGE_FROM, i,
+                     sgi_stage_from_line(st), from, &ps->image, c->err);
     if (ps->context) continue;                  /* replaced: never dispatched */
-    if (!sgi_stage_linking_count(st)) continue; /* no --from or --mount to read */
+    /* Only COPY and RUN with builder flags make edges: the walk stops at
+     * the last of them, so the records after it (a stage's final RUN,
+     * say) are not read. */
+    size_t linking = sgi_stage_linking_count(st);
+    if (!linking) continue; /* no --from or --mount to read */
     size_t count = stagegraph_stage_instruction_count(st);
-    for (size_t k = 0; k < count && !rc; k++) {
-      if (k + SOURCES_AHEAD < count)
-        prefetch_source(c->names, stagegraph_stage_instruction(st, k + SOURCES_AHEAD));
-      const stagegraph_instruction *ins = stagegraph_stage_instruction(st, k);
+    for (size_t k = 0; k < count && linking && !rc; k++) {
+      /* The walk reads a few records per stage, scattered (the FROM
+       * records, which it no longer reads, kept the hardware loading the
+       * document ahead): this stage's and the next ones' records are
+       * loaded while the edges of this one are made. Stages without
+       * --from or --mount load nothing. */
+      sgi_doc_records_ahead(doc, &ahead, first + k);
+      if (k + SOURCES_AHEAD < count) prefetch_source(c->names, list[k + SOURCES_AHEAD]);
+      const stagegraph_instruction *ins = list[k];
+      linking -= ins->flag_value_count &&
+                 (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_RUN);
       rc = instruction_edges(c, i, ins, ins, 0);
     }
   }
@@ -704,12 +770,15 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *c) {
 static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_error *err) {
   size_t n = plan->stage_count;
   /* adjacency (edge indices) in CSR form; n + 1 and edge_count entries fit
-   * in memory already, so their sizes cannot overflow */
-  size_t *start = sgi_arena_calloc(scratch, n + 1, sizeof *start);
-  size_t *adj = sgi_arena_alloc(scratch, (plan->edge_count ? plan->edge_count : 1) * sizeof *adj);
+   * in memory already, so their sizes cannot overflow. Indices are 32-bit
+   * (stage indices are, in the edges, and so are edge counts under 4 GiB
+   * of input): half the scratch to write and read on a large graph. */
+  if (n >= UINT32_MAX || plan->edge_count >= UINT32_MAX) return STAGEGRAPH_ENOMEM;
+  uint32_t *start = sgi_arena_calloc(scratch, n + 1, sizeof *start);
+  uint32_t *adj = sgi_arena_alloc(scratch, (plan->edge_count ? plan->edge_count : 1) * sizeof *adj);
   unsigned char *state = sgi_arena_calloc(scratch, n, 1); /* 0 new, 1 on path, 2 done */
-  size_t *stack = sgi_arena_alloc(scratch, n * sizeof *stack);
-  size_t *next = sgi_arena_alloc(scratch, n * sizeof *next);
+  uint32_t *stack = sgi_arena_alloc(scratch, n * sizeof *stack);
+  uint32_t *next = sgi_arena_alloc(scratch, n * sizeof *next);
   if (!start || !adj || !state || !stack || !next) return STAGEGRAPH_ENOMEM;
   for (size_t e = 0; e < plan->edge_count; e++)
     if (plan->edges[e].kind != STAGEGRAPH_EDGE_FROM && !plan->edges[e].onbuild) start[plan->edges[e].to + 1]++;
@@ -717,13 +786,13 @@ static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_erro
   memcpy(next, start, n * sizeof *next);
   for (size_t e = 0; e < plan->edge_count; e++) {
     const stagegraph_edge *ed = &plan->edges[e];
-    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) adj[next[ed->to]++] = e;
+    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) adj[next[ed->to]++] = (uint32_t)e;
   }
   memcpy(next, start, n * sizeof *next);
   for (size_t root = 0; root < n; root++) {
     if (state[root]) continue;
     size_t top = 0;
-    stack[top++] = root;
+    stack[top++] = (uint32_t)root;
     state[root] = 1;
     while (top) {
       size_t s = stack[top - 1];
@@ -740,7 +809,7 @@ static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_erro
         }
         if (state[d] == 0) {
           state[d] = 1;
-          stack[top++] = d;
+          stack[top++] = (uint32_t)d;
         }
       } else {
         state[s] = 2;
@@ -765,20 +834,20 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
 /* Edges in file order of the instructions making them (and by dependent
  * stage on one instruction): a stable merge sort, needed only when ONBUILD
  * edges (pointing at the parent's earlier lines) may have been added, as
- * build_edges adds the others in that order. The result goes to the arena
- * at its exact size and the heap array is freed. */
+ * build_edges adds the others in that order. */
 static int edge_before(const stagegraph_edge *x, const stagegraph_edge *y) {
   return edge_precedes(x, y->offset, y->to);
 }
 
 static int sort_edges(stagegraph_plan *plan) {
   size_t n = plan->edge_count;
-  stagegraph_edge *heap = plan->edges, *a = heap;
-  stagegraph_edge *b = sgi_arena_alloc(&plan->arena, n * sizeof *b); /* n <= edge_cap: checked */
-  if (!b) return STAGEGRAPH_ENOMEM;
+  stagegraph_edge *a = plan->edges;
   int sorted = 1;
   for (size_t i = 1; i < n && sorted; i++) sorted = !edge_before(&a[i], &a[i - 1]);
-  for (size_t width = 1; !sorted && width < n; width *= 2) {
+  if (sorted) return 0;
+  stagegraph_edge *b = sgi_arena_alloc(&plan->arena, n * sizeof *b); /* n <= edge_cap: checked */
+  if (!b) return STAGEGRAPH_ENOMEM;
+  for (size_t width = 1; width < n; width *= 2) {
     for (size_t lo = 0; lo < n; lo += 2 * width) {
       size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
       size_t i = lo, j = mid, k = lo;
@@ -790,13 +859,7 @@ static int sort_edges(stagegraph_plan *plan) {
     a = b;
     b = t;
   }
-  if (a == heap) { /* the arena array is b */
-    if (n) memcpy(b, a, n * sizeof *b);
-    a = b;
-  }
-  sgi_free(&plan->mem, heap);
   plan->edges = a;
-  plan->edge_cap = 0; /* no longer on the heap */
   return 0;
 }
 
@@ -811,11 +874,20 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   sgi_str_index_init_storage(&images, &plan->mem, seed, slots[1], 16, pools[1], sizeof pools[1]);
   int rc = build_global_scope(plan, target_stage, err);
   if (!rc) rc = sgi_str_index_reserve(&names, plan->stage_count);
+  /* Many names get a pool sized once, for the FROM lines' words (the
+   * parser counted them; the names are among them), instead of one that
+   * doubles; a few stay in the storage above. */
+  if (!rc && plan->stage_count > 16)
+    rc = sgi_str_index_reserve_pool(&names, plan->stage_count, plan->doc->from_name_bytes);
   /* resolve_bases registers the names as it goes, for FROM; once it is
    * done the index holds every name, the last duplicate winning: the one
    * for --from, from= and targets. */
   if (!rc) rc = resolve_bases(plan, &names, err);
-  edge_ctx c = {plan, &names, &images, err, NULL, 0, 0, {0}};
+  size_t bound = plan->stage_count + sgi_doc_linking_flag_count(plan->doc);
+  if (!rc) rc = reserve_edges(plan, bound);
+  edge_ctx c = {plan, &names, &images, {NULL, 0, 0}, err, NULL, 0, 0, {0}};
+  /* a FROM and a builder flag each use an image or make an edge, not both */
+  if (!rc) rc = reserve_uses(plan, &c.uses, bound);
   sgi_str_index_init_storage(&c.external_index, &plan->mem, seed, slots[2], 16, pools[2],
                              sizeof pools[2]);
   if (!rc) rc = build_edges(plan, &c);
@@ -825,10 +897,9 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   sgi_str_index_free(&names);
   sgi_str_index_free(&images);
   sgi_str_index_free(&c.external_index);
-  int settled = settle_images(plan, !rc);
+  int settled = settle_images(plan, &c.uses, !rc);
   if (!rc) rc = settled;
-  if (plan->edge_cap) { /* failed before sort_edges: drop the heap array */
-    sgi_free(&plan->mem, plan->edges);
+  if (rc) { /* failed: no edges (the arena keeps their memory until the plan goes) */
     plan->edges = NULL;
     plan->edge_count = plan->edge_cap = 0;
   }

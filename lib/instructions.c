@@ -16,20 +16,42 @@
 #include "suggest.h"
 #include "text.h"
 
+/* Every pass over a large document's stages reads these records: 64
+ * bytes, in an array aligned to cache lines (stage_array), each is one
+ * line. */
 struct stagegraph_stage {
-  size_t index;
   const stagegraph_instruction *from;
   const char *name; /* lowercased, NULL when unnamed */
   const char *base;
   const char *platform;
-  const char *description;
+  /* the FROM's start offset and line, which the graph's edges and image
+   * uses record for every stage, so that it need not read the FROM's
+   * record (its description, read rarely, is found there instead) */
+  uint32_t from_offset, from_line;
   /* the document's instruction list from the one after FROM: a stage's
    * instructions are the ones up to the next FROM */
   stagegraph_instruction *const *instructions;
-  size_t instruction_count;
+  /* counts and the index fit 32 bits: inputs are under 4 GiB */
+  uint32_t index;
+  uint32_t instruction_count;
   uint32_t linking_count; /* COPY and RUN instructions with builder flags */
   uint32_t onbuild_count;
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct stagegraph_stage) == 64,
+               "a stage record is one cache line on 64-bit targets");
+
+/* n zeroed stage records starting on a cache line (the arena aligns to 8). */
+static stagegraph_stage *stage_array(sgi_arena *arena, size_t n) {
+  enum { LINE = 64 };
+  size_t bytes;
+  if (!sgi_mul_ok(n ? n : 1, sizeof(stagegraph_stage), &bytes) || bytes > SIZE_MAX - LINE)
+    return NULL;
+  char *p = sgi_arena_alloc(arena, bytes + LINE - 1);
+  if (!p) return NULL;
+  p += (LINE - (uintptr_t)p % LINE) % LINE;
+  memset(p, 0, bytes);
+  return (stagegraph_stage *)p;
+}
 
 /* The flags being validated for one instruction. */
 typedef struct command {
@@ -44,6 +66,7 @@ struct sgi_commands {
   const stagegraph_instruction **meta_args;
   size_t meta_arg_count;
   size_t onbuild_count; /* ONBUILD instructions in all stages */
+  size_t linking_flag_count; /* builder flags of the stages' COPY and RUN instructions */
   int labs; /* the syntax directive selects a -labs frontend */
 };
 
@@ -510,7 +533,7 @@ static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_
 
     if (ins->kind == STAGEGRAPH_KIND_FROM) {
       cur = &cs->stages[cs->stage_count];
-      cur->index = cs->stage_count++;
+      cur->index = (uint32_t)cs->stage_count++;
       cur->from = ins;
       cur->instructions = doc->instructions + i + 1;
       if (ins->arg_count >= 1 &&
@@ -523,7 +546,8 @@ static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_
         if (!cur->name) return STAGEGRAPH_ENOMEM;
       }
       cur->platform = flag(c.cmd, "platform");
-      cur->description = doc_comment(ins, cur->name);
+      cur->from_offset = ins->start_offset;
+      cur->from_line = ins->start_line;
     } else if (!cur && ins->kind == STAGEGRAPH_KIND_ARG) {
       cs->meta_args[cs->meta_arg_count++] = ins;
     } else if (!cur) {
@@ -531,8 +555,9 @@ static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_
         return rc;
     } else {
       cur->instruction_count++;
-      cur->linking_count += ins->flag_value_count && (ins->kind == STAGEGRAPH_KIND_COPY ||
-                                                      ins->kind == STAGEGRAPH_KIND_RUN);
+      int linking = ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_RUN;
+      cur->linking_count += linking && ins->flag_value_count;
+      cs->linking_flag_count += linking ? ins->flag_value_count : 0;
       cur->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
       cs->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
     }
@@ -557,7 +582,7 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
   if (stages > doc->limits.max_stages)
     return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL, "too many stages (the limit is %zu)",
                          doc->limits.max_stages);
-  cs->stages = sgi_arena_calloc(arena, stages ? stages : 1, sizeof *cs->stages);
+  cs->stages = stage_array(arena, stages);
   cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
   /* Every stage's base and name, side by side: the graph reads them for
    * every stage, and on a large document strings spread between the
@@ -607,7 +632,7 @@ const char *stagegraph_stage_name(const stagegraph_stage *s) { return s ? s->nam
 const char *stagegraph_stage_base(const stagegraph_stage *s) { return s ? s->base : NULL; }
 const char *stagegraph_stage_platform(const stagegraph_stage *s) { return s ? s->platform : NULL; }
 const char *stagegraph_stage_description(const stagegraph_stage *s) {
-  return s ? s->description : NULL;
+  return s ? doc_comment(s->from, s->name) : NULL;
 }
 const stagegraph_instruction *stagegraph_stage_from(const stagegraph_stage *s) {
   return s ? s->from : NULL;
@@ -620,11 +645,16 @@ const stagegraph_instruction *stagegraph_stage_instruction(const stagegraph_stag
 }
 
 size_t sgi_stage_linking_count(const stagegraph_stage *s) { return s->linking_count; }
+uint32_t sgi_stage_from_offset(const stagegraph_stage *s) { return s->from_offset; }
+uint32_t sgi_stage_from_line(const stagegraph_stage *s) { return s->from_line; }
 stagegraph_instruction *const *sgi_stage_instructions(const stagegraph_stage *s) {
   return s->instructions;
 }
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s) { return s->onbuild_count; }
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc) {
   return commands(doc) ? doc->commands->onbuild_count : 0;
+}
+size_t sgi_doc_linking_flag_count(const stagegraph_doc *doc) {
+  return commands(doc) ? doc->commands->linking_flag_count : 0;
 }
 int sgi_doc_labs(const stagegraph_doc *doc) { return commands(doc) ? doc->commands->labs : 0; }

@@ -18,6 +18,11 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err);
  * cache miss. */
 size_t sgi_stage_linking_count(const stagegraph_stage *s);
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s);
+/* The stage's FROM instruction's start offset and line, from the stage
+ * record: a pass over every stage that needs only these (the graph's FROM
+ * edges and image uses) does not read each FROM record too. */
+uint32_t sgi_stage_from_offset(const stagegraph_stage *s);
+uint32_t sgi_stage_from_line(const stagegraph_stage *s);
 /* A stage's instructions after its FROM, stagegraph_stage_instruction_count
  * of them: a loop over a large stage reads them without a call each and
  * loads the records ahead with sgi_instruction_ahead. */
@@ -31,8 +36,33 @@ static inline void sgi_instruction_ahead(stagegraph_instruction *const *list, si
                                          size_t count) {
   if (i + SGI_INSTRUCTIONS_AHEAD < count) SGI_PREFETCH(list[i + SGI_INSTRUCTIONS_AHEAD]);
 }
+/* The bound to pass sgi_instruction_ahead for a walk that goes on from a
+ * stage's instructions (list) to the next stages' (dispatch and the cache
+ * model walk stage after stage): the rest of the document. Its records
+ * lie between one stage's and the next (a stage's list is a view into the
+ * document's), so the loads ahead carry on across the stage boundary and
+ * the next stage's first records are loaded too, not missed in turn. */
+static inline size_t sgi_doc_records_from(const stagegraph_doc *doc,
+                                          stagegraph_instruction *const *list) {
+  return (size_t)(doc->instructions + doc->instruction_count - list);
+}
+/* For a walk in file order that reads only some records (the graph reads
+ * the COPY and RUN instructions with flags of each stage), so that a
+ * record it reads is not a miss it waits for: loads every record from
+ * *next to SGI_INSTRUCTIONS_AHEAD past position `at` in the document,
+ * each once. A walk jumping ahead starts loading again at `at`. */
+static inline void sgi_doc_records_ahead(const stagegraph_doc *doc, size_t *next, size_t at) {
+  size_t end = at + SGI_INSTRUCTIONS_AHEAD;
+  if (end > doc->instruction_count) end = doc->instruction_count;
+  if (*next < at) *next = at;
+  for (; *next < end; ++*next) SGI_PREFETCH(doc->instructions[*next]);
+}
 /* ONBUILD instructions in all the stages of the document. */
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc);
+/* Builder flags of COPY and RUN instructions in all the stages: each
+ * --from or --mount makes at most one edge, so with one FROM edge per
+ * stage this bounds the edges the graph makes before ONBUILD triggers. */
+size_t sgi_doc_linking_flag_count(const stagegraph_doc *doc);
 /* The syntax directive selects a -labs frontend. */
 int sgi_doc_labs(const stagegraph_doc *doc);
 

@@ -96,12 +96,27 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
  * of whole stage records (each a cache miss on a large plan). The stage
  * records get their dependencies when they are collected and their
  * needed flag and wave once, at the end. */
+/* Its indices, counts and waves are 32-bit (stage indices and edge counts
+ * fit: the edges keep theirs so), which halves the scratch its passes
+ * write and read, and the random reads of a dependency's entry then hit
+ * a smaller array. */
+typedef uint32_t sidx;
+#define NO_WAVE UINT32_MAX
+
+static sidx *sidx_array(sgi_arena *arena, size_t n) {
+  return sgi_arena_array(arena, n ? n : 1, sizeof(sidx));
+}
+
+static sidx *zeroed_sidx_array(sgi_arena *arena, size_t n) {
+  return sgi_arena_calloc(arena, n ? n : 1, sizeof(sidx));
+}
+
 typedef struct sched {
   size_t n;
-  size_t *deps;        /* every stage's dependencies, deduplicated */
-  size_t *dep_start;   /* n + 1: stage i's are deps[dep_start[i] .. dep_start[i + 1]) */
+  size_t *deps;        /* every stage's dependencies, deduplicated (the stage records' too) */
+  sidx *dep_start;     /* n + 1: stage i's are deps[dep_start[i] .. dep_start[i + 1]) */
   unsigned char *needed;
-  size_t *wave;        /* STAGEGRAPH_NONE until placed */
+  sidx *wave;          /* NO_WAVE until placed */
 } sched;
 
 /* Each stage's dependencies (parent and edges), deduplicated, in CSR form:
@@ -110,19 +125,21 @@ static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   size_t n = plan->stage_count, edges = plan->edge_count;
   /* group the edges by dependent stage, then drop repeated sources with a
    * per-source marker holding the last dependent that recorded it */
-  size_t *start = zeroed_indices(scratch, n + 1), *by_to = indices(scratch, edges);
-  size_t *seen = indices(scratch, n), *deps = indices(&plan->arena, edges);
-  s->dep_start = indices(scratch, n + 1);
+  if (n >= UINT32_MAX || edges >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* never under 4 GiB */
+  sidx *start = zeroed_sidx_array(scratch, n + 1), *by_to = sidx_array(scratch, edges);
+  sidx *seen = sidx_array(scratch, n);
+  size_t *deps = indices(&plan->arena, edges);
+  s->dep_start = sidx_array(scratch, n + 1);
   if (!start || !by_to || !seen || !deps || !s->dep_start) return STAGEGRAPH_ENOMEM;
   for (size_t e = 0; e < edges; e++) start[plan->edges[e].to + 1]++;
   for (size_t i = 0; i < n; i++) {
     start[i + 1] += start[i];
-    seen[i] = STAGEGRAPH_NONE;
+    seen[i] = UINT32_MAX;
   }
-  for (size_t e = 0; e < edges; e++) by_to[start[plan->edges[e].to]++] = e;
+  for (size_t e = 0; e < edges; e++) by_to[start[plan->edges[e].to]++] = (sidx)e;
   for (size_t i = n; i > 0; i--) start[i] = start[i - 1];
   start[0] = 0;
-  size_t w = 0;
+  sidx w = 0;
   for (size_t i = 0; i < n; i++) {
     s->dep_start[i] = w;
     /* a replaced stage is not built (its record is read only when the
@@ -131,7 +148,7 @@ static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
     for (size_t k = start[i]; k < start[i + 1]; k++) {
       size_t from = plan->edges[by_to[k]].from;
       if (seen[from] == i) continue;
-      seen[from] = i;
+      seen[from] = (sidx)i;
       deps[w++] = from;
     }
   }
@@ -140,13 +157,13 @@ static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   return 0;
 }
 
-static void mark_needed(const stagegraph_plan *plan, sched *s, size_t *stack) {
+static void mark_needed(const stagegraph_plan *plan, sched *s, sidx *stack) {
   size_t top = 0;
   for (size_t t = 0; t < plan->target_count; t++) {
     size_t target = plan->targets[t];
     if (!s->needed[target]) {
       s->needed[target] = 1;
-      stack[top++] = target;
+      stack[top++] = (sidx)target;
     }
   }
   while (top) {
@@ -155,25 +172,26 @@ static void mark_needed(const stagegraph_plan *plan, sched *s, size_t *stack) {
       size_t d = s->deps[k];
       if (!s->needed[d]) {
         s->needed[d] = 1;
-        stack[top++] = d;
+        stack[top++] = (sidx)d;
       }
     }
   }
 }
 
 /* A binary min-heap of stage indices, for "ties by index". */
-static void heap_push(size_t *heap, size_t *n, size_t v) {
+static void heap_push(sidx *heap, size_t *n, size_t v) {
   size_t i = (*n)++;
-  heap[i] = v;
+  heap[i] = (sidx)v;
   while (i && heap[(i - 1) / 2] > heap[i]) {
-    size_t p = (i - 1) / 2, t = heap[p];
+    size_t p = (i - 1) / 2;
+    sidx t = heap[p];
     heap[p] = heap[i];
     heap[i] = t;
     i = p;
   }
 }
 
-static size_t heap_pop(size_t *heap, size_t *n) {
+static size_t heap_pop(sidx *heap, size_t *n) {
   size_t top = heap[0];
   heap[0] = heap[--(*n)];
   size_t i = 0;
@@ -182,7 +200,7 @@ static size_t heap_pop(size_t *heap, size_t *n) {
     if (l < *n && heap[l] < heap[m]) m = l;
     if (r < *n && heap[r] < heap[m]) m = r;
     if (m == i) break;
-    size_t t = heap[m];
+    sidx t = heap[m];
     heap[m] = heap[i];
     heap[i] = t;
     i = m;
@@ -192,8 +210,8 @@ static size_t heap_pop(size_t *heap, size_t *n) {
 
 static int schedule_buildkit(stagegraph_plan *plan, sched *s, size_t needed, sgi_arena *scratch) {
   size_t n = s->n;
-  size_t *indegree = zeroed_indices(scratch, n), *heap = indices(scratch, n);
-  size_t *rstart = zeroed_indices(scratch, n + 1), *radj;
+  sidx *indegree = zeroed_sidx_array(scratch, n), *heap = sidx_array(scratch, n);
+  sidx *rstart = zeroed_sidx_array(scratch, n + 1), *radj;
   if (!indegree || !heap || !rstart) return STAGEGRAPH_ENOMEM;
   size_t total = 0;
   for (size_t i = 0; i < n; i++) {
@@ -205,13 +223,13 @@ static int schedule_buildkit(stagegraph_plan *plan, sched *s, size_t needed, sgi
     indegree[i] = s->dep_start[i + 1] - s->dep_start[i];
   }
   for (size_t i = 0; i < n; i++) rstart[i + 1] += rstart[i];
-  radj = indices(scratch, total);
-  size_t *fill = indices(scratch, n);
+  radj = sidx_array(scratch, total);
+  sidx *fill = sidx_array(scratch, n);
   if (!radj || !fill) return STAGEGRAPH_ENOMEM;
   memcpy(fill, rstart, n * sizeof *fill);
   for (size_t i = 0; i < n; i++) {
     if (!s->needed[i]) continue;
-    for (size_t k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) radj[fill[s->deps[k]]++] = i;
+    for (size_t k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) radj[fill[s->deps[k]]++] = (sidx)i;
   }
   size_t hn = 0, forced = 0;
   for (size_t i = 0; i < n; i++)
@@ -222,17 +240,17 @@ static int schedule_buildkit(stagegraph_plan *plan, sched *s, size_t needed, sgi
        * triggers): BuildKit dispatches in file order and fails at the
        * forward reference, so place the first remaining stage and let
        * dispatch report it. */
-      while (forced < n && (!s->needed[forced] || s->wave[forced] != STAGEGRAPH_NONE)) forced++;
+      while (forced < n && (!s->needed[forced] || s->wave[forced] != NO_WAVE)) forced++;
       indegree[forced] = 0;
       heap_push(heap, &hn, forced);
     }
     size_t i = heap_pop(heap, &hn);
-    if (s->wave[i] != STAGEGRAPH_NONE) continue;
+    if (s->wave[i] != NO_WAVE) continue;
     plan->order[plan->order_count++] = i;
-    size_t wave = 0;
+    sidx wave = 0;
     for (size_t k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) {
-      size_t dw = s->wave[s->deps[k]];
-      if (dw != STAGEGRAPH_NONE && dw + 1 > wave) wave = dw + 1;
+      sidx dw = s->wave[s->deps[k]];
+      if (dw != NO_WAVE && dw + 1 > wave) wave = dw + 1;
     }
     s->wave[i] = wave;
     for (size_t k = rstart[i]; k < rstart[i + 1]; k++)
@@ -252,7 +270,7 @@ static void mark_legacy(const stagegraph_plan *plan, sched *s) {
 
 static void schedule_legacy(stagegraph_plan *plan, sched *s) {
   for (size_t i = 0; i < s->n && s->needed[i]; i++) {
-    s->wave[i] = i;
+    s->wave[i] = (sidx)i;
     plan->order[plan->order_count++] = i;
   }
 }
@@ -319,13 +337,13 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   sgi_arena scratch;
   sgi_arena_init_storage(&scratch, &plan->mem, storage, sizeof storage);
   scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
-  sched s = {n, NULL, NULL, sgi_arena_calloc(&scratch, n ? n : 1, 1), indices(&scratch, n)};
+  sched s = {n, NULL, NULL, sgi_arena_calloc(&scratch, n ? n : 1, 1), sidx_array(&scratch, n)};
   int rc = s.needed && s.wave ? collect_deps(plan, &s, &scratch) : STAGEGRAPH_ENOMEM;
-  size_t *stack = rc ? NULL : indices(&scratch, n);
+  sidx *stack = rc ? NULL : sidx_array(&scratch, n);
   if (!rc && !stack) rc = STAGEGRAPH_ENOMEM;
   size_t needed = 0;
   if (!rc) {
-    for (size_t i = 0; i < n; i++) s.wave[i] = STAGEGRAPH_NONE;
+    for (size_t i = 0; i < n; i++) s.wave[i] = NO_WAVE;
     if (plan->legacy)
       mark_legacy(plan, &s);
     else
@@ -353,7 +371,7 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
     ps->deps = s.deps + s.dep_start[i];
     ps->dep_count = (uint32_t)(s.dep_start[i + 1] - s.dep_start[i]);
     ps->needed = s.needed[i];
-    ps->wave = s.wave[i];
+    ps->wave = s.wave[i] == NO_WAVE ? STAGEGRAPH_NONE : s.wave[i];
     if (!s.needed[i]) plan->pruned[plan->pruned_count++] = i;
   }
   sgi_arena_free(&scratch);
@@ -495,7 +513,7 @@ void stagegraph_plan_free(stagegraph_plan *plan) {
   for (size_t i = 0; plan->stages && sgi_doc_onbuild_count(plan->doc) && i < plan->stage_count; i++)
     for (size_t t = 0; plan->stages[i].onbuilds && t < plan->stages[i].onbuilds->count; t++)
       stagegraph_doc_free(plan->stages[i].onbuilds->docs[t]);
-  for (size_t k = 0; plan->final_env && k < plan->order_count; k++)
+  for (size_t k = 0; plan->final_env && plan->heap_scopes && k < plan->order_count; k++)
     sgi_scope_free(&plan->final_env[plan->order[k]]);
   sgi_envmap_free(&plan->global);
   sgi_mem mem = plan->mem;

@@ -22,7 +22,7 @@ struct stagegraph_image {
   sgi_reference parts;
   const char *context; /* replacing named context, or NULL */
   sgi_use *uses;
-  size_t use_count, use_cap;
+  size_t use_count;
   void *hh_next; /* lookup chain (graph.c) */
 };
 
@@ -135,7 +135,7 @@ struct stagegraph_plan {
   size_t stage_count;
   sgi_plan_stage *stages;
   stagegraph_edge *edges;
-  size_t edge_count, edge_cap;
+  size_t edge_count, edge_cap; /* edge_cap: the arena array's room (graph.c) */
   stagegraph_image **images;
   size_t image_count, image_cap;
   /* named contexts: parallel arrays of normalised keys and sources */
@@ -159,6 +159,9 @@ struct stagegraph_plan {
    * needed stage replaced by a context has an empty scope, and a stage not
    * needed none: its entry is never written */
   sgi_scope *final_env;
+  /* how many of them hold heap memory (sgi_scope_owns_heap): usually
+   * none, and then freeing the plan reads no scope */
+  size_t heap_scopes;
   /* per document instruction (by index): what dispatch learnt. Only the
    * instructions of dispatched stages (sgi_plan_dispatched) have a record:
    * the rest is never written, so a plan needing a few stages of a large

@@ -82,6 +82,26 @@ int sgi_str_index_reserve(sgi_str_index *x, size_t count) {
   return cap == x->cap ? 0 : resize(x, cap);
 }
 
+/* A pool of at least `cap` bytes (its contents kept). */
+static int pool_resize(sgi_str_index *x, size_t cap) {
+  char *pool = x->pool_borrowed ? sgi_malloc(x->mem, cap) : sgi_realloc(x->mem, x->pool, cap);
+  if (!pool) return STAGEGRAPH_ENOMEM;
+  if (x->pool_borrowed && x->pool_len) memcpy(pool, x->pool, x->pool_len);
+  x->pool_borrowed = 0;
+  x->pool = pool;
+  x->pool_cap = cap;
+  return 0;
+}
+
+int sgi_str_index_reserve_pool(sgi_str_index *x, size_t count, size_t string_bytes) {
+  size_t need;
+  if (!sgi_mul_ok(count, sizeof(uint32_t), &need) || need > SIZE_MAX - string_bytes)
+    return STAGEGRAPH_ENOMEM;
+  need += string_bytes;
+  if (need > UINT32_MAX - 1 - x->pool_len) return STAGEGRAPH_ENOMEM;
+  return x->pool_len + need > x->pool_cap ? pool_resize(x, x->pool_len + need) : 0;
+}
+
 /* Append value and string to the pool; the entry's offset + 1 in *at. */
 static int pool_add(sgi_str_index *x, const char *s, size_t len, uint32_t value, uint32_t *at) {
   size_t need = sizeof value + len + 1;
@@ -89,12 +109,8 @@ static int pool_add(sgi_str_index *x, const char *s, size_t len, uint32_t value,
   if (x->pool_len + need > x->pool_cap) {
     size_t cap = x->pool_cap ? x->pool_cap : 256;
     while (cap < x->pool_len + need) cap = cap <= (size_t)-1 / 2 ? 2 * cap : x->pool_len + need;
-    char *pool = x->pool_borrowed ? sgi_malloc(x->mem, cap) : sgi_realloc(x->mem, x->pool, cap);
-    if (!pool) return STAGEGRAPH_ENOMEM;
-    if (x->pool_borrowed && x->pool_len) memcpy(pool, x->pool, x->pool_len);
-    x->pool_borrowed = 0;
-    x->pool = pool;
-    x->pool_cap = cap;
+    int rc = pool_resize(x, cap);
+    if (rc) return rc;
   }
   char *p = x->pool + x->pool_len;
   memcpy(p, &value, sizeof value);

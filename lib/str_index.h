@@ -41,6 +41,10 @@ void sgi_str_index_init_storage(sgi_str_index *x, const sgi_mem *mem, uint64_t s
 void sgi_str_index_free(sgi_str_index *x);
 /* Room for `count` strings without growing: 0 or STAGEGRAPH_ENOMEM. */
 int sgi_str_index_reserve(sgi_str_index *x, size_t count);
+/* Room in the pool for `count` more strings of string_bytes in all (with
+ * their NULs), so that filling a large index does not copy the pool at
+ * every doubling: 0 or STAGEGRAPH_ENOMEM. */
+int sgi_str_index_reserve_pool(sgi_str_index *x, size_t count, size_t string_bytes);
 /* Map the string to value (< UINT32_MAX), replacing the value an equal
  * string had: 0 or STAGEGRAPH_ENOMEM. */
 int sgi_str_index_set(sgi_str_index *x, const char *s, size_t len, size_t value);
