@@ -622,6 +622,10 @@ static int dispatch_stage(dispatcher *d, size_t s) {
     sgi_instruction_ahead(list, i, left);
     d->edge_at = ins;
     if ((rc = dispatch_into(d, &p->info[ins->index], ins, ins))) return rc;
+    if (p->info[ins->index].undefined_count && !ps->undefined) {
+      ps->undefined = 1;
+      p->undefined_stages++;
+    }
   }
   ps->workdir_depth = d->workdir_depth;
   return 0;

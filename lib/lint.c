@@ -604,7 +604,7 @@ static int run_rules(sgi_linter *l) {
     for (size_t i = 0; i < count && !rc; i++) {
       const stagegraph_instruction *ins = list[i];
       sgi_instruction_ahead(list, i, count);
-      rc = sgi_lint_buildkit_instruction(bk, ins, i);
+      rc = sgi_lint_buildkit_instruction(bk, ins);
       if (!rc && planned) rc = sgi_lint_graph_instruction(graph, ins);
     }
     if (rc) break;

@@ -145,7 +145,7 @@ int sgi_check_parse(sgi_check_config *out, sgi_arena *arena, const char *value, 
 typedef struct sgi_buildkit_pass sgi_buildkit_pass;
 int sgi_lint_buildkit_begin(sgi_buildkit_pass **out, sgi_linter *l);
 int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t stage);
-int sgi_lint_buildkit_instruction(sgi_buildkit_pass *bk, const stagegraph_instruction *ins, size_t i);
+int sgi_lint_buildkit_instruction(sgi_buildkit_pass *bk, const stagegraph_instruction *ins);
 void sgi_lint_buildkit_stage_end(sgi_buildkit_pass *bk);
 int sgi_lint_buildkit_end(sgi_buildkit_pass *bk);
 void sgi_lint_buildkit_free(sgi_buildkit_pass *bk);

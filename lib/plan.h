@@ -88,6 +88,7 @@ typedef struct sgi_plan_stage {
   uint32_t dep_count;
   unsigned char needed;
   unsigned char onbuild_parsed; /* onbuilds below is set */
+  unsigned char undefined;      /* dispatch met an undefined variable in its instructions */
   size_t wave;           /* STAGEGRAPH_NONE when not needed */
   /* the rest */
   const char *name;      /* lowercased AS name or NULL */
@@ -167,6 +168,9 @@ struct stagegraph_plan {
    * the rest is never written, so a plan needing a few stages of a large
    * file does not pay for zeroing the others' */
   sgi_ins_info *info;
+  /* stages with an undefined variable in their instructions (their
+   * `undefined` set): lint finds UndefinedVar's suggestions only then */
+  size_t undefined_stages;
   /* outline of the first target */
   sgi_outline_arg *args;
   size_t arg_count;

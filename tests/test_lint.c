@@ -420,6 +420,27 @@ static void test_undefined_var_deep_chain(void **state) {
   EXPECT(src, NULL, "UndefinedVar", at_sibling, "Usage of undefined variable '$XA' (did you mean $XB?)");
 }
 
+/* Stages alternating between two branches in the file (suggestions are
+ * found in FROM-tree order, not file order): each stage's "did you mean"
+ * comes from its own branch, and in an instruction the answers stay with
+ * their names, a proxy variable skipped among them. */
+static void test_undefined_var_alternating(void **state) {
+  (void)state;
+  const char *src = "FROM alpine AS a0\nENV APPLE=1\n"
+                    "FROM alpine AS b0\nENV BANANA=1\n"
+                    "FROM a0 AS a1\nENV APRICOT=1\nLABEL x=$APPLEX\n"
+                    "FROM b0 AS b1\nENV BLUEBERRY=1\nLABEL x=$http_proxy y=$APPLEX z=$BANANAX\n"
+                    "FROM a1 AS a2\nLABEL x=$BLUEBERRYX y=$APRICOTX\n"
+                    "FROM b1 AS b2\nLABEL x=$BLUEBERRYX\n";
+  EXPECT(src, NULL, "UndefinedVar", 7, "Usage of undefined variable '$APPLEX' (did you mean $APPLE?)");
+  EXPECT(src, NULL, "UndefinedVar", 10, "Usage of undefined variable '$APPLEX'");
+  EXPECT(src, NULL, "UndefinedVar", 10, "Usage of undefined variable '$BANANAX' (did you mean $BANANA?)");
+  EXPECT(src, NULL, "UndefinedVar", 12, "Usage of undefined variable '$BLUEBERRYX'");
+  EXPECT(src, NULL, "UndefinedVar", 12, "Usage of undefined variable '$APRICOTX' (did you mean $APRICOT?)");
+  EXPECT(src, NULL, "UndefinedVar", 14,
+         "Usage of undefined variable '$BLUEBERRYX' (did you mean $BLUEBERRY?)");
+}
+
 static void test_multiple_instructions_disallowed(void **state) {
   (void)state;
   EXPECT("FROM alpine\nCMD [\"a\"]\nCMD [\"b\"]\n", NULL, "MultipleInstructionsDisallowed", 2,
@@ -1250,6 +1271,7 @@ int main(void) {
       cmocka_unit_test(test_undefined_var_ancestor_tie),
       cmocka_unit_test(test_undefined_var_redefined),
       cmocka_unit_test(test_undefined_var_deep_chain),
+      cmocka_unit_test(test_undefined_var_alternating),
       cmocka_unit_test(test_multiple_instructions_disallowed),
       cmocka_unit_test(test_legacy_key_value_format),
       cmocka_unit_test(test_secrets_used_in_arg_or_env),

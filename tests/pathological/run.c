@@ -319,6 +319,17 @@ static void gen_undefined_chain(text *t, setup *s) {
   for (int i = 1; i < N100K; i++) add(t, "FROM s%d AS s%d\nENV V%d=1\nLABEL x=$U%d\n", i - 1, i, i, i);
 }
 
+/* 100k stages on two branches that alternate in the file: stage i is
+ * built FROM stage i-2, sets a variable and uses an unset one, one edit
+ * from a variable of its parent. Does each UndefinedVar's "did you mean"
+ * move the names of one branch out and the other's in, at every stage? */
+static void gen_alternating_branches(text *t, setup *s) {
+  (void)s;
+  add(t, "FROM alpine AS s0\nFROM alpine AS s1\n");
+  for (int i = 2; i < N100K; i++)
+    add(t, "FROM s%d AS s%d\nENV V%d=1\nLABEL x=$V%dx\n", i - 2, i, i, i - 2);
+}
+
 /* A chain of 990 stages, the last with 50k variables, 25k stages FROM it
  * with one variable each and a stage FROM each of those reading both:
  * does each child copy the 50k? (990: a stage 32 levels past a copy, as
@@ -445,6 +456,8 @@ static const pcase CASES[] = {
      gen_deep_env_chain, {OK, OK, OK}},
     {"undefined-chain", "100k stages in a chain, each setting a variable and using an unset one",
      gen_undefined_chain, {OK, OK, OK}},
+    {"alternating-branches", "100k stages alternating between two FROM chains, each using an unset variable",
+     gen_alternating_branches, {OK, OK, OK}},
     {"deep-env-fan-out", "a 990-stage chain, 50k variables in its last, 25k children each with a child",
      gen_deep_env_fan_out, {OK, OK, OK}},
     {"copy-sources", "one COPY of 100k sources over continuation lines", gen_copy_sources,
