@@ -315,8 +315,8 @@ static int instruction_refs(stagegraph_cache *c, const stagegraph_instruction *i
         rc = refer(n, ins->extra->heredocs[h].content, ins->extra->heredocs[h].content_len, '\\');
     break;
   case STAGEGRAPH_KIND_RUN:
-    for (size_t k = 0; !rc; k++) {
-      const char *m = flag(ins, "mount", k);
+    for (size_t pos = 0; !rc;) {
+      const char *m = sgi_instruction_flag_next(ins, "mount", &pos);
       if (!m) break;
       rc = refer(n, m, strlen(m), esc);
     }
@@ -571,19 +571,19 @@ static int add_stage_input(stagegraph_cache *c, cache_step *st, size_t stage) {
 
 /* The stage a --from / from= at instruction `at` names, or
  * STAGEGRAPH_NONE: the source of the edge `at` made into this stage, of
- * this kind and reference. Stages ask in build order, mostly the order of
+ * this kind, through builder flag `flag`. Stages ask in build order, mostly the order of
  * the file, so the lookup goes on from where the last one ended. */
 static size_t stage_named(walk *w, const stagegraph_instruction *at, stagegraph_edge_kind kind,
-                          const char *ref) {
+                          size_t flag) {
   stagegraph_cache *c = w->c;
-  const stagegraph_edge *e = sgi_plan_edge_at(c->plan, &c->edge_cursor, at, w->index, kind, ref);
+  const stagegraph_edge *e = sgi_plan_edge_at(c->plan, &c->edge_cursor, at, w->index, kind, flag);
   return e ? e->from : STAGEGRAPH_NONE;
 }
 
 /* A --from / from= source: the stage it names, else an image. */
 static int add_from_input(walk *w, cache_step *st, const stagegraph_instruction *at,
-                          stagegraph_edge_kind kind, const char *from) {
-  size_t src = stage_named(w, at, kind, from);
+                          stagegraph_edge_kind kind, const char *from, size_t flag) {
+  size_t src = stage_named(w, at, kind, flag);
   return src != STAGEGRAPH_NONE ? add_stage_input(w->c, st, src)
                                 : add_input(w->c, st, STAGEGRAPH_INPUT_IMAGE, from, 0);
 }
@@ -612,9 +612,10 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
   stagegraph_cache *c = w->c;
   int rc = 0;
   if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
-    const char *from = flag(ins, "from", 0);
+    size_t next = 0;
+    const char *from = ins->flag_value_count ? sgi_instruction_flag_next(ins, "from", &next) : NULL;
     if (from) {
-      rc = add_from_input(w, st, shown, STAGEGRAPH_EDGE_COPY, from);
+      rc = add_from_input(w, st, shown, STAGEGRAPH_EDGE_COPY, from, next - 1);
     } else {
       for (size_t i = 0; i + 1 < info->word_count && !rc; i++) {
         const char *word = info->words[i];
@@ -626,15 +627,15 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
     const char *link = flag(ins, "link", 0);
     if (link && strcmp(link, "true") == 0 && !flag(ins, "chmod", 0)) st->flags |= STEP_LINKED;
   } else if (ins->kind == STAGEGRAPH_KIND_RUN) {
-    for (size_t k = 0; !rc; k++) {
-      const char *m = flag(ins, "mount", k);
+    for (size_t pos = 0; !rc;) {
+      const char *m = sgi_instruction_flag_next(ins, "mount", &pos);
       if (!m) break;
       static const char *const keys[] = {"type", "from", "source", "src"};
       const char *f[4];
       if ((rc = sgi_mount_fields(&c->arena, m, keys, 4, f))) break;
       const char *type = f[0], *from = f[1], *source = f[2] ? f[2] : f[3];
       if (type && strcmp(type, "bind") != 0) continue;
-      rc = from && *from ? add_from_input(w, st, shown, STAGEGRAPH_EDGE_MOUNT, from)
+      rc = from && *from ? add_from_input(w, st, shown, STAGEGRAPH_EDGE_MOUNT, from, pos - 1)
                          : add_context_input(c, st, source && *source ? source : ".");
     }
     /* every build arg in scope is part of RUN's environment (the report

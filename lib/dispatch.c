@@ -396,8 +396,8 @@ static int dispatch_env(dispatcher *d, const stagegraph_instruction *ins,
 
 /* The stage an instruction's COPY --from or mount from= names, through the
  * graph's edges (by name or index). */
-static size_t edge_source(dispatcher *d, stagegraph_edge_kind kind, const char *ref) {
-  const stagegraph_edge *e = sgi_plan_edge_at(d->plan, &d->edge_cursor, d->edge_at, d->stage, kind, ref);
+static size_t edge_source(dispatcher *d, stagegraph_edge_kind kind, size_t flag) {
+  const stagegraph_edge *e = sgi_plan_edge_at(d->plan, &d->edge_cursor, d->edge_at, d->stage, kind, flag);
   return e ? e->from : STAGEGRAPH_NONE;
 }
 
@@ -405,8 +405,9 @@ static size_t edge_source(dispatcher *d, stagegraph_edge_kind kind, const char *
 static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
                          const stagegraph_instruction *at) {
   stagegraph_plan *p = d->plan;
-  const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
-  size_t source = from ? edge_source(d, STAGEGRAPH_EDGE_COPY, from) : STAGEGRAPH_NONE;
+  size_t pos = 0;
+  const char *from = sgi_instruction_flag_next(ins, "from", &pos);
+  size_t source = from ? edge_source(d, STAGEGRAPH_EDGE_COPY, pos - 1) : STAGEGRAPH_NONE;
   /* a stage replaced by a named context is resolved early: forward is fine */
   if (source != STAGEGRAPH_NONE && source > d->stage && !p->stages[source].context) {
     sgi_buf_clear(&d->msg);
@@ -473,8 +474,8 @@ static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
   if (!d->labs && stagegraph_instruction_flag_value(ins, "device", 0))
     return fail_at(d, at, STAGEGRAPH_EINSTRUCTION,
                    "device feature is only supported in Dockerfile frontend 1.14.0-labs or later");
-  for (size_t k = 0;; k++) {
-    const char *value = stagegraph_instruction_flag_value(ins, "mount", k);
+  for (size_t pos = 0;;) {
+    const char *value = sgi_instruction_flag_next(ins, "mount", &pos);
     if (!value) break;
     sgi_mount m;
     mount_expand_ctx ctx = {d, at};
@@ -486,7 +487,7 @@ static int dispatch_run(dispatcher *d, const stagegraph_instruction *ins,
       return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "invalid mount target \"/\"");
     if (m.type == SGI_MOUNT_SSH && m.source)
       return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "ssh does not support source");
-    size_t source = m.from ? edge_source(d, STAGEGRAPH_EDGE_MOUNT, m.from) : STAGEGRAPH_NONE;
+    size_t source = m.from ? edge_source(d, STAGEGRAPH_EDGE_MOUNT, pos - 1) : STAGEGRAPH_NONE;
     if (source != STAGEGRAPH_NONE && source > d->stage && !p->stages[source].context) {
       sgi_buf_clear(&d->msg);
       sgi_buf_printf(&d->msg,

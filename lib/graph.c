@@ -19,47 +19,42 @@ sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins) {
   return pos;
 }
 
-/* Is edge e before (offset, to) in the order of the plan's edges: by
- * instruction offset, then by dependent stage? */
-static int edge_precedes(const stagegraph_edge *e, size_t offset, size_t to) {
-  return e->offset < offset || (e->offset == offset && e->to < to);
+/* Is edge e before (offset, to, flag) in the order of the plan's edges:
+ * by instruction offset, then by dependent stage, then by flag? */
+static int edge_precedes(const stagegraph_edge *e, size_t offset, size_t to, size_t flag) {
+  if (e->offset != offset) return e->offset < offset;
+  return e->to != to ? e->to < to : e->flag < flag;
 }
 
-/* Edges are sorted by (instruction offset, dependent): find the first edge
- * of `ins` into stage `to` (galloping from the cursor when every edge
- * before it comes first, from the start otherwise, then bisecting), then
- * the one of this kind and reference. */
+/* Edges are sorted by (instruction offset, dependent, flag): find the
+ * first edge not before the one asked for (galloping from the cursor when
+ * every edge before it comes first, from the start otherwise, then
+ * bisecting), which is it or there is none. */
 const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cursor,
                                         const stagegraph_instruction *ins, size_t to,
-                                        stagegraph_edge_kind kind, const char *reference) {
+                                        stagegraph_edge_kind kind, size_t flag) {
   size_t n = plan->edge_count, offset = ins->start_offset;
   size_t lo = cursor && *cursor <= n ? *cursor : 0;
-  if (lo && !edge_precedes(&plan->edges[lo - 1], offset, to)) lo = 0;
+  if (lo && !edge_precedes(&plan->edges[lo - 1], offset, to, flag)) lo = 0;
   size_t hi = lo, step = 1;
-  while (hi < n && edge_precedes(&plan->edges[hi], offset, to)) {
+  while (hi < n && edge_precedes(&plan->edges[hi], offset, to, flag)) {
     lo = hi + 1;
     hi = step < n - hi ? hi + step : n;
     step *= 2;
   }
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (edge_precedes(&plan->edges[mid], offset, to))
+    if (edge_precedes(&plan->edges[mid], offset, to, flag))
       lo = mid + 1;
     else
       hi = mid;
   }
   if (cursor) *cursor = lo;
-  /* Callers pass the instruction's own --from or from= value, which the
-   * edge keeps: the same pointer is the same text, and on a large plan
-   * comparing it would read a string out of the caches once more. */
-  for (; lo < n; lo++) {
-    const stagegraph_edge *e = &plan->edges[lo];
-    if (e->offset != offset || e->to != to) break;
-    if (e->ins == ins && e->kind == kind &&
-        (!reference || e->reference == reference || strcmp(e->reference, reference) == 0))
-      return e;
-  }
-  return NULL;
+  if (lo == n) return NULL;
+  const stagegraph_edge *e = &plan->edges[lo];
+  return e->offset == offset && e->to == to && e->flag == flag && e->ins == ins && e->kind == kind
+             ? e
+             : NULL;
 }
 
 /* The edges live in the arena at the capacity sgi_graph_build sizes them
@@ -81,8 +76,8 @@ static int reserve_edges(stagegraph_plan *plan, size_t cap) {
 /* An edge of `ins`, which starts at `offset` (the caller may know it
  * without reading the instruction's record). */
 static int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
-                       const stagegraph_instruction *ins, uint32_t offset, int onbuild,
-                       const char *reference) {
+                       const stagegraph_instruction *ins, uint32_t offset, size_t flag,
+                       int onbuild, const char *reference) {
   if (plan->edge_count == plan->edge_cap) {
     int rc = reserve_edges(plan, plan->edge_cap ? plan->edge_cap * 2 : 16);
     if (rc) return rc;
@@ -91,6 +86,7 @@ static int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, stagegraph
   e->from = (uint32_t)from;
   e->to = (uint32_t)to;
   e->offset = offset;
+  e->flag = (uint32_t)flag;
   e->kind = (uint8_t)kind;
   e->onbuild = (uint8_t)(onbuild != 0);
   e->ins = ins;
@@ -99,8 +95,10 @@ static int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, stagegraph
 }
 
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
-                      const stagegraph_instruction *ins, int onbuild, const char *reference) {
-  return add_edge_at(plan, from, to, kind, ins, (uint32_t)ins->start_offset, onbuild, reference);
+                      const stagegraph_instruction *ins, size_t flag, int onbuild,
+                      const char *reference) {
+  return add_edge_at(plan, from, to, kind, ins, (uint32_t)ins->start_offset, flag, onbuild,
+                     reference);
 }
 
 /* ---- names and images ------------------------------------------------------- */
@@ -525,8 +523,10 @@ static int external(edge_ctx *c, const char *ref, stagegraph_edge_kind kind, siz
 
 static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *ins,
                      const stagegraph_instruction *at, int onbuild) {
-  const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
+  size_t next = 0;
+  const char *from = sgi_instruction_flag_next(ins, "from", &next);
   if (!from) return 0;
+  size_t flag = next - 1;
   stagegraph_plan *plan = c->plan;
   if (sgi_expand_changes(from, strlen(from), plan->doc->escape)) {
     sgi_buf scratch;
@@ -553,7 +553,8 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
       return sgi_error_set(c->err, STAGEGRAPH_ESTAGE, &pos, "invalid stage index %lld", index);
     }
     if ((size_t)index < plan->stage_count)
-      return sgi_plan_add_edge(plan, (size_t)index, stage, STAGEGRAPH_EDGE_COPY, at, onbuild, from);
+      return sgi_plan_add_edge(plan, (size_t)index, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild,
+                               from);
     /* BuildKit's quirk: an index past the stages selects an external source
      * found earlier in the walk. */
     const char *ref = c->externals[(size_t)index - plan->stage_count];
@@ -564,15 +565,15 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
   char lower[512];
   size_t source = names_find_ci(c->names, from, lower, sizeof lower);
   if (source != STAGEGRAPH_NONE)
-    return sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_COPY, at, onbuild, from);
+    return sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild, from);
   return external(c, from, STAGEGRAPH_EDGE_COPY, stage, at, at);
 }
 
 static int mount_edges(edge_ctx *c, size_t stage, const stagegraph_instruction *ins,
                        const stagegraph_instruction *at, int onbuild) {
   stagegraph_plan *plan = c->plan;
-  for (size_t k = 0;; k++) {
-    const char *value = stagegraph_instruction_flag_value(ins, "mount", k);
+  for (size_t pos = 0;;) {
+    const char *value = sgi_instruction_flag_next(ins, "mount", &pos);
     if (!value) return 0;
     const char *from = NULL;
     int rc = sgi_mount_field(&plan->arena, value, "from", &from);
@@ -584,7 +585,8 @@ static int mount_edges(edge_ctx *c, size_t stage, const stagegraph_instruction *
     const char *name = from && *from ? from : "scratch";
     size_t source = names_find_ci(c->names, name, lower, sizeof lower);
     if (source != STAGEGRAPH_NONE) {
-      if ((rc = sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_MOUNT, at, onbuild, name)))
+      if ((rc = sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_MOUNT, at, pos - 1, onbuild,
+                                  name)))
         return rc;
     } else if (from && *from) {
       if ((rc = external(c, from, STAGEGRAPH_EDGE_MOUNT, stage, at, at))) return rc;
@@ -705,7 +707,7 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
     sgi_plan_stage *ps = &plan->stages[i];
     /* the FROM's offset and line are in the stage record, at hand */
     if (ps->parent != STAGEGRAPH_NONE)
-      rc = add_edge_at(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, sgi_stage_from_offset(st), 0,
+      rc = add_edge_at(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, sgi_stage_from_offset(st), 0, 0,
                        ps->base);
     else if (strcmp(ps->base, "scratch") != 0)
       rc = use_image(plan, c->images, &c->uses, ps->base, STAGEGRAPH_EDGE_FROM, i,
@@ -836,7 +838,7 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
  * edges (pointing at the parent's earlier lines) may have been added, as
  * build_edges adds the others in that order. */
 static int edge_before(const stagegraph_edge *x, const stagegraph_edge *y) {
-  return edge_precedes(x, y->offset, y->to);
+  return edge_precedes(x, y->offset, y->to, y->flag);
 }
 
 static int sort_edges(stagegraph_plan *plan) {

@@ -26,12 +26,14 @@ struct stagegraph_image {
   void *hh_next; /* lookup chain (graph.c) */
 };
 
-/* 32 bytes: stage indices and offsets fit in 32 bits (inputs are under
- * 4 GiB). offset is the instruction's start offset, copied so that
- * ordering and finding edges reads only the edge array. */
+/* 40 bytes: stage indices, offsets and flag indices fit in 32 bits
+ * (inputs are under 4 GiB). offset is the instruction's start offset,
+ * copied so that ordering and finding edges reads only the edge array;
+ * flag tells apart the edges of one instruction (the mounts of a RUN). */
 struct stagegraph_edge {
   uint32_t from, to;
   uint32_t offset;
+  uint32_t flag;   /* the builder flag that made it: its index in ins's flag values; 0 for FROM */
   uint8_t kind;    /* stagegraph_edge_kind */
   uint8_t onbuild;
   const stagegraph_instruction *ins;
@@ -213,17 +215,24 @@ int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err);
  * (most are) is copied without lexing. */
 int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_env *env,
                          const sgi_expand_opts *opts, stagegraph_error *err);
+/* An edge made by `flag`, the index among ins's flag values of its --from
+ * or --mount (of the trigger's own flags for a trigger edge, whose ins is
+ * the ONBUILD). */
 int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
-                      const stagegraph_instruction *ins, int onbuild, const char *reference);
+                      const stagegraph_instruction *ins, size_t flag, int onbuild,
+                      const char *reference);
 /* The edge an instruction (a trigger's ONBUILD for trigger edges) makes
- * into stage `to`, of this kind and reference (NULL: any), or NULL.
- * cursor (NULL: none) keeps where the last lookup ended: a caller asking
- * in file order passes the same one (starting at 0) each time, and each
- * lookup costs the log of how far it moves instead of the log of all the
- * edges, each step of which reads an instruction. */
+ * into stage `to`, of this kind, through its builder flag `flag` (as in
+ * sgi_plan_add_edge), or NULL: edges are in order of (instruction offset,
+ * dependent, flag), so a RUN of many mounts finds each at once, and one
+ * that made no edge (an image) is known at once too. cursor (NULL: none)
+ * keeps where the last lookup ended: a caller asking in file order passes
+ * the same one (starting at 0) each time, and each lookup costs the log of
+ * how far it moves instead of the log of all the edges, each step of
+ * which reads an instruction. */
 const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cursor,
                                         const stagegraph_instruction *ins, size_t to,
-                                        stagegraph_edge_kind kind, const char *reference);
+                                        stagegraph_edge_kind kind, size_t flag);
 /* Position of an instruction for errors. */
 sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins);
 

@@ -319,6 +319,22 @@ static void gen_undefined_chain(text *t, setup *s) {
   for (int i = 1; i < N100K; i++) add(t, "FROM s%d AS s%d\nENV V%d=1\nLABEL x=$U%d\n", i - 1, i, i, i);
 }
 
+/* One RUN of 100k mounts over continuation lines, from ten stages, from
+ * images and secrets in turn: does finding each mount's edge scan the
+ * instruction's others, and does each mount ask for the k-th --mount from
+ * the first? */
+static void gen_many_mounts(text *t, setup *s) {
+  (void)s;
+  for (int j = 0; j < 10; j++) add(t, "FROM alpine AS s%d\nRUN echo %d\n", j, j);
+  add(t, "FROM alpine\nRUN");
+  for (int i = 0; i < N100K; i++) {
+    if (i % 3) add(t, " --mount=type=bind,from=s%d,target=/m%d \\\n", i % 10, i);
+    else if (i % 2) add(t, " --mount=type=secret,id=k%d \\\n", i);
+    else add(t, " --mount=from=img%d:1,source=/x,target=/n%d \\\n", i % 7, i);
+  }
+  add(t, "  true\n");
+}
+
 /* 100k stages on two branches that alternate in the file: stage i is
  * built FROM stage i-2, sets a variable and uses an unset one, one edit
  * from a variable of its parent. Does each UndefinedVar's "did you mean"
@@ -456,6 +472,8 @@ static const pcase CASES[] = {
      gen_deep_env_chain, {OK, OK, OK}},
     {"undefined-chain", "100k stages in a chain, each setting a variable and using an unset one",
      gen_undefined_chain, {OK, OK, OK}},
+    {"many-mounts", "one RUN of 100k mounts over continuation lines, from stages, images and secrets",
+     gen_many_mounts, {OK, OK, OK}},
     {"alternating-branches", "100k stages alternating between two FROM chains, each using an unset variable",
      gen_alternating_branches, {OK, OK, OK}},
     {"deep-env-fan-out", "a 990-stage chain, 50k variables in its last, 25k children each with a child",
