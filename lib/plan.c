@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "instructions.h"
+#include "str_index.h"
 #include "suggest.h"
 
 void stagegraph_plan_options_init(stagegraph_plan_options *opts, size_t size) {
@@ -32,21 +34,6 @@ static size_t *indices(sgi_arena *arena, size_t n) {
 
 /* ---- targets ------------------------------------------------------------------ */
 
-static int find_target(const stagegraph_plan *plan, const char *target, size_t *out) {
-  size_t len = strlen(target);
-  size_t found = STAGEGRAPH_NONE;
-  for (size_t i = 0; i < plan->stage_count; i++) {
-    const char *name = plan->stages[i].name;
-    if (!name || strlen(name) != len) continue;
-    size_t k = 0;
-    while (k < len && (char)(target[k] >= 'A' && target[k] <= 'Z' ? target[k] + 32 : target[k]) == name[k]) k++;
-    if (k == len) found = i; /* the last duplicate wins */
-  }
-  if (found == STAGEGRAPH_NONE) return -1;
-  *out = found;
-  return 0;
-}
-
 static int target_not_found(stagegraph_plan *plan, const char *target, stagegraph_error *err) {
   sgi_buf msg;
   sgi_buf_init(&msg, &plan->mem);
@@ -67,6 +54,10 @@ static int target_not_found(stagegraph_plan *plan, const char *target, stagegrap
   return rc;
 }
 
+/* The stages the targets name (ASCII case-insensitively; the last of
+ * stages of the same name), each once, in the order given. The names go
+ * into an index first, so that each target is a lookup rather than a scan
+ * of every stage (20k targets of a 50k-stage file took 4.3 s). */
 int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
                      stagegraph_error *err) {
   const char *const *targets = POPT(opts, targets, (const char *const *)NULL);
@@ -78,15 +69,44 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
     plan->target_count = 1;
     return 0;
   }
-  for (size_t i = 0; i < n; i++) {
-    if (!targets[i]) return sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "a target is NULL");
-    size_t index;
-    if (find_target(plan, targets[i], &index)) return target_not_found(plan, targets[i], err);
-    int dup = 0;
-    for (size_t k = 0; k < plan->target_count; k++) dup |= plan->targets[k] == index;
-    if (!dup) plan->targets[plan->target_count++] = index;
+  sgi_str_slot slots[16];
+  char pool[256], text[128];
+  sgi_str_index names;
+  sgi_str_index_init_storage(&names, &plan->mem, sgi_hash_seed(&plan->mem), slots, 16, pool,
+                             sizeof pool);
+  sgi_buf lower;
+  sgi_buf_init_storage(&lower, &plan->mem, text, sizeof text);
+  unsigned char *chosen = sgi_arena_calloc(&plan->arena, plan->stage_count ? plan->stage_count : 1, 1);
+  int rc = chosen ? sgi_str_index_reserve(&names, plan->stage_count) : STAGEGRAPH_ENOMEM;
+  for (size_t i = 0; i < plan->stage_count && !rc; i++) {
+    const char *name = plan->stages[i].name; /* lowercased */
+    if (name) rc = sgi_str_index_set(&names, name, strlen(name), i);
   }
-  return 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    const char *t = targets[i];
+    if (!t) {
+      rc = sgi_error_set(err, STAGEGRAPH_EINVAL, NULL, "a target is NULL");
+      break;
+    }
+    sgi_buf_clear(&lower);
+    for (; *t; t++) sgi_buf_putc(&lower, (char)(*t >= 'A' && *t <= 'Z' ? *t + 32 : *t));
+    if (lower.failed) {
+      rc = STAGEGRAPH_ENOMEM;
+      break;
+    }
+    size_t index = sgi_str_index_find(&names, lower.ptr ? lower.ptr : "", lower.len);
+    if (index == STAGEGRAPH_NONE) {
+      rc = target_not_found(plan, targets[i], err);
+      break;
+    }
+    if (!chosen[index]) {
+      chosen[index] = 1;
+      plan->targets[plan->target_count++] = index;
+    }
+  }
+  sgi_str_index_free(&names);
+  sgi_buf_free(&lower);
+  return rc;
 }
 
 /* ---- schedule ----------------------------------------------------------------- */

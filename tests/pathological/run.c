@@ -84,6 +84,8 @@ static void add(text *t, const char *fmt, ...) {
 /* What a case feeds the library besides its text. */
 typedef struct setup {
   const char *target; /* plan and lint target, or NULL for the last stage */
+  text targets;       /* or many: NUL-separated names, target_count of them */
+  size_t target_count;
   const char *changed_path;
   const char *changed_image; /* or NULL */
   const char *changed_arg;   /* or NULL */
@@ -335,6 +337,22 @@ static void gen_many_mounts(text *t, setup *s) {
   add(t, "  true\n");
 }
 
+/* 50k stages and 20k targets naming every other one of the first 40k in
+ * another case: is each target a scan of every stage, or of the targets
+ * before it? (Plan text lists each stage's incoming edges: is that a scan
+ * of every edge per stage?) */
+static void gen_many_targets(text *t, setup *s) {
+  int n = N50K;
+  for (int i = 0; i < n; i++) add(t, "FROM alpine AS s%d\nRUN echo %d\n", i, i);
+  add(t, "FROM scratch\n");
+  for (int i = 0; i < n; i += 2) add(t, "COPY --from=s%d /o /o%d\n", i, i);
+  for (int i = 0; i < n * 4 / 5; i += 2) {
+    add(&s->targets, "S%d", i);
+    add(&s->targets, "%c", 0);
+    s->target_count++;
+  }
+}
+
 /* 100k stages on two branches that alternate in the file: stage i is
  * built FROM stage i-2, sets a variable and uses an unset one, one edit
  * from a variable of its parent. Does each UndefinedVar's "did you mean"
@@ -472,6 +490,8 @@ static const pcase CASES[] = {
      gen_deep_env_chain, {OK, OK, OK}},
     {"undefined-chain", "100k stages in a chain, each setting a variable and using an unset one",
      gen_undefined_chain, {OK, OK, OK}},
+    {"many-targets", "50k stages, 20k targets given in another case", gen_many_targets,
+     {OK, OK, OK}},
     {"many-mounts", "one RUN of 100k mounts over continuation lines, from stages, images and secrets",
      gen_many_mounts, {OK, OK, OK}},
     {"alternating-branches", "100k stages alternating between two FROM chains, each using an unset variable",
@@ -553,9 +573,27 @@ static void end(const pcase *c, report *r, int step, int rc, stagegraph_error *e
   *err = (stagegraph_error)STAGEGRAPH_ERROR_INIT;
 }
 
+/* Each step's output in every format it has, as the CLI prints it: the
+ * renderers are timed with their step. */
+static int render_all(const void *object, int step, stagegraph_error *err) {
+  static const stagegraph_format plan_formats[] = {STAGEGRAPH_FORMAT_TEXT, STAGEGRAPH_FORMAT_JSON,
+                                                   STAGEGRAPH_FORMAT_DOT, STAGEGRAPH_FORMAT_MERMAID};
+  static const stagegraph_format lint_formats[] = {STAGEGRAPH_FORMAT_TEXT, STAGEGRAPH_FORMAT_JSON,
+                                                   STAGEGRAPH_FORMAT_SARIF};
+  int rc = 0;
+  for (size_t f = 0; f < (step == STEP_LINT ? N_OF(lint_formats) : N_OF(plan_formats)) && !rc; f++) {
+    stagegraph_buf out = STAGEGRAPH_BUF_INIT;
+    if (step == STEP_PLAN) rc = stagegraph_plan_render(&out, object, plan_formats[f], err);
+    else if (step == STEP_CACHE) rc = stagegraph_cache_render(&out, object, plan_formats[f], err);
+    else rc = stagegraph_lint_render(&out, object, lint_formats[f], "Dockerfile", err);
+    stagegraph_buf_dispose(&out);
+  }
+  return rc;
+}
+
 static void run_case(const pcase *c, report *r) {
   text t = {NULL, 0, 0};
-  setup s = {NULL, NULL, NULL, NULL, {NULL, 0, 0}};
+  setup s = {NULL, {NULL, 0, 0}, 0, NULL, NULL, NULL, {NULL, 0, 0}};
   c->generate(&t, &s);
   r->input_bytes = t.len;
   printf("    input  %.1f MB\n", (double)t.len / 1e6);
@@ -565,16 +603,29 @@ static void run_case(const pcase *c, report *r) {
   stagegraph_plan *plan = NULL;
   stagegraph_cache *cache = NULL;
   stagegraph_error err = STAGEGRAPH_ERROR_INIT;
-  const char *targets[] = {s.target};
+  const char *one[] = {s.target};
+  const char **targets = one;
+  size_t target_count = s.target ? 1 : 0;
+  if (s.target_count) {
+    targets = malloc(s.target_count * sizeof *targets);
+    if (!targets) {
+      fprintf(stderr, "out of memory\n");
+      exit(2);
+    }
+    const char *name = s.targets.ptr;
+    for (size_t i = 0; i < s.target_count; i++, name += strlen(name) + 1) targets[i] = name;
+    target_count = s.target_count;
+  }
   begin(r, STEP_PARSE);
   int rc = stagegraph_parse(&doc, t.ptr, t.len, NULL, &err);
   end(c, r, STEP_PARSE, rc, &err);
   if (rc == 0) {
     stagegraph_plan_options po = STAGEGRAPH_PLAN_OPTIONS_INIT;
     po.targets = targets;
-    po.target_count = s.target ? 1 : 0;
+    po.target_count = target_count;
     begin(r, STEP_PLAN);
     rc = stagegraph_plan_new(&plan, doc, &po, &err);
+    if (rc == 0) rc = render_all(plan, STEP_PLAN, &err);
     end(c, r, STEP_PLAN, rc, &err);
     if (rc != 0) plan = NULL;
   }
@@ -593,16 +644,18 @@ static void run_case(const pcase *c, report *r) {
     co.dockerignore_len = s.dockerignore.len;
     begin(r, STEP_CACHE);
     rc = stagegraph_cache_new(&cache, plan, &co, &err);
+    if (rc == 0) rc = render_all(cache, STEP_CACHE, &err);
     end(c, r, STEP_CACHE, rc, &err);
     if (rc != 0) cache = NULL;
   }
   if (doc) {
     stagegraph_lint_options lo = STAGEGRAPH_LINT_OPTIONS_INIT;
     lo.targets = targets;
-    lo.target_count = s.target ? 1 : 0;
+    lo.target_count = target_count;
     stagegraph_lint *lint = NULL;
     begin(r, STEP_LINT);
     rc = stagegraph_lint_new(&lint, doc, &lo, &err);
+    if (rc == 0) rc = render_all(lint, STEP_LINT, &err);
     end(c, r, STEP_LINT, rc, &err);
     stagegraph_lint_free(rc == 0 ? lint : NULL);
   }
@@ -611,6 +664,8 @@ static void run_case(const pcase *c, report *r) {
   stagegraph_doc_free(doc);
   free(t.ptr);
   free(s.dockerignore.ptr);
+  free(s.targets.ptr);
+  if (targets != one) free(targets);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   r->peak_rss_kib = ru.ru_maxrss;
