@@ -1358,6 +1358,23 @@ static void test_stage_propagation(void **state) {
   EXPECT_INPUTS(m, "final", 6, "stage:b stage:a");
   model_free(&m);
 
+  /* each mount finds its own edge among a RUN's others (by the index of
+   * its flag): images, a secret and a context mount between the stage
+   * mounts, the stage mounts found in order, the images left images, B
+   * (case-insensitive) the same stage as b */
+  m = MODEL("FROM alpine AS a\n"                                           /* 1 */
+            "COPY x.txt /x\n"                                              /* 2 L */
+            "FROM alpine AS b\n"                                           /* 3 */
+            "RUN echo b\n"                                                 /* 4 L */
+            "FROM alpine AS final\n"                                       /* 5 */
+            "RUN --mount=from=img:1,target=/i --mount=from=b,target=/b "
+            "--mount=type=secret,id=s --mount=target=/ctx --mount=from=a,target=/a "
+            "--mount=from=tool:2,target=/t --mount=from=B,target=/c ls\n", /* 6 L */
+            .paths = {"x.txt"});
+  EXPECT_STAGE(m, "final", 6, "c- iL"); /* the context mount reads x.txt */
+  EXPECT_INPUTS(m, "final", 6, "image:img:1 stage:b context:. stage:a image:tool:2");
+  model_free(&m);
+
   /* FROM a stage that may have changed: maybe from FROM */
   m = MODEL("FROM alpine AS a\n"       /* 1 */
             "COPY x.txt /x\n"          /* 2 L */
