@@ -152,6 +152,8 @@ struct stagegraph_doc {
   const char *build_platform;
   const char **build_args; /* "KEY=VALUE" */
   size_t build_arg_count;
+  /* the same by key, then in the order given, for sgi_doc_build_arg */
+  struct sgi_build_arg *build_args_by_key;
   struct sgi_commands *commands;
 };
 

@@ -745,6 +745,16 @@ static void test_outline_build_arg_redeclared(void **state) {
   EXPECT_ARGS(p.plan, {"MODE", "debug", "build mode", 7}, {"VERSION", "3.20", "", 9}, {"NOVALUE", NULL, "", 10});
   planned_free(&p);
 
+  /* The last of a key given twice wins, a key that begins another is its
+   * own, and "KEY" alone sets "" (stagegraph_options.build_args). */
+  run_opts twice = {.targets = {"build"}, .target_count = 1,
+                    .build_args = {"MODE=first", "VERSION=3.19", "MOD=x", "MODES=y", "MODE=debug",
+                                   "VERSION=3.20", "NOVALUE"},
+                    .build_arg_count = 7};
+  p = PLAN_OK(outline_df, &twice);
+  EXPECT_ARGS(p.plan, {"MODE", "debug", "build mode", 7}, {"VERSION", "3.20", "", 9}, {"NOVALUE", "", "", 10});
+  planned_free(&p);
+
 }
 
 static void test_outline_secrets_ssh(void **state) {
