@@ -149,6 +149,7 @@ typedef struct change {
   const char *const *images;
   size_t image_count;
   unsigned char *ignored; /* per path: 1 when the .dockerignore excludes it */
+  name_set arg_set;       /* args, to find each ARG's name at once */
 } change;
 
 void stagegraph_cache_options_init(stagegraph_cache_options *opts, size_t size) {
@@ -853,7 +854,7 @@ static int update_taint(stagegraph_cache *c, const change *chg, const stagegraph
     for (size_t i = 0; i < ins->arg_count && !rc; i++) {
       const char *key = ins->args[i].ptr, *value;
       size_t klen = sgi_key_value(key, &value);
-      int t = in_list_n(chg->args, chg->arg_count, key, klen);
+      int t = set_has(c, &chg->arg_set, key, klen);
       if (!t && value) {
         names_seen n = {c, NULL, 0, 0, 0, {0}};
         if ((rc = refer(&n, value, strlen(value), esc))) return rc;
@@ -1176,13 +1177,20 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (!rc && (!c->stages || !c->finals || !c->position)) rc = STAGEGRAPH_ENOMEM;
   if (!rc) memset(c->position, 0xff, plan->stage_count * sizeof *c->position); /* NOT_BUILT */
   for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = (uint32_t)i;
-  change chg = {COPT(opts, changed_paths, (const char *const *)NULL), COPT(opts, changed_path_count, (size_t)0),
-                COPT(opts, changed_args, (const char *const *)NULL), COPT(opts, changed_arg_count, (size_t)0),
-                COPT(opts, changed_images, (const char *const *)NULL), COPT(opts, changed_image_count, (size_t)0), NULL};
+  change chg;
+  memset(&chg, 0, sizeof chg);
+  chg.paths = COPT(opts, changed_paths, (const char *const *)NULL);
+  chg.path_count = COPT(opts, changed_path_count, (size_t)0);
+  chg.args = COPT(opts, changed_args, (const char *const *)NULL);
+  chg.arg_count = COPT(opts, changed_arg_count, (size_t)0);
+  chg.images = COPT(opts, changed_images, (const char *const *)NULL);
+  chg.image_count = COPT(opts, changed_image_count, (size_t)0);
   if (!chg.paths) chg.path_count = 0;
   if (!chg.args) chg.arg_count = 0;
   if (!chg.images) chg.image_count = 0;
   if (!rc) rc = ignored_paths(c, &chg);
+  for (size_t i = 0; !rc && i < chg.arg_count; i++)
+    if (chg.args[i]) rc = set_add(c, &chg.arg_set, chg.args[i], strlen(chg.args[i]));
   if (!rc && chg.image_count) {
     c->changed_norm = sgi_arena_calloc(&c->arena, chg.image_count, sizeof *c->changed_norm);
     if (!c->changed_norm) rc = STAGEGRAPH_ENOMEM;
