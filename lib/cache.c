@@ -614,7 +614,7 @@ static int step_inputs(walk *w, cache_step *st, const stagegraph_instruction *in
   int rc = 0;
   if (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_ADD) {
     size_t next = 0;
-    const char *from = ins->flag_value_count ? sgi_instruction_flag_next(ins, "from", &next) : NULL;
+    const char *from = sgi_instruction_flag_next(ins, "from", &next);
     if (from) {
       rc = add_from_input(w, st, shown, STAGEGRAPH_EDGE_COPY, from, next - 1);
     } else {

@@ -401,13 +401,8 @@ void stagegraph_lint_options_init(stagegraph_lint_options *opts, size_t size) {
 
 /* BUILDKIT_DOCKERFILE_CHECK replaces the directive (C/convert.go). */
 static const char *check_value(const stagegraph_doc *doc, uint32_t *line) {
-  const char *value = NULL;
   *line = 0;
-  for (size_t i = 0; i < doc->build_arg_count; i++) {
-    const char *a = doc->build_args[i];
-    if (strncmp(a, "BUILDKIT_DOCKERFILE_CHECK", 25) == 0 && (a[25] == '=' || a[25] == '\0'))
-      value = a[25] ? a + 26 : "";
-  }
+  const char *value = sgi_doc_build_arg(doc, "BUILDKIT_DOCKERFILE_CHECK", 25);
   if (value) return value;
   for (size_t i = 0; i < doc->directive_count; i++) {
     if (strcmp(doc->directives[i].key, "check") == 0) {

@@ -67,6 +67,7 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
   if (n == 0) {
     plan->targets[0] = plan->stage_count - 1;
     plan->target_count = 1;
+    if (plan->stage_count) plan->stages[plan->stage_count - 1].target = 1;
     return 0;
   }
   sgi_str_slot slots[16];
@@ -76,8 +77,7 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
                              sizeof pool);
   sgi_buf lower;
   sgi_buf_init_storage(&lower, &plan->mem, text, sizeof text);
-  unsigned char *chosen = sgi_arena_calloc(&plan->arena, plan->stage_count ? plan->stage_count : 1, 1);
-  int rc = chosen ? sgi_str_index_reserve(&names, plan->stage_count) : STAGEGRAPH_ENOMEM;
+  int rc = sgi_str_index_reserve(&names, plan->stage_count);
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
     const char *name = plan->stages[i].name; /* lowercased */
     if (name) rc = sgi_str_index_set(&names, name, strlen(name), i);
@@ -99,8 +99,8 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
       rc = target_not_found(plan, targets[i], err);
       break;
     }
-    if (!chosen[index]) {
-      chosen[index] = 1;
+    if (!plan->stages[index].target) {
+      plan->stages[index].target = 1;
       plan->targets[plan->target_count++] = index;
     }
   }
@@ -143,10 +143,11 @@ typedef struct sched {
  * the stages' deps point into one array. */
 static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   size_t n = plan->stage_count, edges = plan->edge_count;
-  /* group the edges by dependent stage, then drop repeated sources with a
-   * per-source marker holding the last dependent that recorded it */
+  /* group the edges by dependent stage (kept: plan->in_start, in_edges),
+   * then drop repeated sources with a per-source marker holding the last
+   * dependent that recorded it */
   if (n >= UINT32_MAX || edges >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* never under 4 GiB */
-  sidx *start = zeroed_sidx_array(scratch, n + 1), *by_to = sidx_array(scratch, edges);
+  sidx *start = zeroed_sidx_array(&plan->arena, n + 1), *by_to = sidx_array(&plan->arena, edges);
   sidx *seen = sidx_array(scratch, n);
   size_t *deps = indices(&plan->arena, edges);
   s->dep_start = sidx_array(scratch, n + 1);
@@ -174,6 +175,8 @@ static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   }
   s->dep_start[n] = w;
   s->deps = deps;
+  plan->in_start = start;
+  plan->in_edges = by_to;
   return 0;
 }
 
@@ -480,7 +483,10 @@ int stagegraph_plan_new(stagegraph_plan **out, const stagegraph_doc *doc,
 static int target_all(stagegraph_plan *plan) {
   plan->targets = indices(&plan->arena, plan->stage_count);
   if (!plan->targets) return STAGEGRAPH_ENOMEM;
-  for (size_t i = 0; i < plan->stage_count; i++) plan->targets[i] = i;
+  for (size_t i = 0; i < plan->stage_count; i++) {
+    plan->targets[i] = i;
+    plan->stages[i].target = 1;
+  }
   plan->target_count = plan->stage_count;
   return 0;
 }

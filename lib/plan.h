@@ -91,6 +91,7 @@ typedef struct sgi_plan_stage {
   unsigned char needed;
   unsigned char onbuild_parsed; /* onbuilds below is set */
   unsigned char undefined;      /* dispatch met an undefined variable in its instructions */
+  unsigned char target;         /* one of the plan's targets */
   size_t wave;           /* STAGEGRAPH_NONE when not needed */
   /* the rest */
   const char *name;      /* lowercased AS name or NULL */
@@ -170,6 +171,10 @@ struct stagegraph_plan {
    * the rest is never written, so a plan needing a few stages of a large
    * file does not pay for zeroing the others' */
   sgi_ins_info *info;
+  /* each stage's incoming edges, in the order of edges: stage s's are
+   * edges[in_edges[in_start[s]]] .. before in_edges[in_start[s + 1]]
+   * (the scheduler groups them so, and the text plan lists them) */
+  uint32_t *in_start, *in_edges;
   /* stages with an undefined variable in their instructions (their
    * `undefined` set): lint finds UndefinedVar's suggestions only then */
   size_t undefined_stages;

@@ -12,43 +12,7 @@ static uint32_t stage_line(const stagegraph_plan *p, size_t i) {
   return stagegraph_stage_from(stagegraph_doc_stage(p->doc, i))->start_line;
 }
 
-static int is_target(const stagegraph_plan *p, size_t s) {
-  for (size_t t = 0; t < p->target_count; t++)
-    if (p->targets[t] == s) return 1;
-  return 0;
-}
-
-/* Each stage's incoming edges, in the plan's order of edges: the text
- * lists them under their stage, and a scan of every edge for each stage
- * was quadratic (a 40k-stage chain took 1.9 s, 100k stages minutes).
- * edges[start[s] .. start[s + 1]) are stage s's; targets marks the
- * targets, so that asking costs nothing however many there are. */
-typedef struct incoming {
-  size_t *start, *edges;
-  unsigned char *targets;
-} incoming;
-
-static int incoming_init(incoming *in, const stagegraph_plan *p, const sgi_mem *mem) {
-  size_t n = p->stage_count;
-  in->start = sgi_calloc(mem, n + 1, sizeof *in->start);
-  in->edges = sgi_calloc(mem, p->edge_count ? p->edge_count : 1, sizeof *in->edges);
-  in->targets = sgi_calloc(mem, n ? n : 1, 1);
-  if (!in->start || !in->edges || !in->targets) return STAGEGRAPH_ENOMEM;
-  for (size_t e = 0; e < p->edge_count; e++) in->start[p->edges[e].to + 1]++;
-  for (size_t s = 0; s < n; s++) in->start[s + 1] += in->start[s];
-  size_t *next = in->start; /* filled in place: start[s] moves to start[s + 1], then back */
-  for (size_t e = 0; e < p->edge_count; e++) in->edges[next[p->edges[e].to]++] = e;
-  for (size_t s = n; s > 0; s--) in->start[s] = in->start[s - 1];
-  in->start[0] = 0;
-  for (size_t t = 0; t < p->target_count; t++) in->targets[p->targets[t]] = 1;
-  return 0;
-}
-
-static void incoming_free(incoming *in, const sgi_mem *mem) {
-  sgi_free(mem, in->start);
-  sgi_free(mem, in->edges);
-  sgi_free(mem, in->targets);
-}
+static int is_target(const stagegraph_plan *p, size_t s) { return p->stages[s].target; }
 
 /* What an edge carries, for labels: the COPY sources or the mount target. */
 static void edge_detail(sgi_buf *b, const stagegraph_edge *e) {
@@ -63,10 +27,11 @@ static void edge_detail(sgi_buf *b, const stagegraph_edge *e) {
 
 /* ---- text ------------------------------------------------------------------- */
 
-static void text_edges_into(sgi_buf *b, const stagegraph_plan *p, const incoming *in, size_t s) {
+/* The stage's incoming edges, which the plan keeps grouped by stage. */
+static void text_edges_into(sgi_buf *b, const stagegraph_plan *p, size_t s) {
   int first = 1;
-  for (size_t k = in->start[s]; k < in->start[s + 1]; k++) {
-    const stagegraph_edge *ed = &p->edges[in->edges[k]];
+  for (size_t k = p->in_start[s]; k < p->in_start[s + 1]; k++) {
+    const stagegraph_edge *ed = &p->edges[p->in_edges[k]];
     sgi_buf_puts(b, first ? "  <- " : ", ");
     first = 0;
     sgi_buf_printf(b, "%s (%s%s, line %u)", stage_label(p, ed->from),
@@ -78,12 +43,6 @@ static void text_edges_into(sgi_buf *b, const stagegraph_plan *p, const incoming
 }
 
 static void render_text(sgi_buf *b, const stagegraph_plan *p) {
-  incoming in;
-  if (incoming_init(&in, p, b->mem)) {
-    incoming_free(&in, b->mem);
-    b->failed = STAGEGRAPH_ENOMEM;
-    return;
-  }
   size_t total = p->stage_count;
   sgi_buf_printf(b, "Targets: ");
   for (size_t t = 0; t < p->target_count; t++)
@@ -104,10 +63,10 @@ static void render_text(sgi_buf *b, const stagegraph_plan *p) {
       else
         sgi_buf_printf(b, "  FROM %s", st->base);
       if (st->platform) sgi_buf_printf(b, " (%s)", st->platform);
-      if (in.targets[s]) sgi_buf_puts(b, "  [target]");
+      if (is_target(p, s)) sgi_buf_puts(b, "  [target]");
       sgi_buf_printf(b, "  line %u\n", stage_line(p, s));
       size_t before = b->len;
-      text_edges_into(b, p, &in, s);
+      text_edges_into(b, p, s);
       if (b->len != before) sgi_buf_putc(b, '\n');
     }
   }
@@ -138,7 +97,6 @@ static void render_text(sgi_buf *b, const stagegraph_plan *p) {
       sgi_buf_putc(b, '\n');
     }
   }
-  incoming_free(&in, b->mem);
 }
 
 /* ---- JSON --------------------------------------------------------------------- */
