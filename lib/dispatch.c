@@ -16,6 +16,7 @@
 #include "instructions.h"
 #include "mount.h"
 #include "plan.h"
+#include "prefetch.h"
 #include "str_index.h"
 #include "text.h"
 
@@ -667,6 +668,8 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
   return 0;
 }
 
+#define PARENTS_AHEAD 8
+
 int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   /* Only the needed stages have variables (a parent replaced by a named
    * context stays an empty root): the others' scopes are neither written
@@ -701,6 +704,15 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
     sgi_str_index_init_storage(indices[i], &p->mem, seed, slots[i], 8, pools[i], sizeof pools[i]);
   for (size_t s = 0; s < p->stage_count && !rc; s++) {
     sgi_plan_stage *ps = &p->stages[s];
+    /* A stage starts from its parent's scope and work directory, which on
+     * a large file lie anywhere: loaded PARENTS_AHEAD stages before. */
+    if (s + PARENTS_AHEAD < p->stage_count) {
+      size_t parent = p->stages[s + PARENTS_AHEAD].parent;
+      if (parent != STAGEGRAPH_NONE) {
+        SGI_PREFETCH(&p->final_env[parent]);
+        SGI_PREFETCH(&p->stages[parent].workdir_depth);
+      }
+    }
     if (!sgi_plan_dispatched(ps)) continue;
     const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
     d.outline = !p->legacy && in_outline[s];

@@ -144,6 +144,7 @@ struct stagegraph_doc {
   size_t from_count;      /* FROM instructions */
   size_t from_name_bytes; /* their base and name words, each with its NUL */
   size_t meta_arg_count;  /* ARG instructions before the first FROM */
+  size_t linking_bound;   /* COPY and RUN instructions with flags: the most links */
   stagegraph_diagnostic *diagnostics;
   size_t diagnostic_count;
   size_t diagnostic_cap;

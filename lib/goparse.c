@@ -122,6 +122,22 @@ int sgi_go_parse_duration(const char *s, size_t len, int64_t *out, sgi_buf *msg)
   return 0;
 }
 
+int sgi_go_atoi(const char *s, size_t len, int64_t *out) {
+  size_t i = 0;
+  int neg = 0;
+  if (len && (s[0] == '+' || s[0] == '-')) neg = s[0] == '-', i = 1;
+  if (i == len) return -1;
+  uint64_t v = 0, max = neg ? UINT64_C(1) << 63 : (UINT64_C(1) << 63) - 1;
+  for (; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    unsigned d = (unsigned)(s[i] - '0');
+    if (v > (max - d) / 10) return -1;
+    v = v * 10 + d;
+  }
+  *out = !neg ? (int64_t)v : v == UINT64_C(1) << 63 ? INT64_MIN : -(int64_t)v;
+  return 0;
+}
+
 int sgi_go_parse_uint(const char *s, size_t len, int base, int bits, uint64_t *out) {
   if (len == 0) return -1;
   uint64_t max = bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1, v = 0;

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "expand.h"
+#include "goparse.h"
 #include "hash.h"
 #include "instructions.h"
 #include "str_index.h"
@@ -450,37 +451,6 @@ static int resolve_bases(stagegraph_plan *plan, sgi_str_index *names, stagegraph
   return rc;
 }
 
-/* Go's strconv.Atoi: optional sign and decimal digits, within int64. */
-static int go_atoi(const char *s, long long *out) {
-  size_t i = 0, n = strlen(s);
-  int neg = 0;
-  if (n && (s[0] == '+' || s[0] == '-')) neg = s[0] == '-', i = 1;
-  if (i == n) return -1;
-  unsigned long long v = 0;
-  for (; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-    if (v > (9223372036854775807ull - (unsigned)(s[i] - '0')) / 10) return -1;
-    v = v * 10 + (unsigned)(s[i] - '0');
-  }
-  *out = neg ? -(long long)v : (long long)v;
-  return 0;
-}
-
-/* A stage with many COPY --from (a final stage collecting the others)
- * looks up a name per line: build_edges starts loading the slot of the
- * name SOURCES_AHEAD lines on. (Walking ahead across stages, to reach the
- * names of stages with one COPY --from each, measured slower: the walk
- * itself then misses on every instruction it reads.) */
-#define SOURCES_AHEAD 8
-
-static void prefetch_source(const sgi_str_index *names, const stagegraph_instruction *ins) {
-  if (ins->kind != STAGEGRAPH_KIND_COPY || !ins->flag_value_count) return;
-  const char *from = stagegraph_instruction_flag_value(ins, "from", 0);
-  char lower[64];
-  size_t len = from ? lower_name(from, lower, sizeof lower) : (size_t)-1;
-  if (len != (size_t)-1) sgi_str_index_prefetch(names, lower, len);
-}
-
 /* BuildKit keeps the stages and, appended as the walk meets them, the
  * external sources (--from / from= names that are not stages); a numeric
  * --from indexes that list. */
@@ -545,12 +515,13 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
     }
     return set_error_pos(c->err, at, rc);
   }
-  long long index;
-  if (go_atoi(from, &index) == 0) {
+  int64_t index;
+  if (sgi_go_atoi(from, strlen(from), &index) == 0) {
     size_t states = plan->stage_count + c->external_count;
     if (index < 0 || (unsigned long long)index >= states) {
       sgi_pos pos = sgi_instruction_pos(at);
-      return sgi_error_set(c->err, STAGEGRAPH_ESTAGE, &pos, "invalid stage index %lld", index);
+      return sgi_error_set(c->err, STAGEGRAPH_ESTAGE, &pos, "invalid stage index %lld",
+                           (long long)index);
     }
     if ((size_t)index < plan->stage_count)
       return sgi_plan_add_edge(plan, (size_t)index, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild,
@@ -693,46 +664,74 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
   return 0;
 }
 
-/* Edges and images in file order: each stage's FROM, then its COPY --from
- * and mounts. Every image is parsed, needed or not. */
+/* The stages the links' plain --from names name (STAGEGRAPH_NONE for
+ * none), into source[]. On many stages each lookup misses twice, on the
+ * slot and then on the entry the slot names, and the names arrive one or
+ * two a stage: resolved here in one loop over the dense list, each name
+ * hashed LINKS_AHEAD links before it is looked up, its slot loaded then
+ * and its entry half way, the misses of several names overlap instead of
+ * adding up. */
+#define LINKS_AHEAD 16
+
+static void resolve_links(const sgi_str_index *names, const sgi_link *links, size_t n,
+                          uint32_t *source) {
+  uint32_t ring[LINKS_AHEAD];
+  for (size_t j = 0; j < n + LINKS_AHEAD; j++) {
+    if (j >= LINKS_AHEAD) { /* link j - LINKS_AHEAD's hash is where link j's goes */
+      const sgi_link *l = &links[j - LINKS_AHEAD];
+      source[j - LINKS_AHEAD] =
+          l->name ? (uint32_t)sgi_str_index_find_hashed(names, l->name, l->len,
+                                                        ring[j % LINKS_AHEAD])
+                  : (uint32_t)STAGEGRAPH_NONE;
+    }
+    if (j < n && links[j].name) {
+      ring[j % LINKS_AHEAD] = sgi_str_index_hash(names, links[j].name, links[j].len);
+      sgi_str_index_prefetch_slot(names, ring[j % LINKS_AHEAD]);
+    }
+    size_t half = j - LINKS_AHEAD / 2;
+    if (j >= LINKS_AHEAD / 2 && half < n && links[half].name)
+      sgi_str_index_prefetch_entry(names, ring[half % LINKS_AHEAD]);
+  }
+}
+
+/* A link's edge or image: a plain --from name resolved ahead, or any other
+ * link read from its instruction. */
+static int link_edges(edge_ctx *c, const sgi_link *l, uint32_t source) {
+  if (!l->name) return instruction_edges(c, l->stage, l->ins, l->ins, 0);
+  if (source != (uint32_t)STAGEGRAPH_NONE)
+    return add_edge_at(c->plan, source, l->stage, STAGEGRAPH_EDGE_COPY, l->ins, l->offset, l->flag,
+                       0, l->value);
+  return external(c, l->value, STAGEGRAPH_EDGE_COPY, l->stage, l->ins, l->ins);
+}
+
+/* Edges and images in file order: each stage's FROM, then its links (COPY
+ * --from and mounts). Every image is parsed, needed or not. */
 static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
   const stagegraph_doc *doc = plan->doc;
+  size_t n;
+  const sgi_link *links = sgi_doc_links(doc, &n);
+  uint32_t *source = NULL;
+  if (n && !(source = sgi_malloc(&plan->mem, n * sizeof *source))) /* n links fit in memory */
+    return STAGEGRAPH_ENOMEM;
+  if (n) resolve_links(c->names, links, n, source);
   int rc = 0;
-  size_t ahead = 0; /* the next record to load (sgi_doc_records_ahead) */
+  size_t r = 0; /* the next link */
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
     const stagegraph_stage *st = stagegraph_doc_stage(doc, i);
-    stagegraph_instruction *const *list = sgi_stage_instructions(st);
-    size_t first = (size_t)(list - doc->instructions); /* of the instructions after the FROM */
-    const stagegraph_instruction *from = stagegraph_stage_from(st);
     sgi_plan_stage *ps = &plan->stages[i];
     /* the FROM's offset and line are in the stage record, at hand */
     if (ps->parent != STAGEGRAPH_NONE)
-      rc = add_edge_at(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, from, sgi_stage_from_offset(st), 0, 0,
-                       ps->base);
+      rc = add_edge_at(plan, ps->parent, i, STAGEGRAPH_EDGE_FROM, stagegraph_stage_from(st),
+                       sgi_stage_from_offset(st), 0, 0, ps->base);
     else if (strcmp(ps->base, "scratch") != 0)
       rc = use_image(plan, c->images, &c->uses, ps->base, STAGEGRAPH_EDGE_FROM, i,
-                     sgi_stage_from_line(st), from, &ps->image, c->err);
-    if (ps->context) continue;                  /* replaced: never dispatched */
-    /* Only COPY and RUN with builder flags make edges: the walk stops at
-     * the last of them, so the records after it (a stage's final RUN,
-     * say) are not read. */
-    size_t linking = sgi_stage_linking_count(st);
-    if (!linking) continue; /* no --from or --mount to read */
-    size_t count = stagegraph_stage_instruction_count(st);
-    for (size_t k = 0; k < count && linking && !rc; k++) {
-      /* The walk reads a few records per stage, scattered (the FROM
-       * records, which it no longer reads, kept the hardware loading the
-       * document ahead): this stage's and the next ones' records are
-       * loaded while the edges of this one are made. Stages without
-       * --from or --mount load nothing. */
-      sgi_doc_records_ahead(doc, &ahead, first + k);
-      if (k + SOURCES_AHEAD < count) prefetch_source(c->names, list[k + SOURCES_AHEAD]);
-      const stagegraph_instruction *ins = list[k];
-      linking -= ins->flag_value_count &&
-                 (ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_RUN);
-      rc = instruction_edges(c, i, ins, ins, 0);
-    }
+                     sgi_stage_from_line(st), stagegraph_stage_from(st), &ps->image, c->err);
+    /* a stage replaced by a named context is never dispatched: its links
+     * make nothing */
+    for (; r < n && links[r].stage == i && !rc; r++)
+      if (!ps->context) rc = link_edges(c, &links[r], source[r]);
   }
+  sgi_free(&plan->mem, source);
   return rc;
 }
 
@@ -771,24 +770,31 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *c) {
  * Iterative, so deep graphs cannot overflow. */
 static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_error *err) {
   size_t n = plan->stage_count;
-  /* adjacency (edge indices) in CSR form; n + 1 and edge_count entries fit
+  /* adjacency in CSR form; n + 1 and edge_count entries fit
    * in memory already, so their sizes cannot overflow. Indices are 32-bit
    * (stage indices are, in the edges, and so are edge counts under 4 GiB
    * of input): half the scratch to write and read on a large graph. */
   if (n >= UINT32_MAX || plan->edge_count >= UINT32_MAX) return STAGEGRAPH_ENOMEM;
   uint32_t *start = sgi_arena_calloc(scratch, n + 1, sizeof *start);
-  uint32_t *adj = sgi_arena_alloc(scratch, (plan->edge_count ? plan->edge_count : 1) * sizeof *adj);
+  /* adj holds each edge's source stage, which the search reads, and
+   * adj_edge the edge, which only the error reads: on a large graph the
+   * edges themselves (40 bytes each) are out of cache */
+  size_t edge_room = (plan->edge_count ? plan->edge_count : 1) * sizeof(uint32_t);
+  uint32_t *adj = sgi_arena_alloc(scratch, edge_room), *adj_edge = sgi_arena_alloc(scratch, edge_room);
   unsigned char *state = sgi_arena_calloc(scratch, n, 1); /* 0 new, 1 on path, 2 done */
   uint32_t *stack = sgi_arena_alloc(scratch, n * sizeof *stack);
   uint32_t *next = sgi_arena_alloc(scratch, n * sizeof *next);
-  if (!start || !adj || !state || !stack || !next) return STAGEGRAPH_ENOMEM;
+  if (!start || !adj || !adj_edge || !state || !stack || !next) return STAGEGRAPH_ENOMEM;
   for (size_t e = 0; e < plan->edge_count; e++)
     if (plan->edges[e].kind != STAGEGRAPH_EDGE_FROM && !plan->edges[e].onbuild) start[plan->edges[e].to + 1]++;
   for (size_t i = 0; i < n; i++) start[i + 1] += start[i];
   memcpy(next, start, n * sizeof *next);
   for (size_t e = 0; e < plan->edge_count; e++) {
     const stagegraph_edge *ed = &plan->edges[e];
-    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) adj[next[ed->to]++] = (uint32_t)e;
+    if (ed->kind != STAGEGRAPH_EDGE_FROM && !ed->onbuild) {
+      adj_edge[next[ed->to]] = (uint32_t)e;
+      adj[next[ed->to]++] = ed->from;
+    }
   }
   memcpy(next, start, n * sizeof *next);
   for (size_t root = 0; root < n; root++) {
@@ -799,11 +805,10 @@ static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_erro
     while (top) {
       size_t s = stack[top - 1];
       if (next[s] < start[s + 1]) {
-        size_t e = adj[next[s]++];
-        size_t d = plan->edges[e].from;
+        size_t d = adj[next[s]++];
         if (state[d] == 1) {
           /* the first edge on the path: the one leaving the root */
-          const stagegraph_edge *first = top > 1 ? &plan->edges[adj[next[root] - 1]] : &plan->edges[e];
+          const stagegraph_edge *first = &plan->edges[adj_edge[next[root] - 1]];
           sgi_pos pos = sgi_instruction_pos(first->ins);
           return sgi_error_set(err, STAGEGRAPH_ECYCLE, &pos,
                                "circular dependency detected on stage: %s",
@@ -824,6 +829,13 @@ static int find_cycle(stagegraph_plan *plan, sgi_arena *scratch, stagegraph_erro
 
 static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
   if (!plan->stage_count) return 0;
+  /* Edges that all come from an earlier stage (as FROM's always do, and
+   * --from almost always) close no cycle: the search, which reads the
+   * stages in a random order on a large graph, is needed only when one
+   * edge comes from a later stage or from its own. */
+  size_t e = 0;
+  while (e < plan->edge_count && plan->edges[e].from < plan->edges[e].to) e++;
+  if (e == plan->edge_count) return 0;
   _Alignas(16) unsigned char storage[SGI_PLAN_SCRATCH_STORAGE];
   sgi_arena scratch; /* the search's arrays, freed once it is done */
   sgi_arena_init_storage(&scratch, &plan->mem, storage, sizeof storage);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "expand.h"
 #include "goparse.h"
 #include "heredoc.h"
 #include "mount.h"
@@ -34,7 +35,6 @@ struct stagegraph_stage {
   /* counts and the index fit 32 bits: inputs are under 4 GiB */
   uint32_t index;
   uint32_t instruction_count;
-  uint32_t linking_count; /* COPY and RUN instructions with builder flags */
   uint32_t onbuild_count;
 };
 _Static_assert(sizeof(void *) != 8 || sizeof(struct stagegraph_stage) == 64,
@@ -67,6 +67,8 @@ struct sgi_commands {
   size_t meta_arg_count;
   size_t onbuild_count; /* ONBUILD instructions in all stages */
   size_t linking_flag_count; /* builder flags of the stages' COPY and RUN instructions */
+  sgi_link *links;           /* room for doc->linking_bound */
+  size_t link_count;
   int labs; /* the syntax directive selects a -labs frontend */
 };
 
@@ -497,6 +499,37 @@ static const char *block_strndup(string_block *b, sgi_arena *arena, const char *
   return out;
 }
 
+/* List a COPY or RUN of stage `stage` that has builder flags; a COPY's
+ * --from is looked at now, while its value is in cache. */
+static int add_link(stagegraph_doc *doc, struct sgi_commands *cs, uint32_t stage,
+                    const stagegraph_instruction *ins) {
+  if (cs->link_count >= doc->linking_bound) return STAGEGRAPH_ENOMEM; /* the parser's count */
+  sgi_link *l = &cs->links[cs->link_count++];
+  memset(l, 0, sizeof *l);
+  l->ins = ins;
+  l->stage = stage;
+  l->offset = ins->start_offset;
+  size_t at = 0;
+  const char *from =
+      ins->kind == STAGEGRAPH_KIND_COPY ? sgi_instruction_flag_next(ins, "from", &at) : NULL;
+  if (!from) return 0;
+  l->value = from;
+  l->flag = (uint32_t)(at - 1);
+  size_t len = strlen(from);
+  int64_t index;
+  if (sgi_expand_changes(from, len, doc->escape) || sgi_go_atoi(from, len, &index) == 0) return 0;
+  /* copied, lowercased as stage names are held: the values lie among the
+   * parse's allocations, the copies side by side in this pass's */
+  char *name = sgi_arena_alloc(&doc->arena, len + 1);
+  if (!name) return STAGEGRAPH_ENOMEM;
+  for (size_t k = 0; k <= len; k++)
+    name[k] = (char)(from[k] >= 'A' && from[k] <= 'Z' ? from[k] + 32 : from[k]);
+  from = name;
+  l->name = from;
+  l->len = (uint32_t)len;
+  return 0;
+}
+
 /* Every instruction checked in file order and grouped into its stage. */
 static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_block *names,
                            sgi_buf *scratch) {
@@ -556,8 +589,8 @@ static int check_and_group(stagegraph_doc *doc, struct sgi_commands *cs, string_
     } else {
       cur->instruction_count++;
       int linking = ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_RUN;
-      cur->linking_count += linking && ins->flag_value_count;
       cs->linking_flag_count += linking ? ins->flag_value_count : 0;
+      if (linking && ins->flag_value_count && (rc = add_link(doc, cs, cur->index, ins))) return rc;
       cur->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
       cs->onbuild_count += ins->kind == STAGEGRAPH_KIND_ONBUILD;
     }
@@ -584,11 +617,12 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
                          doc->limits.max_stages);
   cs->stages = stage_array(arena, stages);
   cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
+  cs->links = sgi_arena_array(arena, doc->linking_bound ? doc->linking_bound : 1, sizeof *cs->links);
   /* Every stage's base and name, side by side: the graph reads them for
    * every stage, and on a large document strings spread between the
    * instructions would each be a cache miss. */
   string_block names = {sgi_arena_alloc(arena, name_bytes), name_bytes};
-  if (!cs->stages || !cs->meta_args || !names.next) return STAGEGRAPH_ENOMEM;
+  if (!cs->stages || !cs->meta_args || !cs->links || !names.next) return STAGEGRAPH_ENOMEM;
   sgi_buf scratch;
   sgi_buf_init(&scratch, &doc->mem);
   int rc = check_and_group(doc, cs, &names, &scratch);
@@ -644,7 +678,6 @@ const stagegraph_instruction *stagegraph_stage_instruction(const stagegraph_stag
   return s && i < s->instruction_count ? s->instructions[i] : NULL;
 }
 
-size_t sgi_stage_linking_count(const stagegraph_stage *s) { return s->linking_count; }
 uint32_t sgi_stage_from_offset(const stagegraph_stage *s) { return s->from_offset; }
 uint32_t sgi_stage_from_line(const stagegraph_stage *s) { return s->from_line; }
 stagegraph_instruction *const *sgi_stage_instructions(const stagegraph_stage *s) {
@@ -656,5 +689,9 @@ size_t sgi_doc_onbuild_count(const stagegraph_doc *doc) {
 }
 size_t sgi_doc_linking_flag_count(const stagegraph_doc *doc) {
   return commands(doc) ? doc->commands->linking_flag_count : 0;
+}
+const sgi_link *sgi_doc_links(const stagegraph_doc *doc, size_t *count) {
+  *count = commands(doc) ? doc->commands->link_count : 0;
+  return *count ? doc->commands->links : NULL;
 }
 int sgi_doc_labs(const stagegraph_doc *doc) { return commands(doc) ? doc->commands->labs : 0; }

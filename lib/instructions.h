@@ -13,12 +13,8 @@
  * parse still succeeds); only ENOMEM / ELIMIT fail. */
 int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err);
 
-/* Of a stage's instructions, how many can make an edge to another stage
- * (COPY and RUN with builder flags: --from, --mount; a superset) and how
- * many are ONBUILD. The graph reads a stage's instructions only when
- * these say it must: on a large document every instruction read is a
- * cache miss. */
-size_t sgi_stage_linking_count(const stagegraph_stage *s);
+/* How many of a stage's instructions are ONBUILD: the graph reads a
+ * stage's instructions for triggers only when it has some. */
 size_t sgi_stage_onbuild_count(const stagegraph_stage *s);
 /* The stage's FROM instruction's start offset and line, from the stage
  * record: a pass over every stage that needs only these (the graph's FROM
@@ -60,17 +56,27 @@ static inline size_t sgi_doc_records_from(const stagegraph_doc *doc,
                                           stagegraph_instruction *const *list) {
   return (size_t)(doc->instructions + doc->instruction_count - list);
 }
-/* For a walk in file order that reads only some records (the graph reads
- * the COPY and RUN instructions with flags of each stage), so that a
- * record it reads is not a miss it waits for: loads every record from
- * *next to SGI_INSTRUCTIONS_AHEAD past position `at` in the document,
- * each once. A walk jumping ahead starts loading again at `at`. */
-static inline void sgi_doc_records_ahead(const stagegraph_doc *doc, size_t *next, size_t at) {
-  size_t end = at + SGI_INSTRUCTIONS_AHEAD;
-  if (end > doc->instruction_count) end = doc->instruction_count;
-  if (*next < at) *next = at;
-  for (; *next < end; ++*next) SGI_PREFETCH(doc->instructions[*next]);
-}
+/* An instruction of a stage that can make an edge to another stage (a
+ * COPY or RUN with builder flags), listed in file order by the instruction
+ * layer while it checks them, when their flag values are in cache: the
+ * graph reads this dense list instead of each stage's records, their flag
+ * arrays and the values, three dependent loads in three places for each
+ * on a large document. A COPY's first --from is `value`, flag value
+ * `flag` of the instruction; `name` is that value ASCII-lowercased, as the
+ * graph looks stage names up, copied beside the other links' names, when
+ * it is a plain name (it expands to itself and is no number, which would
+ * be a stage index), else NULL. */
+typedef struct sgi_link {
+  const stagegraph_instruction *ins;
+  const char *value; /* COPY's --from, or NULL */
+  const char *name;  /* value lowercased when it is a plain name, or NULL */
+  uint32_t len;      /* of name */
+  uint32_t stage;    /* the stage of the instruction */
+  uint32_t flag;     /* the index of value among the flag values */
+  uint32_t offset;   /* ins->start_offset, which the edge records */
+} sgi_link;
+/* The document's links in file order, *count of them. */
+const sgi_link *sgi_doc_links(const stagegraph_doc *doc, size_t *count);
 /* ONBUILD instructions in all the stages of the document. */
 size_t sgi_doc_onbuild_count(const stagegraph_doc *doc);
 /* Builder flags of COPY and RUN instructions in all the stages: each

@@ -8,6 +8,7 @@
 
 #include "expand.h"
 #include "lint.h"
+#include "prefetch.h"
 #include "text.h"
 
 /* ---- shell words ------------------------------------------------------------ */
@@ -994,6 +995,8 @@ static void note_stage(sgi_graph_pass *g, size_t s) {
   f->flags |= pf->flags & FACT_NODE_PRODUCTION;
 }
 
+#define EDGES_AHEAD 8
+
 /* The edge rules on the edges made by instructions up to `ins` (edges are
  * sorted by their instruction's offset); the COPY edge `ins` makes, if any,
  * goes to *copy. */
@@ -1004,15 +1007,28 @@ static int edges_through(sgi_graph_pass *g, const stagegraph_instruction *ins,
   for (; g->edge < p->edge_count && !rc; g->edge++) {
     const stagegraph_edge *e = &p->edges[g->edge];
     if (e->offset > ins->start_offset) break;
+    /* the rules read the source stage's facts and the name as written,
+     * which on a large file lie anywhere: loaded EDGES_AHEAD edges before */
+    if (g->edge + EDGES_AHEAD < p->edge_count) {
+      const stagegraph_edge *ahead = &p->edges[g->edge + EDGES_AHEAD];
+      SGI_PREFETCH(&g->facts[ahead->from]);
+      SGI_PREFETCH(ahead->reference);
+    }
     if (e->ins == ins && e->kind == STAGEGRAPH_EDGE_COPY && !e->onbuild) *copy = e;
     rc = edge_rules(g, e);
   }
   return rc;
 }
 
+#define PARENTS_AHEAD 8
+
 /* A stage's facts, the edges its FROM line makes, DeadStage. */
 int sgi_lint_graph_stage(sgi_graph_pass *g, size_t s) {
   sgi_linter *l = g->l;
+  /* note_stage reads the parent's facts, anywhere on a large file: loaded
+   * PARENTS_AHEAD stages before (most stages are reached, in file order) */
+  if (s + PARENTS_AHEAD < l->plan->stage_count && g->facts[s + PARENTS_AHEAD].parent != NO_STAGE)
+    SGI_PREFETCH(&g->facts[g->facts[s + PARENTS_AHEAD].parent]);
   note_stage(g, s);
   g->stage = s;
   g->broad = 0;

@@ -268,6 +268,9 @@ static int add_instruction(parse_state *ps, stagegraph_instruction *ins) {
       doc->from_name_bytes += ins->args[a].len + 1;
   } else if (!doc->from_count && ins->kind == STAGEGRAPH_KIND_ARG) {
     doc->meta_arg_count++;
+  } else if ((ins->kind == STAGEGRAPH_KIND_COPY || ins->kind == STAGEGRAPH_KIND_RUN) &&
+             ins->extra->flag_count) {
+    doc->linking_bound++;
   }
   return 0;
 }

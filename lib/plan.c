@@ -141,6 +141,10 @@ typedef struct sched {
 
 /* Each stage's dependencies (parent and edges), deduplicated, in CSR form:
  * the stages' deps point into one array. */
+/* Up to this many edges into one stage, repeated sources are found by
+ * comparing them with each other. */
+#define FEW_EDGES 8
+
 static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   size_t n = plan->stage_count, edges = plan->edge_count;
   /* group the edges by dependent stage (kept: plan->in_start, in_edges),
@@ -152,20 +156,43 @@ static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   size_t *deps = indices(&plan->arena, edges);
   s->dep_start = sidx_array(scratch, n + 1);
   if (!start || !by_to || !seen || !deps || !s->dep_start) return STAGEGRAPH_ENOMEM;
-  for (size_t e = 0; e < edges; e++) start[plan->edges[e].to + 1]++;
+  /* Edges are in file order, so by dependent already unless ONBUILD
+   * edges (at their parent's lines) came in: then the grouping is the
+   * identity, and a large graph's edges are read twice instead of three
+   * times. */
+  int grouped = 1;
+  for (size_t e = 0; e < edges; e++) {
+    size_t to = plan->edges[e].to;
+    grouped &= !e || plan->edges[e - 1].to <= to;
+    start[to + 1]++;
+  }
   for (size_t i = 0; i < n; i++) {
     start[i + 1] += start[i];
     seen[i] = UINT32_MAX;
   }
-  for (size_t e = 0; e < edges; e++) by_to[start[plan->edges[e].to]++] = (sidx)e;
-  for (size_t i = n; i > 0; i--) start[i] = start[i - 1];
-  start[0] = 0;
+  if (grouped) {
+    for (size_t e = 0; e < edges; e++) by_to[e] = (sidx)e;
+  } else {
+    for (size_t e = 0; e < edges; e++) by_to[start[plan->edges[e].to]++] = (sidx)e;
+    for (size_t i = n; i > 0; i--) start[i] = start[i - 1];
+    start[0] = 0;
+  }
   sidx w = 0;
   for (size_t i = 0; i < n; i++) {
     s->dep_start[i] = w;
     /* a replaced stage is not built (its record is read only when the
      * plan has named contexts) */
     if (plan->context_count && plan->stages[i].context) continue;
+    if (start[i + 1] - start[i] <= FEW_EDGES) {
+      /* a few edges: compared with the sources already kept, which are in
+       * cache, where the marker of each source is a miss on a large graph */
+      for (size_t k = start[i]; k < start[i + 1]; k++) {
+        size_t from = plan->edges[by_to[k]].from, d = s->dep_start[i];
+        while (d < w && deps[d] != from) d++;
+        if (d == w) deps[w++] = from;
+      }
+      continue;
+    }
     for (size_t k = start[i]; k < start[i + 1]; k++) {
       size_t from = plan->edges[by_to[k]].from;
       if (seen[from] == i) continue;
