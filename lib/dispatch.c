@@ -703,16 +703,17 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
   for (int i = 0; i < 5; i++)
     sgi_str_index_init_storage(indices[i], &p->mem, seed, slots[i], 8, pools[i], sizeof pools[i]);
   for (size_t s = 0; s < p->stage_count && !rc; s++) {
-    sgi_plan_stage *ps = &p->stages[s];
     /* A stage starts from its parent's scope and work directory, which on
      * a large file lie anywhere: loaded PARENTS_AHEAD stages before. */
-    if (s + PARENTS_AHEAD < p->stage_count) {
+    if (s + PARENTS_AHEAD < p->stage_count && p->needed[s + PARENTS_AHEAD]) {
       size_t parent = p->stages[s + PARENTS_AHEAD].parent;
       if (parent != STAGEGRAPH_NONE) {
         SGI_PREFETCH(&p->final_env[parent]);
         SGI_PREFETCH(&p->stages[parent].workdir_depth);
       }
     }
+    if (!p->needed[s]) continue; /* not even its record is read */
+    sgi_plan_stage *ps = &p->stages[s];
     if (!sgi_plan_dispatched(ps)) continue;
     const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
     d.outline = !p->legacy && in_outline[s];

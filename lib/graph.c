@@ -76,7 +76,7 @@ static int reserve_edges(stagegraph_plan *plan, size_t cap) {
 
 /* An edge of `ins`, which starts at `offset` (the caller may know it
  * without reading the instruction's record). */
-static int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
+static inline int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
                        const stagegraph_instruction *ins, uint32_t offset, size_t flag,
                        int onbuild, const char *reference) {
   if (plan->edge_count == plan->edge_cap) {
@@ -84,6 +84,7 @@ static int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, stagegraph
     if (rc) return rc;
   }
   stagegraph_edge *e = &plan->edges[plan->edge_count++];
+  plan->edge_backward |= from >= to;
   e->from = (uint32_t)from;
   e->to = (uint32_t)to;
   e->offset = offset;
@@ -741,6 +742,7 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *c) {
   stagegraph_error *err = c->err;
   int rc = 0;
   if (!sgi_doc_onbuild_count(plan->doc)) return 0; /* no stage has triggers to pass on */
+  size_t before = plan->edge_count;
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
     sgi_plan_stage *ps = &plan->stages[i];
     if (ps->context || ps->parent == STAGEGRAPH_NONE) continue;
@@ -761,6 +763,9 @@ static int trigger_edges(stagegraph_plan *plan, edge_ctx *c) {
       }
     }
   }
+  /* a trigger's edges are at its parent's lines, before the child's own:
+   * the edges are no longer in order */
+  if (plan->edge_count != before) plan->edges_resorted = 1;
   return rc;
 }
 
@@ -833,9 +838,7 @@ static int check_cycles(stagegraph_plan *plan, stagegraph_error *err) {
    * --from almost always) close no cycle: the search, which reads the
    * stages in a random order on a large graph, is needed only when one
    * edge comes from a later stage or from its own. */
-  size_t e = 0;
-  while (e < plan->edge_count && plan->edges[e].from < plan->edges[e].to) e++;
-  if (e == plan->edge_count) return 0;
+  if (!plan->edge_backward) return 0;
   _Alignas(16) unsigned char storage[SGI_PLAN_SCRATCH_STORAGE];
   sgi_arena scratch; /* the search's arrays, freed once it is done */
   sgi_arena_init_storage(&scratch, &plan->mem, storage, sizeof storage);
@@ -856,9 +859,7 @@ static int edge_before(const stagegraph_edge *x, const stagegraph_edge *y) {
 static int sort_edges(stagegraph_plan *plan) {
   size_t n = plan->edge_count;
   stagegraph_edge *a = plan->edges;
-  int sorted = 1;
-  for (size_t i = 1; i < n && sorted; i++) sorted = !edge_before(&a[i], &a[i - 1]);
-  if (sorted) return 0;
+  if (!plan->edges_resorted) return 0; /* added in order */
   stagegraph_edge *b = sgi_arena_alloc(&plan->arena, n * sizeof *b); /* n <= edge_cap: checked */
   if (!b) return STAGEGRAPH_ENOMEM;
   for (size_t width = 1; width < n; width *= 2) {

@@ -141,67 +141,79 @@ typedef struct sched {
 
 /* Each stage's dependencies (parent and edges), deduplicated, in CSR form:
  * the stages' deps point into one array. */
+typedef struct dep_sources {
+  size_t *deps;
+  sidx count;
+  sidx *seen; /* per source stage, the last dependent that kept it; made when first needed */
+} dep_sources;
+
 /* Up to this many edges into one stage, repeated sources are found by
  * comparing them with each other. */
 #define FEW_EDGES 8
 
+/* Keep stage i's sources, each once, from its edges by_to[first .. end). */
+static int keep_sources(const stagegraph_plan *plan, dep_sources *d, sgi_arena *scratch, size_t i,
+                        const sidx *by_to, size_t first, size_t end) {
+  size_t kept = d->count;
+  if (end - first <= FEW_EDGES) {
+    /* compared with the sources already kept, which are in cache, where
+     * the marker of each source is a miss on a large graph */
+    for (size_t k = first; k < end; k++) {
+      size_t from = plan->edges[by_to[k]].from, j = kept;
+      while (j < d->count && d->deps[j] != from) j++;
+      if (j == d->count) d->deps[d->count++] = from;
+    }
+    return 0;
+  }
+  if (!d->seen) {
+    if (!(d->seen = sidx_array(scratch, plan->stage_count))) return STAGEGRAPH_ENOMEM;
+    for (size_t k = 0; k < plan->stage_count; k++) d->seen[k] = UINT32_MAX;
+  }
+  for (size_t k = first; k < end; k++) {
+    size_t from = plan->edges[by_to[k]].from;
+    if (d->seen[from] == i) continue;
+    d->seen[from] = (sidx)i;
+    d->deps[d->count++] = from;
+  }
+  return 0;
+}
+
+/* Group the edges by dependent stage (kept: plan->in_start, in_edges) and
+ * keep each stage's sources once. Edges are grouped already unless ONBUILD
+ * edges (at their parent's lines) made the graph sort them: then one pass
+ * over the edges does both, where counting and placing them first would
+ * read a large graph's edges three times. */
 static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   size_t n = plan->stage_count, edges = plan->edge_count;
-  /* group the edges by dependent stage (kept: plan->in_start, in_edges),
-   * then drop repeated sources with a per-source marker holding the last
-   * dependent that recorded it */
   if (n >= UINT32_MAX || edges >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* never under 4 GiB */
   sidx *start = zeroed_sidx_array(&plan->arena, n + 1), *by_to = sidx_array(&plan->arena, edges);
-  sidx *seen = sidx_array(scratch, n);
-  size_t *deps = indices(&plan->arena, edges);
+  dep_sources d = {indices(&plan->arena, edges), 0, NULL};
   s->dep_start = sidx_array(scratch, n + 1);
-  if (!start || !by_to || !seen || !deps || !s->dep_start) return STAGEGRAPH_ENOMEM;
-  /* Edges are in file order, so by dependent already unless ONBUILD
-   * edges (at their parent's lines) came in: then the grouping is the
-   * identity, and a large graph's edges are read twice instead of three
-   * times. */
-  int grouped = 1;
-  for (size_t e = 0; e < edges; e++) {
-    size_t to = plan->edges[e].to;
-    grouped &= !e || plan->edges[e - 1].to <= to;
-    start[to + 1]++;
-  }
-  for (size_t i = 0; i < n; i++) {
-    start[i + 1] += start[i];
-    seen[i] = UINT32_MAX;
-  }
-  if (grouped) {
-    for (size_t e = 0; e < edges; e++) by_to[e] = (sidx)e;
-  } else {
+  if (!start || !by_to || !d.deps || !s->dep_start) return STAGEGRAPH_ENOMEM;
+  int grouped = !plan->edges_resorted;
+  if (!grouped) {
+    for (size_t e = 0; e < edges; e++) start[plan->edges[e].to + 1]++;
+    for (size_t i = 0; i < n; i++) start[i + 1] += start[i];
     for (size_t e = 0; e < edges; e++) by_to[start[plan->edges[e].to]++] = (sidx)e;
     for (size_t i = n; i > 0; i--) start[i] = start[i - 1];
     start[0] = 0;
   }
-  sidx w = 0;
-  for (size_t i = 0; i < n; i++) {
-    s->dep_start[i] = w;
+  int rc = 0;
+  for (size_t i = 0, e = 0; i < n && !rc; i++) {
+    if (grouped) {
+      start[i] = (sidx)e;
+      for (; e < edges && plan->edges[e].to == i; e++) by_to[e] = (sidx)e;
+    }
+    s->dep_start[i] = d.count;
     /* a replaced stage is not built (its record is read only when the
      * plan has named contexts) */
-    if (plan->context_count && plan->stages[i].context) continue;
-    if (start[i + 1] - start[i] <= FEW_EDGES) {
-      /* a few edges: compared with the sources already kept, which are in
-       * cache, where the marker of each source is a miss on a large graph */
-      for (size_t k = start[i]; k < start[i + 1]; k++) {
-        size_t from = plan->edges[by_to[k]].from, d = s->dep_start[i];
-        while (d < w && deps[d] != from) d++;
-        if (d == w) deps[w++] = from;
-      }
-      continue;
-    }
-    for (size_t k = start[i]; k < start[i + 1]; k++) {
-      size_t from = plan->edges[by_to[k]].from;
-      if (seen[from] == i) continue;
-      seen[from] = (sidx)i;
-      deps[w++] = from;
-    }
+    if (!plan->context_count || !plan->stages[i].context)
+      rc = keep_sources(plan, &d, scratch, i, by_to, start[i], grouped ? e : start[i + 1]);
   }
-  s->dep_start[n] = w;
-  s->deps = deps;
+  if (rc) return rc;
+  start[n] = (sidx)edges;
+  s->dep_start[n] = d.count;
+  s->deps = d.deps;
   plan->in_start = start;
   plan->in_edges = by_to;
   return 0;
@@ -387,7 +399,8 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   sgi_arena scratch;
   sgi_arena_init_storage(&scratch, &plan->mem, storage, sizeof storage);
   scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
-  sched s = {n, NULL, NULL, sgi_arena_calloc(&scratch, n ? n : 1, 1), sidx_array(&scratch, n)};
+  sched s = {n, NULL, NULL, sgi_arena_calloc(&plan->arena, n ? n : 1, 1), sidx_array(&scratch, n)};
+  plan->needed = s.needed;
   int rc = s.needed && s.wave ? collect_deps(plan, &s, &scratch) : STAGEGRAPH_ENOMEM;
   sidx *stack = rc ? NULL : sidx_array(&scratch, n);
   if (!rc && !stack) rc = STAGEGRAPH_ENOMEM;

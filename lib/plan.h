@@ -140,6 +140,12 @@ struct stagegraph_plan {
   sgi_plan_stage *stages;
   stagegraph_edge *edges;
   size_t edge_count, edge_cap; /* edge_cap: the arena array's room (graph.c) */
+  /* noted as the graph adds edges, so that no pass over a large graph's
+   * edges is needed to learn them: ONBUILD trigger edges came in, at their
+   * parent's lines, and the graph sorted the edges (else they are in the
+   * order made, grouped by dependent stage too); an edge comes from its
+   * own stage or a later one (only then can there be a cycle) */
+  unsigned char edges_resorted, edge_backward;
   stagegraph_image **images;
   size_t image_count, image_cap;
   /* named contexts: parallel arrays of normalised keys and sources */
@@ -153,6 +159,10 @@ struct stagegraph_plan {
   size_t expanded, expansion_budget;
   /* plan */
   size_t *targets, target_count;
+  /* 1 per needed stage, 0 per pruned one (the stage records' needed, in
+   * one dense array: a pass over the needed stages of a large file, such
+   * as dispatch, reads no record of the others) */
+  unsigned char *needed;
   size_t *order, order_count;
   size_t *pruned, pruned_count;
   size_t *critical, critical_count;
