@@ -438,37 +438,23 @@ static int read_config(sgi_linter *l) {
 }
 
 /* Stages reachable from the shipped targets over dependencies: all of them
- * (`files_only` 0), or FROM and COPY --from only (1). `scratch` holds
- * 3 * stage count + 1 + edge count indexes. */
-static void mark_closure(const sgi_linter *l, unsigned char *mark, int files_only, size_t *scratch) {
+ * (`files_only` 0), or FROM and COPY --from only (1), over the edges the
+ * plan groups by dependent stage (a stage replaced by a named context
+ * depends on nothing: its files are the context's). `stack` holds a
+ * stage count of indexes. */
+static void mark_closure(const sgi_linter *l, unsigned char *mark, int files_only, size_t *stack) {
   const stagegraph_plan *p = l->plan;
-  size_t n = p->stage_count;
-  size_t *stack = scratch;
-  /* the FROM and COPY edges into each stage, in CSR form */
-  size_t *start = stack + n, *fill = start + n + 1, *from = fill + n;
-  if (files_only) {
-    memset(start, 0, (n + 1) * sizeof *start);
-    for (size_t e = 0; e < p->edge_count; e++)
-      if (p->edges[e].kind != STAGEGRAPH_EDGE_MOUNT) start[p->edges[e].to + 1]++;
-    for (size_t i = 0; i < n; i++) start[i + 1] += start[i], fill[i] = start[i];
-    for (size_t e = 0; e < p->edge_count; e++)
-      if (p->edges[e].kind != STAGEGRAPH_EDGE_MOUNT) from[fill[p->edges[e].to]++] = p->edges[e].from;
-  }
   size_t top = 0;
   for (size_t t = 0; t < l->shipped_count; t++)
     if (!mark[l->shipped[t]]) mark[l->shipped[t]] = 1, stack[top++] = l->shipped[t];
   while (top) {
     size_t s = stack[--top];
-    if (!files_only) {
-      for (size_t k = 0; k < p->stages[s].dep_count; k++) {
-        size_t d = p->stages[s].deps[k];
-        if (!mark[d]) mark[d] = 1, stack[top++] = d;
-      }
-      continue;
+    if (p->context_count && p->stages[s].context) continue;
+    for (size_t k = p->in_start[s]; k < p->in_start[s + 1]; k++) {
+      const stagegraph_edge *e = &p->edges[p->in_edges[k]];
+      if (files_only && e->kind == STAGEGRAPH_EDGE_MOUNT) continue;
+      if (!mark[e->from]) mark[e->from] = 1, stack[top++] = e->from;
     }
-    if (p->stages[s].context) continue; /* replaced: its files are the context's */
-    for (size_t k = start[s]; k < start[s + 1]; k++)
-      if (!mark[from[k]]) mark[from[k]] = 1, stack[top++] = from[k];
   }
 }
 
@@ -488,7 +474,7 @@ static int mark_stages(sgi_linter *l, unsigned char *marks) {
     l->shipped = &l->last_stage;
     l->shipped_count = 1;
   }
-  size_t *scratch = sgi_malloc(&l->lint->mem, (3 * n + 1 + p->edge_count) * sizeof *scratch);
+  size_t *scratch = sgi_malloc(&l->lint->mem, (n ? n : 1) * sizeof *scratch);
   if (!scratch) return STAGEGRAPH_ENOMEM;
   mark_closure(l, l->needed, 0, scratch);
   mark_closure(l, l->reach, 1, scratch);

@@ -458,14 +458,18 @@ enum {
   FACT_CONTEXT = 2,        /* a named context replaces it */
   FACT_NODE_PRODUCTION = 4 /* ENV NODE_ENV=production in its chain */
 };
+/* What the pass knows of each stage, one array per fact: the passes that
+ * follow parents and edges to random stages each read one or two of them,
+ * which on 100k stages stay in a 1 MB cache where whole records would not. */
 typedef struct stage_facts {
-  uint32_t parent; /* NO_STAGE: none */
-  uint32_t root;   /* the first stage of its FROM chain */
-  uint32_t pre;    /* its number in a depth-first order of the FROM forest */
-  uint32_t size;   /* 1 + how many stages are built on it, directly or not */
-  uint32_t user;   /* 1 + the index of the chain's last USER, 0: none */
-  uint32_t flags;
+  uint32_t *parent; /* NO_STAGE: none */
+  uint32_t *root;   /* the first stage of its FROM chain */
+  uint32_t *pre;    /* its number in a depth-first order of the FROM forest */
+  uint32_t *size;   /* 1 + how many stages are built on it, directly or not */
+  uint32_t *user;   /* 1 + the index of the chain's last USER, 0: none */
+  uint32_t *flags;
 } stage_facts;
+enum { FACT_ARRAYS = 6 };
 
 /* DependenciesAfterSources' installed[s] holds this bit once worked out. */
 #define INSTALLS_KNOWN (1u << 31)
@@ -480,21 +484,21 @@ struct sgi_graph_pass {
                         * DependenciesAfterSources checks; in its block: */
   unsigned *installed; /* per stage */
   size_t last_target; /* the last shipped stage */
-  stage_facts facts[]; /* per stage; FACT_USED is set for every stage first */
+  stage_facts facts; /* FACT_USED is set for every stage first */
 };
 
 /* The first stage of a stage's FROM chain. */
-static size_t root_of(const sgi_graph_pass *g, size_t s) { return g->facts[s].root; }
+static size_t root_of(const sgi_graph_pass *g, size_t s) { return g->facts.root[s]; }
 
 static size_t parent_of(const sgi_graph_pass *g, size_t s) {
-  return g->facts[s].parent == NO_STAGE ? STAGEGRAPH_NONE : g->facts[s].parent;
+  return g->facts.parent[s] == NO_STAGE ? STAGEGRAPH_NONE : g->facts.parent[s];
 }
 
 /* 1 when the reached stage's files come from `ancestor` through FROM (the
  * stage itself counts). */
 static int is_ancestor(const sgi_graph_pass *g, size_t ancestor, size_t stage) {
-  const stage_facts *a = &g->facts[ancestor], *s = &g->facts[stage];
-  return a->pre <= s->pre && s->pre - a->pre < a->size;
+  const stage_facts *f = &g->facts;
+  return f->pre[ancestor] <= f->pre[stage] && f->pre[stage] - f->pre[ancestor] < f->size[ancestor];
 }
 
 /* Scan a RUN's commands, calling fn for each until it returns non-zero. */
@@ -663,7 +667,7 @@ static int toolchain_in_final(sgi_graph_pass *g, size_t t, size_t builder) {
   tooling tl;
   sgi_buf_init(&tl.packages, &l->lint->mem);
   sgi_buf_init(&tl.work, &l->lint->mem);
-  tl.node_production = (g->facts[t].flags & FACT_NODE_PRODUCTION) != 0;
+  tl.node_production = (g->facts.flags[t] & FACT_NODE_PRODUCTION) != 0;
   for (size_t i = 0; i < stagegraph_stage_instruction_count(st) && !rc; i++) {
     const stagegraph_instruction *ins = stagegraph_stage_instruction(st, i);
     if (ins->kind != STAGEGRAPH_KIND_RUN) continue;
@@ -714,7 +718,7 @@ static const char *fat_kind(const stagegraph_image *img, int multi_stage) {
 static int fat_final_stage(const sgi_graph_pass *g, size_t t, unsigned char *done) {
   sgi_linter *l = g->l;
   const stagegraph_plan *p = l->plan;
-  size_t root = g->facts[t].root;
+  size_t root = g->facts.root[t];
   if (done[root]) return 0;
   done[root] = 1;
   const stagegraph_image *img = p->stages[root].image;
@@ -733,7 +737,7 @@ static int fat_final_stage(const sgi_graph_pass *g, size_t t, unsigned char *don
 static int runs_as_root(const sgi_graph_pass *g, size_t t, unsigned char *done) {
   sgi_linter *l = g->l;
   const stagegraph_plan *p = l->plan;
-  uint32_t u = g->facts[t].user;
+  uint32_t u = g->facts.user[t];
   const stagegraph_instruction *user = u ? l->doc->instructions[u - 1] : NULL;
   const stagegraph_instruction *at = user ? user : from_of(l, t);
   size_t key = user ? user->index : at->index;
@@ -749,7 +753,7 @@ static int runs_as_root(const sgi_graph_pass *g, size_t t, unsigned char *done) 
                      "before the end of the stage",
                   display(l, t), v->ptr);
   } else {
-    const sgi_plan_stage *root = &p->stages[g->facts[t].root];
+    const sgi_plan_stage *root = &p->stages[g->facts.root[t]];
     const stagegraph_image *img = root->image;
     if (root->context) return 0;
     if (img && (strstr(img->parts.tag, "nonroot") || !strcmp(img->parts.domain, "cgr.dev"))) return 0;
@@ -928,7 +932,7 @@ static int copy_whole(const sgi_graph_pass *g, size_t s, const stagegraph_instru
 /* A stage no shipped target needs and no other stage uses. */
 static int dead_stage(const sgi_graph_pass *g, size_t s) {
   sgi_linter *l = g->l;
-  if (l->needed[s] || (g->facts[s].flags & (FACT_CONTEXT | FACT_USED))) return 0;
+  if (l->needed[s] || (g->facts.flags[s] & (FACT_CONTEXT | FACT_USED))) return 0;
   const char *target = display(l, l->shipped[0]);
   if (s < g->last_target)
     sgi_lint_msgf(l, "Stage \"%s\" is not needed by the target \"%s\" and no stage uses it: BuildKit skips "
@@ -944,39 +948,46 @@ static int dead_stage(const sgi_graph_pass *g, size_t s) {
 /* ---- the pass ------------------------------------------------------------------------- */
 
 int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l) {
-  /* the facts, then a stage count of scratch numbers for the forest */
-  sgi_graph_pass *g = *out = sgi_calloc(&l->lint->mem, 1, sizeof *g + l->plan->stage_count * (sizeof *g->facts + sizeof(uint32_t)));
+  /* the facts, then a stage count of scratch numbers for the forest: n
+   * fits in memory already (the plan has a record per stage), so the size
+   * cannot overflow */
+  size_t n = l->plan->stage_count, room = n ? n : 1;
+  sgi_graph_pass *g = *out =
+      sgi_calloc(&l->lint->mem, 1, sizeof *g + (FACT_ARRAYS + 1) * room * sizeof(uint32_t));
   if (!g) return STAGEGRAPH_ENOMEM;
   g->l = l;
   scanner_init(&g->sc, &l->lint->mem);
   const stagegraph_plan *p = l->plan;
-  size_t n = p->stage_count;
-  stage_facts *f = g->facts;
+  stage_facts *f = &g->facts;
+  uint32_t *array = (uint32_t *)(void *)(g + 1);
+  uint32_t **arrays[FACT_ARRAYS] = {&f->parent, &f->root, &f->pre, &f->size, &f->user, &f->flags};
+  for (size_t k = 0; k < FACT_ARRAYS; k++) *arrays[k] = array + k * room;
+  uint32_t *given = array + FACT_ARRAYS * room, roots = 0;
   /* the forest (a parent is an earlier stage), and which stages others
    * use, for DeadStage as the pass reaches them: a stage can be used by a
    * later one */
   for (size_t s = 0; s < n; s++) {
     const sgi_plan_stage *ps = &p->stages[s];
-    f[s].parent = ps->parent == STAGEGRAPH_NONE ? NO_STAGE : (uint32_t)ps->parent;
-    f[s].root = ps->parent == STAGEGRAPH_NONE ? (uint32_t)s : f[ps->parent].root;
-    f[s].size = 1;
-    if (ps->context) f[s].flags |= FACT_CONTEXT;
+    f->parent[s] = ps->parent == STAGEGRAPH_NONE ? NO_STAGE : (uint32_t)ps->parent;
+    f->root[s] = ps->parent == STAGEGRAPH_NONE ? (uint32_t)s : f->root[ps->parent];
+    f->size[s] = 1;
+    if (ps->context) f->flags[s] |= FACT_CONTEXT;
     for (size_t k = 0; k < ps->dep_count; k++)
-      if (ps->deps[k] != s) f[ps->deps[k]].flags |= FACT_USED;
+      if (ps->deps[k] != s) f->flags[ps->deps[k]] |= FACT_USED;
   }
   /* subtree sizes, children before parents; then the depth-first numbers,
    * parents before children: a stage takes the first number its parent
    * has not given out yet (given[parent] of them so far) */
   for (size_t s = n; s-- > 0;)
-    if (f[s].parent != NO_STAGE) f[f[s].parent].size += f[s].size;
-  uint32_t *given = (uint32_t *)(void *)(f + n), roots = 0;
+    if (f->parent[s] != NO_STAGE) f->size[f->parent[s]] += f->size[s];
   for (size_t s = 0; s < n; s++) {
-    if (f[s].parent == NO_STAGE) {
-      f[s].pre = roots;
-      roots += f[s].size;
+    uint32_t parent = f->parent[s];
+    if (parent == NO_STAGE) {
+      f->pre[s] = roots;
+      roots += f->size[s];
     } else {
-      f[s].pre = f[f[s].parent].pre + given[f[s].parent];
-      given[f[s].parent] += f[s].size;
+      f->pre[s] = f->pre[parent] + given[parent];
+      given[parent] += f->size[s];
     }
     given[s] = 1; /* itself */
   }
@@ -988,11 +999,11 @@ int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l) {
 /* Record what a reached stage inherits from its parent as the pass goes:
  * the chain's last USER and NODE_ENV=production. */
 static void note_stage(sgi_graph_pass *g, size_t s) {
-  stage_facts *f = &g->facts[s];
-  if (f->parent == NO_STAGE) return;
-  const stage_facts *pf = &g->facts[f->parent];
-  f->user = pf->user;
-  f->flags |= pf->flags & FACT_NODE_PRODUCTION;
+  stage_facts *f = &g->facts;
+  uint32_t parent = f->parent[s];
+  if (parent == NO_STAGE) return;
+  f->user[s] = f->user[parent];
+  f->flags[s] |= f->flags[parent] & FACT_NODE_PRODUCTION;
 }
 
 #define EDGES_AHEAD 8
@@ -1011,7 +1022,8 @@ static int edges_through(sgi_graph_pass *g, const stagegraph_instruction *ins,
      * which on a large file lie anywhere: loaded EDGES_AHEAD edges before */
     if (g->edge + EDGES_AHEAD < p->edge_count) {
       const stagegraph_edge *ahead = &p->edges[g->edge + EDGES_AHEAD];
-      SGI_PREFETCH(&g->facts[ahead->from]);
+      SGI_PREFETCH(&g->facts.pre[ahead->from]);
+      SGI_PREFETCH(&g->facts.size[ahead->from]);
       SGI_PREFETCH(ahead->reference);
     }
     if (e->ins == ins && e->kind == STAGEGRAPH_EDGE_COPY && !e->onbuild) *copy = e;
@@ -1027,8 +1039,13 @@ int sgi_lint_graph_stage(sgi_graph_pass *g, size_t s) {
   sgi_linter *l = g->l;
   /* note_stage reads the parent's facts, anywhere on a large file: loaded
    * PARENTS_AHEAD stages before (most stages are reached, in file order) */
-  if (s + PARENTS_AHEAD < l->plan->stage_count && g->facts[s + PARENTS_AHEAD].parent != NO_STAGE)
-    SGI_PREFETCH(&g->facts[g->facts[s + PARENTS_AHEAD].parent]);
+  if (s + PARENTS_AHEAD < l->plan->stage_count) {
+    uint32_t parent = g->facts.parent[s + PARENTS_AHEAD];
+    if (parent != NO_STAGE) {
+      SGI_PREFETCH(&g->facts.user[parent]);
+      SGI_PREFETCH(&g->facts.flags[parent]);
+    }
+  }
   note_stage(g, s);
   g->stage = s;
   g->broad = 0;
@@ -1044,11 +1061,11 @@ int sgi_lint_graph_instruction(sgi_graph_pass *g, const stagegraph_instruction *
   const stagegraph_edge *copy = NULL;
   int rc = edges_through(g, ins, &copy);
   if (rc) return rc;
-  int scope = l->in_scope[s] != 0, context = (g->facts[s].flags & FACT_CONTEXT) != 0;
+  int scope = l->in_scope[s] != 0, context = (g->facts.flags[s] & FACT_CONTEXT) != 0;
   switch (ins->kind) {
-  case STAGEGRAPH_KIND_USER: g->facts[s].user = ins->index + 1; break;
+  case STAGEGRAPH_KIND_USER: g->facts.user[s] = ins->index + 1; break;
   case STAGEGRAPH_KIND_ENV:
-    if (sets_node_production(ins)) g->facts[s].flags |= FACT_NODE_PRODUCTION;
+    if (sets_node_production(ins)) g->facts.flags[s] |= FACT_NODE_PRODUCTION;
     break;
   case STAGEGRAPH_KIND_COPY:
   case STAGEGRAPH_KIND_ADD:
