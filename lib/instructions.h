@@ -40,11 +40,16 @@ static inline const char *sgi_instruction_flag_next(const stagegraph_instruction
 
 /* A large stage's records are out of the caches and a page apart every 20
  * or so, where the hardware stops loading ahead: a loop at record i loads
- * the one SGI_INSTRUCTIONS_AHEAD further. */
+ * the one SGI_INSTRUCTIONS_AHEAD further, both cache lines its first 64
+ * bytes can span (records are 8-byte aligned, not 64). */
 #define SGI_INSTRUCTIONS_AHEAD 16
 static inline void sgi_instruction_ahead(stagegraph_instruction *const *list, size_t i,
                                          size_t count) {
-  if (i + SGI_INSTRUCTIONS_AHEAD < count) SGI_PREFETCH(list[i + SGI_INSTRUCTIONS_AHEAD]);
+  if (i + SGI_INSTRUCTIONS_AHEAD < count) {
+    const char *record = (const char *)list[i + SGI_INSTRUCTIONS_AHEAD];
+    SGI_PREFETCH(record);
+    SGI_PREFETCH(record + 63);
+  }
 }
 /* The bound to pass sgi_instruction_ahead for a walk that goes on from a
  * stage's instructions (list) to the next stages' (dispatch and the cache
