@@ -881,35 +881,35 @@ static int sort_edges(stagegraph_plan *plan) {
 int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_error *err) {
   /* The indices share the plan's hash key. */
   uint64_t seed = sgi_hash_seed(&plan->mem);
-  /* the indices of an ordinary file's few names fit on the stack */
-  sgi_str_slot slots[3][16];
-  char pools[3][256];
-  sgi_str_index names, images;
-  sgi_str_index_init_storage(&names, &plan->mem, seed, slots[0], 16, pools[0], sizeof pools[0]);
-  sgi_str_index_init_storage(&images, &plan->mem, seed, slots[1], 16, pools[1], sizeof pools[1]);
+  /* the indices of an ordinary file's few names fit on the stack (the
+   * stage names' beside the plan, which keeps them for the targets and
+   * made the index empty, with the same key) */
+  sgi_str_slot slots[2][16];
+  char pools[2][256];
+  sgi_str_index *names = &plan->names, images;
+  sgi_str_index_init_storage(&images, &plan->mem, seed, slots[0], 16, pools[0], sizeof pools[0]);
   int rc = build_global_scope(plan, target_stage, err);
-  if (!rc) rc = sgi_str_index_reserve(&names, plan->stage_count);
+  if (!rc) rc = sgi_str_index_reserve(names, plan->stage_count);
   /* Many names get a pool sized once, for the FROM lines' words (the
    * parser counted them; the names are among them), instead of one that
    * doubles; a few stay in the storage above. */
   if (!rc && plan->stage_count > 16)
-    rc = sgi_str_index_reserve_pool(&names, plan->stage_count, plan->doc->from_name_bytes);
+    rc = sgi_str_index_reserve_pool(names, plan->stage_count, plan->doc->from_name_bytes);
   /* resolve_bases registers the names as it goes, for FROM; once it is
    * done the index holds every name, the last duplicate winning: the one
    * for --from, from= and targets. */
-  if (!rc) rc = resolve_bases(plan, &names, err);
+  if (!rc) rc = resolve_bases(plan, names, err);
   size_t bound = plan->stage_count + sgi_doc_linking_flag_count(plan->doc);
   if (!rc) rc = reserve_edges(plan, bound);
-  edge_ctx c = {plan, &names, &images, {NULL, 0, 0}, err, NULL, 0, 0, {0}};
+  edge_ctx c = {plan, names, &images, {NULL, 0, 0}, err, NULL, 0, 0, {0}};
   /* a FROM and a builder flag each use an image or make an edge, not both */
   if (!rc) rc = reserve_uses(plan, &c.uses, bound);
-  sgi_str_index_init_storage(&c.external_index, &plan->mem, seed, slots[2], 16, pools[2],
-                             sizeof pools[2]);
+  sgi_str_index_init_storage(&c.external_index, &plan->mem, seed, slots[1], 16, pools[1],
+                             sizeof pools[1]);
   if (!rc) rc = build_edges(plan, &c);
   if (!rc) rc = check_cycles(plan, err);
   if (!rc) rc = trigger_edges(plan, &c);
   if (!rc) rc = sort_edges(plan);
-  sgi_str_index_free(&names);
   sgi_str_index_free(&images);
   sgi_str_index_free(&c.external_index);
   int settled = settle_images(plan, &c.uses, !rc);

@@ -70,18 +70,10 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
     if (plan->stage_count) plan->stages[plan->stage_count - 1].target = 1;
     return 0;
   }
-  sgi_str_slot slots[16];
-  char pool[256], text[128];
-  sgi_str_index names;
-  sgi_str_index_init_storage(&names, &plan->mem, sgi_hash_seed(&plan->mem), slots, 16, pool,
-                             sizeof pool);
+  char text[128];
   sgi_buf lower;
   sgi_buf_init_storage(&lower, &plan->mem, text, sizeof text);
-  int rc = sgi_str_index_reserve(&names, plan->stage_count);
-  for (size_t i = 0; i < plan->stage_count && !rc; i++) {
-    const char *name = plan->stages[i].name; /* lowercased */
-    if (name) rc = sgi_str_index_set(&names, name, strlen(name), i);
-  }
+  int rc = 0;
   for (size_t i = 0; i < n && !rc; i++) {
     const char *t = targets[i];
     if (!t) {
@@ -94,7 +86,9 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
       rc = STAGEGRAPH_ENOMEM;
       break;
     }
-    size_t index = sgi_str_index_find(&names, lower.ptr ? lower.ptr : "", lower.len);
+    /* the graph's index of the stage names (lowercased, the last of a
+     * name winning) */
+    size_t index = sgi_str_index_find(&plan->names, lower.ptr ? lower.ptr : "", lower.len);
     if (index == STAGEGRAPH_NONE) {
       rc = target_not_found(plan, targets[i], err);
       break;
@@ -104,7 +98,6 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
       plan->targets[plan->target_count++] = index;
     }
   }
-  sgi_str_index_free(&names);
   sgi_buf_free(&lower);
   return rc;
 }
@@ -550,6 +543,8 @@ int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
    * are about 1 KiB): a small file's plan fits one small block. */
   if (doc->input_len < 4096) plan->arena.min_block = sgi_plan_block_for(1024 + 2 * doc->input_len);
   sgi_envmap_init(&plan->global, &plan->arena, &plan->mem);
+  sgi_str_index_init_storage(&plan->names, &plan->mem, sgi_hash_seed(&plan->mem), plan->name_slots,
+                             16, plan->name_pool, sizeof plan->name_pool);
   plan->legacy = POPT(opts, legacy, 0) != 0;
   plan->unordered = all_stages;
   plan->expansion_budget = 16 * doc->limits.max_expansion_bytes + 8 * doc->input_len;
@@ -560,6 +555,7 @@ int sgi_plan_build(stagegraph_plan **out, const stagegraph_doc *doc,
   if (!rc) rc = add_contexts(plan, opts, err);
   if (!rc) rc = sgi_graph_build(plan, target_stage(doc, opts), err);
   if (!rc) rc = all_stages ? target_all(plan) : sgi_plan_targets(plan, opts, err);
+  sgi_str_index_free(&plan->names); /* the targets were its last use */
   if (!rc) rc = sgi_plan_schedule(plan, err);
   if (!rc) rc = sgi_dispatch(plan, err);
   if (rc) {
@@ -582,6 +578,7 @@ void stagegraph_plan_free(stagegraph_plan *plan) {
   for (size_t k = 0; plan->final_env && plan->heap_scopes && k < plan->order_count; k++)
     sgi_scope_free(&plan->final_env[plan->order[k]]);
   sgi_envmap_free(&plan->global);
+  sgi_str_index_free(&plan->names);
   sgi_mem mem = plan->mem;
   sgi_arena_free(&plan->arena);
   sgi_free(&mem, plan);

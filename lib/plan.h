@@ -10,6 +10,7 @@
 #include "envmap.h"
 #include "expand.h"
 #include "reference.h"
+#include "str_index.h"
 
 typedef struct sgi_use {
   size_t stage;
@@ -157,6 +158,12 @@ struct stagegraph_plan {
   /* bytes all expansions produced, against a budget: chained ARG defaults
    * can double a value at each step */
   size_t expanded, expansion_budget;
+  /* the stages' names to their indices (the last stage of a name wins),
+   * made by the graph and kept until the targets are looked up in it; the
+   * few names of an ordinary file stay in the storage beside it */
+  sgi_str_index names;
+  sgi_str_slot name_slots[16];
+  char name_pool[256];
   /* plan */
   size_t *targets, target_count;
   /* 1 per needed stage, 0 per pruned one (the stage records' needed, in
