@@ -412,16 +412,19 @@ static int expand_base(stagegraph_plan *plan, size_t i, sgi_buf *word, stagegrap
 
 typedef struct link_hashes {
   uint32_t name, base;
+  uint32_t name_len, base_len; /* measured once */
 } link_hashes;
 
 static void link_ahead(const stagegraph_plan *plan, const sgi_str_index *names,
-                       link_hashes *ring, size_t i) {
+                       link_hashes *ring, size_t i, size_t base_len) {
   const sgi_plan_stage *ps = &plan->stages[i];
   link_hashes *h = &ring[i % LINK_AHEAD];
-  h->base = sgi_str_index_hash(names, ps->base, strlen(ps->base));
+  h->base_len = (uint32_t)base_len;
+  h->base = sgi_str_index_hash(names, ps->base, base_len);
   sgi_str_index_prefetch_slot(names, h->base);
   if (ps->name) {
-    h->name = sgi_str_index_hash(names, ps->name, strlen(ps->name));
+    h->name_len = (uint32_t)strlen(ps->name);
+    h->name = sgi_str_index_hash(names, ps->name, h->name_len);
     sgi_str_index_prefetch_slot(names, h->name);
   }
 }
@@ -429,8 +432,8 @@ static void link_ahead(const stagegraph_plan *plan, const sgi_str_index *names,
 static int link_base(stagegraph_plan *plan, sgi_str_index *names, const link_hashes *h,
                      size_t i) {
   sgi_plan_stage *ps = &plan->stages[i];
-  ps->parent = sgi_str_index_find_hashed(names, ps->base, strlen(ps->base), h->base);
-  return ps->name ? sgi_str_index_set_hashed(names, ps->name, strlen(ps->name), h->name, i) : 0;
+  ps->parent = sgi_str_index_find_hashed(names, ps->base, h->base_len, h->base);
+  return ps->name ? sgi_str_index_set_hashed(names, ps->name, h->name_len, h->name, i) : 0;
 }
 
 static int resolve_bases(stagegraph_plan *plan, sgi_str_index *names, stagegraph_error *err) {
@@ -444,7 +447,8 @@ static int resolve_bases(stagegraph_plan *plan, sgi_str_index *names, stagegraph
     /* stage i - LINK_AHEAD's hashes are at ring[i % LINK_AHEAD], where
      * stage i's go next */
     if (i >= LINK_AHEAD) rc = link_base(plan, names, &ring[i % LINK_AHEAD], i - LINK_AHEAD);
-    if (!rc && i < n && !(rc = expand_base(plan, i, &word, err))) link_ahead(plan, names, ring, i);
+    if (!rc && i < n && !(rc = expand_base(plan, i, &word, err)))
+      link_ahead(plan, names, ring, i, strlen(plan->stages[i].base));
     if (i >= LINK_AHEAD / 2 && i - LINK_AHEAD / 2 < n)
       sgi_str_index_prefetch_entry(names, ring[(i - LINK_AHEAD / 2) % LINK_AHEAD].base);
   }
