@@ -30,6 +30,7 @@
 #include "ignore.h"
 #include "instructions.h"
 #include "mount.h"
+#include "path_index.h"
 #include "plan.h"
 #include "pmap.h"
 #include "str_index.h"
@@ -149,6 +150,7 @@ typedef struct change {
   const char *const *images;
   size_t image_count;
   unsigned char *ignored; /* per path: 1 when the .dockerignore excludes it */
+  sgi_path_index by_prefix; /* the paths the build sees */
   name_set arg_set;       /* args, to find each ARG's name at once */
 } change;
 
@@ -703,58 +705,88 @@ static int parents_covers(stagegraph_cache *c, const char *src, const char *path
   return hit;
 }
 
-/* Does a changed path reach a context input of `ins`? Ignored paths do
- * not exist for the build. */
-static int context_changed(stagegraph_cache *c, const change *chg,
-                           const stagegraph_instruction *ins, const char *src, const char **which) {
-  for (size_t i = 0; i < chg->path_count; i++) {
-    const char *path = chg->paths[i];
-    if (!path || chg->ignored[i]) continue;
-    int hit = parents_source(ins) ? parents_covers(c, src, path)
-                                  : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
-                                                               strlen(path));
-    if (hit < 0) return hit;
-    if (!hit) continue;
-    /* COPY --exclude patterns, as one list, match the path relative to the
-     * source's root (never the root itself) */
-    int excluded = 0;
-    const char *ex[32];
-    size_t nex = 0;
-    while (nex < 32 && (ex[nex] = flag(ins, "exclude", nex))) nex++;
-    if (nex) {
-      size_t depth = 0;
-      sgi_patterns *pat = NULL;
-      int root = sgi_path_source_root(&c->mem, src, strlen(src), path, strlen(path), &depth);
-      int comp = root == 1 ? sgi_patterns_compile(&pat, &c->mem, ex, nex, NULL) : 0;
-      if (root == STAGEGRAPH_ENOMEM || comp == STAGEGRAPH_ENOMEM) {
-        sgi_patterns_free(pat);
-        return STAGEGRAPH_ENOMEM;
-      }
-      if (root == 1 && comp == 0) {
-        char clean[1024];
-        size_t plen = strlen(path);
-        if (plen < sizeof clean - 2) {
-          sgi_path_clean(clean, path, plen);
-          const char *rest = clean[0] == '/' ? clean + 1 : clean;
-          for (size_t d = 0; d < depth && *rest; d++) {
-            const char *slash = strchr(rest, '/');
-            rest = slash ? slash + 1 : rest + strlen(rest);
+/* Does the changed path reach the source `src` of `ins`? COPY --exclude
+ * patterns, as one list, match the path relative to the source's root
+ * (never the root itself). 1, 0 or STAGEGRAPH_ENOMEM. */
+static int path_reaches(stagegraph_cache *c, const stagegraph_instruction *ins, const char *src,
+                        const char *path) {
+  int hit = parents_source(ins) ? parents_covers(c, src, path)
+                                : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
+                                                             strlen(path));
+  if (hit <= 0) return hit;
+  int excluded = 0;
+  const char *ex[32];
+  size_t nex = 0;
+  while (nex < 32 && (ex[nex] = flag(ins, "exclude", nex))) nex++;
+  if (nex) {
+    size_t depth = 0;
+    sgi_patterns *pat = NULL;
+    int root = sgi_path_source_root(&c->mem, src, strlen(src), path, strlen(path), &depth);
+    int comp = root == 1 ? sgi_patterns_compile(&pat, &c->mem, ex, nex, NULL) : 0;
+    if (root == STAGEGRAPH_ENOMEM || comp == STAGEGRAPH_ENOMEM) {
+      sgi_patterns_free(pat);
+      return STAGEGRAPH_ENOMEM;
+    }
+    if (root == 1 && comp == 0) {
+      char clean[1024];
+      size_t plen = strlen(path);
+      if (plen < sizeof clean - 2) {
+        sgi_path_clean(clean, path, plen);
+        const char *rest = clean[0] == '/' ? clean + 1 : clean;
+        for (size_t d = 0; d < depth && *rest; d++) {
+          const char *slash = strchr(rest, '/');
+          rest = slash ? slash + 1 : rest + strlen(rest);
+        }
+        if (*rest) {
+          int m = sgi_patterns_walk_matches(pat, rest, strlen(rest), 0);
+          if (m == STAGEGRAPH_ENOMEM) {
+            sgi_patterns_free(pat);
+            return m;
           }
-          if (*rest) {
-            int m = sgi_patterns_walk_matches(pat, rest, strlen(rest), 0);
-            if (m == STAGEGRAPH_ENOMEM) {
-              sgi_patterns_free(pat);
-              return m;
-            }
-            excluded = m == 1;
-          }
+          excluded = m == 1;
         }
       }
-      sgi_patterns_free(pat);
     }
-    if (excluded) continue;
-    *which = path;
-    return 1;
+    sgi_patterns_free(pat);
+  }
+  return !excluded;
+}
+
+/* Does a changed path reach a context input of `ins`? The first one in
+ * the caller's order that does goes to *which. Ignored paths do not exist
+ * for the build. A source reads only paths at or under its base, one run
+ * of the index: without wildcards or --exclude every path of the run
+ * reaches it, otherwise the run's paths are asked in the caller's order
+ * (all paths for a --parents source, matched as a pattern): a short run
+ * sorted into it, a long one picked out of the whole list. */
+static int context_changed(stagegraph_cache *c, const change *chg,
+                           const stagegraph_instruction *ins, const char *src, const char **which) {
+  const sgi_path_index *ix = &chg->by_prefix;
+  if (!ix->count) return 0;
+  size_t lo = 0, hi = ix->count;
+  if (!parents_source(ins)) {
+    char *base;
+    size_t len;
+    int literal = sgi_path_source_base(&c->mem, src, strlen(src), &base, &len);
+    if (literal >= 0) sgi_path_index_under(ix, base, len, &lo, &hi);
+    sgi_free(&c->mem, base);
+    if (literal < 0) return literal;
+    if (lo == hi) return 0;
+    if (literal && !flag(ins, "exclude", 0)) {
+      *which = chg->paths[sgi_path_index_first(ix, lo, hi)];
+      return 1;
+    }
+  }
+  const size_t *pos = hi - lo <= ix->count / 16 ? sgi_path_index_positions(ix, lo, hi) : NULL;
+  for (size_t i = 0, n = pos ? hi - lo : chg->path_count; i < n; i++) {
+    if (!pos && !sgi_path_index_holds(ix, i, lo, hi)) continue;
+    const char *path = chg->paths[pos ? pos[i] : i];
+    int hit = path_reaches(c, ins, src, path);
+    if (hit < 0) return hit;
+    if (hit) {
+      *which = path;
+      return 1;
+    }
   }
   return 0;
 }
@@ -1189,6 +1221,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (!chg.args) chg.arg_count = 0;
   if (!chg.images) chg.image_count = 0;
   if (!rc) rc = ignored_paths(c, &chg);
+  if (!rc) rc = sgi_path_index_build(&chg.by_prefix, &c->mem, chg.paths, chg.ignored, chg.path_count);
   for (size_t i = 0; !rc && i < chg.arg_count; i++)
     if (chg.args[i]) rc = set_add(c, &chg.arg_set, chg.args[i], strlen(chg.args[i]));
   if (!rc && chg.image_count) {
@@ -1205,6 +1238,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   }
   if (!rc) rc = reserve_inputs(c, plan->order_count);
   if (!rc) rc = walk_all(c, &chg);
+  sgi_path_index_free(&chg.by_prefix);
   if (rc) {
     if (rc == STAGEGRAPH_ENOMEM) sgi_error_set(err, rc, NULL, "out of memory");
     stagegraph_cache_free(c);

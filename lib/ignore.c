@@ -1676,8 +1676,7 @@ static int has_wildcards(const char *s, size_t n) {
   return 0;
 }
 
-/* Clean "/" + s into a new buffer. */
-static char *clean_rooted(const sgi_mem *mem, const char *s, size_t n, size_t *out_len) {
+char *sgi_path_clean_rooted(const sgi_mem *mem, const char *s, size_t n, size_t *out_len) {
   if (n > (size_t)-1 - 3) return NULL;
   char *in = sgi_malloc(mem, n + 1), *out = sgi_malloc(mem, n + 3);
   if (in && out) {
@@ -1699,28 +1698,53 @@ static size_t components(const char *s, size_t n) {
   return c;
 }
 
+/* splitWildcards on the rooted, clean s[0..sl): the base is s[0..*base),
+ * the components before the first one with a wildcard (0, the root, when
+ * that is the first); the pattern starts at *pattern, sl or past it when
+ * there is no wildcard. */
+static void split_wildcards(const char *s, size_t sl, size_t *base, size_t *pattern) {
+  size_t b = 0, k = 1;
+  while (k < sl) {
+    size_t e = k;
+    while (e < sl && s[e] != '/') e++;
+    if (has_wildcards(s + k, e - k)) break;
+    b = e;
+    k = e + 1;
+  }
+  *base = b;
+  *pattern = k;
+}
+
+int sgi_path_source_base(const sgi_mem *mem, const char *src, size_t src_len, char **base,
+                         size_t *base_len) {
+  size_t sl = 0, b, k;
+  char *s = sgi_path_clean_rooted(mem, src_len ? src : "", src_len, &sl);
+  *base = s;
+  if (!s) return STAGEGRAPH_ENOMEM;
+  split_wildcards(s, sl, &b, &k);
+  if (k >= sl) {
+    *base_len = sl;
+    return 1;
+  }
+  *base_len = b ? b : 1;
+  s[*base_len] = '\0';
+  return 0;
+}
+
 int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, const char *path,
                          size_t path_len, size_t *root_depth) {
   if (!mem) return STAGEGRAPH_EINVAL;
   size_t depth = 0;
   size_t sl = 0, pl = 0;
-  char *s = clean_rooted(mem, src_len ? src : "", src_len, &sl);
-  char *p = s ? clean_rooted(mem, path_len ? path : "", path_len, &pl) : NULL;
+  char *s = sgi_path_clean_rooted(mem, src_len ? src : "", src_len, &sl);
+  char *p = s ? sgi_path_clean_rooted(mem, path_len ? path : "", path_len, &pl) : NULL;
   int covered = 0;
   if (!s || !p) {
     covered = STAGEGRAPH_ENOMEM;
     goto out;
   }
-  /* splitWildcards: the base is the components before the first one with a
-   * wildcard ("/" when that is the first), the rest is the pattern. */
-  size_t base = 0, k = 1;
-  while (k < sl) {
-    size_t e = k;
-    while (e < sl && s[e] != '/') e++;
-    if (has_wildcards(s + k, e - k)) break;
-    base = e;
-    k = e + 1;
-  }
+  size_t base, k;
+  split_wildcards(s, sl, &base, &k);
   /* The path relative to the base, or no coverage when outside it. */
   size_t rel;
   if (base == 0) {

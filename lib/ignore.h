@@ -140,6 +140,20 @@ int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_l
 int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, const char *path,
                          size_t path_len, size_t *root_depth);
 
+/* The source's base, into a new buffer (sgi_free it; *base is NULL on
+ * failure): the cleaned, root-relative source when it has no wildcards,
+ * else its components before the first one with a wildcard ("/" when that
+ * is the first), as sgi_path_source_root splits it, *base_len bytes and a
+ * NUL. 1 when the source has no wildcards (it reads the base and what is
+ * under it), 0 when it has (it reads only paths under the base), or
+ * STAGEGRAPH_ENOMEM. */
+int sgi_path_source_base(const sgi_mem *mem, const char *src, size_t src_len, char **base,
+                         size_t *base_len);
+
+/* path.Join("/", s[0..n)), the form sgi_path_source_root compares, into a
+ * new buffer (sgi_free it) of *out_len bytes and a NUL; NULL on failure. */
+char *sgi_path_clean_rooted(const sgi_mem *mem, const char *s, size_t n, size_t *out_len);
+
 /* Go's path.Clean / filepath.Clean (Unix) of in[0..len): out must hold
  * len + 2 bytes; it is NUL-terminated and its length returned. "" gives ".". */
 size_t sgi_path_clean(char *out, const char *in, size_t len);

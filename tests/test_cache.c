@@ -100,6 +100,8 @@ typedef struct scenario {
   const char *args[8];
   const char *images[8];
   const char *ignore; /* .dockerignore text, or NULL */
+  const char *const *many_paths; /* instead of paths when set: many_path_count of them */
+  size_t many_path_count;
 } scenario;
 
 static size_t count_of(const char *const *list, size_t max) {
@@ -118,8 +120,8 @@ typedef struct model {
 
 static void options_from(stagegraph_cache_options *o, const scenario *s) {
   stagegraph_cache_options_init(o, sizeof *o);
-  o->changed_paths = s->paths;
-  o->changed_path_count = COUNT(s->paths);
+  o->changed_paths = s->many_paths ? s->many_paths : s->paths;
+  o->changed_path_count = s->many_paths ? s->many_path_count : COUNT(s->paths);
   o->changed_args = s->args;
   o->changed_arg_count = COUNT(s->args);
   o->changed_images = s->images;
@@ -723,6 +725,105 @@ static void test_copy_parents(void **state) {
   m = MODEL(pivot, .paths = {"cmd/tool/util.go", "main.go"});
   EXPECT_STAGE(m, "stage-0", 0, "c- cL cL");
   model_free(&m);
+}
+
+static void expect_out_of_memory(const char *src, const stagegraph_cache_options *opts);
+
+/* Many changed paths against literal files and directories, globs, a
+ * --exclude and the .dockerignore: a source is reached by the paths equal
+ * to it or under it (after cleaning), a glob by the paths under its base
+ * that match, and the reason names the first such path in the caller's
+ * order, as written. Every COPY is --link, so each status is its own. */
+static void test_changed_paths_by_prefix(void **state) {
+  (void)state;
+  static const char src[] = "# syntax=docker/dockerfile:1-labs\n"     /* 1 */
+                            "FROM alpine\n"                           /* 2 */
+                            "COPY --link src /s\n"                    /* 3 */
+                            "COPY --link src/app/main.go /m\n"        /* 4 */
+                            "COPY --link ./src/../lib/ /l\n"          /* 5 */
+                            "COPY --link src2 /s2\n"                  /* 6 */
+                            "COPY --link *.json /j\n"                 /* 7 */
+                            "COPY --link src/*/util.go /u\n"          /* 8 */
+                            "COPY --link docs /d\n"                   /* 9 */
+                            "COPY --link missing/file /x\n"           /* 10 */
+                            "COPY --link . /all\n"                    /* 11 */
+                            "COPY --link --exclude=*.md web /w\n"     /* 12 */
+                            "COPY --link a/b/c /abc\n"                /* 13 */
+                            "COPY --link gen/f1?1.txt /g1\n"          /* 14 */
+                            "COPY --link gen/f150.txt /g150\n"        /* 15 */
+                            "COPY --link gen/ /gen\n"                 /* 16 */
+                            "COPY --link missing2 gen/f150.txt src /multi\n"; /* 17 */
+  /* the caller's order: two written paths, 200 generated ones in a
+   * shuffled order (place i is f(37i mod 200)), then the others */
+  static const char *const head[] = {"README.md", "./gen/f150.txt"};
+  static const char *const tail[] = {
+      "src-x/a.c",      "src.txt",      "src2x/y",       "src/b/util.go",  "lib/z.so",
+      "./src/app/main.go", "src/app",   "src",           "docs/guide.md",  "web/README.md",
+      "web/sub/x.md",   "a/b",          "package.json",  "conf/app.json",  "src/zzz"};
+  enum { HEAD = 2, GEN = 200, TAIL = sizeof tail / sizeof tail[0] };
+  static char gen[GEN][16];
+  const char *paths[HEAD + GEN + TAIL];
+  for (size_t i = 0; i < HEAD; i++) paths[i] = head[i];
+  for (size_t i = 0; i < GEN; i++) {
+    snprintf(gen[i], sizeof gen[i], "gen/f%03zu.txt", i * 37 % GEN);
+    paths[HEAD + i] = gen[i];
+  }
+  for (size_t i = 0; i < TAIL; i++) paths[HEAD + GEN + i] = tail[i];
+
+  /* per line: the first path in the caller's order that reaches the
+   * line's first source reached, or NULL when none does */
+  static const struct {
+    uint32_t line;
+    const char *path, *source;
+  } want[] = {
+      /* "src-x" and "src.txt" sort near "src" but are not under it */
+      {3, "src/b/util.go", "src"},
+      /* the file written another way; "src/app" and "src", above it, do not reach it */
+      {4, "./src/app/main.go", "src/app/main.go"},
+      {5, "lib/z.so", "./src/../lib/"},
+      {6, NULL, NULL}, /* "src2x/y" is not under "src2" */
+      {7, "package.json", "*.json"}, /* at the root only: not "conf/app.json" */
+      {8, "src/b/util.go", "src/*/util.go"},
+      {9, NULL, NULL}, /* docs is ignored */
+      {10, NULL, NULL},
+      {11, "./gen/f150.txt", "."}, /* README.md is ignored */
+      /* "web/README.md" is "README.md" in the source, excluded; "*" stops at "/" */
+      {12, "web/sub/x.md", "web"},
+      {13, NULL, NULL}, /* "a/b" is above "a/b/c" */
+      /* generated places 0 to 3 are f000, f037, f074, f111: f101 sorts first */
+      {14, "gen/f111.txt", "gen/f1?1.txt"},
+      {15, "./gen/f150.txt", "gen/f150.txt"},
+      {16, "./gen/f150.txt", "gen/"},
+      {17, "./gen/f150.txt", "gen/f150.txt"}, /* the first source reached */
+  };
+  model m = MODEL(src, .many_paths = paths, .many_path_count = HEAD + GEN + TAIL,
+                  .ignore = "docs\n*.md\n");
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    if (!want[i].path) {
+      EXPECT_STATUS(m, "stage-0", want[i].line, STAGEGRAPH_CACHED);
+      continue;
+    }
+    char why[128];
+    snprintf(why, sizeof why, "changed file \"%s\" is read by source \"%s\"", want[i].path,
+             want[i].source);
+    EXPECT_REASON(m, "stage-0", want[i].line, why);
+  }
+  EXPECT_STAGE(m, "stage-0", 3, "c- iL iL iL cL iL iL cL cL iL iL cL iL iL iL iL");
+  model_free(&m);
+
+  /* without the .dockerignore, the first path reaches "." and "docs" is read */
+  m = MODEL(src, .many_paths = paths, .many_path_count = HEAD + GEN + TAIL);
+  EXPECT_REASON(m, "stage-0", 9, "changed file \"docs/guide.md\" is read by source \"docs\"");
+  EXPECT_REASON(m, "stage-0", 11, "changed file \"README.md\" is read by source \".\"");
+  model_free(&m);
+
+  /* every allocation failure in the index and its queries is ENOMEM */
+  stagegraph_cache_options o = STAGEGRAPH_CACHE_OPTIONS_INIT;
+  o.changed_paths = tail;
+  o.changed_path_count = TAIL;
+  o.dockerignore = "docs\n";
+  o.dockerignore_len = strlen(o.dockerignore);
+  expect_out_of_memory(src, &o);
 }
 
 /* A heredoc source is part of the instruction, not of the context. */
@@ -2020,6 +2121,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_context_whole, live_teardown),
       cmocka_unit_test_teardown(test_copy_exclude, live_teardown),
       cmocka_unit_test_teardown(test_copy_parents, live_teardown),
+      cmocka_unit_test_teardown(test_changed_paths_by_prefix, live_teardown),
       cmocka_unit_test_teardown(test_heredoc_copy, live_teardown),
       cmocka_unit_test_teardown(test_dockerignore, live_teardown),
       cmocka_unit_test_teardown(test_dockerignore_bind_mount, live_teardown),

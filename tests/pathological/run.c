@@ -87,6 +87,8 @@ typedef struct setup {
   text targets;       /* or many: NUL-separated names, target_count of them */
   size_t target_count;
   const char *changed_path;
+  text changed_paths;        /* or many: NUL-separated, changed_path_count of them */
+  size_t changed_path_count;
   const char *changed_image; /* or NULL */
   const char *changed_arg;   /* or NULL */
   text dockerignore;         /* the cache's .dockerignore, empty for none */
@@ -407,6 +409,33 @@ static void gen_ignored_paths(text *t, setup *s) {
   for (int i = 0; i < N25K; i++) add(t, "COPY src%d/ /d%d/\n", i, i);
 }
 
+/* 40k COPY lines (files, directories, globs under a directory, a few at
+ * the root) and 10k changed paths, some under a source, some not, in
+ * shuffled order: is each changed path checked against each source? */
+static void gen_changed_paths(text *t, setup *s) {
+  int n = scaled(40000), changed = scaled(10000);
+  add(t, "FROM alpine\n");
+  for (int i = 0; i < n; i++) {
+    switch (i % 4) {
+    case 0: add(t, "COPY src/pkg%d/ /app/pkg%d/\n", i, i); break;
+    case 1: add(t, "COPY src/pkg%d/main.go /app/m%d.go\n", i - 1, i); break;
+    case 2: add(t, "COPY conf/c%d.json /c/\n", i); break;
+    default:
+      if (i % 1000 == 3) add(t, "COPY *.md /docs%d/\n", i);
+      else if (i % 100 == 3) add(t, "COPY src/pkg%d/*.go /g%d/\n", i - 3, i);
+      else add(t, "COPY lib/l%d.so /l/\n", i);
+    }
+  }
+  for (int j = 0; j < changed; j++) {
+    int r = (int)((j * 7919L) % (4L * n));
+    if (j % 3 == 0) add(&s->changed_paths, "src/pkg%d/main.go", r);
+    else if (j % 3 == 1) add(&s->changed_paths, "./conf/c%d.json", r);
+    else add(&s->changed_paths, "docs/d%d.txt", r);
+    add(&s->changed_paths, "%c", 0);
+    s->changed_path_count++;
+  }
+}
+
 /* 12k global ARGs and 12k FROMs, each using a variable that is not
  * declared: half one edit away from an ARG (a suggestion), half close to
  * none. Is each FROM's "did you mean" a scan of every global ARG? */
@@ -504,6 +533,8 @@ static const pcase CASES[] = {
      gen_image_inputs, {OK, OK, OK}},
     {"ignored-paths", "25k COPY lines, a .dockerignore of 25k patterns and a changed path",
      gen_ignored_paths, {OK, OK, OK}},
+    {"changed-paths", "40k COPY lines (files, directories, globs) and 10k changed paths",
+     gen_changed_paths, {OK, OK, OK}},
     {"from-suggestions", "12k global ARGs, 12k FROMs each using an undeclared variable",
      gen_from_suggestions, {OK, OK, OK}},
     {"var-suggestions", "12k ENVs in a stage, then 12k LABELs each using an unset variable",
@@ -591,9 +622,21 @@ static int render_all(const void *object, int step, stagegraph_error *err) {
   return rc;
 }
 
+/* The `count` NUL-separated strings of `list`, as an array to free. */
+static const char **list_of(const text *list, size_t count) {
+  const char **out = malloc(count * sizeof *out);
+  if (!out) {
+    fprintf(stderr, "out of memory\n");
+    exit(2);
+  }
+  const char *s = list->ptr;
+  for (size_t i = 0; i < count; i++, s += strlen(s) + 1) out[i] = s;
+  return out;
+}
+
 static void run_case(const pcase *c, report *r) {
   text t = {NULL, 0, 0};
-  setup s = {NULL, {NULL, 0, 0}, 0, NULL, NULL, NULL, {NULL, 0, 0}};
+  setup s = {NULL, {NULL, 0, 0}, 0, NULL, {NULL, 0, 0}, 0, NULL, NULL, {NULL, 0, 0}};
   c->generate(&t, &s);
   r->input_bytes = t.len;
   printf("    input  %.1f MB\n", (double)t.len / 1e6);
@@ -607,13 +650,7 @@ static void run_case(const pcase *c, report *r) {
   const char **targets = one;
   size_t target_count = s.target ? 1 : 0;
   if (s.target_count) {
-    targets = malloc(s.target_count * sizeof *targets);
-    if (!targets) {
-      fprintf(stderr, "out of memory\n");
-      exit(2);
-    }
-    const char *name = s.targets.ptr;
-    for (size_t i = 0; i < s.target_count; i++, name += strlen(name) + 1) targets[i] = name;
+    targets = list_of(&s.targets, s.target_count);
     target_count = s.target_count;
   }
   begin(r, STEP_PARSE);
@@ -630,10 +667,16 @@ static void run_case(const pcase *c, report *r) {
     if (rc != 0) plan = NULL;
   }
   if (plan) {
-    const char *changed[] = {s.changed_path ? s.changed_path : "Dockerfile.extra"};
+    const char *one_changed[] = {s.changed_path ? s.changed_path : "Dockerfile.extra"};
+    const char **changed = one_changed;
+    size_t changed_count = 1;
+    if (s.changed_path_count) {
+      changed = list_of(&s.changed_paths, s.changed_path_count);
+      changed_count = s.changed_path_count;
+    }
     stagegraph_cache_options co = STAGEGRAPH_CACHE_OPTIONS_INIT;
     co.changed_paths = changed;
-    co.changed_path_count = 1;
+    co.changed_path_count = changed_count;
     const char *images[] = {s.changed_image};
     co.changed_images = images;
     co.changed_image_count = s.changed_image ? 1 : 0;
@@ -647,6 +690,7 @@ static void run_case(const pcase *c, report *r) {
     if (rc == 0) rc = render_all(cache, STEP_CACHE, &err);
     end(c, r, STEP_CACHE, rc, &err);
     if (rc != 0) cache = NULL;
+    if (changed != one_changed) free(changed);
   }
   if (doc) {
     stagegraph_lint_options lo = STAGEGRAPH_LINT_OPTIONS_INIT;
@@ -665,6 +709,7 @@ static void run_case(const pcase *c, report *r) {
   free(t.ptr);
   free(s.dockerignore.ptr);
   free(s.targets.ptr);
+  free(s.changed_paths.ptr);
   if (targets != one) free(targets);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
