@@ -227,6 +227,7 @@ int stagegraph_parse_file(stagegraph_doc **out, const char *path, const stagegra
 void stagegraph_doc_free(stagegraph_doc *doc) {
   if (!doc) return;
   sgi_mem mem = doc->mem;
+  sgi_commands_free(doc);
   sgi_free(&mem, doc->instructions);
   sgi_arena_free(&doc->arena);
   sgi_free(&mem, doc);

@@ -67,7 +67,7 @@ struct sgi_commands {
   size_t meta_arg_count;
   size_t onbuild_count; /* ONBUILD instructions in all stages */
   size_t linking_flag_count; /* builder flags of the stages' COPY and RUN instructions */
-  sgi_link *links;           /* room for doc->linking_bound */
+  sgi_link *links;           /* room for doc->linking_bound, on the heap (doc->mem) */
   size_t link_count;
   int labs; /* the syntax directive selects a -labs frontend */
 };
@@ -617,17 +617,24 @@ int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err) {
                          doc->limits.max_stages);
   cs->stages = stage_array(arena, stages);
   cs->meta_args = sgi_arena_calloc(arena, metas ? metas : 1, sizeof *cs->meta_args);
-  cs->links = sgi_arena_array(arena, doc->linking_bound ? doc->linking_bound : 1, sizeof *cs->links);
+  /* the links on the heap, at their bound: in the arena, a late array
+   * often needs a block of its own, sized for the rest of a large input */
+  if (doc->linking_bound && !(cs->links = sgi_malloc(&doc->mem, doc->linking_bound * sizeof *cs->links)))
+    return STAGEGRAPH_ENOMEM; /* the bound counts instructions, which fit in memory */
   /* Every stage's base and name, side by side: the graph reads them for
    * every stage, and on a large document strings spread between the
    * instructions would each be a cache miss. */
   string_block names = {sgi_arena_alloc(arena, name_bytes), name_bytes};
-  if (!cs->stages || !cs->meta_args || !cs->links || !names.next) return STAGEGRAPH_ENOMEM;
+  if (!cs->stages || !cs->meta_args || !names.next) return STAGEGRAPH_ENOMEM;
   sgi_buf scratch;
   sgi_buf_init(&scratch, &doc->mem);
   int rc = check_and_group(doc, cs, &names, &scratch);
   sgi_buf_free(&scratch);
   return rc;
+}
+
+void sgi_commands_free(stagegraph_doc *doc) {
+  if (doc->commands) sgi_free(&doc->mem, doc->commands->links);
 }
 
 /* ---- accessors ------------------------------------------------------------ */

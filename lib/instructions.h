@@ -12,6 +12,8 @@
 /* Build doc->commands. Instruction-level problems become diagnostics (the
  * parse still succeeds); only ENOMEM / ELIMIT fail. */
 int sgi_commands_build(stagegraph_doc *doc, stagegraph_error *err);
+/* What sgi_commands_build put on the heap (the document's free calls it). */
+void sgi_commands_free(stagegraph_doc *doc);
 
 /* How many of a stage's instructions are ONBUILD: the graph reads a
  * stage's instructions for triggers only when it has some. */
