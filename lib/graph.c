@@ -105,20 +105,20 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
 
 /* ---- names and images ------------------------------------------------------- */
 
-/* A --from or from= name as the index holds names: ASCII-lowercased into
- * out (cap bytes); its length, or (size_t)-1 when it does not fit (no
- * stage has so long a name). */
-static size_t lower_name(const char *s, char *out, size_t cap) {
-  size_t len = strlen(s);
-  if (len >= cap) return (size_t)-1;
-  for (size_t i = 0; i <= len; i++) out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-  return len;
-}
-
-/* Lowercase lookup for --from, mount from= and targets. */
-static size_t names_find_ci(const sgi_str_index *names, const char *s, char *scratch, size_t cap) {
-  size_t len = lower_name(s, scratch, cap);
-  return len == (size_t)-1 ? STAGEGRAPH_NONE : sgi_str_index_find(names, scratch, len);
+/* The stage a --from or mount from= name names, in *out (STAGEGRAPH_NONE
+ * for none): looked up ASCII-lowercased, as the index holds names, in
+ * storage on the stack for an ordinary name and on the heap for a long
+ * one (a stage name has no length limit). 0 or STAGEGRAPH_ENOMEM. */
+static int names_find_ci(const stagegraph_plan *plan, const sgi_str_index *names, const char *s,
+                         size_t *out) {
+  char text[256];
+  sgi_buf lower;
+  sgi_buf_init_storage(&lower, &plan->mem, text, sizeof text);
+  for (; *s; s++) sgi_buf_putc(&lower, (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s));
+  int rc = lower.failed ? STAGEGRAPH_ENOMEM : 0;
+  *out = rc ? STAGEGRAPH_NONE : sgi_str_index_find(names, lower.ptr ? lower.ptr : "", lower.len);
+  sgi_buf_free(&lower);
+  return rc;
 }
 
 /* The named context replacing `name`, in *out (NULL when none). */
@@ -538,8 +538,8 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
     return use_image(plan, c->images, &c->uses, ref, STAGEGRAPH_EDGE_COPY, stage, at->start_line,
                      at, NULL, c->err);
   }
-  char lower[512];
-  size_t source = names_find_ci(c->names, from, lower, sizeof lower);
+  size_t source;
+  if (names_find_ci(plan, c->names, from, &source)) return STAGEGRAPH_ENOMEM;
   if (source != STAGEGRAPH_NONE)
     return sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild, from);
   return external(c, from, STAGEGRAPH_EDGE_COPY, stage, at, at);
@@ -554,12 +554,12 @@ static int mount_edges(edge_ctx *c, size_t stage, const stagegraph_instruction *
     const char *from = NULL;
     int rc = sgi_mount_field(&plan->arena, value, "from", &from);
     if (rc) return rc;
-    char lower[512];
     /* A mount without from reads the build context, but BuildKit records
      * it as depending on the name "scratch", which a stage of that name
      * captures. */
     const char *name = from && *from ? from : "scratch";
-    size_t source = names_find_ci(c->names, name, lower, sizeof lower);
+    size_t source;
+    if ((rc = names_find_ci(plan, c->names, name, &source))) return rc;
     if (source != STAGEGRAPH_NONE) {
       if ((rc = sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_MOUNT, at, pos - 1, onbuild,
                                   name)))

@@ -132,8 +132,7 @@ typedef struct sched {
   sidx *wave;          /* NO_WAVE until placed */
 } sched;
 
-/* Each stage's dependencies (parent and edges), deduplicated, in CSR form:
- * the stages' deps point into one array. */
+/* The sources kept so far while each stage's dependencies are collected. */
 typedef struct dep_sources {
   size_t *deps;
   sidx count;
@@ -171,11 +170,13 @@ static int keep_sources(const stagegraph_plan *plan, dep_sources *d, sgi_arena *
   return 0;
 }
 
-/* Group the edges by dependent stage (kept: plan->in_start, in_edges) and
- * keep each stage's sources once. Edges are grouped already unless ONBUILD
- * edges (at their parent's lines) made the graph sort them: then one pass
- * over the edges does both, where counting and placing them first would
- * read a large graph's edges three times. */
+/* Each stage's dependencies (parent and edges), deduplicated, in CSR form
+ * (the stages' deps point into one array), and the edges grouped by
+ * dependent stage (kept: plan->in_start, in_edges). The edges are grouped
+ * already unless ONBUILD edges (at their parent's lines) made the graph
+ * sort them; when they are, one pass over them groups them and keeps the
+ * sources, where counting and placing them first (the sorted case) reads
+ * a large graph's edges three times. */
 static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   size_t n = plan->stage_count, edges = plan->edge_count;
   if (n >= UINT32_MAX || edges >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* never under 4 GiB */
