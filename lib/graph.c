@@ -105,18 +105,15 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
 
 /* ---- names and images ------------------------------------------------------- */
 
-/* The stage a --from or mount from= name names, in *out (STAGEGRAPH_NONE
- * for none): looked up ASCII-lowercased, as the index holds names, in
- * storage on the stack for an ordinary name and on the heap for a long
- * one (a stage name has no length limit). 0 or STAGEGRAPH_ENOMEM. */
-static int names_find_ci(const stagegraph_plan *plan, const sgi_str_index *names, const char *s,
-                         size_t *out) {
+int sgi_plan_stage_named(const stagegraph_plan *plan, const char *name, size_t *out) {
   char text[256];
   sgi_buf lower;
   sgi_buf_init_storage(&lower, &plan->mem, text, sizeof text);
-  for (; *s; s++) sgi_buf_putc(&lower, (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s));
+  for (; *name; name++)
+    sgi_buf_putc(&lower, (char)(*name >= 'A' && *name <= 'Z' ? *name + 32 : *name));
   int rc = lower.failed ? STAGEGRAPH_ENOMEM : 0;
-  *out = rc ? STAGEGRAPH_NONE : sgi_str_index_find(names, lower.ptr ? lower.ptr : "", lower.len);
+  *out = rc ? STAGEGRAPH_NONE
+            : sgi_str_index_find(&plan->names, lower.ptr ? lower.ptr : "", lower.len);
   sgi_buf_free(&lower);
   return rc;
 }
@@ -461,7 +458,6 @@ static int resolve_bases(stagegraph_plan *plan, sgi_str_index *names, stagegraph
  * --from indexes that list. */
 typedef struct edge_ctx {
   stagegraph_plan *plan;
-  const sgi_str_index *names;
   sgi_str_index *images;
   image_uses uses;
   stagegraph_error *err;
@@ -539,7 +535,7 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
                      at, NULL, c->err);
   }
   size_t source;
-  if (names_find_ci(plan, c->names, from, &source)) return STAGEGRAPH_ENOMEM;
+  if (sgi_plan_stage_named(plan, from, &source)) return STAGEGRAPH_ENOMEM;
   if (source != STAGEGRAPH_NONE)
     return sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild, from);
   return external(c, from, STAGEGRAPH_EDGE_COPY, stage, at, at);
@@ -559,7 +555,7 @@ static int mount_edges(edge_ctx *c, size_t stage, const stagegraph_instruction *
      * captures. */
     const char *name = from && *from ? from : "scratch";
     size_t source;
-    if ((rc = names_find_ci(plan, c->names, name, &source))) return rc;
+    if ((rc = sgi_plan_stage_named(plan, name, &source))) return rc;
     if (source != STAGEGRAPH_NONE) {
       if ((rc = sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_MOUNT, at, pos - 1, onbuild,
                                   name)))
@@ -669,8 +665,8 @@ static int parse_triggers(stagegraph_plan *plan, size_t stage) {
   return 0;
 }
 
-/* The stages the links' plain --from names name (STAGEGRAPH_NONE for
- * none), into source[]. On many stages each lookup misses twice, on the
+/* The stages the links' --from names name (STAGEGRAPH_NONE for none),
+ * into source[] (link_edges uses it for a plain name only). On many stages each lookup misses twice, on the
  * slot and then on the entry the slot names, and the names arrive one or
  * two a stage: resolved here in one loop over the dense list, each name
  * hashed LINKS_AHEAD links before it is looked up, its slot loaded then
@@ -699,10 +695,19 @@ static void resolve_links(const sgi_str_index *names, const sgi_link *links, siz
   }
 }
 
+/* A --from that names a stage or an image: it expands to itself (its
+ * lowercased copy does when it does: expansion looks at no letter) and is
+ * no stage index. */
+static int plain_name(const stagegraph_plan *plan, const sgi_link *l) {
+  int64_t index;
+  return l->name && !sgi_expand_changes(l->name, l->len, plan->doc->escape) &&
+         sgi_go_atoi(l->name, l->len, &index) != 0;
+}
+
 /* A link's edge or image: a plain --from name resolved ahead, or any other
  * link read from its instruction. */
 static int link_edges(edge_ctx *c, const sgi_link *l, uint32_t source) {
-  if (!l->name) return instruction_edges(c, l->stage, l->ins, l->ins, 0);
+  if (!plain_name(c->plan, l)) return instruction_edges(c, l->stage, l->ins, l->ins, 0);
   if (source != (uint32_t)STAGEGRAPH_NONE)
     return add_edge_at(c->plan, source, l->stage, STAGEGRAPH_EDGE_COPY, l->ins, l->offset, l->flag,
                        0, l->value);
@@ -718,7 +723,7 @@ static int build_edges(stagegraph_plan *plan, edge_ctx *c) {
   uint32_t *source = NULL;
   if (n && !(source = sgi_malloc(&plan->mem, n * sizeof *source))) /* n links fit in memory */
     return STAGEGRAPH_ENOMEM;
-  if (n) resolve_links(c->names, links, n, source);
+  if (n) resolve_links(&plan->names, links, n, source);
   int rc = 0;
   size_t r = 0; /* the next link */
   for (size_t i = 0; i < plan->stage_count && !rc; i++) {
@@ -905,7 +910,7 @@ int sgi_graph_build(stagegraph_plan *plan, const char *target_stage, stagegraph_
   if (!rc) rc = resolve_bases(plan, names, err);
   size_t bound = plan->stage_count + sgi_doc_linking_flag_count(plan->doc);
   if (!rc) rc = reserve_edges(plan, bound);
-  edge_ctx c = {plan, names, &images, {NULL, 0, 0}, err, NULL, 0, 0, {0}};
+  edge_ctx c = {plan, &images, {NULL, 0, 0}, err, NULL, 0, 0, {0}};
   /* a FROM and a builder flag each use an image or make an edge, not both */
   if (!rc) rc = reserve_uses(plan, &c.uses, bound);
   sgi_str_index_init_storage(&c.external_index, &plan->mem, seed, slots[1], 16, pools[1],

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "expand.h"
 #include "goparse.h"
 #include "heredoc.h"
 #include "mount.h"
@@ -516,16 +515,13 @@ static int add_link(stagegraph_doc *doc, struct sgi_commands *cs, uint32_t stage
   l->value = from;
   l->flag = (uint32_t)(at - 1);
   size_t len = strlen(from);
-  int64_t index;
-  if (sgi_expand_changes(from, len, doc->escape) || sgi_go_atoi(from, len, &index) == 0) return 0;
   /* copied, lowercased as stage names are held: the values lie among the
    * parse's allocations, the copies side by side in this pass's */
   char *name = sgi_arena_alloc(&doc->arena, len + 1);
   if (!name) return STAGEGRAPH_ENOMEM;
   for (size_t k = 0; k <= len; k++)
     name[k] = (char)(from[k] >= 'A' && from[k] <= 'Z' ? from[k] + 32 : from[k]);
-  from = name;
-  l->name = from;
+  l->name = name;
   l->len = (uint32_t)len;
   return 0;
 }

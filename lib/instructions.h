@@ -70,13 +70,13 @@ static inline size_t sgi_doc_records_from(const stagegraph_doc *doc,
  * arrays and the values, three dependent loads in three places for each
  * on a large document. A COPY's first --from is `value`, flag value
  * `flag` of the instruction; `name` is that value ASCII-lowercased, as the
- * graph looks stage names up, copied beside the other links' names, when
- * it is a plain name (it expands to itself and is no number, which would
- * be a stage index), else NULL. */
+ * graph looks stage names up, copied beside the other links' names (what
+ * the value means, a name, a stage index or a word to expand, is the
+ * graph's to say). */
 typedef struct sgi_link {
   const stagegraph_instruction *ins;
   const char *value; /* COPY's --from, or NULL */
-  const char *name;  /* value lowercased when it is a plain name, or NULL */
+  const char *name;  /* value lowercased, or NULL */
   uint32_t len;      /* of name */
   uint32_t stage;    /* the stage of the instruction */
   uint32_t flag;     /* the index of value among the flag values */

@@ -255,6 +255,12 @@ int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_
 const stagegraph_edge *sgi_plan_edge_at(const stagegraph_plan *plan, size_t *cursor,
                                         const stagegraph_instruction *ins, size_t to,
                                         stagegraph_edge_kind kind, size_t flag);
+/* The stage `name` names (ASCII case-insensitively, the last stage of a
+ * name winning), as --from, mount from= and targets look stages up, in
+ * *out (STAGEGRAPH_NONE for none), through the graph's index of names
+ * (plan->names, kept until the targets are found). A long name is
+ * lowercased on the heap: 0 or STAGEGRAPH_ENOMEM. */
+int sgi_plan_stage_named(const stagegraph_plan *plan, const char *name, size_t *out);
 /* Position of an instruction for errors. */
 sgi_pos sgi_instruction_pos(const stagegraph_instruction *ins);
 
