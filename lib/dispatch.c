@@ -712,9 +712,7 @@ int sgi_dispatch(stagegraph_plan *p, stagegraph_error *err) {
         SGI_PREFETCH(&p->stages[parent].workdir_depth);
       }
     }
-    if (!p->needed[s]) continue; /* not even its record is read */
-    sgi_plan_stage *ps = &p->stages[s];
-    if (!sgi_plan_dispatched(ps)) continue;
+    if (!sgi_plan_dispatched(p, s)) continue; /* a pruned stage's record is not read */
     const stagegraph_stage *st = stagegraph_doc_stage(p->doc, s);
     d.outline = !p->legacy && in_outline[s];
     if (d.outline) {

@@ -379,7 +379,7 @@ static const stagegraph_instruction *from_of(const sgi_linter *l, size_t s) {
 static const char *copy_source(const sgi_linter *l, size_t s, const stagegraph_instruction *ins,
                                size_t i, size_t *count) {
   const sgi_ins_info *info =
-      sgi_plan_dispatched(&l->plan->stages[s]) ? &l->plan->info[ins->index] : NULL;
+      sgi_plan_dispatched(l->plan, s) ? &l->plan->info[ins->index] : NULL;
   if (info && info->executed && info->word_count >= 1) {
     *count = info->word_count - 1;
     return i < *count ? info->words[i] : NULL;

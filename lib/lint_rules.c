@@ -777,7 +777,7 @@ static int suggest_all(const stagegraph_plan *p, names *own, chain *c, sgi_arena
     while (height && !rc) {
       size_t s = stack[--height];
       const sgi_plan_stage *ps = &p->stages[s];
-      if (ps->undefined && sgi_plan_dispatched(ps)) rc = suggest_stage(p, s, own, c, arena, answers);
+      if (ps->undefined && sgi_plan_dispatched(p, s)) rc = suggest_stage(p, s, own, c, arena, answers);
       /* the children pushed last to first, so visited first to last */
       for (size_t k = first[s]; k != STAGEGRAPH_NONE; k = next[k]) height++;
       for (size_t k = first[s], top = height; k != STAGEGRAPH_NONE; k = next[k]) stack[--top] = k;
@@ -1059,7 +1059,7 @@ int sgi_lint_buildkit_stage(sgi_buildkit_pass *bk, size_t s) {
   if (!rc) rc = from_variables(l, st, &bk->scope, &bk->arena, &bk->word);
   const sgi_plan_stage *ps = bk->inherited ? &l->plan->stages[s] : NULL;
   bk->stage = s;
-  bk->dispatched = ps && sgi_plan_dispatched(ps);
+  bk->dispatched = ps && sgi_plan_dispatched(l->plan, s);
   if (rc || !bk->dispatched) return rc;
   stage_state *state = &bk->state;
   memset(state, 0, sizeof *state);

@@ -408,7 +408,6 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
     sgi_plan_stage *ps = &plan->stages[i];
     ps->deps = s.deps + s.dep_start[i];
     ps->dep_count = (uint32_t)(s.dep_start[i + 1] - s.dep_start[i]);
-    ps->needed = s.needed[i];
     ps->wave = s.wave[i] == NO_WAVE ? STAGEGRAPH_NONE : s.wave[i];
     if (!s.needed[i]) plan->pruned[plan->pruned_count++] = i;
   }
@@ -591,10 +590,10 @@ const char *stagegraph_plan_stage_context(const stagegraph_plan *p, size_t i) {
   return pstage(p, i) ? p->stages[i].context : NULL;
 }
 int stagegraph_plan_stage_needed(const stagegraph_plan *p, size_t i) {
-  return pstage(p, i) ? p->stages[i].needed : 0;
+  return pstage(p, i) ? p->needed[i] : 0;
 }
 size_t stagegraph_plan_stage_wave(const stagegraph_plan *p, size_t i) {
-  return pstage(p, i) && p->stages[i].needed ? p->stages[i].wave : STAGEGRAPH_NONE;
+  return pstage(p, i) && p->needed[i] ? p->stages[i].wave : STAGEGRAPH_NONE;
 }
 
 const char *stagegraph_edge_kind_name(stagegraph_edge_kind kind) {

@@ -89,7 +89,6 @@ typedef struct sgi_plan_stage {
   sgi_triggers *triggers; /* NULL when the parent has no ONBUILD */
   size_t *deps;          /* stages this one depends on (base and edges), deduplicated */
   uint32_t dep_count;
-  unsigned char needed;
   unsigned char onbuild_parsed; /* onbuilds below is set */
   unsigned char undefined;      /* dispatch met an undefined variable in its instructions */
   unsigned char target;         /* one of the plan's targets */
@@ -106,12 +105,6 @@ typedef struct sgi_plan_stage {
 
 static inline size_t sgi_plan_trigger_count(const sgi_plan_stage *ps) {
   return ps->triggers ? ps->triggers->count : 0;
-}
-
-/* Whether dispatch walked the stage: needed and not replaced by a named
- * context. Only such stages' instructions have an info record. */
-static inline int sgi_plan_dispatched(const sgi_plan_stage *ps) {
-  return ps->needed && !ps->context;
 }
 
 typedef struct sgi_outline_arg {
@@ -166,9 +159,9 @@ struct stagegraph_plan {
   char name_pool[256];
   /* plan */
   size_t *targets, target_count;
-  /* 1 per needed stage, 0 per pruned one (the stage records' needed, in
-   * one dense array: a pass over the needed stages of a large file, such
-   * as dispatch, reads no record of the others) */
+  /* 1 per needed stage, 0 per pruned one (one dense array, not a field
+   * of the stage records: a pass over the needed stages of a large file,
+   * such as dispatch, reads no record of the others) */
   unsigned char *needed;
   size_t *order, order_count;
   size_t *pruned, pruned_count;
@@ -201,6 +194,12 @@ struct stagegraph_plan {
   sgi_outline_mount *secrets, *ssh;
   size_t secret_count, ssh_count;
 };
+
+/* Whether dispatch walked stage s: needed and not replaced by a named
+ * context. Only such stages' instructions have an info record. */
+static inline int sgi_plan_dispatched(const stagegraph_plan *plan, size_t s) {
+  return plan->needed[s] && !plan->stages[s].context;
+}
 
 /* Build a plan; with all_stages every stage is needed (lint without a
  * target treats every stage as built, as BuildKit's --check does) and the

@@ -142,9 +142,9 @@ static void render_json(sgi_buf *b, const stagegraph_plan *p) {
     sgi_json_key(&j, "context");
     sgi_json_cstring(&j, st->context);
     sgi_json_key(&j, "needed");
-    sgi_json_bool(&j, st->needed);
+    sgi_json_bool(&j, p->needed[i]);
     sgi_json_key(&j, "wave");
-    json_index_or_null(&j, st->needed ? st->wave : STAGEGRAPH_NONE);
+    json_index_or_null(&j, p->needed[i] ? st->wave : STAGEGRAPH_NONE);
     sgi_json_end_object(&j);
   }
   sgi_json_end_array(&j);
@@ -254,7 +254,7 @@ static void render_dot(sgi_buf *b, const stagegraph_plan *p) {
     sgi_buf_printf(&label, "%s\nline %u", st->display, stage_line(p, i));
     sgi_buf_printf(b, "  s%zu [label=", i);
     dot_string(b, label.ptr, label.len);
-    if (!st->needed) sgi_buf_puts(b, ", style=\"rounded,dashed\", color=gray60, fontcolor=gray60");
+    if (!p->needed[i]) sgi_buf_puts(b, ", style=\"rounded,dashed\", color=gray60, fontcolor=gray60");
     else if (is_target(p, i)) sgi_buf_puts(b, ", penwidth=2");
     sgi_buf_puts(b, "];\n");
   }
@@ -277,7 +277,7 @@ static void render_dot(sgi_buf *b, const stagegraph_plan *p) {
       sgi_buf_puts(b, ", label=");
       dot_string(b, label.ptr, label.len);
     }
-    if (!p->stages[ed->to].needed) sgi_buf_puts(b, ", color=gray60");
+    if (!p->needed[ed->to]) sgi_buf_puts(b, ", color=gray60");
     sgi_buf_puts(b, "];\n");
   }
   sgi_buf_puts(b, "}\n");
@@ -328,11 +328,11 @@ static void render_mermaid(sgi_buf *b, const stagegraph_plan *p) {
     sgi_buf_printf(b, " s%zu\n", (size_t)ed->to);
   }
   int any_pruned = 0;
-  for (size_t i = 0; i < p->stage_count; i++) any_pruned |= !p->stages[i].needed;
+  for (size_t i = 0; i < p->stage_count; i++) any_pruned |= !p->needed[i];
   if (any_pruned) {
     sgi_buf_puts(b, "  classDef pruned fill:#f4f4f4,stroke:#999,stroke-dasharray:4 3,color:#999\n");
     for (size_t i = 0; i < p->stage_count; i++)
-      if (!p->stages[i].needed) sgi_buf_printf(b, "  class s%zu pruned\n", i);
+      if (!p->needed[i]) sgi_buf_printf(b, "  class s%zu pruned\n", i);
   }
   sgi_buf_puts(b, "  classDef target stroke-width:3px\n");
   for (size_t t = 0; t < p->target_count; t++) sgi_buf_printf(b, "  class s%zu target\n", p->targets[t]);
