@@ -96,9 +96,12 @@ static inline int add_edge_at(stagegraph_plan *plan, size_t from, size_t to, sta
   return 0;
 }
 
-int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
-                      const stagegraph_instruction *ins, size_t flag, int onbuild,
-                      const char *reference) {
+/* An edge made by `flag`, the index among ins's flag values of its --from
+ * or --mount (of the trigger's own flags for a trigger edge, whose ins is
+ * the ONBUILD). */
+static int add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
+                    const stagegraph_instruction *ins, size_t flag, int onbuild,
+                    const char *reference) {
   return add_edge_at(plan, from, to, kind, ins, (uint32_t)ins->start_offset, flag, onbuild,
                      reference);
 }
@@ -413,11 +416,11 @@ typedef struct link_hashes {
 } link_hashes;
 
 static void link_ahead(const stagegraph_plan *plan, const sgi_str_index *names,
-                       link_hashes *ring, size_t i, size_t base_len) {
+                       link_hashes *ring, size_t i) {
   const sgi_plan_stage *ps = &plan->stages[i];
   link_hashes *h = &ring[i % LINK_AHEAD];
-  h->base_len = (uint32_t)base_len;
-  h->base = sgi_str_index_hash(names, ps->base, base_len);
+  h->base_len = (uint32_t)strlen(ps->base);
+  h->base = sgi_str_index_hash(names, ps->base, h->base_len);
   sgi_str_index_prefetch_slot(names, h->base);
   if (ps->name) {
     h->name_len = (uint32_t)strlen(ps->name);
@@ -444,8 +447,7 @@ static int resolve_bases(stagegraph_plan *plan, sgi_str_index *names, stagegraph
     /* stage i - LINK_AHEAD's hashes are at ring[i % LINK_AHEAD], where
      * stage i's go next */
     if (i >= LINK_AHEAD) rc = link_base(plan, names, &ring[i % LINK_AHEAD], i - LINK_AHEAD);
-    if (!rc && i < n && !(rc = expand_base(plan, i, &word, err)))
-      link_ahead(plan, names, ring, i, strlen(plan->stages[i].base));
+    if (!rc && i < n && !(rc = expand_base(plan, i, &word, err))) link_ahead(plan, names, ring, i);
     if (i >= LINK_AHEAD / 2 && i - LINK_AHEAD / 2 < n)
       sgi_str_index_prefetch_entry(names, ring[(i - LINK_AHEAD / 2) % LINK_AHEAD].base);
   }
@@ -525,7 +527,7 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
                            (long long)index);
     }
     if ((size_t)index < plan->stage_count)
-      return sgi_plan_add_edge(plan, (size_t)index, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild,
+      return add_edge(plan, (size_t)index, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild,
                                from);
     /* BuildKit's quirk: an index past the stages selects an external source
      * found earlier in the walk. */
@@ -537,7 +539,7 @@ static int copy_edge(edge_ctx *c, size_t stage, const stagegraph_instruction *in
   size_t source;
   if (sgi_plan_stage_named(plan, from, &source)) return STAGEGRAPH_ENOMEM;
   if (source != STAGEGRAPH_NONE)
-    return sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild, from);
+    return add_edge(plan, source, stage, STAGEGRAPH_EDGE_COPY, at, flag, onbuild, from);
   return external(c, from, STAGEGRAPH_EDGE_COPY, stage, at, at);
 }
 
@@ -557,7 +559,7 @@ static int mount_edges(edge_ctx *c, size_t stage, const stagegraph_instruction *
     size_t source;
     if ((rc = sgi_plan_stage_named(plan, name, &source))) return rc;
     if (source != STAGEGRAPH_NONE) {
-      if ((rc = sgi_plan_add_edge(plan, source, stage, STAGEGRAPH_EDGE_MOUNT, at, pos - 1, onbuild,
+      if ((rc = add_edge(plan, source, stage, STAGEGRAPH_EDGE_MOUNT, at, pos - 1, onbuild,
                                   name)))
         return rc;
     } else if (from && *from) {

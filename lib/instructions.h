@@ -30,9 +30,10 @@ stagegraph_instruction *const *sgi_stage_instructions(const stagegraph_stage *s)
 /* The values of one builder flag in order (--mount, say): *at starts at
  * 0, and each call returns the next value and moves *at past it, NULL
  * after the last; the value returned is then flag value *at - 1 (the
- * `flag` of sgi_plan_add_edge and sgi_plan_edge_at). A loop over all the values is linear in the flags, where
- * asking stagegraph_instruction_flag_value for the k-th each time is
- * quadratic (a RUN of 40k mounts over continuation lines took 14 s). */
+ * `flag` of an edge, see sgi_plan_edge_at). A loop over all the values is
+ * linear in the flags, where asking stagegraph_instruction_flag_value for
+ * the k-th each time is quadratic (a RUN of 40k mounts over continuation
+ * lines took 14 s). */
 static inline const char *sgi_instruction_flag_next(const stagegraph_instruction *ins,
                                                      const char *name, size_t *at) {
   for (; *at < ins->flag_value_count; ++*at)

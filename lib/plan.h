@@ -236,15 +236,10 @@ int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err);
  * (most are) is copied without lexing. */
 int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_env *env,
                          const sgi_expand_opts *opts, stagegraph_error *err);
-/* An edge made by `flag`, the index among ins's flag values of its --from
- * or --mount (of the trigger's own flags for a trigger edge, whose ins is
- * the ONBUILD). */
-int sgi_plan_add_edge(stagegraph_plan *plan, size_t from, size_t to, stagegraph_edge_kind kind,
-                      const stagegraph_instruction *ins, size_t flag, int onbuild,
-                      const char *reference);
 /* The edge an instruction (a trigger's ONBUILD for trigger edges) makes
- * into stage `to`, of this kind, through its builder flag `flag` (as in
- * sgi_plan_add_edge), or NULL: edges are in order of (instruction offset,
+ * into stage `to`, of this kind, through its builder flag `flag` (the
+ * index among its flag values of the --from or --mount; of the trigger's
+ * own flags for a trigger edge), or NULL: edges are in order of (instruction offset,
  * dependent, flag), so a RUN of many mounts finds each at once, and one
  * that made no edge (an image) is known at once too. cursor (NULL: none)
  * keeps where the last lookup ended: a caller asking in file order passes
