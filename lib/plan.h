@@ -138,7 +138,8 @@ struct stagegraph_plan {
    * edges is needed to learn them: ONBUILD trigger edges came in, at their
    * parent's lines, and the graph sorted the edges (else they are in the
    * order made, grouped by dependent stage too); an edge comes from its
-   * own stage or a later one (only then can there be a cycle) */
+   * own stage or a later one (only then can there be a cycle, and only
+   * then does the build order differ from file order) */
   unsigned char edges_resorted, edge_backward;
   stagegraph_image **images;
   size_t image_count, image_cap;
