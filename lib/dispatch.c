@@ -658,11 +658,12 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
   stack[top++] = p->targets[0];
   in_outline[p->targets[0]] = 1;
   while (top) {
-    const sgi_plan_stage *st = &p->stages[stack[--top]];
-    for (size_t k = 0; k < st->dep_count; k++)
-      if (!in_outline[st->deps[k]]) {
-        in_outline[st->deps[k]] = 1;
-        stack[top++] = st->deps[k];
+    size_t count;
+    const uint32_t *deps = sgi_plan_deps(p, stack[--top], &count);
+    for (size_t k = 0; k < count; k++)
+      if (!in_outline[deps[k]]) {
+        in_outline[deps[k]] = 1;
+        stack[top++] = deps[k];
       }
   }
   return 0;

@@ -362,7 +362,6 @@ static int expand_base(stagegraph_plan *plan, size_t i, sgi_buf *word, stagegrap
   sgi_plan_stage *ps = &plan->stages[i];
   ps->name = stagegraph_stage_name(st);
   ps->parent = STAGEGRAPH_NONE;
-  ps->wave = STAGEGRAPH_NONE;
   if (ps->name) {
     ps->display = ps->name;
   } else if (!(ps->display = unnamed_display(&plan->arena, i))) {

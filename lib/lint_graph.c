@@ -419,9 +419,10 @@ static void closure(const stagegraph_plan *p, size_t s, unsigned char *mark, siz
   mark[s] = 1;
   stack[top++] = s;
   while (top) {
-    const sgi_plan_stage *st = &p->stages[stack[--top]];
-    for (size_t k = 0; k < st->dep_count; k++)
-      if (!mark[st->deps[k]]) mark[st->deps[k]] = 1, stack[top++] = st->deps[k];
+    size_t count;
+    const uint32_t *deps = sgi_plan_deps(p, stack[--top], &count);
+    for (size_t k = 0; k < count; k++)
+      if (!mark[deps[k]]) mark[deps[k]] = 1, stack[top++] = deps[k];
   }
 }
 
@@ -972,8 +973,10 @@ int sgi_lint_graph_begin(sgi_graph_pass **out, sgi_linter *l) {
     f->root[s] = ps->parent == STAGEGRAPH_NONE ? (uint32_t)s : f->root[ps->parent];
     f->size[s] = 1;
     if (ps->context) f->flags[s] |= FACT_CONTEXT;
-    for (size_t k = 0; k < ps->dep_count; k++)
-      if (ps->deps[k] != s) f->flags[ps->deps[k]] |= FACT_USED;
+    size_t count;
+    const uint32_t *deps = sgi_plan_deps(p, s, &count);
+    for (size_t k = 0; k < count; k++)
+      if (deps[k] != s) f->flags[deps[k]] |= FACT_USED;
   }
   /* subtree sizes, children before parents; then the depth-first numbers,
    * parents before children: a stage takes the first number its parent

@@ -85,17 +85,17 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
 
 /* ---- schedule ----------------------------------------------------------------- */
 
-/* The scheduler's view of the stages: compact arrays in a scratch arena,
- * so that its passes over 100k stages read a few bytes per stage instead
- * of whole stage records (each a cache miss on a large plan). The stage
- * records get their dependencies when they are collected and their
- * needed flag and wave once, at the end. */
+/* The scheduler's view of the stages: compact arrays, so that its passes
+ * over 100k stages read a few bytes per stage instead of whole stage
+ * records (each a cache miss on a large plan). The dependencies, needed
+ * flags and waves stay with the plan as they are (plan.h); the rest is
+ * scratch. */
 /* Its indices, counts and waves are 32-bit (stage indices and edge counts
- * fit: the edges keep theirs so), which halves the scratch its passes
+ * fit: the edges keep theirs so), which halves the memory its passes
  * write and read, and the random reads of a dependency's entry then hit
  * a smaller array. */
 typedef uint32_t sidx;
-#define NO_WAVE UINT32_MAX
+#define NO_WAVE SGI_NO_WAVE
 
 static sidx *sidx_array(sgi_arena *arena, size_t n) {
   return sgi_arena_array(arena, n ? n : 1, sizeof(sidx));
@@ -107,7 +107,7 @@ static sidx *zeroed_sidx_array(sgi_arena *arena, size_t n) {
 
 typedef struct sched {
   size_t n;
-  size_t *deps;        /* every stage's dependencies, deduplicated (the stage records' too) */
+  sidx *deps;          /* every stage's dependencies, deduplicated */
   sidx *dep_start;     /* n + 1: stage i's are deps[dep_start[i] .. dep_start[i + 1]) */
   unsigned char *needed;
   sidx *wave;          /* NO_WAVE until placed */
@@ -115,7 +115,7 @@ typedef struct sched {
 
 /* The sources kept so far while each stage's dependencies are collected. */
 typedef struct dep_sources {
-  size_t *deps;
+  sidx *deps;
   sidx count;
   sidx *seen; /* per source stage, the last dependent that kept it; made when first needed */
 } dep_sources;
@@ -132,7 +132,8 @@ static int keep_sources(const stagegraph_plan *plan, dep_sources *d, sgi_arena *
     /* compared with the sources already kept, which are in cache, where
      * the marker of each source is a miss on a large graph */
     for (size_t k = first; k < end; k++) {
-      size_t from = plan->edges[by_to[k]].from, j = kept;
+      sidx from = plan->edges[by_to[k]].from;
+      size_t j = kept;
       while (j < d->count && d->deps[j] != from) j++;
       if (j == d->count) d->deps[d->count++] = from;
     }
@@ -143,7 +144,7 @@ static int keep_sources(const stagegraph_plan *plan, dep_sources *d, sgi_arena *
     for (size_t k = 0; k < plan->stage_count; k++) d->seen[k] = UINT32_MAX;
   }
   for (size_t k = first; k < end; k++) {
-    size_t from = plan->edges[by_to[k]].from;
+    sidx from = plan->edges[by_to[k]].from;
     if (d->seen[from] == i) continue;
     d->seen[from] = (sidx)i;
     d->deps[d->count++] = from;
@@ -152,7 +153,7 @@ static int keep_sources(const stagegraph_plan *plan, dep_sources *d, sgi_arena *
 }
 
 /* Each stage's dependencies (parent and edges), deduplicated, in CSR form
- * (the stages' deps point into one array), and the edges grouped by
+ * (kept: plan->dep_start, deps), and the edges grouped by
  * dependent stage (kept: plan->in_start, in_edges). The edges are grouped
  * already unless ONBUILD edges (at their parent's lines) made the graph
  * sort them; when they are, one pass over them groups them and keeps the
@@ -162,8 +163,8 @@ static int collect_deps(stagegraph_plan *plan, sched *s, sgi_arena *scratch) {
   size_t n = plan->stage_count, edges = plan->edge_count;
   if (n >= UINT32_MAX || edges >= UINT32_MAX) return STAGEGRAPH_ENOMEM; /* never under 4 GiB */
   sidx *start = zeroed_sidx_array(&plan->arena, n + 1), *by_to = sidx_array(&plan->arena, edges);
-  dep_sources d = {indices(&plan->arena, edges), 0, NULL};
-  s->dep_start = sidx_array(scratch, n + 1);
+  dep_sources d = {sidx_array(&plan->arena, edges), 0, NULL};
+  s->dep_start = sidx_array(&plan->arena, n + 1);
   if (!start || !by_to || !d.deps || !s->dep_start) return STAGEGRAPH_ENOMEM;
   int grouped = !plan->edges_resorted;
   if (!grouped) {
@@ -394,8 +395,10 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   sgi_arena scratch;
   sgi_arena_init_storage(&scratch, &plan->mem, storage, sizeof storage);
   scratch.min_block = SGI_PLAN_SCRATCH_BLOCK;
-  sched s = {n, NULL, NULL, sgi_arena_calloc(&plan->arena, n ? n : 1, 1), sidx_array(&scratch, n)};
+  sched s = {n, NULL, NULL, sgi_arena_calloc(&plan->arena, n ? n : 1, 1),
+             sidx_array(&plan->arena, n)};
   plan->needed = s.needed;
+  plan->wave = s.wave;
   int rc = s.needed && s.wave ? collect_deps(plan, &s, &scratch) : STAGEGRAPH_ENOMEM;
   sidx *stack = rc ? NULL : sidx_array(&scratch, n);
   if (!rc && !stack) rc = STAGEGRAPH_ENOMEM;
@@ -425,14 +428,10 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
     if (!rc) rc = group_waves(plan, &s, &scratch);
     if (!rc) rc = critical_path(plan, &s);
   }
-  /* the stage records, written once */
-  for (size_t i = 0; !rc && i < n; i++) {
-    sgi_plan_stage *ps = &plan->stages[i];
-    ps->deps = s.deps + s.dep_start[i];
-    ps->dep_count = (uint32_t)(s.dep_start[i + 1] - s.dep_start[i]);
-    ps->wave = s.wave[i] == NO_WAVE ? STAGEGRAPH_NONE : s.wave[i];
+  for (size_t i = 0; !rc && i < n; i++)
     if (!s.needed[i]) plan->pruned[plan->pruned_count++] = i;
-  }
+  plan->dep_start = s.dep_start;
+  plan->deps = s.deps;
   sgi_arena_free(&scratch);
   (void)err;
   return rc;
@@ -615,7 +614,7 @@ int stagegraph_plan_stage_needed(const stagegraph_plan *p, size_t i) {
   return pstage(p, i) ? p->needed[i] : 0;
 }
 size_t stagegraph_plan_stage_wave(const stagegraph_plan *p, size_t i) {
-  return pstage(p, i) && p->needed[i] ? p->stages[i].wave : STAGEGRAPH_NONE;
+  return pstage(p, i) && p->wave[i] != SGI_NO_WAVE ? p->wave[i] : STAGEGRAPH_NONE;
 }
 
 const char *stagegraph_edge_kind_name(stagegraph_edge_kind kind) {

@@ -87,12 +87,9 @@ typedef struct sgi_plan_stage {
   stagegraph_image *image;
   const char *context;   /* named context replacing the stage */
   sgi_triggers *triggers; /* NULL when the parent has no ONBUILD */
-  size_t *deps;          /* stages this one depends on (base and edges), deduplicated */
-  uint32_t dep_count;
   unsigned char onbuild_parsed; /* onbuilds below is set */
   unsigned char undefined;      /* dispatch met an undefined variable in its instructions */
   unsigned char target;         /* one of the plan's targets */
-  size_t wave;           /* STAGEGRAPH_NONE when not needed */
   /* the rest */
   const char *name;      /* lowercased AS name or NULL */
   const char *base;      /* expanded FROM image */
@@ -164,6 +161,13 @@ struct stagegraph_plan {
    * of the stage records: a pass over the needed stages of a large file,
    * such as dispatch, reads no record of the others) */
   unsigned char *needed;
+  /* each stage's dependencies (base and edges), deduplicated, in CSR form:
+   * stage s's are deps[dep_start[s] .. dep_start[s + 1]) (sgi_plan_deps);
+   * and each needed stage's wave (NO_WAVE for the others, and for every
+   * stage of a plan built for lint). Dense arrays, not fields of the stage
+   * records, for the same reason as needed */
+  uint32_t *dep_start, *deps;
+  uint32_t *wave;
   size_t *order, order_count;
   size_t *pruned, pruned_count;
   size_t *critical, critical_count;
@@ -195,6 +199,14 @@ struct stagegraph_plan {
   sgi_outline_mount *secrets, *ssh;
   size_t secret_count, ssh_count;
 };
+
+#define SGI_NO_WAVE UINT32_MAX
+
+/* Stage s's dependencies: *count of them at the result. */
+static inline const uint32_t *sgi_plan_deps(const stagegraph_plan *plan, size_t s, size_t *count) {
+  *count = plan->dep_start[s + 1] - plan->dep_start[s];
+  return plan->deps + plan->dep_start[s];
+}
 
 /* Whether dispatch walked stage s: needed and not replaced by a named
  * context. Only such stages' instructions have an info record. */
