@@ -152,6 +152,10 @@ typedef struct change {
   unsigned char *ignored; /* per path: 1 when the .dockerignore excludes it */
   sgi_path_index by_prefix; /* the paths the build sees */
   name_set arg_set;       /* args, to find each ARG's name at once */
+  /* wildcard sources without --exclude already asked, to the position of
+   * the first path that reaches them (path_count for none): a pattern
+   * repeated on many lines walks the paths once */
+  sgi_str_index *wildcards;
 } change;
 
 void stagegraph_cache_options_init(stagegraph_cache_options *opts, size_t size) {
@@ -752,13 +756,122 @@ static int path_reaches(stagegraph_cache *c, const stagegraph_instruction *ins, 
   return !excluded;
 }
 
+/* The first changed path in the caller's order that reaches a wildcard
+ * source, among the entries under its base, when its pattern tells which
+ * paths it can read (sgi_path_source_pattern). Below a directory the
+ * entries come in runs, one per name ("a", "a/b", then "c"); only the runs
+ * whose name matches the pattern's component at that depth are followed,
+ * each to the next component, and none whose first path in the caller's
+ * order comes after the best so far. Below the plain components, a run is
+ * read whole when they are the whole pattern and the source has no
+ * --exclude; otherwise its paths are asked in the caller's order. */
+#define WILDCARD_DEPTH 16 /* components followed; a deeper pattern's paths are asked */
+
+typedef struct wildcard_walk {
+  stagegraph_cache *c;
+  const change *chg;
+  const stagegraph_instruction *ins;
+  const char *src;
+  const char *comp[WILDCARD_DEPTH]; /* the plain components */
+  size_t comp_len[WILDCARD_DEPTH];
+  size_t depth;    /* how many are followed */
+  int read_whole;  /* a run they all match is read whole */
+  size_t best;     /* the caller's position of the first path found, SIZE_MAX for none */
+} wildcard_walk;
+
+static int wildcard_runs(wildcard_walk *w, size_t lo, size_t hi, size_t at, size_t level);
+
+/* A run whose names matched every followed component. */
+static int wildcard_run(wildcard_walk *w, size_t lo, size_t hi) {
+  const sgi_path_index *ix = &w->chg->by_prefix;
+  if (w->read_whole) {
+    w->best = sgi_path_index_first(ix, lo, hi);
+    return 0;
+  }
+  const size_t *pos = sgi_path_index_positions(ix, lo, hi);
+  for (size_t k = 0; k < hi - lo && pos[k] < w->best; k++) {
+    int hit = path_reaches(w->c, w->ins, w->src, w->chg->paths[pos[k]]);
+    if (hit < 0) return hit;
+    if (hit) w->best = pos[k];
+  }
+  return 0;
+}
+
+/* The entries [lo, hi) under a directory whose names start at byte `at`
+ * of their paths, against component `level`. */
+static int wildcard_runs(wildcard_walk *w, size_t lo, size_t hi, size_t at, size_t level) {
+  const sgi_path_index *ix = &w->chg->by_prefix;
+  int rc = 0;
+  for (size_t i = lo; i < hi && !rc;) {
+    const sgi_path_entry *e = &ix->entries[i];
+    if (e->len <= at) { /* the directory itself, which no component names */
+      i++;
+      continue;
+    }
+    const char *name = e->path + at, *slash = memchr(name, '/', e->len - at);
+    size_t name_len = slash ? (size_t)(slash - name) : e->len - at, run_lo, run_hi;
+    sgi_path_index_under(ix, e->path, at + name_len, &run_lo, &run_hi);
+    if (sgi_path_index_first(ix, run_lo, run_hi) < w->best &&
+        sgi_path_match_component(w->comp[level], w->comp_len[level], name, name_len))
+      rc = level + 1 < w->depth ? wildcard_runs(w, run_lo, run_hi, at + name_len + 1, level + 1)
+                                : wildcard_run(w, run_lo, run_hi);
+    i = run_hi > i ? run_hi : i + 1;
+  }
+  return rc;
+}
+
+/* 1 (the path in *which), 0, STAGEGRAPH_ENOMEM, or NOT_TOLD when the
+ * pattern's first component is not plain, for the caller to ask every
+ * entry [lo, hi) under the base (base_len bytes). */
+enum { NOT_TOLD = 2 };
+
+static int wildcard_changed(stagegraph_cache *c, const change *chg,
+                            const stagegraph_instruction *ins, const char *src, size_t base_len,
+                            size_t lo, size_t hi, const char **which) {
+  char *pattern;
+  size_t len, components, plain;
+  int rc = sgi_path_source_pattern(&c->mem, src, strlen(src), &pattern, &len, &components, &plain);
+  if (rc <= 0 || !plain) {
+    sgi_free(&c->mem, pattern);
+    return rc < 0 ? rc : NOT_TOLD;
+  }
+  int memo = !flag(ins, "exclude", 0) && chg->path_count < UINT32_MAX - 1;
+  size_t known = memo ? sgi_str_index_find(chg->wildcards, src, strlen(src)) : STAGEGRAPH_NONE;
+  if (known != STAGEGRAPH_NONE) {
+    sgi_free(&c->mem, pattern);
+    if (known == chg->path_count) return 0;
+    *which = chg->paths[known];
+    return 1;
+  }
+  wildcard_walk w = {c, chg, ins, src, {NULL}, {0}, 0, 0, SIZE_MAX};
+  for (char *p = pattern; w.depth < plain && w.depth < WILDCARD_DEPTH; w.depth++) {
+    char *slash = strchr(p, '/');
+    w.comp[w.depth] = p;
+    w.comp_len[w.depth] = slash ? (size_t)(slash - p) : strlen(p);
+    p = slash ? slash + 1 : p + strlen(p);
+  }
+  w.read_whole = w.depth == components && !flag(ins, "exclude", 0);
+  /* names after the root start at byte 1, after another base past its '/' */
+  rc = wildcard_runs(&w, lo, hi, base_len == 1 ? 1 : base_len + 1, 0);
+  sgi_free(&c->mem, pattern);
+  if (!rc && memo)
+    rc = sgi_str_index_set(chg->wildcards, src, strlen(src),
+                           w.best == SIZE_MAX ? chg->path_count : w.best);
+  if (rc) return rc;
+  if (w.best == SIZE_MAX) return 0;
+  *which = chg->paths[w.best];
+  return 1;
+}
+
 /* Does a changed path reach a context input of `ins`? The first one in
  * the caller's order that does goes to *which. Ignored paths do not exist
  * for the build. A source reads only paths at or under its base, one run
  * of the index: without wildcards or --exclude every path of the run
- * reaches it, otherwise the run's paths are asked in the caller's order
- * (all paths for a --parents source, matched as a pattern): a short run
- * sorted into it, a long one picked out of the whole list. */
+ * reaches it; with wildcards, the runs of the names its pattern's
+ * components match, depth by depth (wildcard_changed); otherwise (a '[' or
+ * '\' in the first component, a --parents source, matched as a pattern
+ * against all paths) the paths are asked in the caller's order: a short
+ * run sorted into it, a long one picked out of the whole list. */
 static int context_changed(stagegraph_cache *c, const change *chg,
                            const stagegraph_instruction *ins, const char *src, const char **which) {
   const sgi_path_index *ix = &chg->by_prefix;
@@ -775,6 +888,10 @@ static int context_changed(stagegraph_cache *c, const change *chg,
     if (literal && !flag(ins, "exclude", 0)) {
       *which = chg->paths[sgi_path_index_first(ix, lo, hi)];
       return 1;
+    }
+    if (!literal) {
+      int rc = wildcard_changed(c, chg, ins, src, len, lo, hi, which);
+      if (rc != NOT_TOLD) return rc;
     }
   }
   const size_t *pos = hi - lo <= ix->count / 16 ? sgi_path_index_positions(ix, lo, hi) : NULL;
@@ -1211,6 +1328,9 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   for (size_t i = 0; !rc && i < plan->order_count; i++) c->position[plan->order[i]] = (uint32_t)i;
   change chg;
   memset(&chg, 0, sizeof chg);
+  sgi_str_index wildcards;
+  sgi_str_index_init(&wildcards, &c->mem, sgi_hash_seed(&c->mem));
+  chg.wildcards = &wildcards;
   chg.paths = COPT(opts, changed_paths, (const char *const *)NULL);
   chg.path_count = COPT(opts, changed_path_count, (size_t)0);
   chg.args = COPT(opts, changed_args, (const char *const *)NULL);
@@ -1239,6 +1359,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (!rc) rc = reserve_inputs(c, plan->order_count);
   if (!rc) rc = walk_all(c, &chg);
   sgi_path_index_free(&chg.by_prefix);
+  sgi_str_index_free(&wildcards);
   if (rc) {
     if (rc == STAGEGRAPH_ENOMEM) sgi_error_set(err, rc, NULL, "out of memory");
     stagegraph_cache_free(c);

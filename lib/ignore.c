@@ -1731,6 +1731,40 @@ int sgi_path_source_base(const sgi_mem *mem, const char *src, size_t src_len, ch
   return 0;
 }
 
+int sgi_path_source_pattern(const sgi_mem *mem, const char *src, size_t src_len, char **pattern,
+                            size_t *pattern_len, size_t *components, size_t *plain) {
+  size_t sl = 0, b, k;
+  *pattern = NULL;
+  char *s = sgi_path_clean_rooted(mem, src_len ? src : "", src_len, &sl);
+  if (!s) return STAGEGRAPH_ENOMEM;
+  split_wildcards(s, sl, &b, &k);
+  if (k >= sl) {
+    sgi_free(mem, s);
+    return 0;
+  }
+  size_t n = 0, good = 0;
+  for (size_t start = k; start < sl; n++) {
+    size_t e = start;
+    while (e < sl && s[e] != '/') e++;
+    if (good == n && !memchr(s + start, '[', e - start) && !memchr(s + start, '\\', e - start))
+      good++;
+    start = e + 1;
+  }
+  memmove(s, s + k, sl - k);
+  s[sl - k] = '\0';
+  *pattern = s;
+  *pattern_len = sl - k;
+  *components = n;
+  *plain = good;
+  return 1;
+}
+
+int sgi_path_match_component(const char *pattern, size_t pattern_len, const char *name,
+                             size_t name_len) {
+  span pat = {pattern, pattern_len}, n = {name, name_len};
+  return go_match(pat, n) == 1;
+}
+
 int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, const char *path,
                          size_t path_len, size_t *root_depth) {
   if (!mem) return STAGEGRAPH_EINVAL;

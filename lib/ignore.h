@@ -150,6 +150,22 @@ int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, co
 int sgi_path_source_base(const sgi_mem *mem, const char *src, size_t src_len, char **base,
                          size_t *base_len);
 
+/* For a source with wildcards: the pattern after its base, cleaned, into
+ * a new buffer (sgi_free it; *pattern is NULL unless 1 is returned) of
+ * *pattern_len bytes and a NUL; how many components it has, and in *plain
+ * how many of the first have no '[' or '\' (which could match a '/').
+ * Every path the source reads has, after the base, components that the
+ * plain ones match one for one (sgi_path_match_component); when all are
+ * plain, it reads exactly the paths whose first components match them
+ * all, and what is under those. 1, 0 (no wildcards) or STAGEGRAPH_ENOMEM. */
+int sgi_path_source_pattern(const sgi_mem *mem, const char *src, size_t src_len, char **pattern,
+                            size_t *pattern_len, size_t *components, size_t *plain);
+
+/* Go's filepath.Match of the pattern against one path component: 1 or 0
+ * (also for a malformed pattern, which matches nothing). */
+int sgi_path_match_component(const char *pattern, size_t pattern_len, const char *name,
+                             size_t name_len);
+
 /* path.Join("/", s[0..n)), the form sgi_path_source_root compares, into a
  * new buffer (sgi_free it) of *out_len bytes and a NUL; NULL on failure. */
 char *sgi_path_clean_rooted(const sgi_mem *mem, const char *s, size_t n, size_t *out_len);

@@ -734,6 +734,30 @@ static void expect_out_of_memory(const char *src, const stagegraph_cache_options
  * to it or under it (after cleaning), a glob by the paths under its base
  * that match, and the reason names the first such path in the caller's
  * order, as written. Every COPY is --link, so each status is its own. */
+/* Per line of stage-0: the first changed path in the caller's order that
+ * reaches the line's first source reached, or NULL when none does (the
+ * line is cached). */
+typedef struct first_path {
+  uint32_t line;
+  const char *path, *source;
+} first_path;
+
+static void expect_first_paths_at(const char *file, int line, const model *m,
+                                  const first_path *want, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (!want[i].path) {
+      expect_status_at(file, line, m, "stage-0", want[i].line, STAGEGRAPH_CACHED);
+      continue;
+    }
+    char why[128];
+    snprintf(why, sizeof why, "changed file \"%s\" is read by source \"%s\"", want[i].path,
+             want[i].source);
+    expect_reason_at(file, line, m, "stage-0", want[i].line, why);
+  }
+}
+#define EXPECT_FIRST_PATHS(m, want)                                                                \
+  expect_first_paths_at(__FILE__, __LINE__, &(m), (want), sizeof(want) / sizeof(want)[0])
+
 static void test_changed_paths_by_prefix(void **state) {
   (void)state;
   static const char src[] = "# syntax=docker/dockerfile:1-labs\n"     /* 1 */
@@ -772,10 +796,7 @@ static void test_changed_paths_by_prefix(void **state) {
 
   /* per line: the first path in the caller's order that reaches the
    * line's first source reached, or NULL when none does */
-  static const struct {
-    uint32_t line;
-    const char *path, *source;
-  } want[] = {
+  static const first_path want[] = {
       /* "src-x" and "src.txt" sort near "src" but are not under it */
       {3, "src/b/util.go", "src"},
       /* the file written another way; "src/app" and "src", above it, do not reach it */
@@ -798,16 +819,7 @@ static void test_changed_paths_by_prefix(void **state) {
   };
   model m = MODEL(src, .many_paths = paths, .many_path_count = HEAD + GEN + TAIL,
                   .ignore = "docs\n*.md\n");
-  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-    if (!want[i].path) {
-      EXPECT_STATUS(m, "stage-0", want[i].line, STAGEGRAPH_CACHED);
-      continue;
-    }
-    char why[128];
-    snprintf(why, sizeof why, "changed file \"%s\" is read by source \"%s\"", want[i].path,
-             want[i].source);
-    EXPECT_REASON(m, "stage-0", want[i].line, why);
-  }
+  EXPECT_FIRST_PATHS(m, want);
   EXPECT_STAGE(m, "stage-0", 3, "c- iL iL iL cL iL iL cL cL iL iL cL iL iL iL iL");
   model_free(&m);
 
@@ -824,6 +836,48 @@ static void test_changed_paths_by_prefix(void **state) {
   o.dockerignore = "docs\n";
   o.dockerignore_len = strlen(o.dockerignore);
   expect_out_of_memory(src, &o);
+}
+
+/* Wildcard sources follow the changed paths name by name: under the base
+ * only the names the pattern's component at each depth matches are
+ * followed, the first path in the caller's order wins even when it sorts
+ * after another that reaches, a bracket in the first component has every
+ * path asked, and a pattern on several lines answers alike, --exclude
+ * apart. (--link: each line's own reason.) */
+static void test_wildcard_sources(void **state) {
+  (void)state;
+  static const char src[] = "# syntax=docker/dockerfile:1-labs\n"    /* 1 */
+                            "FROM alpine\n"                          /* 2 */
+                            "COPY --link */*.go /a\n"                /* 3 */
+                            "COPY --link p*/m?/*.txt /b\n"           /* 4 */
+                            "COPY --link --exclude=*.md d*/* /c\n"   /* 5 */
+                            "COPY --link [ab]*/*.go /d\n"            /* 6 */
+                            "COPY --link */*.go /e\n"                /* 7 */
+                            "COPY --link */* /f\n"                   /* 8 */
+                            "COPY --link --exclude=x.go */* /g\n"    /* 9 */
+                            "COPY --link */q/*.go /h\n"              /* 10 */
+                            "COPY --link *.md /i\n";                 /* 11 */
+  static const char *const paths[] = {"c/deep/x.go", "docs/a.md",     "pkg/m1/notes.txt",
+                                      "b2/z.go",     "a1/y.go",       "docs/sub/b.md",
+                                      "docs/c.txt",  "pkg/m12/x.txt", "c/keep.go",
+                                      "README.md"};
+  static const first_path want[] = {
+      /* "a1/y.go" sorts first, "b2/z.go" comes first; "c/deep" is no "*.go" */
+      {3, "b2/z.go", "*/*.go"},
+      {4, "pkg/m1/notes.txt", "p*/m?/*.txt"}, /* "m12" is not "m?" */
+      /* the match is the source root, which --exclude never removes */
+      {5, "docs/a.md", "d*/*"},
+      {6, "b2/z.go", "[ab]*/*.go"},
+      {7, "b2/z.go", "*/*.go"},
+      {8, "c/deep/x.go", "*/*"}, /* "c/deep" matches and is read whole */
+      /* ... but "x.go" under it is excluded here */
+      {9, "docs/a.md", "*/*"},
+      {10, NULL, NULL},
+      {11, "README.md", "*.md"}, /* at the root only */
+  };
+  model m = MODEL(src, .many_paths = paths, .many_path_count = sizeof paths / sizeof paths[0]);
+  EXPECT_FIRST_PATHS(m, want);
+  model_free(&m);
 }
 
 /* A heredoc source is part of the instruction, not of the context. */
@@ -2122,6 +2176,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_copy_exclude, live_teardown),
       cmocka_unit_test_teardown(test_copy_parents, live_teardown),
       cmocka_unit_test_teardown(test_changed_paths_by_prefix, live_teardown),
+      cmocka_unit_test_teardown(test_wildcard_sources, live_teardown),
       cmocka_unit_test_teardown(test_heredoc_copy, live_teardown),
       cmocka_unit_test_teardown(test_dockerignore, live_teardown),
       cmocka_unit_test_teardown(test_dockerignore_bind_mount, live_teardown),

@@ -608,6 +608,81 @@ static void test_covered_by_source(void **state) {
   assert_int_equal(depth, 99);
 }
 
+/* The pattern after a wildcard source's base, its components and how many
+ * lead without '[' or '\\'; and, for a pattern of such components only,
+ * the paths it reads are those whose first components under the base
+ * match them one for one (what the cache model follows). */
+static void test_source_pattern(void **state) {
+  (void)state;
+  static const struct {
+    const char *src, *pattern;
+    size_t components, plain;
+  } cases[] = {
+      {"*.go", "*.go", 1, 1},         {"src/*/x.go", "*/x.go", 2, 2},
+      {"./a/../b/c*/d", "c*/d", 2, 2}, {"*/[ab]/*", "*/[ab]/*", 3, 1},
+      {"[ab]*/x", "[ab]*/x", 2, 0},    {"a\\*b/*", "*", 1, 1},
+      {"d/e\\*?/f", "e\\*?/f", 2, 0}, {"**/x", "**/x", 2, 2},
+      {"a/b*/", "b*", 1, 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char *pattern = NULL;
+    size_t len = 0, components = 0, plain = 0;
+    const char *src = cases[i].src;
+    assert_int_equal(
+        sgi_path_source_pattern(&MEM, src, strlen(src), &pattern, &len, &components, &plain), 1);
+    if (strcmp(pattern, cases[i].pattern) != 0 || len != strlen(pattern) ||
+        components != cases[i].components || plain != cases[i].plain)
+      fail_msg("source \"%s\": \"%s\" %zu %zu, want \"%s\" %zu %zu", src, pattern, components,
+               plain, cases[i].pattern, cases[i].components, cases[i].plain);
+    sgi_free(&MEM, pattern);
+  }
+  char *pattern = (char *)"unset";
+  size_t len, components, plain;
+  assert_int_equal(sgi_path_source_pattern(&MEM, "src/a.go", 8, &pattern, &len, &components, &plain), 0);
+  assert_null(pattern);
+
+  assert_int_equal(sgi_path_match_component("*.go", 4, "a.go", 4), 1);
+  assert_int_equal(sgi_path_match_component("*.go", 4, "a.gox", 5), 0);
+  assert_int_equal(sgi_path_match_component("?", 1, "", 0), 0);
+  assert_int_equal(sgi_path_match_component("*", 1, "", 0), 1);
+  assert_int_equal(sgi_path_match_component("[", 1, "[", 1), 0); /* malformed: no match */
+
+  /* the plain patterns read exactly the paths whose components match */
+  static const char *const sources[] = {"*", "*/*", "a*/*.go", "src/?/x*", "*/b/*", "**/c"};
+  static const char *const paths[] = {"a",     "a/b",       "a/b/c",  "ab/x.go", "ab/x.go/y",
+                                      "src/q/x", "src/qq/x", "src/q", "z/b/c/d", "b/c",
+                                      "a.go",  "src/q/xy/z"};
+  for (size_t i = 0; i < sizeof sources / sizeof *sources; i++) {
+    const char *src = sources[i];
+    assert_int_equal(
+        sgi_path_source_pattern(&MEM, src, strlen(src), &pattern, &len, &components, &plain), 1);
+    assert_int_equal(plain, components);
+    size_t skip = strncmp(src, "src/", 4) == 0; /* the literal base "src" of "src/?/x*" */
+    for (size_t k = 0; k < sizeof paths / sizeof *paths; k++) {
+      const char *path = paths[k], *name = path;
+      int want = 1;
+      for (size_t c = 0; c < skip && want; c++) {
+        const char *slash = strchr(name, '/');
+        want = slash && slash - name == 3 && strncmp(name, "src", 3) == 0;
+        name = slash ? slash + 1 : name;
+      }
+      const char *comp = pattern;
+      for (size_t c = 0; c < components && want; c++) {
+        const char *slash = strchr(name, '/'), *cslash = strchr(comp, '/');
+        size_t n = slash ? (size_t)(slash - name) : strlen(name);
+        size_t cn = cslash ? (size_t)(cslash - comp) : strlen(comp);
+        want = sgi_path_match_component(comp, cn, name, n) && (slash || c + 1 == components);
+        name = slash ? slash + 1 : name + n;
+        comp = cslash ? cslash + 1 : comp + cn;
+      }
+      if (covered(src, path) != want)
+        fail_msg("source \"%s\" path \"%s\": covered %d, by components %d", src, path,
+                 covered(src, path), want);
+    }
+    sgi_free(&MEM, pattern);
+  }
+}
+
 static void test_path_clean(void **state) {
   (void)state;
   static const char *const cases[][2] = {
@@ -816,6 +891,7 @@ int main(void) {
       cmocka_unit_test(test_doublestar),
       cmocka_unit_test(test_question_and_brackets),
       cmocka_unit_test(test_covered_by_source),
+      cmocka_unit_test(test_source_pattern),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_api),
       cmocka_unit_test(test_pathological),

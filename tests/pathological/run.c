@@ -436,6 +436,22 @@ static void gen_changed_paths(text *t, setup *s) {
   }
 }
 
+/* 2k COPY lines with wildcard sources and 10k changed paths that few of
+ * them read: does each source match its pattern against every changed
+ * path, or only against the names at each depth that can lead to a match? */
+static void gen_glob_sources(text *t, setup *s) {
+  int n = scaled(2000), changed = scaled(10000);
+  static const char *const globs[] = {"*.md", "*/*.go", "pkg*/*/*.txt", "doc?/*", "*/mod1/f*.go",
+                                      "src/*/*.go", "*"};
+  add(t, "FROM alpine\n");
+  for (int i = 0; i < n; i++) add(t, "COPY %s /d%d/\n", globs[i % 7], i);
+  for (int j = 0; j < changed; j++) {
+    add(&s->changed_paths, "pkg%d/mod%d/file%d.go", j % 50, j % 300, j);
+    add(&s->changed_paths, "%c", 0);
+    s->changed_path_count++;
+  }
+}
+
 /* 12k global ARGs and 12k FROMs, each using a variable that is not
  * declared: half one edit away from an ARG (a suggestion), half close to
  * none. Is each FROM's "did you mean" a scan of every global ARG? */
@@ -535,6 +551,8 @@ static const pcase CASES[] = {
      gen_ignored_paths, {OK, OK, OK}},
     {"changed-paths", "40k COPY lines (files, directories, globs) and 10k changed paths",
      gen_changed_paths, {OK, OK, OK}},
+    {"glob-sources", "2k COPY lines with wildcard sources, 10k changed paths few of them read",
+     gen_glob_sources, {OK, OK, OK}},
     {"from-suggestions", "12k global ARGs, 12k FROMs each using an undeclared variable",
      gen_from_suggestions, {OK, OK, OK}},
     {"var-suggestions", "12k ENVs in a stage, then 12k LABELs each using an unset variable",
