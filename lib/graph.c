@@ -299,6 +299,26 @@ static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const cha
   return rc ? rc : sgi_plan_spend(plan, out->len, err);
 }
 
+/* The same, kept: the document's word itself when expansion leaves it as
+ * it is (most bases name an image or a stage plainly), else a copy in the
+ * plan's arena; *len bytes. */
+static int expand_kept(stagegraph_plan *plan, const sgi_envmap *scope, const char *word,
+                       sgi_buf *buf, const char **out, size_t *len, stagegraph_error *err) {
+  sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
+                          plan->doc->limits.max_expansion_bytes, NULL};
+  size_t n = strlen(word);
+  if (sgi_plan_word_unchanged(word, n, &opts)) {
+    *out = word;
+    *len = n;
+    return sgi_plan_spend(plan, n, err);
+  }
+  int rc = expand_word(plan, scope, word, buf, err);
+  if (rc) return rc;
+  *len = buf->len;
+  *out = sgi_arena_strndup(&plan->arena, buf->ptr ? buf->ptr : "", buf->len);
+  return *out ? 0 : STAGEGRAPH_ENOMEM;
+}
+
 static int build_global_scope(stagegraph_plan *plan, const char *target_stage,
                               stagegraph_error *err) {
   const stagegraph_doc *doc = plan->doc;
@@ -368,13 +388,13 @@ static int expand_base(stagegraph_plan *plan, size_t i, sgi_buf *word, stagegrap
     return STAGEGRAPH_ENOMEM;
   }
   const char *raw = stagegraph_stage_base(st);
-  int rc = expand_word(plan, &plan->global, raw, word, err);
+  size_t len;
+  int rc = expand_kept(plan, &plan->global, raw, word, &ps->base, &len, err);
   if (rc) return set_error_pos(err, from, rc);
-  if (word->len == 0) {
+  if (len == 0) {
     sgi_pos pos = sgi_instruction_pos(from);
     return sgi_error_set(err, STAGEGRAPH_EEXPAND, &pos, "base name (%s) should not be blank", raw);
   }
-  if (!(ps->base = sgi_arena_strndup(&plan->arena, word->ptr, word->len))) return STAGEGRAPH_ENOMEM;
   const char *praw = stagegraph_stage_platform(st);
   if (praw) {
     if ((rc = expand_word(plan, &plan->global, praw, word, err))) return set_error_pos(err, from, rc);

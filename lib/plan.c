@@ -446,12 +446,16 @@ int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err) {
                        plan->expansion_budget);
 }
 
+int sgi_plan_word_unchanged(const char *word, size_t len, const sgi_expand_opts *opts) {
+  return opts->mode == SGI_EXPAND_NORMAL && (!opts->max_bytes || len <= opts->max_bytes) &&
+         !sgi_expand_changes(word, len, opts->escape);
+}
+
 int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_env *env,
                          const sgi_expand_opts *opts, stagegraph_error *err) {
   /* Unchanged, the word is the output: only the per-word limit can fail
    * it, and no name is looked up (so none is unset). */
-  if (opts->mode == SGI_EXPAND_NORMAL && (!opts->max_bytes || len <= opts->max_bytes) &&
-      !sgi_expand_changes(word, len, opts->escape)) {
+  if (sgi_plan_word_unchanged(word, len, opts)) {
     if (len && sgi_buf_append(out, word, len))
       return sgi_error_set(err, STAGEGRAPH_ENOMEM, NULL, "out of memory");
     return 0;

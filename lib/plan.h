@@ -245,8 +245,11 @@ static inline size_t sgi_plan_block_for(size_t bytes) {
 /* Count an expansion's output against the plan's budget: 0, or
  * STAGEGRAPH_ELIMIT with the message in err. */
 int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err);
+/* Whether the lexer would give the word back unchanged (most words): no
+ * variable, quote or escape in it, and within the per-word limit. */
+int sgi_plan_word_unchanged(const char *word, size_t len, const sgi_expand_opts *opts);
 /* sgi_expand_word, except that a word the lexer would give back unchanged
- * (most are) is copied without lexing. */
+ * is copied without lexing. */
 int sgi_plan_expand_word(sgi_buf *out, const char *word, size_t len, const sgi_env *env,
                          const sgi_expand_opts *opts, stagegraph_error *err);
 /* The edge an instruction (a trigger's ONBUILD for trigger edges) makes
