@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "alloc.h"
 
@@ -34,19 +35,30 @@ static inline uint64_t sgi_hash_seed(const void *owner) {
   return sgi_hash_mix((uint64_t)(uintptr_t)owner ^ UINT64_C(0x9e3779b97f4a7c15));
 }
 
-/* A keyed hash: 8 bytes at a time through a strong 64-bit mixer. */
+/* A keyed hash: 8 bytes at a time through a strong 64-bit mixer. The
+ * last 1 to 7 bytes are read as two overlapping 4-byte words, or as the
+ * first, middle and last byte, instead of byte by byte (the length is
+ * mixed in at the start, so no two lengths share a tail's encoding). The
+ * values are the machine's byte order's: they are never stored. */
 static inline unsigned sgi_hash_keyed(const void *key, size_t len, uint64_t seed) {
   const unsigned char *p = key;
   uint64_t h = seed ^ (len * UINT64_C(0x9e3779b97f4a7c15));
   while (len >= 8) {
-    uint64_t w = 0;
-    for (int i = 0; i < 8; i++) w |= (uint64_t)p[i] << (8 * i);
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
     h = sgi_hash_mix(h ^ w);
     p += 8;
     len -= 8;
   }
   uint64_t w = 0;
-  for (size_t i = 0; i < len; i++) w |= (uint64_t)p[i] << (8 * i);
+  if (len >= 4) {
+    uint32_t a, b;
+    memcpy(&a, p, sizeof a);
+    memcpy(&b, p + len - 4, sizeof b);
+    w = (uint64_t)a << 32 | b;
+  } else if (len) {
+    w = (uint64_t)p[0] << 16 | (uint64_t)p[len / 2] << 8 | p[len - 1];
+  }
   h = sgi_hash_mix(h ^ w ^ UINT64_C(0xff51afd7ed558ccd));
   return (unsigned)(h ^ (h >> 32));
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "hash.h"
 #include "str_index.h"
 
 static sgi_mem heap(void) {
@@ -41,6 +42,27 @@ static void test_set_and_find(void **state) {
   assert_int_equal(x.count, 3);
   sgi_str_index_free(&x);
   assert_int_equal(sgi_str_index_find(&x, "test", 4), STAGEGRAPH_NONE);
+}
+
+/* The keyed hash reads every byte and the length: for keys of 0 to 24
+ * bytes (the 8-byte words, the two overlapping 4-byte words of a 4- to
+ * 7-byte tail, the first, middle and last byte of a shorter one), changing
+ * any one byte, or cutting the last, changes the hash; so does the key.
+ * The seed and keys are fixed, so the outcome is too. */
+static void test_hash_reads_every_byte(void **state) {
+  (void)state;
+  unsigned char key[24];
+  for (size_t i = 0; i < sizeof key; i++) key[i] = (unsigned char)('a' + i);
+  for (size_t len = 0; len <= sizeof key; len++) {
+    unsigned h = sgi_hash_keyed(key, len, 12345);
+    assert_int_not_equal(h, sgi_hash_keyed(key, len, 12346));
+    if (len) assert_int_not_equal(h, sgi_hash_keyed(key, len - 1, 12345));
+    for (size_t i = 0; i < len; i++) {
+      key[i] ^= 0x20;
+      if (h == sgi_hash_keyed(key, len, 12345)) fail_msg("length %zu: byte %zu not read", len, i);
+      key[i] ^= 0x20;
+    }
+  }
 }
 
 /* An index on the caller's storage allocates nothing while its strings
@@ -193,6 +215,7 @@ static void test_allocation_failure(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hash_reads_every_byte),
       cmocka_unit_test(test_set_and_find),
       cmocka_unit_test(test_later_value_wins),
       cmocka_unit_test(test_add_keeps_first),
