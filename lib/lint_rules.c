@@ -462,8 +462,7 @@ static int default_args_in_from(sgi_linter *l, sgi_arena *arena, auto_args *auto
     if (e) break;
     const char *base = stagegraph_stage_base(st);
     if (valid && !strcmp(base, valid)) continue; /* expands the same */
-    sgi_reference ref;
-    e = sgi_reference_parse(&ref, arena, word->ptr ? word->ptr : "", word->len, NULL);
+    e = sgi_reference_parse(NULL, NULL, word->ptr ? word->ptr : "", word->len, NULL);
     if (e == STAGEGRAPH_ENOMEM) rc = e;
     else if (!e) {
       valid = base;

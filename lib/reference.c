@@ -484,8 +484,18 @@ static int build(sgi_reference *out, sgi_arena *arena, const char *s, const ref_
   return 0;
 }
 
+/* Letters a-z and digits only, and fewer than an identifier's 64: one path
+ * component on docker.io, always a valid name. */
+static int plain_name(const char *s, size_t n) {
+  if (n == 0 || n >= IDENTIFIER_LEN) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!is_lower_alnum((unsigned char)s[i])) return 0;
+  return 1;
+}
+
 int sgi_reference_parse(sgi_reference *out, sgi_arena *arena, const char *text, size_t len,
                         stagegraph_error *err) {
+  if (!out && text && plain_name(text, len)) return 0;
   if (len > SGI_REFERENCE_MAX)
     return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL,
                          "invalid reference format: longer than %d bytes", SGI_REFERENCE_MAX);
@@ -533,6 +543,7 @@ int sgi_reference_parse(sgi_reference *out, sgi_arena *arena, const char *text, 
     const char *problem = digest_problem(full + parts.digest_off, parts.digest_len);
     if (problem) return ref_error(err, problem);
   }
+  if (!out) return 0;
   int rc = build(out, arena, full, &parts);
   if (rc) return sgi_error_set(err, rc, NULL, "out of memory");
   return 0;

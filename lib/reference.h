@@ -47,7 +47,10 @@ typedef struct sgi_reference {
  * message ("invalid reference format", "invalid reference format:
  * repository name (library/Foo) must be lowercase", ...), STAGEGRAPH_ELIMIT
  * for input over SGI_REFERENCE_MAX, or STAGEGRAPH_ENOMEM. No position is set;
- * callers wrap the message ("failed to parse stage name \"x\": ..."). */
+ * callers wrap the message ("failed to parse stage name \"x\": ...").
+ * With out NULL it only checks the text (arena may be NULL too): the same
+ * verdict, nothing built, and a plain lowercase name ("alpine", "builder")
+ * passes without the full match. */
 int sgi_reference_parse(sgi_reference *out, sgi_arena *arena, const char *text, size_t len,
                         stagegraph_error *err);
 

@@ -344,6 +344,57 @@ static void test_invalid_table(void **state) {
                  INVALID[i].message);
 }
 
+/* ---- checking only ----------------------------------------------------------- */
+
+/* The verdict of a check (out NULL) is the full parse's: on the tables, on
+ * every string of up to 4 bytes over an alphabet of letters, digits and
+ * separators, and on plain names around the 64-byte identifier length. */
+static int verdict(const char *text, size_t len, int check_only) {
+  sgi_mem mem;
+  sgi_mem_init(&mem, NULL);
+  sgi_arena arena;
+  sgi_arena_init(&arena, &mem);
+  sgi_reference ref;
+  int rc = sgi_reference_parse(check_only ? NULL : &ref, check_only ? NULL : &arena, text, len,
+                               NULL);
+  sgi_arena_free(&arena);
+  return rc;
+}
+
+static void expect_same_verdict(const char *text, size_t len) {
+  int full = verdict(text, len, 0), check = verdict(text, len, 1);
+  if (full != check) fail_msg("\"%.*s\": check %d, parse %d", (int)len, text, check, full);
+}
+
+static void test_check_only(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof VALID / sizeof VALID[0]; i++) {
+    assert_int_equal(verdict(VALID[i].input, strlen(VALID[i].input), 1), 0);
+  }
+  for (size_t i = 0; i < sizeof INVALID / sizeof INVALID[0]; i++)
+    assert_int_equal(verdict(INVALID[i].input, strlen(INVALID[i].input), 1),
+                     STAGEGRAPH_EREFERENCE);
+  static const char alphabet[] = "az09A-_./:@";
+  enum { K = sizeof alphabet - 1 };
+  char text[8];
+  for (size_t len = 0; len <= 4; len++) {
+    size_t total = 1;
+    for (size_t i = 0; i < len; i++) total *= K;
+    for (size_t n = 0; n < total; n++) {
+      for (size_t i = 0, v = n; i < len; i++, v /= K) text[i] = alphabet[v % K];
+      expect_same_verdict(text, len);
+    }
+  }
+  char name[80];
+  for (size_t len = 60; len <= 66; len++) {
+    memset(name, 'a', len);
+    expect_same_verdict(name, len);
+    memset(name, '7', len); /* 64 hex digits are an identifier, not a name */
+    expect_same_verdict(name, len);
+  }
+  assert_int_equal(verdict(F64, 64, 1), STAGEGRAPH_EREFERENCE);
+}
+
 /* ---- Unicode: Go's strings.ToLower decides the uppercase messages --------- */
 
 #define EXPECT_LIT(lit, message) \
@@ -629,7 +680,7 @@ int main(void) {
       cmocka_unit_test(test_unicode),       cmocka_unit_test(test_length_limits),
       cmocka_unit_test(test_input_cap),     cmocka_unit_test(test_pathological),
       cmocka_unit_test(test_context_key),   cmocka_unit_test(test_api_edges),
-      cmocka_unit_test(test_alloc_failure),
+      cmocka_unit_test(test_alloc_failure),   cmocka_unit_test(test_check_only),
   };
   return cmocka_run_group_tests_name("reference", tests, NULL, NULL);
 }
