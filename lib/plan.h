@@ -211,7 +211,8 @@ static inline const uint32_t *sgi_plan_deps(const stagegraph_plan *plan, size_t 
 /* Whether dispatch walked stage s: needed and not replaced by a named
  * context. Only such stages' instructions have an info record. */
 static inline int sgi_plan_dispatched(const stagegraph_plan *plan, size_t s) {
-  return plan->needed[s] && !plan->stages[s].context;
+  /* the record is read only when the plan has named contexts */
+  return plan->needed[s] && (!plan->context_count || !plan->stages[s].context);
 }
 
 /* Build a plan; with all_stages every stage is needed (lint without a
