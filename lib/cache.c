@@ -868,10 +868,11 @@ static int wildcard_changed(stagegraph_cache *c, const change *chg,
  * for the build. A source reads only paths at or under its base, one run
  * of the index: without wildcards or --exclude every path of the run
  * reaches it; with wildcards, the runs of the names its pattern's
- * components match, depth by depth (wildcard_changed); otherwise (a '[' or
- * '\' in the first component, a --parents source, matched as a pattern
- * against all paths) the paths are asked in the caller's order: a short
- * run sorted into it, a long one picked out of the whole list. */
+ * components match, depth by depth (wildcard_changed); otherwise (a first
+ * component that could match a '/', see sgi_path_source_pattern; a
+ * --parents source, matched as a pattern against all paths) the paths are
+ * asked in the caller's order: a short run sorted into it, a long one
+ * picked out of the whole list. */
 static int context_changed(stagegraph_cache *c, const change *chg,
                            const stagegraph_instruction *ins, const char *src, const char **which) {
   const sgi_path_index *ix = &chg->by_prefix;

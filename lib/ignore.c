@@ -1731,6 +1731,35 @@ int sgi_path_source_base(const sgi_mem *mem, const char *src, size_t src_len, ch
   return 0;
 }
 
+/* A pattern component that matches within one name: no '\\' (an escape
+ * could name a '/'), and each class not negated, without a '/' or a range
+ * across it. Anything unclear (a malformed class) is not plain: its paths
+ * are then asked one by one, which is always right. */
+static int plain_component(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\\') return 0;
+    if (s[i] != '[') continue;
+    size_t k = i + 1;
+    if (k < n && s[k] == '^') return 0;
+    for (size_t ranges = 0;; ranges++) {
+      if (k >= n) return 0;
+      if (s[k] == ']' && ranges > 0) break;
+      unsigned char lo = (unsigned char)s[k], hi = lo;
+      if (lo == '-' || lo == ']' || lo == '/' || lo == '\\') return 0;
+      if (k + 1 < n && s[k + 1] == '-') {
+        if (k + 2 >= n || s[k + 2] == ']' || s[k + 2] == '\\') return 0;
+        hi = (unsigned char)s[k + 2];
+        k += 3;
+      } else {
+        k++;
+      }
+      if (lo <= '/' && '/' <= hi) return 0;
+    }
+    i = k; /* the class's ']' */
+  }
+  return 1;
+}
+
 int sgi_path_source_pattern(const sgi_mem *mem, const char *src, size_t src_len, char **pattern,
                             size_t *pattern_len, size_t *components, size_t *plain) {
   size_t sl = 0, b, k;
@@ -1746,8 +1775,7 @@ int sgi_path_source_pattern(const sgi_mem *mem, const char *src, size_t src_len,
   for (size_t start = k; start < sl; n++) {
     size_t e = start;
     while (e < sl && s[e] != '/') e++;
-    if (good == n && !memchr(s + start, '[', e - start) && !memchr(s + start, '\\', e - start))
-      good++;
+    if (good == n && plain_component(s + start, e - start)) good++;
     start = e + 1;
   }
   memmove(s, s + k, sl - k);

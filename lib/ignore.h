@@ -153,7 +153,8 @@ int sgi_path_source_base(const sgi_mem *mem, const char *src, size_t src_len, ch
 /* For a source with wildcards: the pattern after its base, cleaned, into
  * a new buffer (sgi_free it; *pattern is NULL unless 1 is returned) of
  * *pattern_len bytes and a NUL; how many components it has, and in *plain
- * how many of the first have no '[' or '\' (which could match a '/').
+ * how many of the first can match only within one name: no '\', and no
+ * class that is negated or holds a '/' (either could match a '/').
  * Every path the source reads has, after the base, components that the
  * plain ones match one for one (sgi_path_match_component); when all are
  * plain, it reads exactly the paths whose first components match them

@@ -841,9 +841,10 @@ static void test_changed_paths_by_prefix(void **state) {
 /* Wildcard sources follow the changed paths name by name: under the base
  * only the names the pattern's component at each depth matches are
  * followed, the first path in the caller's order wins even when it sorts
- * after another that reaches, a bracket in the first component has every
- * path asked, and a pattern on several lines answers alike, --exclude
- * apart. (--link: each line's own reason.) */
+ * after another that reaches, a class is followed like any component
+ * unless it could match a '/' (negated), when every path is asked, and a
+ * pattern on several lines answers alike, --exclude apart. (--link: each
+ * line's own reason.) */
 static void test_wildcard_sources(void **state) {
   (void)state;
   static const char src[] = "# syntax=docker/dockerfile:1-labs\n"    /* 1 */
@@ -856,7 +857,8 @@ static void test_wildcard_sources(void **state) {
                             "COPY --link */* /f\n"                   /* 8 */
                             "COPY --link --exclude=x.go */* /g\n"    /* 9 */
                             "COPY --link */q/*.go /h\n"              /* 10 */
-                            "COPY --link *.md /i\n";                 /* 11 */
+                            "COPY --link *.md /i\n"                  /* 11 */
+                            "COPY --link [^c]*/*.go /j\n";           /* 12 */
   static const char *const paths[] = {"c/deep/x.go", "docs/a.md",     "pkg/m1/notes.txt",
                                       "b2/z.go",     "a1/y.go",       "docs/sub/b.md",
                                       "docs/c.txt",  "pkg/m12/x.txt", "c/keep.go",
@@ -874,6 +876,7 @@ static void test_wildcard_sources(void **state) {
       {9, "docs/a.md", "*/*"},
       {10, NULL, NULL},
       {11, "README.md", "*.md"}, /* at the root only */
+      {12, "b2/z.go", "[^c]*/*.go"}, /* asked path by path: "c/keep.go" is not read */
   };
   model m = MODEL(src, .many_paths = paths, .many_path_count = sizeof paths / sizeof paths[0]);
   EXPECT_FIRST_PATHS(m, want);

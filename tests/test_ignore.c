@@ -609,7 +609,8 @@ static void test_covered_by_source(void **state) {
 }
 
 /* The pattern after a wildcard source's base, its components and how many
- * lead without '[' or '\\'; and, for a pattern of such components only,
+ * lead that match within one name (no '\\', no class that is negated or
+ * spans a '/'); and, for a pattern of such components only,
  * the paths it reads are those whose first components under the base
  * match them one for one (what the cache model follows). */
 static void test_source_pattern(void **state) {
@@ -619,8 +620,11 @@ static void test_source_pattern(void **state) {
     size_t components, plain;
   } cases[] = {
       {"*.go", "*.go", 1, 1},         {"src/*/x.go", "*/x.go", 2, 2},
-      {"./a/../b/c*/d", "c*/d", 2, 2}, {"*/[ab]/*", "*/[ab]/*", 3, 1},
-      {"[ab]*/x", "[ab]*/x", 2, 0},    {"a\\*b/*", "*", 1, 1},
+      {"./a/../b/c*/d", "c*/d", 2, 2}, {"*/[ab]/*", "*/[ab]/*", 3, 3},
+      {"[ab]*/x", "[ab]*/x", 2, 2},    {"a\\*b/*", "*", 1, 1},
+      /* a class that could match a '/': negated, or a range across it */
+      {"[^a]*/x", "[^a]*/x", 2, 0},    {"[!-0]/x", "[!-0]/x", 2, 0},
+      {"x/[a-c]*/[^b]", "[a-c]*/[^b]", 2, 1}, {"[a-]/x", "[a-]/x", 2, 0},
       {"d/e\\*?/f", "e\\*?/f", 2, 0}, {"**/x", "**/x", 2, 2},
       {"a/b*/", "b*", 1, 1},
   };
@@ -648,7 +652,8 @@ static void test_source_pattern(void **state) {
   assert_int_equal(sgi_path_match_component("[", 1, "[", 1), 0); /* malformed: no match */
 
   /* the plain patterns read exactly the paths whose components match */
-  static const char *const sources[] = {"*", "*/*", "a*/*.go", "src/?/x*", "*/b/*", "**/c"};
+  static const char *const sources[] = {"*",     "*/*",   "a*/*.go",     "src/?/x*",
+                                        "*/b/*", "**/c",  "[ab]*/*.go", "*/[a-c]"};
   static const char *const paths[] = {"a",     "a/b",       "a/b/c",  "ab/x.go", "ab/x.go/y",
                                       "src/q/x", "src/qq/x", "src/q", "z/b/c/d", "b/c",
                                       "a.go",  "src/q/xy/z"};
