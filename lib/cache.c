@@ -756,73 +756,31 @@ static int path_reaches(stagegraph_cache *c, const stagegraph_instruction *ins, 
   return !excluded;
 }
 
-/* The first changed path in the caller's order that reaches a wildcard
- * source, among the entries under its base, when its pattern tells which
- * paths it can read (sgi_path_source_pattern). Below a directory the
- * entries come in runs, one per name ("a", "a/b", then "c"); only the runs
- * whose name matches the pattern's component at that depth are followed,
- * each to the next component, and none whose first path in the caller's
- * order comes after the best so far. Below the plain components, a run is
- * read whole when they are the whole pattern and the source has no
- * --exclude; otherwise its paths are asked in the caller's order. */
-#define WILDCARD_DEPTH 16 /* components followed; a deeper pattern's paths are asked */
-
-typedef struct wildcard_walk {
+/* Whether the changed path at a position reaches a source (for the
+ * index's walk). */
+typedef struct source_reach {
   stagegraph_cache *c;
   const change *chg;
   const stagegraph_instruction *ins;
   const char *src;
-  const char *comp[WILDCARD_DEPTH]; /* the plain components */
-  size_t comp_len[WILDCARD_DEPTH];
-  size_t depth;    /* how many are followed */
-  int read_whole;  /* a run they all match is read whole */
-  size_t best;     /* the caller's position of the first path found, SIZE_MAX for none */
-} wildcard_walk;
+} source_reach;
 
-static int wildcard_runs(wildcard_walk *w, size_t lo, size_t hi, size_t at, size_t level);
-
-/* A run whose names matched every followed component. */
-static int wildcard_run(wildcard_walk *w, size_t lo, size_t hi) {
-  const sgi_path_index *ix = &w->chg->by_prefix;
-  if (w->read_whole) {
-    w->best = sgi_path_index_first(ix, lo, hi);
-    return 0;
-  }
-  const size_t *pos = sgi_path_index_positions(ix, lo, hi);
-  for (size_t k = 0; k < hi - lo && pos[k] < w->best; k++) {
-    int hit = path_reaches(w->c, w->ins, w->src, w->chg->paths[pos[k]]);
-    if (hit < 0) return hit;
-    if (hit) w->best = pos[k];
-  }
-  return 0;
+static int reaches_at(void *ctx, size_t pos) {
+  const source_reach *r = ctx;
+  return path_reaches(r->c, r->ins, r->src, r->chg->paths[pos]);
 }
 
-/* The entries [lo, hi) under a directory whose names start at byte `at`
- * of their paths, against component `level`. */
-static int wildcard_runs(wildcard_walk *w, size_t lo, size_t hi, size_t at, size_t level) {
-  const sgi_path_index *ix = &w->chg->by_prefix;
-  int rc = 0;
-  for (size_t i = lo; i < hi && !rc;) {
-    const sgi_path_entry *e = &ix->entries[i];
-    if (e->len <= at) { /* the directory itself, which no component names */
-      i++;
-      continue;
-    }
-    const char *name = e->path + at, *slash = memchr(name, '/', e->len - at);
-    size_t name_len = slash ? (size_t)(slash - name) : e->len - at, run_lo, run_hi;
-    sgi_path_index_under(ix, e->path, at + name_len, &run_lo, &run_hi);
-    if (sgi_path_index_first(ix, run_lo, run_hi) < w->best &&
-        sgi_path_match_component(w->comp[level], w->comp_len[level], name, name_len))
-      rc = level + 1 < w->depth ? wildcard_runs(w, run_lo, run_hi, at + name_len + 1, level + 1)
-                                : wildcard_run(w, run_lo, run_hi);
-    i = run_hi > i ? run_hi : i + 1;
-  }
-  return rc;
-}
+#define WILDCARD_DEPTH 16 /* components followed; a deeper pattern's paths are asked */
 
-/* 1 (the path in *which), 0, STAGEGRAPH_ENOMEM, or NOT_TOLD when the
- * pattern's first component is not plain, for the caller to ask every
- * entry [lo, hi) under the base (base_len bytes). */
+/* The first changed path in the caller's order that reaches a wildcard
+ * source, among the entries [lo, hi) under its base (base_len bytes),
+ * when its pattern tells which names it can read (sgi_path_source_pattern):
+ * the index follows the names its plain components match
+ * (sgi_path_index_first_match); under them every path is read when those
+ * are the whole pattern and the source has no --exclude, else each is
+ * asked. A pattern without --exclude is answered once per report. 1 (the
+ * path in *which), 0, STAGEGRAPH_ENOMEM, or NOT_TOLD when the pattern's
+ * first component is not plain, for the caller to ask every entry. */
 enum { NOT_TOLD = 2 };
 
 static int wildcard_changed(stagegraph_cache *c, const change *chg,
@@ -830,36 +788,34 @@ static int wildcard_changed(stagegraph_cache *c, const change *chg,
                             size_t lo, size_t hi, const char **which) {
   char *pattern;
   size_t len, components, plain;
-  int rc = sgi_path_source_pattern(&c->mem, src, strlen(src), &pattern, &len, &components, &plain);
-  if (rc <= 0 || !plain) {
+  int split = sgi_path_source_pattern(&c->mem, src, strlen(src), &pattern, &len, &components, &plain);
+  if (split <= 0 || !plain) {
     sgi_free(&c->mem, pattern);
-    return rc < 0 ? rc : NOT_TOLD;
+    return split < 0 ? split : NOT_TOLD;
   }
-  int memo = !flag(ins, "exclude", 0) && chg->path_count < UINT32_MAX - 1;
-  size_t known = memo ? sgi_str_index_find(chg->wildcards, src, strlen(src)) : STAGEGRAPH_NONE;
-  if (known != STAGEGRAPH_NONE) {
-    sgi_free(&c->mem, pattern);
-    if (known == chg->path_count) return 0;
-    *which = chg->paths[known];
-    return 1;
+  int rc = 0, excludes = flag(ins, "exclude", 0) != NULL;
+  int memo = !excludes && chg->path_count < UINT32_MAX - 1;
+  size_t best = memo ? sgi_str_index_find(chg->wildcards, src, strlen(src)) : STAGEGRAPH_NONE;
+  if (best == STAGEGRAPH_NONE) {
+    const char *comp[WILDCARD_DEPTH];
+    size_t comp_len[WILDCARD_DEPTH], depth = 0;
+    for (char *p = pattern; depth < plain && depth < WILDCARD_DEPTH; depth++) {
+      char *slash = strchr(p, '/');
+      comp[depth] = p;
+      comp_len[depth] = slash ? (size_t)(slash - p) : strlen(p);
+      p = slash ? slash + 1 : p + strlen(p);
+    }
+    source_reach r = {c, chg, ins, src};
+    sgi_path_match m = {comp, comp_len, depth,
+                        depth == components && !excludes ? NULL : reaches_at, &r};
+    best = chg->path_count; /* none */
+    rc = sgi_path_index_first_match(&chg->by_prefix, lo, hi, base_len, &m, &best);
+    if (!rc && memo) rc = sgi_str_index_set(chg->wildcards, src, strlen(src), best);
   }
-  wildcard_walk w = {c, chg, ins, src, {NULL}, {0}, 0, 0, SIZE_MAX};
-  for (char *p = pattern; w.depth < plain && w.depth < WILDCARD_DEPTH; w.depth++) {
-    char *slash = strchr(p, '/');
-    w.comp[w.depth] = p;
-    w.comp_len[w.depth] = slash ? (size_t)(slash - p) : strlen(p);
-    p = slash ? slash + 1 : p + strlen(p);
-  }
-  w.read_whole = w.depth == components && !flag(ins, "exclude", 0);
-  /* names after the root start at byte 1, after another base past its '/' */
-  rc = wildcard_runs(&w, lo, hi, base_len == 1 ? 1 : base_len + 1, 0);
   sgi_free(&c->mem, pattern);
-  if (!rc && memo)
-    rc = sgi_str_index_set(chg->wildcards, src, strlen(src),
-                           w.best == SIZE_MAX ? chg->path_count : w.best);
   if (rc) return rc;
-  if (w.best == SIZE_MAX) return 0;
-  *which = chg->paths[w.best];
+  if (best == chg->path_count) return 0;
+  *which = chg->paths[best];
   return 1;
 }
 

@@ -654,18 +654,7 @@ static int mark_outline_stages(stagegraph_plan *p, unsigned char *in_outline) {
   }
   size_t *stack = sgi_arena_array(&p->arena, p->stage_count, sizeof *stack);
   if (!stack) return STAGEGRAPH_ENOMEM;
-  size_t top = 0;
-  stack[top++] = p->targets[0];
-  in_outline[p->targets[0]] = 1;
-  while (top) {
-    size_t count;
-    const uint32_t *deps = sgi_plan_deps(p, stack[--top], &count);
-    for (size_t k = 0; k < count; k++)
-      if (!in_outline[deps[k]]) {
-        in_outline[deps[k]] = 1;
-        stack[top++] = deps[k];
-      }
-  }
+  sgi_plan_mark_closure(p, p->targets[0], in_outline, stack);
   return 0;
 }
 

@@ -112,8 +112,7 @@ int sgi_plan_stage_named(const stagegraph_plan *plan, const char *name, size_t *
   char text[256];
   sgi_buf lower;
   sgi_buf_init_storage(&lower, &plan->mem, text, sizeof text);
-  for (; *name; name++)
-    sgi_buf_putc(&lower, (char)(*name >= 'A' && *name <= 'Z' ? *name + 32 : *name));
+  for (; *name; name++) sgi_buf_putc(&lower, sgi_ascii_lower(*name));
   int rc = lower.failed ? STAGEGRAPH_ENOMEM : 0;
   *out = rc ? STAGEGRAPH_NONE
             : sgi_str_index_find(&plan->names, lower.ptr ? lower.ptr : "", lower.len);
@@ -288,12 +287,18 @@ static int platform_args(stagegraph_plan *plan, int target, const platform_arg *
   return 0;
 }
 
-/* Expand one word for the graph: single word, quotes removed. */
+/* How the graph expands a word: single word, quotes removed. */
+static sgi_expand_opts word_opts(const stagegraph_plan *plan) {
+  sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
+                          plan->doc->limits.max_expansion_bytes, NULL};
+  return opts;
+}
+
+/* Expand one word for the graph into out. */
 static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const char *word,
                        sgi_buf *out, stagegraph_error *err) {
   sgi_env env = sgi_envmap_env(scope);
-  sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
-                          plan->doc->limits.max_expansion_bytes, NULL};
+  sgi_expand_opts opts = word_opts(plan);
   sgi_buf_clear(out);
   int rc = sgi_plan_expand_word(out, word, strlen(word), &env, &opts, err);
   return rc ? rc : sgi_plan_spend(plan, out->len, err);
@@ -304,8 +309,7 @@ static int expand_word(stagegraph_plan *plan, const sgi_envmap *scope, const cha
  * plan's arena; *len bytes. */
 static int expand_kept(stagegraph_plan *plan, const sgi_envmap *scope, const char *word,
                        sgi_buf *buf, const char **out, size_t *len, stagegraph_error *err) {
-  sgi_expand_opts opts = {plan->doc->escape, SGI_EXPAND_NORMAL,
-                          plan->doc->limits.max_expansion_bytes, NULL};
+  sgi_expand_opts opts = word_opts(plan);
   size_t n = strlen(word);
   if (sgi_plan_word_unchanged(word, n, &opts)) {
     *out = word;

@@ -519,8 +519,7 @@ static int add_link(stagegraph_doc *doc, struct sgi_commands *cs, uint32_t stage
    * parse's allocations, the copies side by side in this pass's */
   char *name = sgi_arena_alloc(&doc->arena, len + 1);
   if (!name) return STAGEGRAPH_ENOMEM;
-  for (size_t k = 0; k <= len; k++)
-    name[k] = (char)(from[k] >= 'A' && from[k] <= 'Z' ? from[k] + 32 : from[k]);
+  for (size_t k = 0; k <= len; k++) name[k] = sgi_ascii_lower(from[k]);
   l->name = name;
   l->len = (uint32_t)len;
   return 0;

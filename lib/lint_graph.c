@@ -413,18 +413,6 @@ static int is_context_copy(const stagegraph_instruction *ins) {
   return ins->kind == STAGEGRAPH_KIND_COPY && !stagegraph_instruction_flag_value(ins, "from", 0);
 }
 
-/* Stages a stage needs, itself included (parents and every edge). */
-static void closure(const stagegraph_plan *p, size_t s, unsigned char *mark, size_t *stack) {
-  size_t top = 0;
-  mark[s] = 1;
-  stack[top++] = s;
-  while (top) {
-    size_t count;
-    const uint32_t *deps = sgi_plan_deps(p, stack[--top], &count);
-    for (size_t k = 0; k < count; k++)
-      if (!mark[deps[k]]) mark[deps[k]] = 1, stack[top++] = deps[k];
-  }
-}
 
 /* Scratch for reading RUN instructions, kept from one to the next. */
 typedef struct scanner {
@@ -648,7 +636,7 @@ static size_t build_stage_of(const sgi_graph_pass *g, size_t t, unsigned char *m
     memcpy(mark, l->needed, p->stage_count); /* what the only target needs */
   } else {
     memset(mark, 0, p->stage_count);
-    closure(p, t, mark, stack);
+    sgi_plan_mark_closure(p, t, mark, stack);
   }
   for (size_t a = t; a != STAGEGRAPH_NONE; a = parent_of(g, a)) mark[a] = 2; /* the chain */
   for (size_t e = 0; e < p->edge_count; e++) {

@@ -3,8 +3,8 @@
  * run of the sorted paths, found by bisection, and the run's earliest path
  * in the caller's order (the one the report names) comes from a tree of
  * minima in O(log n). A source with wildcards reads only paths under its
- * literal base, the same kind of run, whose paths its caller then matches
- * one by one in the caller's order. */
+ * literal base, the same kind of run, and within it the runs of the names
+ * its pattern's components match, depth by depth. */
 #include "path_index.h"
 
 #include <stdint.h>
@@ -121,6 +121,46 @@ size_t sgi_path_index_first(const sgi_path_index *ix, size_t lo, size_t hi) {
     }
   }
   return best;
+}
+
+/* The runs of entries [lo, hi), whose names start at byte `at`, against
+ * component `level`. */
+static int match_runs(const sgi_path_index *ix, size_t lo, size_t hi, size_t at, size_t level,
+                      const sgi_path_match *m, size_t *best) {
+  int rc = 0;
+  for (size_t i = lo; i < hi && !rc;) {
+    const sgi_path_entry *e = &ix->entries[i];
+    if (e->len <= at) { /* the directory itself, which no component names */
+      i++;
+      continue;
+    }
+    const char *name = e->path + at, *slash = memchr(name, '/', e->len - at);
+    size_t name_len = slash ? (size_t)(slash - name) : e->len - at, run_lo, run_hi;
+    sgi_path_index_under(ix, e->path, at + name_len, &run_lo, &run_hi);
+    if (sgi_path_index_first(ix, run_lo, run_hi) < *best &&
+        sgi_path_match_component(m->comp[level], m->comp_len[level], name, name_len)) {
+      if (level + 1 < m->depth) {
+        rc = match_runs(ix, run_lo, run_hi, at + name_len + 1, level + 1, m, best);
+      } else if (!m->holds) {
+        *best = sgi_path_index_first(ix, run_lo, run_hi);
+      } else {
+        const size_t *pos = sgi_path_index_positions(ix, run_lo, run_hi);
+        for (size_t k = 0; k < run_hi - run_lo && pos[k] < *best && !rc; k++) {
+          int hit = m->holds(m->ctx, pos[k]);
+          if (hit < 0) rc = hit;
+          else if (hit) *best = pos[k];
+        }
+      }
+    }
+    i = run_hi > i ? run_hi : i + 1;
+  }
+  return rc;
+}
+
+int sgi_path_index_first_match(const sgi_path_index *ix, size_t lo, size_t hi, size_t dir_len,
+                               const sgi_path_match *m, size_t *best) {
+  /* names under the root start at byte 1, under another directory past its '/' */
+  return m->depth ? match_runs(ix, lo, hi, dir_len == 1 ? 1 : dir_len + 1, 0, m, best) : 0;
 }
 
 const size_t *sgi_path_index_positions(const sgi_path_index *ix, size_t lo, size_t hi) {

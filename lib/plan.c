@@ -95,7 +95,6 @@ int sgi_plan_targets(stagegraph_plan *plan, const stagegraph_plan_options *opts,
  * write and read, and the random reads of a dependency's entry then hit
  * a smaller array. */
 typedef uint32_t sidx;
-#define NO_WAVE SGI_NO_WAVE
 
 static sidx *sidx_array(sgi_arena *arena, size_t n) {
   return sgi_arena_array(arena, n ? n : 1, sizeof(sidx));
@@ -110,7 +109,7 @@ typedef struct sched {
   sidx *deps;          /* every stage's dependencies, deduplicated */
   sidx *dep_start;     /* n + 1: stage i's are deps[dep_start[i] .. dep_start[i + 1]) */
   unsigned char *needed;
-  sidx *wave;          /* NO_WAVE until placed */
+  sidx *wave;          /* SGI_NO_WAVE until placed */
 } sched;
 
 /* The sources kept so far while each stage's dependencies are collected. */
@@ -278,17 +277,17 @@ static int schedule_buildkit(stagegraph_plan *plan, sched *s, size_t needed, sgi
        * triggers): BuildKit dispatches in file order and fails at the
        * forward reference, so place the first remaining stage and let
        * dispatch report it. */
-      while (forced < n && (!s->needed[forced] || s->wave[forced] != NO_WAVE)) forced++;
+      while (forced < n && (!s->needed[forced] || s->wave[forced] != SGI_NO_WAVE)) forced++;
       indegree[forced] = 0;
       heap_push(heap, &hn, forced);
     }
     size_t i = heap_pop(heap, &hn);
-    if (s->wave[i] != NO_WAVE) continue;
+    if (s->wave[i] != SGI_NO_WAVE) continue;
     plan->order[plan->order_count++] = i;
     sidx wave = 0;
     for (size_t k = s->dep_start[i]; k < s->dep_start[i + 1]; k++) {
       sidx dw = s->wave[s->deps[k]];
-      if (dw != NO_WAVE && dw + 1 > wave) wave = dw + 1;
+      if (dw != SGI_NO_WAVE && dw + 1 > wave) wave = dw + 1;
     }
     s->wave[i] = wave;
     for (size_t k = rstart[i]; k < rstart[i + 1]; k++)
@@ -404,7 +403,7 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   if (!rc && !stack) rc = STAGEGRAPH_ENOMEM;
   size_t needed = 0;
   if (!rc) {
-    for (size_t i = 0; i < n; i++) s.wave[i] = NO_WAVE;
+    for (size_t i = 0; i < n; i++) s.wave[i] = SGI_NO_WAVE;
     if (plan->legacy)
       mark_legacy(plan, &s);
     else
@@ -435,6 +434,19 @@ int sgi_plan_schedule(stagegraph_plan *plan, stagegraph_error *err) {
   sgi_arena_free(&scratch);
   (void)err;
   return rc;
+}
+
+void sgi_plan_mark_closure(const stagegraph_plan *plan, size_t s, unsigned char *mark,
+                           size_t *stack) {
+  size_t top = 0;
+  mark[s] = 1;
+  stack[top++] = s;
+  while (top) {
+    size_t count;
+    const uint32_t *deps = sgi_plan_deps(plan, stack[--top], &count);
+    for (size_t k = 0; k < count; k++)
+      if (!mark[deps[k]]) mark[deps[k]] = 1, stack[top++] = deps[k];
+  }
 }
 
 int sgi_plan_spend(stagegraph_plan *plan, size_t bytes, stagegraph_error *err) {

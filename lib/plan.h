@@ -208,6 +208,11 @@ static inline const uint32_t *sgi_plan_deps(const stagegraph_plan *plan, size_t 
   return plan->deps + plan->dep_start[s];
 }
 
+/* Mark stage s and every stage it depends on, directly or not, in mark
+ * (a stage marked already is not followed); stack holds a stage count. */
+void sgi_plan_mark_closure(const stagegraph_plan *plan, size_t s, unsigned char *mark,
+                           size_t *stack);
+
 /* Whether dispatch walked stage s: needed and not replaced by a named
  * context. Only such stages' instructions have an info record. */
 static inline int sgi_plan_dispatched(const stagegraph_plan *plan, size_t s) {

@@ -486,7 +486,7 @@ static int build(sgi_reference *out, sgi_arena *arena, const char *s, const ref_
 
 /* Letters a-z and digits only, and fewer than an identifier's 64: one path
  * component on docker.io, always a valid name. */
-static int plain_name(const char *s, size_t n) {
+static int lone_component(const char *s, size_t n) {
   if (n == 0 || n >= IDENTIFIER_LEN) return 0;
   for (size_t i = 0; i < n; i++)
     if (!is_lower_alnum((unsigned char)s[i])) return 0;
@@ -495,7 +495,7 @@ static int plain_name(const char *s, size_t n) {
 
 int sgi_reference_parse(sgi_reference *out, sgi_arena *arena, const char *text, size_t len,
                         stagegraph_error *err) {
-  if (!out && text && plain_name(text, len)) return 0;
+  if (!out && text && lone_component(text, len)) return 0;
   if (len > SGI_REFERENCE_MAX)
     return sgi_error_set(err, STAGEGRAPH_ELIMIT, NULL,
                          "invalid reference format: longer than %d bytes", SGI_REFERENCE_MAX);

@@ -144,7 +144,7 @@ static void render_json(sgi_buf *b, const stagegraph_plan *p) {
     sgi_json_key(&j, "needed");
     sgi_json_bool(&j, p->needed[i]);
     sgi_json_key(&j, "wave");
-    json_index_or_null(&j, p->wave[i] != SGI_NO_WAVE ? p->wave[i] : STAGEGRAPH_NONE);
+    json_index_or_null(&j, stagegraph_plan_stage_wave(p, i));
     sgi_json_end_object(&j);
   }
   sgi_json_end_array(&j);

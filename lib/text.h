@@ -60,6 +60,9 @@ static inline int sgi_is_blank(unsigned char c) {
 /* Append s as Go's strconv.Quote would write it. */
 int sgi_quote_go(sgi_buf *out, const char *s, size_t len);
 
+/* c lowered if an ASCII capital (how stage names are looked up). */
+static inline char sgi_ascii_lower(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
+
 /* ASCII case-insensitive comparison with a NUL-terminated ASCII string. */
 int sgi_ascii_casecmp(const char *a, size_t alen, const char *b);
 
