@@ -679,95 +679,136 @@ static int parents_source(const stagegraph_instruction *ins) {
   return v && strcmp(v, "true") == 0;
 }
 
-/* COPY --parents: BuildKit splits the source at "/./" and matches the whole
- * path as a .dockerignore-style pattern, where "**" spans directories. */
-static int parents_covers(stagegraph_cache *c, const char *src, const char *path) {
-  sgi_buf pattern;
-  sgi_buf_init(&pattern, &c->mem);
-  const char *mark = strstr(src, "/./");
-  if (mark) {
-    sgi_buf_append(&pattern, src, (size_t)(mark - src));
-    sgi_buf_puts(&pattern, mark + 2);
-  } else {
-    sgi_buf_puts(&pattern, strncmp(src, "./", 2) == 0 ? src + 2 : src);
-  }
-  if (pattern.failed) {
-    sgi_buf_free(&pattern);
-    return STAGEGRAPH_ENOMEM;
-  }
-  const char *text = pattern.ptr;
-  sgi_patterns *p = NULL;
-  int hit = sgi_patterns_compile(&p, &c->mem, &text, 1, NULL);
-  if (hit == 0) {
-    hit = sgi_patterns_walk_matches(p, path, strlen(path), 0);
-    if (hit != STAGEGRAPH_ENOMEM) hit = hit == 1;
-  } else if (hit != STAGEGRAPH_ENOMEM) {
-    hit = 0; /* a pattern BuildKit would reject reads nothing */
-  }
-  sgi_patterns_free(p);
-  sgi_buf_free(&pattern);
-  return hit;
+/* One COPY/ADD source as the report asks it of the changed paths, with
+ * what does not depend on the path compiled once: the pattern of a
+ * --parents source and the instruction's --exclude list. */
+typedef struct source_test {
+  stagegraph_cache *c;
+  const char *src;
+  int parents;           /* COPY --parents: the source is matched as a pattern */
+  sgi_patterns *pattern; /* that pattern; NULL when BuildKit would reject it */
+  sgi_patterns *exclude; /* every --exclude as one list, or NULL */
+} source_test;
+
+static void source_test_free(source_test *t) {
+  sgi_patterns_free(t->pattern);
+  sgi_patterns_free(t->exclude);
 }
 
-/* Does the changed path reach the source `src` of `ins`? COPY --exclude
- * patterns, as one list, match the path relative to the source's root
- * (never the root itself). 1, 0 or STAGEGRAPH_ENOMEM. */
-static int path_reaches(stagegraph_cache *c, const stagegraph_instruction *ins, const char *src,
-                        const char *path) {
-  int hit = parents_source(ins) ? parents_covers(c, src, path)
-                                : sgi_path_covered_by_source(&c->mem, src, strlen(src), path,
-                                                             strlen(path));
-  if (hit <= 0) return hit;
-  int excluded = 0;
-  const char *ex[32];
-  size_t nex = 0;
-  while (nex < 32 && (ex[nex] = flag(ins, "exclude", nex))) nex++;
-  if (nex) {
-    size_t depth = 0;
-    sgi_patterns *pat = NULL;
-    int root = sgi_path_source_root(&c->mem, src, strlen(src), path, strlen(path), &depth);
-    int comp = root == 1 ? sgi_patterns_compile(&pat, &c->mem, ex, nex, NULL) : 0;
-    if (root == STAGEGRAPH_ENOMEM || comp == STAGEGRAPH_ENOMEM) {
-      sgi_patterns_free(pat);
-      return STAGEGRAPH_ENOMEM;
-    }
-    if (root == 1 && comp == 0) {
-      char clean[1024];
-      size_t plen = strlen(path);
-      if (plen < sizeof clean - 2) {
-        sgi_path_clean(clean, path, plen);
-        const char *rest = clean[0] == '/' ? clean + 1 : clean;
-        for (size_t d = 0; d < depth && *rest; d++) {
-          const char *slash = strchr(rest, '/');
-          rest = slash ? slash + 1 : rest + strlen(rest);
-        }
-        if (*rest) {
-          int m = sgi_patterns_walk_matches(pat, rest, strlen(rest), 0);
-          if (m == STAGEGRAPH_ENOMEM) {
-            sgi_patterns_free(pat);
-            return m;
-          }
-          excluded = m == 1;
-        }
-      }
-    }
-    sgi_patterns_free(pat);
+/* COPY --parents: BuildKit splits the source at "/./" and matches the whole
+ * path as a .dockerignore-style pattern, where "**" spans directories. */
+static int compile_parents(source_test *t) {
+  const char *src = t->src;
+  sgi_buf text;
+  sgi_buf_init(&text, &t->c->mem);
+  const char *mark = strstr(src, "/./");
+  if (mark) {
+    sgi_buf_append(&text, src, (size_t)(mark - src));
+    sgi_buf_puts(&text, mark + 2);
+  } else {
+    sgi_buf_puts(&text, strncmp(src, "./", 2) == 0 ? src + 2 : src);
   }
-  return !excluded;
+  int rc = STAGEGRAPH_ENOMEM;
+  if (!text.failed) {
+    const char *one = text.ptr;
+    rc = sgi_patterns_compile(&t->pattern, &t->c->mem, &one, 1, NULL);
+    if (rc != STAGEGRAPH_ENOMEM) rc = 0; /* a pattern BuildKit would reject reads nothing */
+  }
+  sgi_buf_free(&text);
+  return rc;
+}
+
+static int source_test_init(source_test *t, stagegraph_cache *c, const stagegraph_instruction *ins,
+                            const char *src) {
+  memset(t, 0, sizeof *t);
+  t->c = c;
+  t->src = src;
+  t->parents = parents_source(ins);
+  int rc = t->parents ? compile_parents(t) : 0;
+  size_t n = 0;
+  while (flag(ins, "exclude", n)) n++;
+  if (!rc && n) {
+    const char **ex = sgi_calloc(&c->mem, n, sizeof *ex);
+    if (!ex) {
+      rc = STAGEGRAPH_ENOMEM;
+    } else {
+      for (size_t i = 0; i < n; i++) ex[i] = flag(ins, "exclude", i);
+      rc = sgi_patterns_compile(&t->exclude, &c->mem, ex, n, NULL);
+      /* a list BuildKit would reject excludes nothing */
+      if (rc != STAGEGRAPH_ENOMEM) rc = 0;
+      sgi_free(&c->mem, ex);
+    }
+  }
+  if (rc) source_test_free(t);
+  return rc;
+}
+
+/* The directory every path a --parents pattern reads lies in or under:
+ * its leading components that hold no wildcard or escape, rooted ("/" for
+ * none), into dir (of cap bytes, at least 2); its length. */
+static size_t parents_dir(const source_test *t, char *dir, size_t cap) {
+  size_t len = 1;
+  dir[0] = '/';
+  dir[1] = '\0';
+  sgi_pattern_info info;
+  if (!t->pattern || sgi_patterns_get(t->pattern, 0, &info) || info.exclusion) return len;
+  const char *p = info.text;
+  if (*p == '/') p++;
+  while (*p) {
+    const char *end = strchr(p, '/');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (!end || strcspn(p, "*?[\\") < n || (n == 1 && p[0] == '.') ||
+        (n == 2 && p[0] == '.' && p[1] == '.') || len + 1 + n >= cap)
+      break; /* the last component: a name the pattern matches, not a directory */
+    if (len > 1) dir[len++] = '/';
+    memcpy(dir + len, p, n);
+    len += n;
+    dir[len] = '\0';
+    p = end + 1;
+  }
+  return len;
+}
+
+/* Does the changed path reach the source? COPY --exclude patterns, as one
+ * list, match the path relative to the source's root (never the root
+ * itself). 1, 0 or STAGEGRAPH_ENOMEM. */
+static int path_reaches(const source_test *t, const char *path) {
+  stagegraph_cache *c = t->c;
+  size_t plen = strlen(path);
+  int hit;
+  if (t->parents) {
+    hit = t->pattern ? sgi_patterns_walk_matches(t->pattern, path, plen, 0) : 0;
+    if (hit != STAGEGRAPH_ENOMEM) hit = hit == 1;
+  } else {
+    hit = sgi_path_covered_by_source(&c->mem, t->src, strlen(t->src), path, plen);
+  }
+  if (hit <= 0 || !t->exclude) return hit;
+  size_t depth = 0;
+  int root = sgi_path_source_root(&c->mem, t->src, strlen(t->src), path, plen, &depth);
+  if (root != 1) return root == STAGEGRAPH_ENOMEM ? root : 1;
+  char clean[1024];
+  if (plen >= sizeof clean - 2) return 1;
+  sgi_path_clean(clean, path, plen);
+  const char *rest = clean[0] == '/' ? clean + 1 : clean;
+  for (size_t d = 0; d < depth && *rest; d++) {
+    const char *slash = strchr(rest, '/');
+    rest = slash ? slash + 1 : rest + strlen(rest);
+  }
+  if (!*rest) return 1;
+  int m = sgi_patterns_walk_matches(t->exclude, rest, strlen(rest), 0);
+  return m == STAGEGRAPH_ENOMEM ? m : m != 1;
 }
 
 /* Whether the changed path at a position reaches a source (for the
  * index's walk). */
 typedef struct source_reach {
-  stagegraph_cache *c;
+  const source_test *t;
   const change *chg;
-  const stagegraph_instruction *ins;
-  const char *src;
 } source_reach;
 
 static int reaches_at(void *ctx, size_t pos) {
   const source_reach *r = ctx;
-  return path_reaches(r->c, r->ins, r->src, r->chg->paths[pos]);
+  return path_reaches(r->t, r->chg->paths[pos]);
 }
 
 #define WILDCARD_DEPTH 16 /* components followed; a deeper pattern's paths are asked */
@@ -783,9 +824,10 @@ static int reaches_at(void *ctx, size_t pos) {
  * first component is not plain, for the caller to ask every entry. */
 enum { NOT_TOLD = 2 };
 
-static int wildcard_changed(stagegraph_cache *c, const change *chg,
-                            const stagegraph_instruction *ins, const char *src, size_t base_len,
-                            size_t lo, size_t hi, const char **which) {
+static int wildcard_changed(const source_test *t, const change *chg, size_t base_len, size_t lo,
+                            size_t hi, const char **which) {
+  stagegraph_cache *c = t->c;
+  const char *src = t->src;
   char *pattern;
   size_t len, components, plain;
   int split = sgi_path_source_pattern(&c->mem, src, strlen(src), &pattern, &len, &components, &plain);
@@ -793,7 +835,7 @@ static int wildcard_changed(stagegraph_cache *c, const change *chg,
     sgi_free(&c->mem, pattern);
     return split < 0 ? split : NOT_TOLD;
   }
-  int rc = 0, excludes = flag(ins, "exclude", 0) != NULL;
+  int rc = 0, excludes = t->exclude != NULL;
   int memo = !excludes && chg->path_count < UINT32_MAX - 1;
   size_t best = memo ? sgi_str_index_find(chg->wildcards, src, strlen(src)) : STAGEGRAPH_NONE;
   if (best == STAGEGRAPH_NONE) {
@@ -805,7 +847,7 @@ static int wildcard_changed(stagegraph_cache *c, const change *chg,
       comp_len[depth] = slash ? (size_t)(slash - p) : strlen(p);
       p = slash ? slash + 1 : p + strlen(p);
     }
-    source_reach r = {c, chg, ins, src};
+    source_reach r = {t, chg};
     sgi_path_match m = {comp, comp_len, depth,
                         depth == components && !excludes ? NULL : reaches_at, &r};
     best = chg->path_count; /* none */
@@ -822,47 +864,67 @@ static int wildcard_changed(stagegraph_cache *c, const change *chg,
 /* Does a changed path reach a context input of `ins`? The first one in
  * the caller's order that does goes to *which. Ignored paths do not exist
  * for the build. A source reads only paths at or under its base, one run
- * of the index: without wildcards or --exclude every path of the run
+ * of the index (a --parents source: under its pattern's leading plain
+ * components): without wildcards or --exclude every path of the run
  * reaches it; with wildcards, the runs of the names its pattern's
  * components match, depth by depth (wildcard_changed); otherwise (a first
  * component that could match a '/', see sgi_path_source_pattern; a
- * --parents source, matched as a pattern against all paths) the paths are
- * asked in the caller's order: a short run sorted into it, a long one
- * picked out of the whole list. */
+ * --parents source) the paths of the run are asked in the caller's order:
+ * a short run sorted into it, a long one picked out of the whole list. */
 static int context_changed(stagegraph_cache *c, const change *chg,
                            const stagegraph_instruction *ins, const char *src, const char **which) {
   const sgi_path_index *ix = &chg->by_prefix;
   if (!ix->count) return 0;
+  source_test t;
+  int rc = source_test_init(&t, c, ins, src);
+  if (rc) return rc;
   size_t lo = 0, hi = ix->count;
-  if (!parents_source(ins)) {
+  if (t.parents) {
+    char dir[256];
+    size_t len = parents_dir(&t, dir, sizeof dir);
+    sgi_path_index_under(ix, dir, len, &lo, &hi);
+    if (lo == hi) {
+      source_test_free(&t);
+      return 0;
+    }
+  } else {
     char *base;
     size_t len;
     int literal = sgi_path_source_base(&c->mem, src, strlen(src), &base, &len);
     if (literal >= 0) sgi_path_index_under(ix, base, len, &lo, &hi);
     sgi_free(&c->mem, base);
-    if (literal < 0) return literal;
-    if (lo == hi) return 0;
-    if (literal && !flag(ins, "exclude", 0)) {
+    if (literal < 0) {
+      rc = literal;
+    } else if (lo == hi) {
+      rc = 0;
+    } else if (literal && !t.exclude) {
       *which = chg->paths[sgi_path_index_first(ix, lo, hi)];
-      return 1;
+      rc = 1;
+    } else if (!literal) {
+      rc = wildcard_changed(&t, chg, len, lo, hi, which);
+    } else {
+      rc = NOT_TOLD;
     }
-    if (!literal) {
-      int rc = wildcard_changed(c, chg, ins, src, len, lo, hi, which);
-      if (rc != NOT_TOLD) return rc;
+    if (rc != NOT_TOLD) {
+      source_test_free(&t);
+      return rc;
     }
+    rc = 0;
   }
   const size_t *pos = hi - lo <= ix->count / 16 ? sgi_path_index_positions(ix, lo, hi) : NULL;
-  for (size_t i = 0, n = pos ? hi - lo : chg->path_count; i < n; i++) {
+  for (size_t i = 0, n = pos ? hi - lo : chg->path_count; i < n && !rc; i++) {
     if (!pos && !sgi_path_index_holds(ix, i, lo, hi)) continue;
     const char *path = chg->paths[pos ? pos[i] : i];
-    int hit = path_reaches(c, ins, src, path);
-    if (hit < 0) return hit;
-    if (hit) {
+    int hit = path_reaches(&t, path);
+    if (hit < 0) {
+      rc = hit;
+    } else if (hit) {
       *which = path;
-      return 1;
+      rc = 1;
     }
   }
-  return 0;
+  source_test_free(&t);
+  return rc;
 }
 
 /* The step's own inputs: what would change its key by itself. Returns 0

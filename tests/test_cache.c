@@ -883,6 +883,61 @@ static void test_wildcard_sources(void **state) {
   model_free(&m);
 }
 
+/* --parents sources among many changed paths: each is asked only of the
+ * paths under its pattern's leading plain components ("pk/**" reads
+ * nothing under "pkg" or "pkx"), and still answers with the first path in
+ * the caller's order (line 7: "pkg/m1/x.go" sorts first but is no
+ * "[ab]*"). A directory the pattern names is read whole (lines 5, 11). */
+static void test_parents_sources(void **state) {
+  (void)state;
+  static const char src[] = "# syntax=docker/dockerfile:1-labs\n"        /* 1 */
+                            "FROM alpine\n"                              /* 2 */
+                            "COPY --link --parents ./pkg/**/*.go /a\n"   /* 3 */
+                            "COPY --link --parents a/./b/*.txt /b\n"     /* 4 */
+                            "COPY --link --parents ./docs /c\n"          /* 5 */
+                            "COPY --link --parents ./none/**/* /d\n"     /* 6 */
+                            "COPY --link --parents ./pkg/[ab]*/*.go /e\n" /* 7 */
+                            "COPY --link --parents **/*.md /f\n"         /* 8 */
+                            "COPY --link --parents ./pk/** /g\n"         /* 9 */
+                            "COPY --link --parents ./pkg/top.go /h\n"    /* 10 */
+                            "COPY --link --parents ./a/./b/c /i\n";      /* 11 */
+  static const char *const paths[] = {"docs/guide.md", "pkg/m1/x.go",    "lib/y.go",
+                                      "a/b/n.txt",     "pkg/b2/z.go",    "pkx/a",
+                                      "a/b/c/deep.txt", "pkg/top.go",    "README.md",
+                                      "pk/readme"};
+  static const first_path want[] = {
+      {3, "pkg/m1/x.go", "./pkg/**/*.go"},
+      {4, "a/b/n.txt", "a/./b/*.txt"}, /* "*" does not cross into "c/" */
+      {5, "docs/guide.md", "./docs"},
+      {6, NULL, NULL},
+      {7, "pkg/b2/z.go", "./pkg/[ab]*/*.go"},
+      {8, "docs/guide.md", "**/*.md"},
+      {9, "pk/readme", "./pk/**"},
+      {10, "pkg/top.go", "./pkg/top.go"},
+      {11, "a/b/c/deep.txt", "./a/./b/c"},
+  };
+  model m = MODEL(src, .many_paths = paths, .many_path_count = sizeof paths / sizeof paths[0]);
+  EXPECT_FIRST_PATHS(m, want);
+  model_free(&m);
+}
+
+/* Every --exclude of an instruction applies, however many: the last of
+ * 33 here excludes everything under the source (BuildKit has no limit;
+ * this model once read the first 32). */
+static void test_many_excludes(void **state) {
+  (void)state;
+  char src[2048];
+  size_t n = (size_t)snprintf(src, sizeof src, "# syntax=docker/dockerfile:1-labs\nFROM alpine\nCOPY");
+  for (int i = 0; i < 32; i++) n += (size_t)snprintf(src + n, sizeof src - n, " --exclude=e%d", i);
+  snprintf(src + n, sizeof src - n, " --exclude=** ./pkg /p\nRUN ls /p\n");
+  model m = MODEL(src, .paths = {"pkg/a.go", "pkg/m/b.txt"});
+  EXPECT_STAGE(m, "stage-0", 0, "c- cL cL");
+  model_free(&m);
+  m = MODEL(src, .paths = {"pkg"}); /* the source root itself is never excluded */
+  EXPECT_STAGE(m, "stage-0", 3, "c- iL iL");
+  model_free(&m);
+}
+
 /* A heredoc source is part of the instruction, not of the context. */
 static void test_heredoc_copy(void **state) {
   (void)state;
@@ -2180,6 +2235,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_copy_parents, live_teardown),
       cmocka_unit_test_teardown(test_changed_paths_by_prefix, live_teardown),
       cmocka_unit_test_teardown(test_wildcard_sources, live_teardown),
+      cmocka_unit_test_teardown(test_parents_sources, live_teardown),
+      cmocka_unit_test_teardown(test_many_excludes, live_teardown),
       cmocka_unit_test_teardown(test_heredoc_copy, live_teardown),
       cmocka_unit_test_teardown(test_dockerignore, live_teardown),
       cmocka_unit_test_teardown(test_dockerignore_bind_mount, live_teardown),

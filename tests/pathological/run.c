@@ -452,6 +452,21 @@ static void gen_glob_sources(text *t, setup *s) {
   }
 }
 
+/* 2k COPY --parents lines, each its own pattern under its own directory,
+ * and 10k changed paths that none of them reads: is each pattern matched
+ * against every changed path (and compiled again for each), or only
+ * against the paths under its leading plain components? */
+static void gen_parents_sources(text *t, setup *s) {
+  int n = scaled(2000), changed = scaled(10000);
+  add(t, "# syntax=docker/dockerfile:1-labs\nFROM alpine\n");
+  for (int i = 0; i < n; i++) add(t, "COPY --parents ./svc%d/**/*.go /d/\n", i);
+  for (int j = 0; j < changed; j++) {
+    add(&s->changed_paths, "pkg%d/mod%d/file%d.go", j % 50, j % 300, j);
+    add(&s->changed_paths, "%c", 0);
+    s->changed_path_count++;
+  }
+}
+
 /* 12k global ARGs and 12k FROMs, each using a variable that is not
  * declared: half one edit away from an ARG (a suggestion), half close to
  * none. Is each FROM's "did you mean" a scan of every global ARG? */
@@ -553,6 +568,8 @@ static const pcase CASES[] = {
      gen_changed_paths, {OK, OK, OK}},
     {"glob-sources", "2k COPY lines with wildcard sources, 10k changed paths few of them read",
      gen_glob_sources, {OK, OK, OK}},
+    {"parents-sources", "2k COPY --parents lines, 10k changed paths none of them reads",
+     gen_parents_sources, {OK, OK, OK}},
     {"from-suggestions", "12k global ARGs, 12k FROMs each using an undeclared variable",
      gen_from_suggestions, {OK, OK, OK}},
     {"var-suggestions", "12k ENVs in a stage, then 12k LABELs each using an unset variable",
