@@ -156,7 +156,15 @@ typedef struct change {
    * the first path that reaches them (path_count for none): a pattern
    * repeated on many lines walks the paths once */
   sgi_str_index *wildcards;
+  struct exclude_memo *excludes; /* the last instruction's --exclude list */
 } change;
+
+/* An instruction's --exclude list, compiled once for all its sources
+ * (NULL: none, or a list BuildKit would reject, which excludes nothing). */
+typedef struct exclude_memo {
+  const stagegraph_instruction *of;
+  sgi_patterns *list;
+} exclude_memo;
 
 void stagegraph_cache_options_init(stagegraph_cache_options *opts, size_t size) {
   sgi_sized_init(opts, size, sizeof *opts);
@@ -687,13 +695,10 @@ typedef struct source_test {
   const char *src;
   int parents;           /* COPY --parents: the source is matched as a pattern */
   sgi_patterns *pattern; /* that pattern; NULL when BuildKit would reject it */
-  sgi_patterns *exclude; /* every --exclude as one list, or NULL */
+  const sgi_patterns *exclude; /* every --exclude as one list, or NULL (borrowed) */
 } source_test;
 
-static void source_test_free(source_test *t) {
-  sgi_patterns_free(t->pattern);
-  sgi_patterns_free(t->exclude);
-}
+static void source_test_free(source_test *t) { sgi_patterns_free(t->pattern); }
 
 /* COPY --parents: BuildKit splits the source at "/./" and matches the whole
  * path as a .dockerignore-style pattern, where "**" spans directories. */
@@ -724,23 +729,31 @@ static int source_test_init(source_test *t, stagegraph_cache *c, const stagegrap
   t->c = c;
   t->src = src;
   t->parents = parents_source(ins);
-  int rc = t->parents ? compile_parents(t) : 0;
-  size_t n = 0;
-  while (flag(ins, "exclude", n)) n++;
-  if (!rc && n) {
-    const char **ex = sgi_calloc(&c->mem, n, sizeof *ex);
-    if (!ex) {
-      rc = STAGEGRAPH_ENOMEM;
-    } else {
-      for (size_t i = 0; i < n; i++) ex[i] = flag(ins, "exclude", i);
-      rc = sgi_patterns_compile(&t->exclude, &c->mem, ex, n, NULL);
-      /* a list BuildKit would reject excludes nothing */
-      if (rc != STAGEGRAPH_ENOMEM) rc = 0;
-      sgi_free(&c->mem, ex);
+  return t->parents ? compile_parents(t) : 0;
+}
+
+/* The instruction's --exclude list, compiled when one of its sources has
+ * changed paths to ask, once for all of them (chg->excludes). */
+static int compile_excludes(source_test *t, const change *chg, const stagegraph_instruction *ins) {
+  exclude_memo *memo = chg->excludes;
+  if (memo->of != ins) {
+    sgi_patterns_free(memo->list);
+    memo->list = NULL;
+    memo->of = NULL;
+    size_t n = 0;
+    for (size_t at = 0; sgi_instruction_flag_next(ins, "exclude", &at);) n++;
+    if (n) {
+      const char **ex = sgi_calloc(&t->c->mem, n, sizeof *ex);
+      if (!ex) return STAGEGRAPH_ENOMEM;
+      for (size_t i = 0, at = 0; i < n; i++) ex[i] = sgi_instruction_flag_next(ins, "exclude", &at);
+      int rc = sgi_patterns_compile(&memo->list, &t->c->mem, ex, n, NULL);
+      sgi_free(&t->c->mem, ex);
+      if (rc == STAGEGRAPH_ENOMEM) return rc;
     }
+    memo->of = ins;
   }
-  if (rc) source_test_free(t);
-  return rc;
+  t->exclude = memo->list;
+  return 0;
 }
 
 /* The directory every path a --parents pattern reads lies in or under:
@@ -759,7 +772,8 @@ static size_t parents_dir(const source_test *t, char *dir, size_t cap) {
     size_t n = end ? (size_t)(end - p) : strlen(p);
     if (!end || strcspn(p, "*?[\\") < n || (n == 1 && p[0] == '.') ||
         (n == 2 && p[0] == '.' && p[1] == '.') || len + 1 + n >= cap)
-      break; /* the last component: a name the pattern matches, not a directory */
+      break; /* the last component (a name, not a directory), a wildcard or escape, a
+              * "." or ".." the pattern keeps, or no room: the directory so far */
     if (len > 1) dir[len++] = '/';
     memcpy(dir + len, p, n);
     len += n;
@@ -774,17 +788,18 @@ static size_t parents_dir(const source_test *t, char *dir, size_t cap) {
  * itself). 1, 0 or STAGEGRAPH_ENOMEM. */
 static int path_reaches(const source_test *t, const char *path) {
   stagegraph_cache *c = t->c;
-  size_t plen = strlen(path);
+  size_t plen = strlen(path), depth = 0;
   int hit;
   if (t->parents) {
     hit = t->pattern ? sgi_patterns_walk_matches(t->pattern, path, plen, 0) : 0;
     if (hit != STAGEGRAPH_ENOMEM) hit = hit == 1;
-  } else {
-    hit = sgi_path_covered_by_source(&c->mem, t->src, strlen(t->src), path, plen);
+  } else { /* the path's source root comes with the answer */
+    hit = sgi_path_source_root(&c->mem, t->src, strlen(t->src), path, plen, &depth);
   }
   if (hit <= 0 || !t->exclude) return hit;
-  size_t depth = 0;
-  int root = sgi_path_source_root(&c->mem, t->src, strlen(t->src), path, plen, &depth);
+  /* the root --exclude is relative to, as an ordinary source's */
+  int root = 1;
+  if (t->parents) root = sgi_path_source_root(&c->mem, t->src, strlen(t->src), path, plen, &depth);
   if (root != 1) return root == STAGEGRAPH_ENOMEM ? root : 1;
   char clean[1024];
   if (plen >= sizeof clean - 2) return 1;
@@ -861,68 +876,73 @@ static int wildcard_changed(const source_test *t, const change *chg, size_t base
   return 1;
 }
 
+/* The first changed path in the caller's order among entries [lo, hi)
+ * that reaches the source, asked path by path: a short run sorted into
+ * the caller's order, a long one picked out of the whole list. 1 (the
+ * path in *which), 0 or STAGEGRAPH_ENOMEM. */
+static int ask_each_path(const source_test *t, const change *chg, size_t lo, size_t hi,
+                         const char **which) {
+  const sgi_path_index *ix = &chg->by_prefix;
+  const size_t *pos = hi - lo <= ix->count / 16 ? sgi_path_index_positions(ix, lo, hi) : NULL;
+  for (size_t i = 0, n = pos ? hi - lo : chg->path_count; i < n; i++) {
+    if (!pos && !sgi_path_index_holds(ix, i, lo, hi)) continue;
+    const char *path = chg->paths[pos ? pos[i] : i];
+    int hit = path_reaches(t, path);
+    if (hit) {
+      if (hit > 0) *which = path;
+      return hit;
+    }
+  }
+  return 0;
+}
+
 /* Does a changed path reach a context input of `ins`? The first one in
  * the caller's order that does goes to *which. Ignored paths do not exist
  * for the build. A source reads only paths at or under its base, one run
  * of the index (a --parents source: under its pattern's leading plain
- * components): without wildcards or --exclude every path of the run
- * reaches it; with wildcards, the runs of the names its pattern's
+ * components, parents_dir), and nothing is compiled for a source with no
+ * changed path there. Without wildcards or --exclude every path of the
+ * run reaches it; with wildcards, the runs of the names its pattern's
  * components match, depth by depth (wildcard_changed); otherwise (a first
  * component that could match a '/', see sgi_path_source_pattern; a
- * --parents source) the paths of the run are asked in the caller's order:
- * a short run sorted into it, a long one picked out of the whole list. */
-static int context_changed(stagegraph_cache *c, const change *chg,
-                           const stagegraph_instruction *ins, const char *src, const char **which) {
+ * --parents source; --exclude) each path of the run is asked. */
+static int source_changed(source_test *t, const change *chg, const stagegraph_instruction *ins,
+                          const char **which) {
+  stagegraph_cache *c = t->c;
   const sgi_path_index *ix = &chg->by_prefix;
-  if (!ix->count) return 0;
-  source_test t;
-  int rc = source_test_init(&t, c, ins, src);
-  if (rc) return rc;
-  size_t lo = 0, hi = ix->count;
-  if (t.parents) {
+  size_t lo = 0, hi = ix->count, base_len = 1;
+  int literal = 0;
+  if (t->parents) {
     char dir[256];
-    size_t len = parents_dir(&t, dir, sizeof dir);
-    sgi_path_index_under(ix, dir, len, &lo, &hi);
-    if (lo == hi) {
-      source_test_free(&t);
-      return 0;
-    }
+    base_len = parents_dir(t, dir, sizeof dir);
+    sgi_path_index_under(ix, dir, base_len, &lo, &hi);
   } else {
     char *base;
-    size_t len;
-    int literal = sgi_path_source_base(&c->mem, src, strlen(src), &base, &len);
-    if (literal >= 0) sgi_path_index_under(ix, base, len, &lo, &hi);
+    literal = sgi_path_source_base(&c->mem, t->src, strlen(t->src), &base, &base_len);
+    if (literal >= 0) sgi_path_index_under(ix, base, base_len, &lo, &hi);
     sgi_free(&c->mem, base);
-    if (literal < 0) {
-      rc = literal;
-    } else if (lo == hi) {
-      rc = 0;
-    } else if (literal && !t.exclude) {
-      *which = chg->paths[sgi_path_index_first(ix, lo, hi)];
-      rc = 1;
-    } else if (!literal) {
-      rc = wildcard_changed(&t, chg, len, lo, hi, which);
-    } else {
-      rc = NOT_TOLD;
-    }
-    if (rc != NOT_TOLD) {
-      source_test_free(&t);
-      return rc;
-    }
-    rc = 0;
+    if (literal < 0) return literal;
   }
-  const size_t *pos = hi - lo <= ix->count / 16 ? sgi_path_index_positions(ix, lo, hi) : NULL;
-  for (size_t i = 0, n = pos ? hi - lo : chg->path_count; i < n && !rc; i++) {
-    if (!pos && !sgi_path_index_holds(ix, i, lo, hi)) continue;
-    const char *path = chg->paths[pos ? pos[i] : i];
-    int hit = path_reaches(&t, path);
-    if (hit < 0) {
-      rc = hit;
-    } else if (hit) {
-      *which = path;
-      rc = 1;
-    }
+  if (lo == hi) return 0;
+  int rc = compile_excludes(t, chg, ins);
+  if (rc) return rc;
+  if (!t->parents && literal && !t->exclude) {
+    *which = chg->paths[sgi_path_index_first(ix, lo, hi)];
+    return 1;
   }
+  if (!t->parents && !literal) {
+    rc = wildcard_changed(t, chg, base_len, lo, hi, which);
+    if (rc != NOT_TOLD) return rc;
+  }
+  return ask_each_path(t, chg, lo, hi, which);
+}
+
+static int context_changed(stagegraph_cache *c, const change *chg,
+                           const stagegraph_instruction *ins, const char *src, const char **which) {
+  if (!chg->by_prefix.count) return 0;
+  source_test t;
+  int rc = source_test_init(&t, c, ins, src);
+  if (!rc) rc = source_changed(&t, chg, ins, which);
   source_test_free(&t);
   return rc;
 }
@@ -1350,6 +1370,8 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   sgi_str_index wildcards;
   sgi_str_index_init(&wildcards, &c->mem, sgi_hash_seed(&c->mem));
   chg.wildcards = &wildcards;
+  exclude_memo excludes = {NULL, NULL};
+  chg.excludes = &excludes;
   chg.paths = COPT(opts, changed_paths, (const char *const *)NULL);
   chg.path_count = COPT(opts, changed_path_count, (size_t)0);
   chg.args = COPT(opts, changed_args, (const char *const *)NULL);
@@ -1379,6 +1401,7 @@ int stagegraph_cache_new(stagegraph_cache **out, const stagegraph_plan *plan,
   if (!rc) rc = walk_all(c, &chg);
   sgi_path_index_free(&chg.by_prefix);
   sgi_str_index_free(&wildcards);
+  sgi_patterns_free(excludes.list);
   if (rc) {
     if (rc == STAGEGRAPH_ENOMEM) sgi_error_set(err, rc, NULL, "out of memory");
     stagegraph_cache_free(c);

@@ -884,7 +884,7 @@ static void test_wildcard_sources(void **state) {
 }
 
 /* --parents sources among many changed paths: each is asked only of the
- * paths under its pattern's leading plain components ("pk/**" reads
+ * paths under its pattern's leading plain components (line 9 reads
  * nothing under "pkg" or "pkx"), and still answers with the first path in
  * the caller's order (line 7: "pkg/m1/x.go" sorts first but is no
  * "[ab]*"). A directory the pattern names is read whole (lines 5, 11). */

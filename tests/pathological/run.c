@@ -467,6 +467,25 @@ static void gen_parents_sources(text *t, setup *s) {
   }
 }
 
+/* 200 COPY lines of 200 sources and 200 --exclude flags each, and 10k
+ * changed paths under the sources: is the exclude list compiled once per
+ * line, or again for each source (or each path)? */
+static void gen_many_excludes(text *t, setup *s) {
+  int n = scaled(200), changed = scaled(10000);
+  add(t, "# syntax=docker/dockerfile:1-labs\nFROM alpine\n");
+  for (int i = 0; i < n; i++) {
+    add(t, "COPY");
+    for (int k = 0; k < 200; k++) add(t, " --exclude=tmp%d/*.log", k);
+    for (int k = 0; k < 200; k++) add(t, " d%d/f%d", i, k);
+    add(t, " /out%d/\n", i);
+  }
+  for (int j = 0; j < changed; j++) {
+    add(&s->changed_paths, "d%d/f%d/x%d.c", j % (n ? n : 1), j % 200, j);
+    add(&s->changed_paths, "%c", 0);
+    s->changed_path_count++;
+  }
+}
+
 /* 12k global ARGs and 12k FROMs, each using a variable that is not
  * declared: half one edit away from an ARG (a suggestion), half close to
  * none. Is each FROM's "did you mean" a scan of every global ARG? */
@@ -570,6 +589,8 @@ static const pcase CASES[] = {
      gen_glob_sources, {OK, OK, OK}},
     {"parents-sources", "2k COPY --parents lines, 10k changed paths none of them reads",
      gen_parents_sources, {OK, OK, OK}},
+    {"many-excludes", "200 COPY lines of 200 sources and 200 --exclude each, 10k changed paths",
+     gen_many_excludes, {OK, OK, OK}},
     {"from-suggestions", "12k global ARGs, 12k FROMs each using an undeclared variable",
      gen_from_suggestions, {OK, OK, OK}},
     {"var-suggestions", "12k ENVs in a stage, then 12k LABELs each using an unset variable",
