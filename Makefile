@@ -58,7 +58,7 @@ EXPANSION_VECTORS ?= ../shared/conformance/expansion
 PYTHON ?= python3
 
 .PHONY: all lib cli deps run check test unit conformance cli-test headertest check-exports \
-        install-test python-test asan valgrind install uninstall clean bench bench-compare fuzz fuzz-replay
+        install-test python-test asan valgrind install uninstall clean bench bench-compare bench-count fuzz fuzz-replay
 
 all: lib cli pkgconfig/stagegraph.pc
 
@@ -191,6 +191,12 @@ bench: $(BENCH) $(CLI)
 
 bench-compare: $(BENCH)
 	$(Q)sh tests/bench/compare.sh $(BENCH) $(CORPUS)
+
+# The scaling families' instructions per unit under callgrind: counts, not
+# times, so the same on every run; exits 1 if a phase's count per unit at
+# the largest size is over 1.20 times its cheapest (tests/bench/count.sh).
+bench-count: $(BENCH)
+	$(Q)sh tests/bench/count.sh $(BENCH) $(COUNT_FAMILIES)
 
 # Pathological inputs generated in code, each case in a child process with
 # a time bound (tests/pathological/run.c); fails on a crash or a case over

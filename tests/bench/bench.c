@@ -10,11 +10,14 @@
  * first seen is measured again at the end of the table.
  *
  * usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only] [--family NAME]
+ *              [--families] [--profile WHAT]
  *   --corpus DIR   the corpus (DIR/files/ is read into memory first)
  *   --cli PATH     build/bin/stagegraph, for the peak RSS of `dump`
  *   --quick        a reduced set (also BENCH_QUICK=1)
  *   --parse-only   print only the corpus parse throughput (bench-compare)
  *   --family NAME  only the scaling table of that family (e.g. random-dag)
+ *   --families     list the scaling families, one a line: name, unit, sizes
+ *                  (what tests/bench/count.sh counts)
  *   --profile WHAT one untimed run for a profiler (valgrind --tool=callgrind):
  *                  a corpus phase (parse, dump-json, plan, cache,
  *                  render-plan, render-cache, pipeline, lint, render-lint:
@@ -820,20 +823,33 @@ static void gen_fan_out(text *t, size_t n) {
   for (size_t i = 1; i < n; i++) put(t, "FROM base AS s%zu\nRUN echo %zu\n", i, i);
 }
 
-static void gen_random_dag(text *t, size_t n) {
+/* A stage that names an earlier one, drawn from all of them (random) or
+ * from the 8 before it (near, r % 8 < i): the same shape, but a near
+ * reference finds its name and its parent in cache at any size. Which
+ * stages the last one needs differs, so compare the two where they do
+ * the same work per stage (make bench-count: 10k and 100k). */
+static size_t dag_ref(size_t i, int near) {
+  size_t r = (size_t)(rng() % i);
+  return near ? i - 1 - r % 8 : r;
+}
+
+static void gen_dag(text *t, size_t n, int near) {
   rng_state = 0x9e3779b97f4a7c15ull;
   put(t, "FROM alpine AS s0\nRUN echo 0 > /out\n");
   for (size_t i = 1; i < n; i++) {
     if (rng() % 4 == 0)
       put(t, "FROM alpine AS s%zu\n", i);
     else
-      put(t, "FROM s%zu AS s%zu\n", (size_t)(rng() % i), i);
+      put(t, "FROM s%zu AS s%zu\n", dag_ref(i, near), i);
     size_t copies = (size_t)(rng() % 3);
     for (size_t k = 0; k < copies; k++)
-      put(t, "COPY --from=s%zu /out /in/%zu\n", (size_t)(rng() % i), k);
+      put(t, "COPY --from=s%zu /out /in/%zu\n", dag_ref(i, near), k);
     put(t, "RUN echo %zu > /out\n", i);
   }
 }
+
+static void gen_random_dag(text *t, size_t n) { gen_dag(t, n, 0); }
+static void gen_near_dag(text *t, size_t n) { gen_dag(t, n, 1); }
 
 /* One RUN of `n` bytes, continued over 64-byte physical lines. */
 static void gen_huge_run(text *t, size_t n) {
@@ -870,6 +886,8 @@ static const family families[] = {
      1},
     {"random-dag", "FROM a random earlier stage, 0-2 COPY --from, seed fixed", "stage",
      gen_random_dag, {10, 100, 1000, 10000, 100000}, 1, 1},
+    {"near-dag", "random-dag's shape, each reference 1-8 stages back", "stage", gen_near_dag,
+     {10, 100, 1000, 10000, 100000}, 1, 1},
     {"huge-run", "one RUN, 64-byte continuation lines, N bytes", "byte", gen_huge_run,
      {10000, 100000, 1000000, 10000000}, 0, 1},
     {"heredocs", "N RUN <<EOF heredocs", "heredoc", gen_heredocs, {100, 1000, 10000, 100000}, 0,
@@ -1426,7 +1444,7 @@ static int profile_phase(text *t, const stagegraph_options *opts, const char *sp
   stagegraph_plan_free(plan);
   stagegraph_doc_free(doc);
   free(t->ptr);
-  return 0;
+  return rc ? 1 : 0;
 }
 
 static int profile(corpus *c, const char *corpus_dir, const char *what) {
@@ -1458,7 +1476,7 @@ static int profile(corpus *c, const char *corpus_dir, const char *what) {
       stagegraph_plan_free(plan);
       stagegraph_doc_free(doc);
       free(t.ptr);
-      return 0;
+      return rc ? 1 : 0;
     }
     die("unknown family in --profile %s", what);
   }
@@ -1486,6 +1504,16 @@ static int profile(corpus *c, const char *corpus_dir, const char *what) {
 }
 
 /* ---- main ---------------------------------------------------------------- */
+
+/* --families: "name unit size..." a line. */
+static int list_families(void) {
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+    printf("%s %s", families[f].name, families[f].unit);
+    for (const size_t *n = families[f].sizes; *n; n++) printf(" %zu", *n);
+    printf("\n");
+  }
+  return 0;
+}
 
 /* "load average 1.23" from /proc/loadavg: other work on the machine makes
  * every figure noisier, even in CPU time (shared caches, memory bandwidth). */
@@ -1594,9 +1622,11 @@ int main(int argc, char **argv) {
       profile_what = argv[++i];
     else if (strcmp(argv[i], "--family") == 0 && i + 1 < argc)
       family_only = argv[++i];
+    else if (strcmp(argv[i], "--families") == 0)
+      return list_families();
     else
       die("usage: bench [--corpus DIR] [--cli PATH] [--quick] [--parse-only] [--profile WHAT] "
-          "[--family NAME]");
+          "[--family NAME] [--families]");
   }
   S.runs = S.quick ? 3 : 7;
   S.min_run = S.quick ? 0.03 : 0.1;
