@@ -693,12 +693,16 @@ static int parents_source(const stagegraph_instruction *ins) {
 typedef struct source_test {
   stagegraph_cache *c;
   const char *src;
+  sgi_path_source prepared; /* src cleaned and split: what it reads, the root of a path */
   int parents;           /* COPY --parents: the source is matched as a pattern */
   sgi_patterns *pattern; /* that pattern; NULL when BuildKit would reject it */
   const sgi_patterns *exclude; /* every --exclude as one list, or NULL (borrowed) */
 } source_test;
 
-static void source_test_free(source_test *t) { sgi_patterns_free(t->pattern); }
+static void source_test_free(source_test *t) {
+  sgi_patterns_free(t->pattern);
+  sgi_path_source_free(&t->prepared);
+}
 
 /* COPY --parents: BuildKit splits the source at "/./" and matches the whole
  * path as a .dockerignore-style pattern, where "**" spans directories. */
@@ -729,7 +733,8 @@ static int source_test_init(source_test *t, stagegraph_cache *c, const stagegrap
   t->c = c;
   t->src = src;
   t->parents = parents_source(ins);
-  return t->parents ? compile_parents(t) : 0;
+  int rc = sgi_path_source_init(&t->prepared, &c->mem, src, strlen(src));
+  return !rc && t->parents ? compile_parents(t) : rc;
 }
 
 /* The instruction's --exclude list, compiled when one of its sources has
@@ -787,19 +792,17 @@ static size_t parents_dir(const source_test *t, char *dir, size_t cap) {
  * list, match the path relative to the source's root (never the root
  * itself). 1, 0 or STAGEGRAPH_ENOMEM. */
 static int path_reaches(const source_test *t, const char *path) {
-  stagegraph_cache *c = t->c;
   size_t plen = strlen(path), depth = 0;
   int hit;
   if (t->parents) {
     hit = t->pattern ? sgi_patterns_walk_matches(t->pattern, path, plen, 0) : 0;
     if (hit != STAGEGRAPH_ENOMEM) hit = hit == 1;
   } else { /* the path's source root comes with the answer */
-    hit = sgi_path_source_root(&c->mem, t->src, strlen(t->src), path, plen, &depth);
+    hit = sgi_path_source_reads(&t->prepared, path, plen, &depth);
   }
   if (hit <= 0 || !t->exclude) return hit;
   /* the root --exclude is relative to, as an ordinary source's */
-  int root = 1;
-  if (t->parents) root = sgi_path_source_root(&c->mem, t->src, strlen(t->src), path, plen, &depth);
+  int root = t->parents ? sgi_path_source_reads(&t->prepared, path, plen, &depth) : 1;
   if (root != 1) return root == STAGEGRAPH_ENOMEM ? root : 1;
   char clean[1024];
   if (plen >= sizeof clean - 2) return 1;

@@ -1793,20 +1793,28 @@ int sgi_path_match_component(const char *pattern, size_t pattern_len, const char
   return go_match(pat, n) == 1;
 }
 
-int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, const char *path,
-                         size_t path_len, size_t *root_depth) {
+int sgi_path_source_init(sgi_path_source *x, const sgi_mem *mem, const char *src, size_t src_len) {
+  memset(x, 0, sizeof *x);
   if (!mem) return STAGEGRAPH_EINVAL;
-  size_t depth = 0;
-  size_t sl = 0, pl = 0;
-  char *s = sgi_path_clean_rooted(mem, src_len ? src : "", src_len, &sl);
-  char *p = s ? sgi_path_clean_rooted(mem, path_len ? path : "", path_len, &pl) : NULL;
-  int covered = 0;
-  if (!s || !p) {
-    covered = STAGEGRAPH_ENOMEM;
-    goto out;
-  }
-  size_t base, k;
-  split_wildcards(s, sl, &base, &k);
+  x->mem = mem;
+  x->s = sgi_path_clean_rooted(mem, src_len ? src : "", src_len, &x->len);
+  if (!x->s) return STAGEGRAPH_ENOMEM;
+  split_wildcards(x->s, x->len, &x->base, &x->pattern);
+  /* a name with more '/' than the pattern has '/' and brackets cannot match */
+  for (size_t j = x->pattern; j < x->len; j++) x->budget += x->s[j] == '/' || x->s[j] == '[';
+  return 0;
+}
+
+void sgi_path_source_free(sgi_path_source *x) {
+  if (x->mem) sgi_free(x->mem, x->s);
+  x->s = NULL;
+}
+
+/* Whether the source reads the rooted, clean p[0..pl), and its root's
+ * depth when it does. */
+static int source_reads(const sgi_path_source *x, const char *p, size_t pl, size_t *depth) {
+  const char *s = x->s;
+  size_t sl = x->len, base = x->base, k = x->pattern;
   /* The path relative to the base, or no coverage when outside it. */
   size_t rel;
   if (base == 0) {
@@ -1814,35 +1822,60 @@ int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, co
   } else if (pl >= base && memcmp(p, s, base) == 0 && (pl == base || p[base] == '/')) {
     rel = pl == base ? pl : base + 1;
   } else {
-    goto out;
+    return 0;
   }
   if (k >= sl) { /* no wildcard: the source itself and what is under it */
-    depth = components(s, sl);
-    covered = 1;
-    goto out;
+    *depth = components(s, sl);
+    return 1;
   }
-  if (rel >= pl) goto out; /* the base itself is never a match */
+  if (rel >= pl) return 0; /* the base itself is never a match */
   /* ResolveWildcards walks the base and takes every path that matches,
-   * whole directories included, so an ancestor's match covers the path. A
-   * name with more '/' than the pattern has '/' and brackets cannot match. */
+   * whole directories included, so an ancestor's match covers the path. */
   span pat = {s + k, sl - k};
-  size_t budget = 0, slashes = 0;
-  for (size_t j = 0; j < pat.n; j++) budget += pat.s[j] == '/' || pat.s[j] == '[';
-  for (size_t e = rel; e <= pl && slashes <= budget; e++) {
+  size_t slashes = 0;
+  for (size_t e = rel; e <= pl && slashes <= x->budget; e++) {
     if (e < pl && p[e] != '/') continue;
     span name = {p + rel, e - rel};
     if (go_match(pat, name) == 1) {
-      depth = components(s, base) + slashes + 1;
-      covered = 1;
-      break;
+      *depth = components(s, base) + slashes + 1;
+      return 1;
     }
     slashes++;
   }
-out:
-  sgi_free(mem, s);
-  sgi_free(mem, p);
+  return 0;
+}
+
+int sgi_path_source_reads(const sgi_path_source *x, const char *path, size_t path_len,
+                          size_t *root_depth) {
+  if (!x->s) return STAGEGRAPH_EINVAL;
+  /* path.Join("/", path) on the stack when it fits: "/" and the path,
+   * then its cleaned form (at most two bytes longer) */
+  char stack[1024];
+  char *p = NULL, *heap = NULL;
+  size_t pl = 0;
+  if (path_len < (sizeof stack - 4) / 2) {
+    char *in = stack, *out = stack + path_len + 1;
+    in[0] = '/';
+    if (path_len) memcpy(in + 1, path, path_len);
+    pl = sgi_path_clean(out, in, path_len + 1);
+    p = out;
+  } else if (!(p = heap = sgi_path_clean_rooted(x->mem, path, path_len, &pl))) {
+    return STAGEGRAPH_ENOMEM;
+  }
+  size_t depth = 0;
+  int covered = source_reads(x, p, pl, &depth);
+  sgi_free(x->mem, heap);
   if (covered == 1 && root_depth) *root_depth = depth;
   return covered;
+}
+
+int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, const char *path,
+                         size_t path_len, size_t *root_depth) {
+  sgi_path_source x;
+  int rc = sgi_path_source_init(&x, mem, src, src_len);
+  if (!rc) rc = sgi_path_source_reads(&x, path_len ? path : "", path_len, root_depth);
+  sgi_path_source_free(&x);
+  return rc;
 }
 
 int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_len,

@@ -140,6 +140,27 @@ int sgi_path_covered_by_source(const sgi_mem *mem, const char *src, size_t src_l
 int sgi_path_source_root(const sgi_mem *mem, const char *src, size_t src_len, const char *path,
                          size_t path_len, size_t *root_depth);
 
+/* A source cleaned and split once, for asking many paths whether it reads
+ * them (the cache model's scan of changed paths): the same answers as
+ * sgi_path_source_root, without cleaning the source again for each path. */
+typedef struct sgi_path_source {
+  const sgi_mem *mem;
+  char *s;        /* path.Join("/", src) */
+  size_t len;
+  size_t base;    /* s[0..base): the components before the first wildcard */
+  size_t pattern; /* where the pattern starts (len or past it: none) */
+  size_t budget;  /* '/' and '[' in the pattern: a bound on the '/' a match spans */
+} sgi_path_source;
+
+/* 0, STAGEGRAPH_ENOMEM or STAGEGRAPH_EINVAL (no mem); free it either way. */
+int sgi_path_source_init(sgi_path_source *x, const sgi_mem *mem, const char *src, size_t src_len);
+void sgi_path_source_free(sgi_path_source *x);
+/* sgi_path_source_root for a prepared source: 1 (and *root_depth, which
+ * may be NULL), 0, STAGEGRAPH_ENOMEM (a path over about 500 bytes is
+ * cleaned on the heap) or STAGEGRAPH_EINVAL (not prepared). */
+int sgi_path_source_reads(const sgi_path_source *x, const char *path, size_t path_len,
+                          size_t *root_depth);
+
 /* The source's base, into a new buffer (sgi_free it; *base is NULL on
  * failure): the cleaned, root-relative source when it has no wildcards,
  * else its components before the first one with a wildcard ("/" when that

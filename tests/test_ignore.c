@@ -608,6 +608,52 @@ static void test_covered_by_source(void **state) {
   assert_int_equal(depth, 99);
 }
 
+/* A prepared source answers every path as sgi_path_source_root does, the
+ * root's depth included, on paths short enough to clean on the stack and
+ * on longer ones (cleaned on the heap). */
+static void test_prepared_source(void **state) {
+  (void)state;
+  static const char *const srcs[] = {".", "src", "src/", "*.go", "a/*", "*/b", "a/*/c",
+                                     "[ab]/x", "a[^x]b", "a\\*", "[", "./x/../y/z", "d*/*"};
+  char long_dir[700], longer[2100];
+  memset(long_dir, 'd', sizeof long_dir - 1);
+  long_dir[sizeof long_dir - 1] = '\0';
+  snprintf(longer, sizeof longer, "a/%s/%s/c", long_dir, long_dir);
+  char under_long[720];
+  snprintf(under_long, sizeof under_long, "%s/b/x", long_dir);
+  const char *paths[] = {"a/b", "src/a/b.c", "main.go", "cmd/main.go", "a/x/y", "a/b/c/d",
+                         "a/x", "a/b", "a\\*", "[", "y/z/w", "docs/a", "src",
+                         long_dir, longer, under_long};
+  for (size_t i = 0; i < sizeof srcs / sizeof *srcs; i++) {
+    sgi_path_source x;
+    assert_int_equal(sgi_path_source_init(&x, &MEM, srcs[i], strlen(srcs[i])), 0);
+    for (size_t j = 0; j < sizeof paths / sizeof *paths; j++) {
+      size_t want_depth = 99, got_depth = 99;
+      int want = sgi_path_source_root(&MEM, srcs[i], strlen(srcs[i]), paths[j], strlen(paths[j]),
+                                      &want_depth);
+      int got = sgi_path_source_reads(&x, paths[j], strlen(paths[j]), &got_depth);
+      if (got != want || got_depth != want_depth)
+        fail_msg("source \"%s\" path %zu: %d depth %zu, want %d depth %zu", srcs[i], j, got,
+                 got_depth, want, want_depth);
+    }
+    sgi_path_source_free(&x);
+  }
+  /* the long paths' answers, derived by hand */
+  sgi_path_source x;
+  size_t depth = 0;
+  assert_int_equal(sgi_path_source_init(&x, &MEM, "a/*/*/c", 7), 0);
+  assert_int_equal(sgi_path_source_reads(&x, longer, strlen(longer), &depth), 1);
+  assert_int_equal(depth, 4);
+  sgi_path_source_free(&x);
+  assert_int_equal(sgi_path_source_init(&x, &MEM, "d*/b", 4), 0);
+  assert_int_equal(sgi_path_source_reads(&x, under_long, strlen(under_long), &depth), 1);
+  assert_int_equal(depth, 2);
+  assert_int_equal(sgi_path_source_reads(&x, long_dir, strlen(long_dir), &depth), 0);
+  sgi_path_source_free(&x);
+  assert_int_equal(sgi_path_source_init(&x, NULL, "a", 1), STAGEGRAPH_EINVAL);
+  sgi_path_source_free(&x);
+}
+
 /* The pattern after a wildcard source's base, its components and how many
  * lead that match within one name (no '\\', no class that is negated or
  * spans a '/'); and, for a pattern of such components only,
@@ -896,6 +942,7 @@ int main(void) {
       cmocka_unit_test(test_doublestar),
       cmocka_unit_test(test_question_and_brackets),
       cmocka_unit_test(test_covered_by_source),
+      cmocka_unit_test(test_prepared_source),
       cmocka_unit_test(test_source_pattern),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_api),
