@@ -911,7 +911,6 @@ static int ask_each_path(const source_test *t, const change *chg, size_t lo, siz
  * --parents source; --exclude) each path of the run is asked. */
 static int source_changed(source_test *t, const change *chg, const stagegraph_instruction *ins,
                           const char **which) {
-  stagegraph_cache *c = t->c;
   const sgi_path_index *ix = &chg->by_prefix;
   size_t lo = 0, hi = ix->count, base_len = 1;
   int literal = 0;
@@ -920,11 +919,8 @@ static int source_changed(source_test *t, const change *chg, const stagegraph_in
     base_len = parents_dir(t, dir, sizeof dir);
     sgi_path_index_under(ix, dir, base_len, &lo, &hi);
   } else {
-    char *base;
-    literal = sgi_path_source_base(&c->mem, t->src, strlen(t->src), &base, &base_len);
-    if (literal >= 0) sgi_path_index_under(ix, base, base_len, &lo, &hi);
-    sgi_free(&c->mem, base);
-    if (literal < 0) return literal;
+    literal = sgi_path_source_dir(&t->prepared, &base_len);
+    sgi_path_index_under(ix, t->prepared.s, base_len, &lo, &hi);
   }
   if (lo == hi) return 0;
   int rc = compile_excludes(t, chg, ins);

@@ -1715,22 +1715,6 @@ static void split_wildcards(const char *s, size_t sl, size_t *base, size_t *patt
   *pattern = k;
 }
 
-int sgi_path_source_base(const sgi_mem *mem, const char *src, size_t src_len, char **base,
-                         size_t *base_len) {
-  size_t sl = 0, b, k;
-  char *s = sgi_path_clean_rooted(mem, src_len ? src : "", src_len, &sl);
-  *base = s;
-  if (!s) return STAGEGRAPH_ENOMEM;
-  split_wildcards(s, sl, &b, &k);
-  if (k >= sl) {
-    *base_len = sl;
-    return 1;
-  }
-  *base_len = b ? b : 1;
-  s[*base_len] = '\0';
-  return 0;
-}
-
 /* A pattern component that matches within one name: no '\\' (an escape
  * could name a '/'), and each class not negated, without a '/' or a range
  * across it. Anything unclear (a malformed class) is not plain: its paths
@@ -1802,6 +1786,15 @@ int sgi_path_source_init(sgi_path_source *x, const sgi_mem *mem, const char *src
   split_wildcards(x->s, x->len, &x->base, &x->pattern);
   /* a name with more '/' than the pattern has '/' and brackets cannot match */
   for (size_t j = x->pattern; j < x->len; j++) x->budget += x->s[j] == '/' || x->s[j] == '[';
+  return 0;
+}
+
+int sgi_path_source_dir(const sgi_path_source *x, size_t *len) {
+  if (x->pattern >= x->len) {
+    *len = x->len;
+    return 1;
+  }
+  *len = x->base ? x->base : 1;
   return 0;
 }
 

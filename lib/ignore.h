@@ -155,21 +155,17 @@ typedef struct sgi_path_source {
 /* 0, STAGEGRAPH_ENOMEM or STAGEGRAPH_EINVAL (no mem); free it either way. */
 int sgi_path_source_init(sgi_path_source *x, const sgi_mem *mem, const char *src, size_t src_len);
 void sgi_path_source_free(sgi_path_source *x);
+/* The source's base: x->s[0..*len), the cleaned, root-relative source when
+ * it has no wildcards, else its components before the first one with a
+ * wildcard ("/" when that is the first). 1 when the source has no
+ * wildcards (it reads the base and what is under it), 0 when it has (it
+ * reads only paths under the base). */
+int sgi_path_source_dir(const sgi_path_source *x, size_t *len);
 /* sgi_path_source_root for a prepared source: 1 (and *root_depth, which
  * may be NULL), 0, STAGEGRAPH_ENOMEM (a path over about 500 bytes is
  * cleaned on the heap) or STAGEGRAPH_EINVAL (not prepared). */
 int sgi_path_source_reads(const sgi_path_source *x, const char *path, size_t path_len,
                           size_t *root_depth);
-
-/* The source's base, into a new buffer (sgi_free it; *base is NULL on
- * failure): the cleaned, root-relative source when it has no wildcards,
- * else its components before the first one with a wildcard ("/" when that
- * is the first), as sgi_path_source_root splits it, *base_len bytes and a
- * NUL. 1 when the source has no wildcards (it reads the base and what is
- * under it), 0 when it has (it reads only paths under the base), or
- * STAGEGRAPH_ENOMEM. */
-int sgi_path_source_base(const sgi_mem *mem, const char *src, size_t src_len, char **base,
-                         size_t *base_len);
 
 /* For a source with wildcards: the pattern after its base, cleaned, into
  * a new buffer (sgi_free it; *pattern is NULL unless 1 is returned) of

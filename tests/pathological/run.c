@@ -94,6 +94,20 @@ typedef struct setup {
   text dockerignore;         /* the cache's .dockerignore, empty for none */
 } setup;
 
+/* End the changed path just added to s->changed_paths. */
+static void end_changed_path(setup *s) {
+  add(&s->changed_paths, "%c", 0);
+  s->changed_path_count++;
+}
+
+/* `changed` paths "pkgA/modB/fileC.go" over 50 packages and 300 modules. */
+static void add_module_paths(setup *s, int changed) {
+  for (int j = 0; j < changed; j++) {
+    add(&s->changed_paths, "pkg%d/mod%d/file%d.go", j % 50, j % 300, j);
+    end_changed_path(s);
+  }
+}
+
 typedef struct pcase {
   const char *name;
   const char *what;
@@ -431,8 +445,7 @@ static void gen_changed_paths(text *t, setup *s) {
     if (j % 3 == 0) add(&s->changed_paths, "src/pkg%d/main.go", r);
     else if (j % 3 == 1) add(&s->changed_paths, "./conf/c%d.json", r);
     else add(&s->changed_paths, "docs/d%d.txt", r);
-    add(&s->changed_paths, "%c", 0);
-    s->changed_path_count++;
+    end_changed_path(s);
   }
 }
 
@@ -445,11 +458,7 @@ static void gen_glob_sources(text *t, setup *s) {
                                       "src/*/*.go", "*"};
   add(t, "FROM alpine\n");
   for (int i = 0; i < n; i++) add(t, "COPY %s /d%d/\n", globs[i % 7], i);
-  for (int j = 0; j < changed; j++) {
-    add(&s->changed_paths, "pkg%d/mod%d/file%d.go", j % 50, j % 300, j);
-    add(&s->changed_paths, "%c", 0);
-    s->changed_path_count++;
-  }
+  add_module_paths(s, changed);
 }
 
 /* 2k COPY --parents lines, each its own pattern under its own directory,
@@ -460,11 +469,7 @@ static void gen_parents_sources(text *t, setup *s) {
   int n = scaled(2000), changed = scaled(10000);
   add(t, "# syntax=docker/dockerfile:1-labs\nFROM alpine\n");
   for (int i = 0; i < n; i++) add(t, "COPY --parents ./svc%d/**/*.go /d/\n", i);
-  for (int j = 0; j < changed; j++) {
-    add(&s->changed_paths, "pkg%d/mod%d/file%d.go", j % 50, j % 300, j);
-    add(&s->changed_paths, "%c", 0);
-    s->changed_path_count++;
-  }
+  add_module_paths(s, changed);
 }
 
 /* 200 COPY lines of 200 sources and 200 --exclude flags each, and 10k
@@ -481,8 +486,7 @@ static void gen_many_excludes(text *t, setup *s) {
   }
   for (int j = 0; j < changed; j++) {
     add(&s->changed_paths, "d%d/f%d/x%d.c", j % (n ? n : 1), j % 200, j);
-    add(&s->changed_paths, "%c", 0);
-    s->changed_path_count++;
+    end_changed_path(s);
   }
 }
 
