@@ -8,6 +8,7 @@
 #include "split.h"
 #include "strlist.h"
 #include "text.h"
+#include "unicode.h"
 
 /* The keywords by kind, with their lengths so that lookups compare
  * lengths first. */

@@ -166,51 +166,6 @@ int sgi_ascii_casecmp(const char *a, size_t alen, const char *b) {
   return 0;
 }
 
-/* Latin Extended-A pairs an uppercase letter at an even code point with its
- * lowercase at the next one, except in these ranges where the uppercase is
- * odd. */
-static int latin_ext_a_odd_upper(uint32_t r) {
-  return (r >= 0x139 && r <= 0x148) || (r >= 0x179 && r <= 0x17E);
-}
-
-uint32_t sgi_rune_lower(uint32_t r) {
-  if (r < 0x80) return r >= 'A' && r <= 'Z' ? r + 32 : r;
-  if (r >= 0xC0 && r <= 0xDE && r != 0xD7) return r + 32;
-  if (r == 0x130) return 'i';
-  if (r == 0x178) return 0xFF;
-  if (r >= 0x100 && r <= 0x17F && r != 0x130 && r != 0x131 && r != 0x138 && r != 0x149 &&
-      r != 0x17F) {
-    int odd_upper = latin_ext_a_odd_upper(r);
-    if ((r % 2 == 1) == odd_upper) return r + 1;
-    return r;
-  }
-  if (r >= 0x391 && r <= 0x3A9 && r != 0x3A2) return r + 32;
-  if (r >= 0x410 && r <= 0x42F) return r + 32;
-  if (r >= 0x400 && r <= 0x40F) return r + 80;
-  if (r == 0x212A) return 'k';
-  if (r == 0x212B) return 0xE5;
-  return r;
-}
-
-uint32_t sgi_rune_upper(uint32_t r) {
-  if (r < 0x80) return r >= 'a' && r <= 'z' ? r - 32 : r;
-  if (r >= 0xE0 && r <= 0xFE && r != 0xF7) return r - 32;
-  if (r == 0xFF) return 0x178;
-  if (r == 0xB5) return 0x39C;
-  if (r == 0x131) return 'I';
-  if (r == 0x17F) return 'S';
-  if (r >= 0x100 && r <= 0x17F && r != 0x130 && r != 0x138 && r != 0x149) {
-    int odd_upper = latin_ext_a_odd_upper(r);
-    if ((r % 2 == 1) != odd_upper) return r - 1;
-    return r;
-  }
-  if (r >= 0x3B1 && r <= 0x3C9 && r != 0x3C2) return r - 32;
-  if (r == 0x3C2) return 0x3A3;
-  if (r >= 0x430 && r <= 0x44F) return r - 32;
-  if (r >= 0x450 && r <= 0x45F) return r - 80;
-  return r;
-}
-
 static void append_mapped(sgi_buf *out, const char *s, size_t len, int lower) {
   size_t i = 0;
   while (i < len) {
@@ -251,9 +206,7 @@ int sgi_equal_fold(const char *s, size_t len, const char *b) {
   while (i < len && j < blen) {
     size_t wa, wb;
     uint32_t ra = sgi_utf8_decode(s + i, len - i, &wa), rb = sgi_utf8_decode(b + j, blen - j, &wb);
-    if (ra != rb && sgi_rune_lower(ra) != sgi_rune_lower(rb) &&
-        sgi_rune_upper(ra) != sgi_rune_upper(rb))
-      return 0;
+    if (ra != rb && sgi_rune_fold(ra) != sgi_rune_fold(rb)) return 0;
     i += wa;
     j += wb;
   }

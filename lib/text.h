@@ -66,13 +66,8 @@ static inline char sgi_ascii_lower(char c) { return (char)(c >= 'A' && c <= 'Z' 
 /* ASCII case-insensitive comparison with a NUL-terminated ASCII string. */
 int sgi_ascii_casecmp(const char *a, size_t alen, const char *b);
 
-/* Go's unicode.ToLower / ToUpper (simple case mapping) for the scripts a
- * Dockerfile keyword or name plausibly contains: ASCII, Latin-1, Latin
- * Extended-A, Greek, Cyrillic, and the letters that fold to ASCII (U+0130,
- * U+0131, U+017F, U+212A, U+212B). Other runes map to themselves. */
-uint32_t sgi_rune_lower(uint32_t r);
-uint32_t sgi_rune_upper(uint32_t r);
-/* strings.ToLower / ToUpper appended to out. */
+/* strings.ToLower / ToUpper appended to out (rune by rune with Go's
+ * unicode.ToLower / ToUpper, unicode.h). */
 void sgi_append_lower(sgi_buf *out, const char *s, size_t len);
 void sgi_append_upper(sgi_buf *out, const char *s, size_t len);
 /* strings.EqualFold of s[0..len) with the NUL-terminated b. */

@@ -471,6 +471,13 @@ static void test_secrets_used_in_arg_or_env(void **state) {
   /* whole tokens only; allowed tokens */
   EXPECT_NONE("FROM alpine\nARG TOKENIZER\nARG TOKEN_FILE\nARG PUBLIC_KEY\nENV KEYBOARD=us GPG_KEY_VERSION=2\n",
               NULL, "SecretsUsedInArgOrEnv");
+  /* (?i) matches by Go's simple case folding: U+017F LONG S is an s and
+   * U+212A KELVIN SIGN a k, but U+0130 is no i */
+  EXPECT("FROM alpine\nARG \xc5\xbf" "ECRET\n", NULL, "SecretsUsedInArgOrEnv", 2,
+         "Do not use ARG or ENV instructions for sensitive data (ARG \"\xc5\xbf" "ECRET\")");
+  EXPECT("FROM alpine\nENV MY_\xe2\x84\xaa" "EY=x\n", NULL, "SecretsUsedInArgOrEnv", 2,
+         "Do not use ARG or ENV instructions for sensitive data (ENV \"MY_\xe2\x84\xaa" "EY\")");
+  EXPECT_NONE("FROM alpine\nARG CREDENT\xc4\xb0" "AL\n", NULL, "SecretsUsedInArgOrEnv");
 }
 
 static void test_copy_ignored_file(void **state) {
