@@ -11,12 +11,14 @@
 
 #include "buf.h"
 #include "expand.h"
+#include "expose.h"
 #include "hash.h"
 #include "ignore.h"
 #include "instructions.h"
 #include "mount.h"
 #include "plan.h"
 #include "prefetch.h"
+#include "stopsignal.h"
 #include "str_index.h"
 #include "text.h"
 
@@ -517,6 +519,19 @@ static int record_words(dispatcher *d, const char *text, size_t len, size_t coun
   return 0;
 }
 
+/* A check BuildKit's dispatch makes of an expanded value: 0, 1 with its
+ * message appended to msg, or STAGEGRAPH_ENOMEM. */
+typedef int (*value_check)(const char *value, size_t len, sgi_buf *msg);
+
+/* 0, or the instruction's error with the check's message. */
+static int check_value(dispatcher *d, const stagegraph_instruction *at, value_check check,
+                       const char *value, size_t len) {
+  sgi_buf_clear(&d->msg);
+  int rc = check(value, len, &d->msg);
+  if (rc == STAGEGRAPH_ENOMEM || d->msg.failed) return STAGEGRAPH_ENOMEM;
+  return rc ? fail_at(d, at, STAGEGRAPH_EINSTRUCTION, d->msg.ptr) : 0;
+}
+
 /* WORKDIR resolves against the previous one; "/" makes no layer. */
 /* Move the WORKDIR depth through a path as Go's path.Clean would resolve
  * it from there: an absolute path starts at /, "" and "." stay, ".." goes
@@ -560,10 +575,14 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
   case STAGEGRAPH_KIND_RUN: return dispatch_run(d, ins, at);
   case STAGEGRAPH_KIND_WORKDIR: return dispatch_workdir(d, ins, at);
   case STAGEGRAPH_KIND_USER:
-  case STAGEGRAPH_KIND_STOPSIGNAL:
   case STAGEGRAPH_KIND_VOLUME:
     for (size_t i = 0; i < ins->arg_count && !rc; i++)
       rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0);
+    return rc;
+  case STAGEGRAPH_KIND_STOPSIGNAL:
+    for (size_t i = 0; i < ins->arg_count && !rc; i++)
+      if (!(rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0)))
+        rc = check_value(d, at, sgi_signal_check, d->word.ptr ? d->word.ptr : "", d->word.len);
     return rc;
   case STAGEGRAPH_KIND_EXPOSE:
     for (size_t i = 0; i < ins->arg_count && !rc; i++) {
@@ -571,6 +590,9 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
       rc = expand_words(d, ins->args[i].ptr, ins->args[i].len, at, &count);
       if (!rc) rc = record_words(d, d->word.ptr ? d->word.ptr : "", d->word.len, count);
     }
+    /* every word is expanded before any is read as a port, as BuildKit does */
+    for (size_t i = 0; i < d->words.count && !rc; i++)
+      rc = check_value(d, at, sgi_port_spec_check, d->words.items[i], strlen(d->words.items[i]));
     return rc;
   default: return 0;
   }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "expose.h"
 #include "hash.h"
 #include "lint.h"
 #include "platform.h"
@@ -827,38 +828,20 @@ static int workdir(sgi_linter *l, const stagegraph_instruction *ins, const sgi_i
   return sgi_lint_report_msg(l, SGI_RULE_WORKDIR_RELATIVE_PATH, ins, ins);
 }
 
-/* EXPOSE: each port spec ([ip:][hostPort:]port[/proto]) with a valid
- * protocol raises ExposeProtoCasing for an uppercase protocol and
- * ExposeInvalidFormat for an IP or host port. */
+/* EXPOSE: each port spec ([ip:][hostPort:]port[/proto]) with a port and a
+ * valid protocol (dispatch fails on the others) raises ExposeProtoCasing
+ * for an uppercase protocol and ExposeInvalidFormat for an IP or host
+ * port. */
 static int expose_port(sgi_linter *l, const stagegraph_instruction *ins, const char *raw) {
-  /* splitParts: [ip:][hostPort:]containerPort */
-  size_t colons = 0;
-  const char *last = NULL, *before = NULL;
-  for (const char *c = raw; *c; c++)
-    if (*c == ':') colons++, before = last, last = c;
-  int mapped = 0;
-  const char *container = raw;
-  if (colons == 1) {
-    mapped = last != raw; /* a host port */
-    container = last + 1;
-  } else if (colons >= 2) {
-    mapped = before != raw || last != before + 1; /* an IP or a host port */
-    container = last + 1;
-  }
-  const char *slash = strchr(container, '/');
-  size_t plen = slash ? (size_t)(slash - container) : strlen(container);
-  const char *proto = slash ? slash + 1 : "";
-  size_t prlen = strlen(proto);
-  if (plen == 0) return 0; /* dispatch fails: no port specified */
-  if (prlen && sgi_ascii_casecmp(proto, prlen, "tcp") && sgi_ascii_casecmp(proto, prlen, "udp") &&
-      sgi_ascii_casecmp(proto, prlen, "sctp"))
-    return 0; /* dispatch fails: invalid proto */
+  sgi_port_spec p;
+  sgi_port_spec_split(raw, strlen(raw), &p);
+  if (!p.port.len || !sgi_port_proto_known(&p)) return 0;
   int rc = 0;
-  if (!sgi_is_case(proto, prlen, 1)) {
+  if (!sgi_is_case(p.proto.ptr, p.proto.len, 1)) {
     sgi_lint_msgf(l, "Defined protocol '%s' in EXPOSE instruction should be lowercase", raw);
     rc = sgi_lint_report_msg(l, SGI_RULE_EXPOSE_PROTO_CASING, ins, ins);
   }
-  if (!rc && mapped) {
+  if (!rc && (p.ip.len || p.host.len)) {
     sgi_lint_msgf(l, "EXPOSE instruction should not define an IP address or host-port mapping, found '%s'",
                   raw);
     rc = sgi_lint_report_msg(l, SGI_RULE_EXPOSE_INVALID_FORMAT, ins, ins);

@@ -633,6 +633,108 @@ static void test_forward_index(void **state) {
            "cannot copy from stage \"1\", it needs to be defined before current stage \"a\"");
 }
 
+/* Dispatch checks of image settings (C/convert.go's dispatchStopSignal:
+ * moby/sys/signal ParseSignal; C/convert_expose.go's parsePort), on the
+ * expanded values of the needed stages only. */
+static void test_stop_signal(void **state) {
+  (void)state;
+  static const char *const ok[] = {
+      "SIGTERM", "sigterm", "TERM", "kill", "9", "-9", "+15", "SIGRTMIN", "SIGRTMIN+15",
+      "RTMAX-14", "rtmax", "SIGWINCH", "SIGSTKFLT",
+      /* strings.ToUpper maps U+017F LONG S to S */
+      "\xc5\xbfigterm",
+  };
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    char src[128];
+    snprintf(src, sizeof src, "FROM alpine\nSTOPSIGNAL %s\n", ok[i]);
+    planned p = PLAN_OK(src, NULL);
+    planned_free(&p);
+  }
+  static const char *const bad[] = {
+      "0", "-0", "+0", "00", "SIGSIGTERM", "SIGRTMIN+16", "RTMIN+01", "RTMAX-15", "RTMAX+1",
+      "SIG", "TERM9", "9223372036854775808", "SIGUNUSED",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char src[128], msg[128];
+    snprintf(src, sizeof src, "FROM alpine\nSTOPSIGNAL %s\n", bad[i]);
+    snprintf(msg, sizeof msg, "invalid signal: %s", bad[i]);
+    PLAN_ERR(src, NULL, STAGEGRAPH_EINSTRUCTION, 2, msg);
+  }
+  /* the value is expanded first; an empty one is no signal */
+  PLAN_ERR("FROM alpine\nARG S=\"TERM \"\nSTOPSIGNAL $S\n", NULL, STAGEGRAPH_EINSTRUCTION, 3,
+           "invalid signal: TERM ");
+  PLAN_ERR("FROM alpine\nSTOPSIGNAL $NONE\n", NULL, STAGEGRAPH_EINSTRUCTION, 2, "invalid signal: ");
+  planned p = PLAN_OK("FROM alpine\nARG S=SIGHUP\nSTOPSIGNAL ${S}\n", NULL);
+  planned_free(&p);
+  /* a stage the target does not need is not dispatched */
+  p = PLAN_OK("FROM alpine AS a\nSTOPSIGNAL NOPE\nFROM alpine AS b\n", NULL);
+  planned_free(&p);
+}
+
+static void test_expose_ports(void **state) {
+  (void)state;
+  static const char *const ok[] = {
+      "80", "80/tcp", "80/UDP", "53/sctp", "0", "65535", "+80", "8000-9000", "80-80",
+      "80-+80", "8080:80", ":80", "127.0.0.1:8080:80", "127.0.0.1::80", "[::1]:8080:80",
+      "::1:8080:80", "1:2:3:4:5:6:7:8:80:80", "::ffff:1.2.3.4:80:80", "[fe80::1]::80",
+      "8000-8010:9000-9010", "8000-8010:80", "0.0.0.0:80-81:90-91/udp",
+  };
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    char src[128];
+    snprintf(src, sizeof src, "FROM alpine\nEXPOSE %s\n", ok[i]);
+    planned p = PLAN_OK(src, NULL);
+    planned_free(&p);
+  }
+  static const struct {
+    const char *spec, *message;
+  } bad[] = {
+      {"80/foo", "invalid port: \"80/foo\": invalid proto: foo"},
+      {"80/TCPX", "invalid port: \"80/TCPX\": invalid proto: TCPX"},
+      {"/tcp", "invalid port: \"/tcp\": no port specified"},
+      {"8080:", "invalid port: \"8080:\": no port specified"},
+      {"70000", "invalid containerPort: 70000"},
+      /* the range is cut at the first '-': "-0" has an empty start */
+      {"-0", "invalid containerPort: -0"},
+      {"-1", "invalid containerPort: -1"},
+      {"80-", "invalid containerPort: 80-"},
+      {"-80", "invalid containerPort: -80"},
+      {"90-80", "invalid containerPort: 90-80"},
+      {"80-90-100", "invalid containerPort: 80-90-100"},
+      {"8o", "invalid containerPort: 8o"},
+      {"1_000", "invalid containerPort: 1_000"},
+      {"x:80", "invalid hostPort: x"},
+      {"8000-8010:9000-9020", "invalid ranges specified for container and host Ports: 9000-9020 and 8000-8010"},
+      {"256.0.0.1:80:80", "invalid IP address: 256.0.0.1"},
+      {"01.2.3.4:80:80", "invalid IP address: 01.2.3.4"},
+      {"1.2.3:80:80", "invalid IP address: 1.2.3"},
+      {"fe80::1%eth0:80:80", "invalid IP address: fe80::1%eth0"},
+      {"1:2:3:4:5:6:7:8:9:80:80", "invalid IP address: 1:2:3:4:5:6:7:8:9"},
+      {"1::2::3:80:80", "invalid IP address: 1::2::3"},
+      {"12345::1:80:80", "invalid IP address: 12345::1"},
+      {"1:2:3:4:5:6:7::8:80:80", "invalid IP address: 1:2:3:4:5:6:7::8"},
+      {"1:2:3:4:5:1.2.3.4:80:80", "invalid IP address: 1:2:3:4:5:1.2.3.4"},
+      {"host:80:80", "invalid IP address: host"},
+      {"[::1:80:80", "invalid IP address [::1: address [::1:: missing ']' in address"},
+      {"[::1]x:80:80", "invalid IP address [::1]x: address [::1]x:: missing port in address"},
+      {"[a]:b]:80:80", "invalid IP address [a]:b]: address [a]:b]:: too many colons in address"},
+      {"[[::1]:80:80", "invalid IP address [[::1]: address [[::1]:: unexpected '[' in address"},
+      {"[1.2.3]:80:80", "invalid IP address: 1.2.3"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char src[128];
+    snprintf(src, sizeof src, "FROM alpine\nEXPOSE 81 %s\n", bad[i].spec);
+    PLAN_ERR(src, NULL, STAGEGRAPH_EINSTRUCTION, 2, bad[i].message);
+  }
+  /* every word is expanded before any port is read: the expansion error
+   * of a later word comes first */
+  PLAN_ERR("FROM alpine\nEXPOSE 70000 ${X:?nox}\n", NULL, STAGEGRAPH_EEXPAND, 2,
+           "failed to process \"${X:?nox}\": X: nox");
+  PLAN_ERR("FROM alpine\nARG P=\"80 90/foo\"\nEXPOSE $P\n", NULL, STAGEGRAPH_EINSTRUCTION, 3,
+           "invalid port: \"90/foo\": invalid proto: foo");
+  planned p = PLAN_OK("FROM alpine AS a\nEXPOSE 80/foo\nFROM alpine AS b\n", NULL);
+  planned_free(&p);
+}
+
 /* ---- outline (c.10) ------------------------------------------------------- */
 
 typedef struct want_arg {
@@ -1420,6 +1522,8 @@ int main(void) {
       cmocka_unit_test(test_render_text),
       cmocka_unit_test(test_out_of_memory),
       cmocka_unit_test(test_two_plans_one_doc),
+      cmocka_unit_test(test_stop_signal),
+      cmocka_unit_test(test_expose_ports),
       cmocka_unit_test(test_golden_cases),
   };
   return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
