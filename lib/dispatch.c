@@ -575,10 +575,18 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
   case STAGEGRAPH_KIND_RUN: return dispatch_run(d, ins, at);
   case STAGEGRAPH_KIND_WORKDIR: return dispatch_workdir(d, ins, at);
   case STAGEGRAPH_KIND_USER:
-  case STAGEGRAPH_KIND_VOLUME:
     for (size_t i = 0; i < ins->arg_count && !rc; i++)
       rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0);
     return rc;
+  case STAGEGRAPH_KIND_VOLUME: {
+    /* every item is expanded before any is read, as BuildKit does */
+    int empty = 0;
+    for (size_t i = 0; i < ins->arg_count && !rc; i++)
+      if (!(rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0))) empty |= d->word.len == 0;
+    if (!rc && empty)
+      return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "VOLUME specified can not be an empty string");
+    return rc;
+  }
   case STAGEGRAPH_KIND_STOPSIGNAL:
     for (size_t i = 0; i < ins->arg_count && !rc; i++)
       if (!(rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0)))

@@ -671,6 +671,25 @@ static void test_stop_signal(void **state) {
   planned_free(&p);
 }
 
+/* C/convert.go dispatchVolume: an item that expands to nothing (the
+ * parser refuses a written one) */
+static void test_volume_expanded_empty(void **state) {
+  (void)state;
+  PLAN_ERR("FROM alpine\nVOLUME /a $V\n", NULL, STAGEGRAPH_EINSTRUCTION, 2,
+           "VOLUME specified can not be an empty string");
+  PLAN_ERR("FROM alpine\nVOLUME [\"${V}\"]\n", NULL, STAGEGRAPH_EINSTRUCTION, 2,
+           "VOLUME specified can not be an empty string");
+  /* expansion errors of later items come first */
+  PLAN_ERR("FROM alpine\nVOLUME $V ${W:?now}\n", NULL, STAGEGRAPH_EEXPAND, 2,
+           "failed to process \"${W:?now}\": W: now");
+  /* a space is not empty (the JSON form keeps it: the shell form splits
+   * at whitespace, quotes or not) */
+  planned p = PLAN_OK("FROM alpine\nARG V=/data\nVOLUME [\"$V\", \"$E \"]\n", NULL);
+  planned_free(&p);
+  p = PLAN_OK("FROM alpine AS a\nVOLUME $V\nFROM alpine AS b\n", NULL);
+  planned_free(&p);
+}
+
 static void test_expose_ports(void **state) {
   (void)state;
   static const char *const ok[] = {
@@ -1524,6 +1543,7 @@ int main(void) {
       cmocka_unit_test(test_two_plans_one_doc),
       cmocka_unit_test(test_stop_signal),
       cmocka_unit_test(test_expose_ports),
+      cmocka_unit_test(test_volume_expanded_empty),
       cmocka_unit_test(test_golden_cases),
   };
   return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
