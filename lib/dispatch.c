@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "chmod.h"
 #include "expand.h"
 #include "expose.h"
 #include "hash.h"
@@ -404,6 +405,18 @@ static size_t edge_source(dispatcher *d, stagegraph_edge_kind kind, size_t flag)
   return e ? e->from : STAGEGRAPH_NONE;
 }
 
+/* A check BuildKit's dispatch makes of an expanded value: 0, 1 with its
+ * message appended to msg, or STAGEGRAPH_ENOMEM. */
+typedef int (*value_check)(const char *value, size_t len, sgi_buf *msg);
+
+/* 0, or the instruction's error with the check's message. */
+static int check_value(dispatcher *d, const stagegraph_instruction *at, value_check check,
+                       const char *value, size_t len) {
+  sgi_buf_clear(&d->msg);
+  int rc = check(value, len, &d->msg);
+  if (rc == STAGEGRAPH_ENOMEM || d->msg.failed) return STAGEGRAPH_ENOMEM;
+  return rc ? fail_at(d, at, STAGEGRAPH_EINSTRUCTION, d->msg.ptr) : 0;
+}
 
 static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
                          const stagegraph_instruction *at) {
@@ -441,11 +454,16 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     if ((rc = expand(d, hd->content, hd->content_len, at, 1))) return rc;
   }
   static const char *const expanded_flags[] = {"chown", "chmod", "checksum"};
+  const char *chmod = NULL; /* expanded */
   for (size_t f = 0; f < 3; f++) {
     const char *v = stagegraph_instruction_flag_value(ins, expanded_flags[f], 0);
     if (v && (rc = expand(d, v, strlen(v), at, 0))) return rc;
+    if (v && f == 1 && d->word.len &&
+        !(chmod = sgi_arena_strndup(&p->arena, d->word.ptr, d->word.len)))
+      return STAGEGRAPH_ENOMEM;
   }
-  return 0;
+  /* then, every value expanded, BuildKit's dispatchCopy reads the mode */
+  return chmod ? check_value(d, at, sgi_chmod_check, chmod, strlen(chmod)) : 0;
 }
 
 typedef struct mount_expand_ctx {
@@ -517,19 +535,6 @@ static int record_words(dispatcher *d, const char *text, size_t len, size_t coun
     p += n + 1;
   }
   return 0;
-}
-
-/* A check BuildKit's dispatch makes of an expanded value: 0, 1 with its
- * message appended to msg, or STAGEGRAPH_ENOMEM. */
-typedef int (*value_check)(const char *value, size_t len, sgi_buf *msg);
-
-/* 0, or the instruction's error with the check's message. */
-static int check_value(dispatcher *d, const stagegraph_instruction *at, value_check check,
-                       const char *value, size_t len) {
-  sgi_buf_clear(&d->msg);
-  int rc = check(value, len, &d->msg);
-  if (rc == STAGEGRAPH_ENOMEM || d->msg.failed) return STAGEGRAPH_ENOMEM;
-  return rc ? fail_at(d, at, STAGEGRAPH_EINSTRUCTION, d->msg.ptr) : 0;
 }
 
 /* WORKDIR resolves against the previous one; "/" makes no layer. */

@@ -633,6 +633,30 @@ static void test_forward_index(void **state) {
            "cannot copy from stage \"1\", it needs to be defined before current stage \"a\"");
 }
 
+/* Each value put into src_fmt (at one or two %s) plans; or fails at
+ * line 2 with EINSTRUCTION and msg_fmt's message (the value at its %s). */
+static void plans_ok_at(const char *file, int line, const char *src_fmt, const char *const *values,
+                        size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char src[256];
+    snprintf(src, sizeof src, src_fmt, values[i], values[i]);
+    planned p = plan_ok_at(file, line, src, NULL);
+    planned_free(&p);
+  }
+}
+static void plans_fail_at(const char *file, int line, const char *src_fmt, const char *const *values,
+                          size_t n, const char *msg_fmt) {
+  for (size_t i = 0; i < n; i++) {
+    char src[256], msg[256];
+    snprintf(src, sizeof src, src_fmt, values[i], values[i]);
+    snprintf(msg, sizeof msg, msg_fmt, values[i]);
+    plan_err_at(file, line, src, NULL, STAGEGRAPH_EINSTRUCTION, 2, msg);
+  }
+}
+#define PLANS_OK(fmt, values) plans_ok_at(__FILE__, __LINE__, (fmt), (values), sizeof(values) / sizeof(values)[0])
+#define PLANS_FAIL(fmt, values, msg) \
+  plans_fail_at(__FILE__, __LINE__, (fmt), (values), sizeof(values) / sizeof(values)[0], (msg))
+
 /* Dispatch checks of image settings (C/convert.go's dispatchStopSignal:
  * moby/sys/signal ParseSignal; C/convert_expose.go's parsePort), on the
  * expanded values of the needed stages only. */
@@ -644,22 +668,12 @@ static void test_stop_signal(void **state) {
       /* strings.ToUpper maps U+017F LONG S to S */
       "\xc5\xbfigterm",
   };
-  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-    char src[128];
-    snprintf(src, sizeof src, "FROM alpine\nSTOPSIGNAL %s\n", ok[i]);
-    planned p = PLAN_OK(src, NULL);
-    planned_free(&p);
-  }
+  PLANS_OK("FROM alpine\nSTOPSIGNAL %s\n", ok);
   static const char *const bad[] = {
       "0", "-0", "+0", "00", "SIGSIGTERM", "SIGRTMIN+16", "RTMIN+01", "RTMAX-15", "RTMAX+1",
       "SIG", "TERM9", "9223372036854775808", "SIGUNUSED",
   };
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    char src[128], msg[128];
-    snprintf(src, sizeof src, "FROM alpine\nSTOPSIGNAL %s\n", bad[i]);
-    snprintf(msg, sizeof msg, "invalid signal: %s", bad[i]);
-    PLAN_ERR(src, NULL, STAGEGRAPH_EINSTRUCTION, 2, msg);
-  }
+  PLANS_FAIL("FROM alpine\nSTOPSIGNAL %s\n", bad, "invalid signal: %s");
   /* the value is expanded first; an empty one is no signal */
   PLAN_ERR("FROM alpine\nARG S=\"TERM \"\nSTOPSIGNAL $S\n", NULL, STAGEGRAPH_EINSTRUCTION, 3,
            "invalid signal: TERM ");
@@ -668,6 +682,31 @@ static void test_stop_signal(void **state) {
   planned_free(&p);
   /* a stage the target does not need is not dispatched */
   p = PLAN_OK("FROM alpine AS a\nSTOPSIGNAL NOPE\nFROM alpine AS b\n", NULL);
+  planned_free(&p);
+}
+
+/* C/convert_copy.go dispatchCopy: --chmod, once expanded, is an octal mode
+ * up to 07777 or a symbolic one (dchapes-mode's grammar) */
+static void test_copy_chmod(void **state) {
+  (void)state;
+  static const char *const ok[] = {
+      "644", "0644", "7777", "0", "u+x", "a=rwx,go-w", "+X", "=", "u+", "go=u-w",
+      "u=rwx,go=rx", "u+r-w", "ug+rs,o+t", "=rw,+X",
+  };
+  PLANS_OK("FROM alpine\nCOPY --chmod=%s a /b\nADD --chmod=%s a /c\n", ok);
+  static const char *const numeric[] = {"10000", "999", "64a", "8", "077777777777", "0o644", "1_0"};
+  PLANS_FAIL("FROM alpine\nCOPY --chmod=%s a /b\n", numeric,
+             "invalid chmod parameter: '%s'. it should be octal string and between 0 and 07777");
+  /* refused by the symbolic parser (the last three make it read past the
+   * end of the value, where BuildKit's parser panics) */
+  static const char *const symbolic[] = {"abc", "u+q", "-644", "u!x", "a+r,,g-w", "u", "ug", "a+r,"};
+  PLANS_FAIL("FROM alpine\nADD --chmod=%s a /b\n", symbolic, "invalid syntax");
+  /* the expanded value is read; an empty one sets no mode */
+  PLAN_ERR("FROM alpine\nARG M=888\nCOPY --chmod=$M a /b\n", NULL, STAGEGRAPH_EINSTRUCTION, 3,
+           "invalid chmod parameter: '888'. it should be octal string and between 0 and 07777");
+  planned p = PLAN_OK("FROM alpine\nARG M=755\nCOPY --chmod=${M} a /b\nCOPY --chmod=$NONE a /c\n", NULL);
+  planned_free(&p);
+  p = PLAN_OK("FROM alpine AS a\nCOPY --chmod=9 a /b\nFROM alpine AS b\n", NULL);
   planned_free(&p);
 }
 
@@ -698,12 +737,7 @@ static void test_expose_ports(void **state) {
       "::1:8080:80", "1:2:3:4:5:6:7:8:80:80", "::ffff:1.2.3.4:80:80", "[fe80::1]::80",
       "8000-8010:9000-9010", "8000-8010:80", "0.0.0.0:80-81:90-91/udp",
   };
-  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-    char src[128];
-    snprintf(src, sizeof src, "FROM alpine\nEXPOSE %s\n", ok[i]);
-    planned p = PLAN_OK(src, NULL);
-    planned_free(&p);
-  }
+  PLANS_OK("FROM alpine\nEXPOSE %s\n", ok);
   static const struct {
     const char *spec, *message;
   } bad[] = {
@@ -1544,6 +1578,7 @@ int main(void) {
       cmocka_unit_test(test_stop_signal),
       cmocka_unit_test(test_expose_ports),
       cmocka_unit_test(test_volume_expanded_empty),
+      cmocka_unit_test(test_copy_chmod),
       cmocka_unit_test(test_golden_cases),
   };
   return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
