@@ -10,9 +10,9 @@ static int in_set(char c, const char *set) { return c && strchr(set, c) != NULL;
 
 /* Clauses separated by ',', each of who letters (a, u, g, o), then one or
  * more operators (+, -, =) each followed by permission letters (r, s, t,
- * w, X, x, u, g, o). The parser BuildKit uses reads past the end of a
- * clause of who letters alone, or of an empty last clause (`u`, `a+r,`),
- * and panics there; those are refused here as malformed too. */
+ * w, X, x, u, g, o). A clause of who letters alone, or an empty last one
+ * (`u`, `a+r,`), is malformed (older versions of the parser read past
+ * the end there). */
 static int symbolic_valid(const char *s, size_t n) {
   size_t i = 0;
   for (;;) {

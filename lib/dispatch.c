@@ -537,6 +537,13 @@ static int record_words(dispatcher *d, const char *text, size_t len, size_t coun
   return 0;
 }
 
+/* Go's string order: byte by byte, a prefix first. */
+static int cmp_words(const void *a, const void *b) {
+  const sgi_str *x = *(const sgi_str *const *)a, *y = *(const sgi_str *const *)b;
+  int c = memcmp(x->ptr, y->ptr, x->len < y->len ? x->len : y->len);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 /* WORKDIR resolves against the previous one; "/" makes no layer. */
 /* Move the WORKDIR depth through a path as Go's path.Clean would resolve
  * it from there: an absolute path starts at /, "" and "." stay, ".." goes
@@ -584,10 +591,15 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
       rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0);
     return rc;
   case STAGEGRAPH_KIND_VOLUME: {
-    /* every item is expanded before any is read, as BuildKit does */
+    /* BuildKit's parser keeps each item trimmed (strings.TrimSpace); all
+     * are expanded before any is read */
     int empty = 0;
-    for (size_t i = 0; i < ins->arg_count && !rc; i++)
-      if (!(rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0))) empty |= d->word.len == 0;
+    for (size_t i = 0; i < ins->arg_count && !rc; i++) {
+      const char *item = ins->args[i].ptr;
+      size_t len = ins->args[i].len;
+      sgi_trim_space(&item, &len);
+      if (!(rc = expand(d, item, len, at, 0))) empty |= d->word.len == 0;
+    }
     if (!rc && empty)
       return fail_at(d, at, STAGEGRAPH_EINSTRUCTION, "VOLUME specified can not be an empty string");
     return rc;
@@ -597,16 +609,24 @@ static int dispatch_instruction(dispatcher *d, const stagegraph_instruction *ins
       if (!(rc = expand(d, ins->args[i].ptr, ins->args[i].len, at, 0)))
         rc = check_value(d, at, sgi_signal_check, d->word.ptr ? d->word.ptr : "", d->word.len);
     return rc;
-  case STAGEGRAPH_KIND_EXPOSE:
+  case STAGEGRAPH_KIND_EXPOSE: {
+    /* BuildKit's parser sorts the words as strings; dispatch expands them
+     * all in that order, then reads each as a port */
+    const sgi_str *storage[16], **sorted = storage;
+    if (ins->arg_count > 16 &&
+        !(sorted = sgi_arena_array(&d->plan->arena, ins->arg_count, sizeof *sorted)))
+      return STAGEGRAPH_ENOMEM;
+    for (size_t i = 0; i < ins->arg_count; i++) sorted[i] = &ins->args[i];
+    qsort(sorted, ins->arg_count, sizeof *sorted, cmp_words);
     for (size_t i = 0; i < ins->arg_count && !rc; i++) {
       size_t count = 0;
-      rc = expand_words(d, ins->args[i].ptr, ins->args[i].len, at, &count);
+      rc = expand_words(d, sorted[i]->ptr, sorted[i]->len, at, &count);
       if (!rc) rc = record_words(d, d->word.ptr ? d->word.ptr : "", d->word.len, count);
     }
-    /* every word is expanded before any is read as a port, as BuildKit does */
     for (size_t i = 0; i < d->words.count && !rc; i++)
       rc = check_value(d, at, sgi_port_spec_check, d->words.items[i], strlen(d->words.items[i]));
     return rc;
+  }
   default: return 0;
   }
 }

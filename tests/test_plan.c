@@ -697,8 +697,8 @@ static void test_copy_chmod(void **state) {
   static const char *const numeric[] = {"10000", "999", "64a", "8", "077777777777", "0o644", "1_0"};
   PLANS_FAIL("FROM alpine\nCOPY --chmod=%s a /b\n", numeric,
              "invalid chmod parameter: '%s'. it should be octal string and between 0 and 07777");
-  /* refused by the symbolic parser (the last three make it read past the
-   * end of the value, where BuildKit's parser panics) */
+  /* refused by the symbolic parser (the last three end where a clause
+   * needs more) */
   static const char *const symbolic[] = {"abc", "u+q", "-644", "u!x", "a+r,,g-w", "u", "ug", "a+r,"};
   PLANS_FAIL("FROM alpine\nADD --chmod=%s a /b\n", symbolic, "invalid syntax");
   /* the expanded value is read; an empty one sets no mode */
@@ -721,9 +721,12 @@ static void test_volume_expanded_empty(void **state) {
   /* expansion errors of later items come first */
   PLAN_ERR("FROM alpine\nVOLUME $V ${W:?now}\n", NULL, STAGEGRAPH_EEXPAND, 2,
            "failed to process \"${W:?now}\": W: now");
-  /* a space is not empty (the JSON form keeps it: the shell form splits
-   * at whitespace, quotes or not) */
-  planned p = PLAN_OK("FROM alpine\nARG V=/data\nVOLUME [\"$V\", \"$E \"]\n", NULL);
+  /* the parser trims each item (strings.TrimSpace) before it is
+   * expanded: a JSON item " $E" is "$E" */
+  PLAN_ERR("FROM alpine\nARG V=/data\nVOLUME [\"$V\", \" $E\\t\"]\n", NULL, STAGEGRAPH_EINSTRUCTION, 3,
+           "VOLUME specified can not be an empty string");
+  /* a space that comes from a variable is kept */
+  planned p = PLAN_OK("FROM alpine\nARG V=/data\nARG S=\" \"\nVOLUME [\"$V\", \"$S\"]\n", NULL);
   planned_free(&p);
   p = PLAN_OK("FROM alpine AS a\nVOLUME $V\nFROM alpine AS b\n", NULL);
   planned_free(&p);
@@ -784,6 +787,15 @@ static void test_expose_ports(void **state) {
            "failed to process \"${X:?nox}\": X: nox");
   PLAN_ERR("FROM alpine\nARG P=\"80 90/foo\"\nEXPOSE $P\n", NULL, STAGEGRAPH_EINSTRUCTION, 3,
            "invalid port: \"90/foo\": invalid proto: foo");
+  /* the parser sorts the words as strings, and dispatch reads them so:
+   * "70000" comes before "90/foo", "${A" before "${B" */
+  PLAN_ERR("FROM alpine\nEXPOSE 90/foo 70000\n", NULL, STAGEGRAPH_EINSTRUCTION, 2,
+           "invalid containerPort: 70000");
+  PLAN_ERR("FROM alpine\nEXPOSE ${B:?b} ${A:?a}\n", NULL, STAGEGRAPH_EEXPAND, 2,
+           "failed to process \"${A:?a}\": A: a");
+  /* more words than fit the scratch on the stack */
+  PLAN_ERR("FROM alpine\nEXPOSE 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 0/x 20\n", NULL,
+           STAGEGRAPH_EINSTRUCTION, 2, "invalid port: \"0/x\": invalid proto: x");
   planned p = PLAN_OK("FROM alpine AS a\nEXPOSE 80/foo\nFROM alpine AS b\n", NULL);
   planned_free(&p);
 }
