@@ -454,16 +454,17 @@ static int dispatch_copy(dispatcher *d, const stagegraph_instruction *ins,
     if ((rc = expand(d, hd->content, hd->content_len, at, 1))) return rc;
   }
   static const char *const expanded_flags[] = {"chown", "chmod", "checksum"};
-  const char *chmod = NULL; /* expanded */
+  const char *chmod = NULL; /* expanded, chmod_len bytes */
+  size_t chmod_len = 0;
   for (size_t f = 0; f < 3; f++) {
     const char *v = stagegraph_instruction_flag_value(ins, expanded_flags[f], 0);
     if (v && (rc = expand(d, v, strlen(v), at, 0))) return rc;
-    if (v && f == 1 && d->word.len &&
-        !(chmod = sgi_arena_strndup(&p->arena, d->word.ptr, d->word.len)))
+    if (v && f == 1 && (chmod_len = d->word.len) &&
+        !(chmod = sgi_arena_strndup(&p->arena, d->word.ptr, chmod_len)))
       return STAGEGRAPH_ENOMEM;
   }
   /* then, every value expanded, BuildKit's dispatchCopy reads the mode */
-  return chmod ? check_value(d, at, sgi_chmod_check, chmod, strlen(chmod)) : 0;
+  return chmod ? check_value(d, at, sgi_chmod_check, chmod, chmod_len) : 0;
 }
 
 typedef struct mount_expand_ctx {
