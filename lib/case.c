@@ -202,6 +202,7 @@ uint32_t sgi_rune_upper(uint32_t r) {
 }
 
 uint32_t sgi_rune_fold(uint32_t r) {
+  if (r < 0x80) return r >= 'A' && r <= 'Z' ? r + 32 : r; /* no ASCII rune is in fold_extra */
   size_t lo = 0, hi = sizeof fold_extra / sizeof fold_extra[0];
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
