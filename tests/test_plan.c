@@ -1238,6 +1238,57 @@ static void test_out_of_memory(void **state) {
 
 /* A document is immutable: two plans of one document with different
  * options do not disturb each other. */
+/* The dispatch checks under allocation failure of each allocation in
+ * turn (that one alone, so that a failure the library swallowed is not
+ * hidden by the next one failing too): ENOMEM, then the one result (a
+ * plan, or the check's error). */
+static void sweep_dispatch_checks(const char *src, int want, const char *message) {
+  alloc_budget ab;
+  budget_init(&ab);
+  stagegraph_allocator a = budget_allocator(&ab);
+  stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
+  o.allocator = &a;
+  stagegraph_doc *doc = NULL;
+  assert_int_equal(stagegraph_parse(&doc, src, strlen(src), &o, NULL), 0);
+  live_add(1, doc);
+  int done = 0;
+  for (long budget = 0; budget < 100000 && !done; budget++) {
+    stagegraph_plan *plan = NULL;
+    stagegraph_error err = STAGEGRAPH_ERROR_INIT;
+    budget_fail(&ab, budget, 0);
+    int rc = stagegraph_plan_new(&plan, doc, NULL, &err);
+    int injected = atomic_load(&ab.injected);
+    budget_fail(&ab, -1, 0);
+    stagegraph_plan_free(plan);
+    if (rc == STAGEGRAPH_ENOMEM) continue;
+    /* a failed allocation must not turn into another answer */
+    if (injected) FAIL_MSG("budget %ld: an allocation failed, yet %s", budget, stagegraph_code_name(rc));
+    if (rc != want || (message && strcmp(err.message, message) != 0))
+      FAIL_MSG("budget %ld: %s \"%s\" (want %s)", budget, stagegraph_code_name(rc), err.message,
+               stagegraph_code_name(want));
+    done = 1;
+  }
+  assert_true(done);
+  live_forget(doc);
+  stagegraph_doc_free(doc);
+}
+
+static void test_out_of_memory_dispatch_checks(void **state) {
+  (void)state;
+  /* more EXPOSE words than the stack holds, a --chmod copied aside, a
+   * long number for STOPSIGNAL */
+  sweep_dispatch_checks("FROM alpine\nEXPOSE 20 19 18 17 16 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0\n"
+                        "COPY --chmod=u+x,go-w a /b\nSTOPSIGNAL 000000000000000000000000000000000009\n"
+                        "VOLUME [\" /data \"]\n",
+                        0, NULL);
+  /* a signal name too long for the stack: upper-cased on the heap */
+  sweep_dispatch_checks("FROM alpine\nSTOPSIGNAL sig-not-a-signal-and-longer-than-thirty-two-bytes\n",
+                        STAGEGRAPH_EINSTRUCTION,
+                        "invalid signal: sig-not-a-signal-and-longer-than-thirty-two-bytes");
+  sweep_dispatch_checks("FROM alpine\nEXPOSE 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 70000\n",
+                        STAGEGRAPH_EINSTRUCTION, "invalid containerPort: 70000");
+}
+
 static void test_two_plans_one_doc(void **state) {
   (void)state;
   stagegraph_doc *doc = parse_with("FROM alpine AS a\nFROM alpine AS b\nCOPY --from=a /x /x\n", NULL);
@@ -1586,6 +1637,7 @@ int main(void) {
       cmocka_unit_test(test_render_mermaid),
       cmocka_unit_test(test_render_text),
       cmocka_unit_test(test_out_of_memory),
+      cmocka_unit_test(test_out_of_memory_dispatch_checks),
       cmocka_unit_test(test_two_plans_one_doc),
       cmocka_unit_test(test_stop_signal),
       cmocka_unit_test(test_expose_ports),
