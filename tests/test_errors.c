@@ -2,7 +2,7 @@
  * code names, error and option structs (sized: never written or read past
  * `size`, by their init functions either), NULL arguments, limits, allocator
  * hooks, and allocation failure at every allocation of a parse, a file parse
- * and a dump. */
+ * and a dump, and of the plan, lint and cache report of every corpus file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #define L(s) (s), (sizeof(s) - 1)
@@ -836,6 +837,77 @@ static void test_enomem_dump_sweep(void **state) {
   }
 }
 
+/* One operation on a corpus document under a failure of its allocation
+ * k alone: ENOMEM whenever the failure happened (never another answer),
+ * and nothing left allocated. 1 while there was an allocation k. */
+enum { OP_PLAN, OP_LINT, OP_CACHE };
+
+static int fail_one(alloc_budget *t, stagegraph_doc *doc, const stagegraph_plan *plan, int op,
+                    long k, const char *name) {
+  long live = t->live;
+  budget_fail(t, k, 0);
+  stagegraph_error err = STAGEGRAPH_ERROR_INIT;
+  int rc;
+  if (op == OP_PLAN) {
+    stagegraph_plan *p = NULL;
+    rc = stagegraph_plan_new(&p, doc, NULL, &err);
+    stagegraph_plan_free(p);
+  } else if (op == OP_LINT) {
+    stagegraph_lint *l = NULL;
+    rc = stagegraph_lint_new(&l, doc, NULL, &err);
+    stagegraph_lint_free(l);
+  } else {
+    stagegraph_cache *c = NULL;
+    rc = stagegraph_cache_new(&c, plan, NULL, &err);
+    stagegraph_cache_free(c);
+  }
+  if (t->injected && rc != STAGEGRAPH_ENOMEM)
+    fail_msg("%s: operation %d, failing allocation %ld alone: %s \"%s\"", name, op, k,
+             stagegraph_code_name(rc), err.message);
+  if (t->live != live) fail_msg("%s: operation %d, allocation %ld: %ld blocks left", name, op, k, t->live - live);
+  return t->injected;
+}
+
+static void test_enomem_corpus(void **state) {
+  (void)state;
+  const char *root = getenv("STAGEGRAPH_CORPUS");
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/files", root && *root ? root : "../shared/corpus");
+  DIR *d = opendir(dir);
+  if (!d) fail_msg("corpus: %s not found (set STAGEGRAPH_CORPUS)", dir);
+  size_t files = 0, runs = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    alloc_budget t;
+    budget_init(&t);
+    stagegraph_allocator a = budget_allocator(&t);
+    stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
+    o.allocator = &a;
+    stagegraph_doc *doc = NULL;
+    if (stagegraph_parse_file(&doc, path, &o, NULL)) {
+      stagegraph_doc_free(doc);
+      continue;
+    }
+    stagegraph_plan *plan = NULL;
+    if (stagegraph_plan_new(&plan, doc, NULL, NULL)) plan = NULL;
+    for (int op = OP_PLAN; op <= OP_CACHE; op++)
+      for (long k = 0; (op != OP_CACHE || plan) && fail_one(&t, doc, plan, op, k, e->d_name); k++) {
+        runs++;
+        assert_true(k < 100000);
+      }
+    stagegraph_plan_free(plan);
+    stagegraph_doc_free(doc);
+    assert_int_equal(t.live, 0);
+    files++;
+  }
+  closedir(d);
+  print_message("corpus: %zu files, %zu single allocation failures, each one ENOMEM\n", files, runs);
+  assert_true(files > 1000);
+}
+
 /* The documents are independent: one allocator per document. */
 static void test_two_allocators(void **state) {
   (void)state;
@@ -878,6 +950,7 @@ int main(void) {
       cmocka_unit_test(test_allocator_used),
       cmocka_unit_test(test_enomem_parse_sweep),
       cmocka_unit_test(test_enomem_dump_sweep),
+      cmocka_unit_test(test_enomem_corpus),
       cmocka_unit_test(test_two_allocators),
   };
   return cmocka_run_group_tests_name("errors", tests, NULL, NULL);
