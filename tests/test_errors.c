@@ -2,7 +2,8 @@
  * code names, error and option structs (sized: never written or read past
  * `size`, by their init functions either), NULL arguments, limits, allocator
  * hooks, and allocation failure at every allocation of a parse, a file parse
- * and a dump, and of the plan, lint and cache report of every corpus file. */
+ * and a dump, and of the parse, plan, lint and cache report of every corpus
+ * file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -875,7 +876,7 @@ static void test_enomem_corpus(void **state) {
   snprintf(dir, sizeof dir, "%s/files", root && *root ? root : "../shared/corpus");
   DIR *d = opendir(dir);
   if (!d) fail_msg("corpus: %s not found (set STAGEGRAPH_CORPUS)", dir);
-  size_t files = 0, runs = 0;
+  size_t files = 0, parses = 0, runs = 0;
   struct dirent *e;
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
@@ -887,6 +888,22 @@ static void test_enomem_corpus(void **state) {
     stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
     o.allocator = &a;
     stagegraph_doc *doc = NULL;
+    /* the parse first, each of its allocations failing alone */
+    for (long k = 0;; k++) {
+      budget_fail(&t, k, 0);
+      stagegraph_error err = STAGEGRAPH_ERROR_INIT;
+      int rc = stagegraph_parse_file(&doc, path, &o, &err);
+      stagegraph_doc_free(doc);
+      doc = NULL;
+      if (t.injected && rc != STAGEGRAPH_ENOMEM)
+        fail_msg("%s: parse, failing allocation %ld alone: %s \"%s\"", e->d_name, k,
+                 stagegraph_code_name(rc), err.message);
+      assert_int_equal(t.live, 0);
+      if (!t.injected) break;
+      parses++;
+      assert_true(k < 100000);
+    }
+    budget_fail(&t, -1, 0);
     if (stagegraph_parse_file(&doc, path, &o, NULL)) {
       stagegraph_doc_free(doc);
       continue;
@@ -904,7 +921,9 @@ static void test_enomem_corpus(void **state) {
     files++;
   }
   closedir(d);
-  print_message("corpus: %zu files, %zu single allocation failures, each one ENOMEM\n", files, runs);
+  print_message("corpus: %zu files, %zu single allocation failures in parses and %zu in plans, lint "
+                "and cache reports, each one ENOMEM\n",
+                files, parses, runs);
   assert_true(files > 1000);
 }
 
