@@ -8,6 +8,7 @@
 #include "unicode.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 
 /* A run of code points whose mappings are the same offsets from each. */
 typedef struct case_range {
@@ -171,15 +172,21 @@ static const uint32_t fold_extra[195][2] = {
   {0xABBD, 0x13ED}, {0xABBE, 0x13EE}, {0xABBF, 0x13EF},
 };
 
+/* bsearch comparisons of a rune with a range and with a fold_extra key */
+static int in_range(const void *key, const void *item) {
+  uint32_t r = *(const uint32_t *)key;
+  const case_range *c = item;
+  return r < c->lo ? -1 : r > c->hi;
+}
+
+static int fold_key(const void *key, const void *item) {
+  uint32_t r = *(const uint32_t *)key, k = *(const uint32_t *)item;
+  return r < k ? -1 : r > k;
+}
+
 static const case_range *find_range(uint32_t r) {
-  size_t lo = 0, hi = sizeof case_ranges / sizeof case_ranges[0];
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (r < case_ranges[mid].lo) hi = mid;
-    else if (r > case_ranges[mid].hi) lo = mid + 1;
-    else return &case_ranges[mid];
-  }
-  return NULL;
+  return bsearch(&r, case_ranges, sizeof case_ranges / sizeof case_ranges[0], sizeof case_ranges[0],
+                 in_range);
 }
 
 /* r mapped by a delta, or for ALT to the upper (even offset from lo) or
@@ -202,13 +209,8 @@ uint32_t sgi_rune_upper(uint32_t r) {
 }
 
 uint32_t sgi_rune_fold(uint32_t r) {
-  if (r < 0x80) return r >= 'A' && r <= 'Z' ? r + 32 : r; /* no ASCII rune is in fold_extra */
-  size_t lo = 0, hi = sizeof fold_extra / sizeof fold_extra[0];
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (r < fold_extra[mid][0]) hi = mid;
-    else if (r > fold_extra[mid][0]) lo = mid + 1;
-    else return fold_extra[mid][1];
-  }
-  return sgi_rune_lower(r);
+  if (r < 0x80) return sgi_rune_lower(r); /* no ASCII rune is in fold_extra */
+  const uint32_t(*e)[2] =
+      bsearch(&r, fold_extra, sizeof fold_extra / sizeof fold_extra[0], sizeof fold_extra[0], fold_key);
+  return e ? (*e)[1] : sgi_rune_lower(r);
 }

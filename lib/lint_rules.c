@@ -849,16 +849,11 @@ static int expose_port(sgi_linter *l, const stagegraph_instruction *ins, const c
   return rc;
 }
 
+/* The words dispatch expanded, in the order it read them (BuildKit's
+ * parser sorts them): every one, since the instruction was dispatched. */
 static int expose(sgi_linter *l, const stagegraph_instruction *ins, const sgi_ins_info *info) {
   int rc = 0;
-  if (info->word_count) {
-    for (size_t i = 0; i < info->word_count && !rc; i++) rc = expose_port(l, ins, info->words[i]);
-    return rc;
-  }
-  for (size_t i = 0; i < ins->arg_count && !rc; i++) {
-    const sgi_str *w = &ins->args[i];
-    if (!sgi_expand_changes(w->ptr, w->len, l->doc->escape)) rc = expose_port(l, ins, w->ptr);
-  }
+  for (size_t i = 0; i < info->word_count && !rc; i++) rc = expose_port(l, ins, info->words[i]);
   return rc;
 }
 

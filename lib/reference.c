@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "unicode.h"
+#include "text.h"
 
 enum {
   REPO_PATH_MAX = 255, /* RepositoryNameTotalLengthMax, applied to the path */
@@ -43,55 +43,6 @@ static int is_xdigit(unsigned char c) {
 static int is_lower_hex(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
 
 /* ---- Go's strings.ToLower, as far as the checks need it ----------------- */
-
-/* Decode one UTF-8 sequence the way Go does (no overlongs, no surrogates,
- * nothing above U+10FFFF). Returns its length, or 0 when invalid: Go then
- * reads U+FFFD of width 1, which ToLower writes out as three bytes, so an
- * invalid byte always makes the lowered string differ. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *rune) {
-  unsigned char c = s[0];
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (n < len || s[1] < lo || s[1] > hi) return 0;
-  uint32_t r = c & (0x7Fu >> len);
-  for (size_t i = 1; i < len; i++) {
-    if (i > 1 && (s[i] & 0xC0) != 0x80) return 0;
-    r = (r << 6) | (s[i] & 0x3Fu);
-  }
-  *rune = r;
-  return len;
-}
-
-/* strings.ToLower(s) == s */
-static int go_lower_unchanged(const char *s, size_t n) {
-  const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < n) {
-    if (u[i] < 0x80) {
-      if (is_upper(u[i])) return 0;
-      i++;
-      continue;
-    }
-    uint32_t r;
-    size_t w = utf8_decode(u + i, n - i, &r);
-    if (w == 0 || sgi_rune_lower(r) != r) return 0;
-    i += w;
-  }
-  return 1;
-}
 
 /* Lower s in place as strings.ToLower would, when the result is ASCII; the
  * reference grammar is ASCII, so any other result cannot match. Only two
@@ -330,7 +281,7 @@ static void split_docker_domain(split_name *sp, const char *s, size_t n) {
   size_t first = (size_t)(slash - s);
   if (equals(s, first, LOCALHOST, LIT_LEN(LOCALHOST)) ||
       equals(s, first, LEGACY_DOMAIN, LIT_LEN(LEGACY_DOMAIN)) || has_byte(s, first, '.') ||
-      has_byte(s, first, ':') || !go_lower_unchanged(s, first)) {
+      has_byte(s, first, ':') || !sgi_is_case(s, first, 1)) {
     sp->domain = s;
     sp->domain_len = first;
     if (equals(s, first, LEGACY_DOMAIN, LIT_LEN(LEGACY_DOMAIN))) {
@@ -456,7 +407,7 @@ int sgi_reference_parse(sgi_reference *out, sgi_arena *arena, const char *text, 
    * no tag, runs on into "@algorithm"). */
   const char *colon = memchr(sp.rest, ':', sp.rest_len);
   size_t remote_rest = colon ? (size_t)(colon - sp.rest) : sp.rest_len;
-  if (!go_lower_unchanged(sp.rest, remote_rest))
+  if (!sgi_is_case(sp.rest, remote_rest, 1)) /* strings.ToLower would change it */
     return sgi_error_set(err, STAGEGRAPH_EREFERENCE, NULL,
                          "invalid reference format: repository name (%s%.*s) must be lowercase",
                          sp.prefix, (int)remote_rest, sp.rest);

@@ -37,28 +37,35 @@ static int known_name(const char *s, size_t n) {
   return 0;
 }
 
+/* Whether strings.ToUpper(value), less one leading "SIG", names a
+ * signal: 0 with *ok, or STAGEGRAPH_ENOMEM. Go upper-cases every script:
+ * "ſigterm" is SIGTERM. */
+static int named(const char *value, size_t len, const sgi_mem *mem, int *ok) {
+  sgi_buf upper;
+  char storage[32];
+  sgi_buf_init_storage(&upper, mem, storage, sizeof storage);
+  sgi_append_upper(&upper, value, len);
+  int rc = upper.failed ? STAGEGRAPH_ENOMEM : 0;
+  if (!rc) {
+    const char *s = upper.ptr ? upper.ptr : "";
+    size_t n = upper.len;
+    if (n >= 3 && memcmp(s, "SIG", 3) == 0) s += 3, n -= 3;
+    *ok = known_name(s, n);
+  }
+  sgi_buf_free(&upper);
+  return rc;
+}
+
 int sgi_signal_check(const char *value, size_t len, sgi_buf *msg) {
   int64_t number;
+  int ok;
   if (!sgi_go_atoi(value, len, &number)) {
-    if (number != 0) return 0;
+    ok = number != 0;
   } else {
-    /* strings.ToUpper, as Go does it for every script: "ſigterm" is SIGTERM */
-    sgi_buf upper;
-    char storage[32];
-    sgi_buf_init_storage(&upper, msg->mem, storage, sizeof storage);
-    sgi_append_upper(&upper, value, len);
-    int ok = 0;
-    if (!upper.failed) {
-      const char *s = upper.ptr ? upper.ptr : "";
-      size_t n = upper.len;
-      if (n >= 3 && memcmp(s, "SIG", 3) == 0) s += 3, n -= 3;
-      ok = known_name(s, n);
-    }
-    int failed = upper.failed;
-    sgi_buf_free(&upper);
-    if (failed) return STAGEGRAPH_ENOMEM;
-    if (ok) return 0;
+    int rc = named(value, len, msg->mem, &ok);
+    if (rc) return rc;
   }
+  if (ok) return 0;
   sgi_buf_puts(msg, "invalid signal: ");
   sgi_buf_append(msg, value, len);
   return 1;

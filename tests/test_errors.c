@@ -11,12 +11,12 @@
 #include <cmocka.h>
 
 #include "budget.h"
+#include "files.h"
 #include "stagegraph.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #define L(s) (s), (sizeof(s) - 1)
@@ -869,41 +869,44 @@ static int fail_one(alloc_budget *t, stagegraph_doc *doc, const stagegraph_plan 
   return t->injected;
 }
 
+/* The parse of a corpus file under a failure of its allocation k alone:
+ * ENOMEM whenever the failure happened, nothing left allocated. 1 while
+ * there was an allocation k. */
+static int fail_parse_one(alloc_budget *t, const stagegraph_options *o, const char *path, long k,
+                          const char *name) {
+  budget_fail(t, k, 0);
+  stagegraph_doc *doc = NULL;
+  stagegraph_error err = STAGEGRAPH_ERROR_INIT;
+  int rc = stagegraph_parse_file(&doc, path, o, &err);
+  stagegraph_doc_free(doc);
+  if (t->injected && rc != STAGEGRAPH_ENOMEM)
+    fail_msg("%s: parse, failing allocation %ld alone: %s \"%s\"", name, k, stagegraph_code_name(rc),
+             err.message);
+  assert_int_equal(t->live, 0);
+  return t->injected;
+}
+
 static void test_enomem_corpus(void **state) {
   (void)state;
-  const char *root = getenv("STAGEGRAPH_CORPUS");
   char dir[4096];
-  snprintf(dir, sizeof dir, "%s/files", root && *root ? root : "../shared/corpus");
-  DIR *d = opendir(dir);
-  if (!d) fail_msg("corpus: %s not found (set STAGEGRAPH_CORPUS)", dir);
+  size_t count;
+  char **names = corpus_files(dir, sizeof dir, &count);
+  if (!names) fail_msg("corpus: %s not found (set STAGEGRAPH_CORPUS)", dir);
   size_t files = 0, parses = 0, runs = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
+  for (size_t i = 0; i < count; i++) {
     char path[8192];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
     alloc_budget t;
     budget_init(&t);
     stagegraph_allocator a = budget_allocator(&t);
     stagegraph_options o = STAGEGRAPH_OPTIONS_INIT;
     o.allocator = &a;
-    stagegraph_doc *doc = NULL;
-    /* the parse first, each of its allocations failing alone */
-    for (long k = 0;; k++) {
-      budget_fail(&t, k, 0);
-      stagegraph_error err = STAGEGRAPH_ERROR_INIT;
-      int rc = stagegraph_parse_file(&doc, path, &o, &err);
-      stagegraph_doc_free(doc);
-      doc = NULL;
-      if (t.injected && rc != STAGEGRAPH_ENOMEM)
-        fail_msg("%s: parse, failing allocation %ld alone: %s \"%s\"", e->d_name, k,
-                 stagegraph_code_name(rc), err.message);
-      assert_int_equal(t.live, 0);
-      if (!t.injected) break;
+    for (long k = 0; fail_parse_one(&t, &o, path, k, names[i]); k++) {
       parses++;
       assert_true(k < 100000);
     }
     budget_fail(&t, -1, 0);
+    stagegraph_doc *doc = NULL;
     if (stagegraph_parse_file(&doc, path, &o, NULL)) {
       stagegraph_doc_free(doc);
       continue;
@@ -911,7 +914,7 @@ static void test_enomem_corpus(void **state) {
     stagegraph_plan *plan = NULL;
     if (stagegraph_plan_new(&plan, doc, NULL, NULL)) plan = NULL;
     for (int op = OP_PLAN; op <= OP_CACHE; op++)
-      for (long k = 0; (op != OP_CACHE || plan) && fail_one(&t, doc, plan, op, k, e->d_name); k++) {
+      for (long k = 0; (op != OP_CACHE || plan) && fail_one(&t, doc, plan, op, k, names[i]); k++) {
         runs++;
         assert_true(k < 100000);
       }
@@ -920,7 +923,7 @@ static void test_enomem_corpus(void **state) {
     assert_int_equal(t.live, 0);
     files++;
   }
-  closedir(d);
+  free_names(names, count);
   print_message("corpus: %zu files, %zu single allocation failures in parses and %zu in plans, lint "
                 "and cache reports, each one ENOMEM\n",
                 files, parses, runs);

@@ -16,7 +16,6 @@
 
 #include "stagegraph.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1157,33 +1156,15 @@ static void test_out_of_memory_chain(void **state) {
 
 /* ---- the corpus --------------------------------------------------------------------------- */
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 static void test_corpus(void **state) {
   (void)state;
-  const char *root = getenv("STAGEGRAPH_CORPUS");
   char dir[4096];
-  snprintf(dir, sizeof dir, "%s/files", root && *root ? root : "../shared/corpus");
-  DIR *d = opendir(dir);
-  if (!d) {
+  size_t count;
+  char **names = corpus_files(dir, sizeof dir, &count);
+  if (!names) {
     print_message("corpus: %s not found, skipped\n", dir);
     skip();
   }
-  char **names = NULL;
-  size_t count = 0, cap = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    if (count == cap) {
-      cap = cap ? cap * 2 : 256;
-      names = realloc(names, cap * sizeof *names);
-      assert_non_null(names);
-    }
-    names[count] = strdup(e->d_name);
-    assert_non_null(names[count++]);
-  }
-  closedir(d);
-  qsort(names, count, sizeof *names, by_name);
   size_t nrules = stagegraph_rule_count();
   size_t *files_with = calloc(nrules, sizeof *files_with), *total = calloc(nrules, sizeof *total);
   assert_non_null(files_with);
@@ -1230,8 +1211,7 @@ static void test_corpus(void **state) {
     stagegraph_lint_free(lint);
     stagegraph_doc_free(doc);
   }
-  for (size_t i = 0; i < count; i++) free(names[i]);
-  free(names);
+  free_names(names, count);
   free(seen);
   print_message("corpus: %zu files linted, %zu with a build error finding\n", linted, build_errors);
   static const char *const must_occur[] = {"StageNameCasing",     "FromAsCasing",         "MaintainerDeprecated",
